@@ -1,0 +1,53 @@
+"""The ``leadlight`` Typer app. Each command lives in its own module and registers itself."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from leadlight import __version__
+
+app = typer.Typer(
+    name="leadlight",
+    help="Leadlight turns product usage into a short, explained, prioritised list of accounts "
+    "and people sales should talk to now.\n\nStart with `leadlight demo`, or `leadlight init` in a new folder.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+# Order here is the order in --help. A module is listed only once its command works.
+COMMAND_MODULES = [
+    "leadlight.cli.cmd_demo",
+    "leadlight.cli.cmd_generate",
+    "leadlight.cli.cmd_init",
+    "leadlight.cli.cmd_schema",
+    "leadlight.cli.cmd_ingest",
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"leadlight {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    pass
+
+
+for _name in COMMAND_MODULES:
+    try:
+        importlib.import_module(_name).register(app)
+    except ModuleNotFoundError as err:  # a command still being built in this checkout
+        if err.name != _name:
+            raise
+
+
+def main() -> None:
+    app()
