@@ -1,0 +1,31 @@
+"""``leadlight init``: start a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadlight.cli.options import JsonOpt
+from leadlight.cli.output import run, stdout
+from leadlight.tasks.init import init_project
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(rich_help_panel="Project")
+    def init(
+        directory: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
+        force: Annotated[bool, typer.Option("--force", help="Replace an existing leadlight.yml.")] = False,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Write a commented leadlight.yml whose signals and scoring work on generated data.
+
+        Then load data with `leadlight ingest`, and run `leadlight score`.
+        """
+
+        def render(result: dict) -> None:
+            stdout.print(f"Created [bold]{result['project']}/leadlight.yml[/]. Next: "
+                         "`leadlight ingest events.ndjson.gz --kind events`.")
+
+        run(json_out, lambda: init_project(directory, force=force), render)

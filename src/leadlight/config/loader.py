@@ -1,0 +1,205 @@
+"""Read ``leadlight.yml``: YAML with line numbers, ``${ENV}`` expansion, strict validation.
+
+Every error names the file, the line and the key, and says what is allowed.
+Values that came from the environment are treated as secrets: an error about
+them never repeats the value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from leadlight.config.project import ProjectConfig
+from leadlight.errors import ConfigError
+from leadlight.storage.project import Project
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+Loc = tuple[str | int, ...]
+
+
+def load_config(project: Project) -> ProjectConfig:
+    """The project's ``leadlight.yml`` as a validated :class:`ProjectConfig`.
+
+    ``LEADLIGHT_ENGINE`` in the environment overrides ``engine:``.
+    """
+    config = load_config_file(project.config_path)
+    engine = os.environ.get("LEADLIGHT_ENGINE", "").strip().lower()
+    if engine:
+        if engine not in ("duckdb", "spark"):
+            raise ConfigError(
+                f"LEADLIGHT_ENGINE={engine!r} is not an engine", hint="set it to duckdb or spark, or unset it"
+            )
+        config = config.model_copy(update={"engine": engine})
+    return config
+
+
+def load_config_file(path: Path) -> ProjectConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist", hint="create one with `leadlight init`") from None
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        tree = yaml.load(text)
+    except DuplicateKeyError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else "?"
+        key = re.search(r'duplicate key "(.*?)"', err.problem or "")
+        raise ConfigError(
+            f"{filename}:{line}: key {key.group(1) if key else ''!r} appears twice",
+            hint="each key may appear once in a mapping; remove or merge the repeated one",
+        ) from None
+    except MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else "?"
+        context = f" ({err.context} at line {err.context_mark.line + 1})" if err.context and err.context_mark else ""
+        raise ConfigError(
+            f"{filename}:{line}: not valid YAML: {err.problem}{context}", hint="check indentation and quoting"
+        ) from None
+    if tree is None:
+        tree = CommentedMap()
+    if not isinstance(tree, CommentedMap):
+        raise ConfigError(f"{filename}:1: the file must be a mapping of keys (engine:, signals:, scoring: ...)")
+    secret_locs: set[Loc] = set()
+    plain = _expand(tree, (), filename, secret_locs, tree)
+    try:
+        return ProjectConfig.model_validate(plain)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, tree, filename, secret_locs), hint=_hint(err)) from None
+
+
+def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: CommentedMap) -> Any:
+    """Plain Python values with ``${VAR}`` / ``${VAR:-default}`` replaced from the environment."""
+    if isinstance(node, CommentedMap):
+        return {k: _expand(v, (*loc, k), filename, secret_locs, root) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_expand(v, (*loc, i), filename, secret_locs, root) for i, v in enumerate(node)]
+    if isinstance(node, str) and "${" in node:
+        secret_locs.add(loc)
+
+        def substitute(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            value = os.environ.get(name)
+            if value is None:
+                if default is None:
+                    raise ConfigError(
+                        f"{filename}:{_locate(root, loc)[1]}: {_dotted(loc)}: environment variable {name} is not set",
+                        hint=f"export {name}=..., or give a default: ${{{name}:-value}}",
+                    )
+                return default
+            return value
+
+        return _ENV.sub(substitute, node)
+    return node
+
+
+def _describe(err: ValidationError, tree: CommentedMap, filename: str, secret_locs: set[Loc]) -> str:
+    lines = [f"{filename} is not valid ({err.error_count()} problem{'s' if err.error_count() > 1 else ''}):"]
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        found, line = _locate(tree, loc)
+        where = f"{filename}:{line}" if line else filename
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            msg = f"unknown key {loc[-1]!r}" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        elif found not in secret_locs and not isinstance(e.get("input"), (dict, list)) and "input" in e:
+            msg = f"{msg} (got {e['input']!r})"
+        lines.append(f"  {where}: {_dotted(found) or '(top level)'}: {msg}")
+    return "\n".join(lines)
+
+
+def _hint(err: ValidationError) -> str:
+    return "fix the keys named above; `leadlight schema` prints every key that is allowed, with its meaning"
+
+
+def _locate(tree: Any, loc: Loc) -> tuple[Loc, int | None]:
+    """The YAML path that exists for a pydantic error location, and its 1-based line.
+
+    Pydantic adds union tags to locations (``signals.0.count.window``): parts that
+    are not keys in the YAML are skipped.
+    """
+    node, found, line = tree, (), None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node, found = node[part], (*found, part)
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node, found = node[part], (*found, part)
+        elif isinstance(node, CommentedMap) and isinstance(part, str) and found and part not in node:
+            if part == loc[-1]:  # a missing key: point at its parent mapping
+                found = (*found, part)
+            continue
+    return found, line
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    """The keys a mapping at ``loc`` may hold, found by walking the config models."""
+    model: Any = ProjectConfig
+    for part in loc:
+        model = _step(model, part)
+        if model is None:
+            return []
+    model = _unwrap_single(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _step(model: Any, part: str | int) -> Any:
+    model = _unwrap_single(model)
+    if isinstance(part, int):
+        args = typing.get_args(model)
+        return args[0] if args else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        field = model.model_fields.get(part)
+        if field is not None:
+            return field.annotation
+        return None
+    for member in _members(model):  # a union tag like 'count' picks the member with kind: count
+        kind = getattr(member, "model_fields", {}).get("kind")
+        if kind is not None and part in typing.get_args(kind.annotation):
+            return member
+    return None
+
+
+def _unwrap_single(model: Any) -> Any:
+    while True:
+        origin = typing.get_origin(model)
+        if origin is typing.Annotated:
+            model = typing.get_args(model)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [m for m in typing.get_args(model) if m is not type(None)]
+            if len(members) != 1:
+                return model
+            model = members[0]
+        else:
+            return model
+
+
+def _members(model: Any) -> Iterator[Any]:
+    model = _unwrap_single(model)
+    if typing.get_origin(model) in (typing.Union, types.UnionType):
+        yield from (_unwrap_single(m) for m in typing.get_args(model))
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
