@@ -15,6 +15,7 @@ OPPORTUNITIES = "opportunities"
 INGESTED_FILES = "ingested_files"
 IDENTITIES = "identities"
 ALIASES = "aliases"
+EVENTS_RESOLVED = "events_resolved"
 
 DDL: dict[str, str] = {
     # One row per Segment message. `event` holds the track event name; for
@@ -88,7 +89,8 @@ DDL: dict[str, str] = {
             is_disposable    BOOLEAN NOT NULL,
             is_student       BOOLEAN NOT NULL,
             email_confirmed  BOOLEAN,
-            linked_at        TIMESTAMP
+            linked_at        TIMESTAMP,
+            title            VARCHAR
         )""",
     # anonymous_id -> user_id, learned from identify calls carrying both.
     ALIASES: """
@@ -97,6 +99,19 @@ DDL: dict[str, str] = {
             user_id      VARCHAR NOT NULL,
             first_seen   TIMESTAMP NOT NULL
         )""",
+    # What signals read: every event with its resolved user (anonymous events
+    # stitched through aliases) and account (the user's identity, else the
+    # event's own group_id). Rebuilt by leadlight.identity.resolve().
+    EVENTS_RESOLVED: """
+        CREATE VIEW IF NOT EXISTS events_resolved AS
+        SELECT e.message_id, e.type,
+               coalesce(e.user_id, a.user_id) AS user_id,
+               e.anonymous_id, e.event, e.timestamp, e.group_id,
+               coalesce(i.account_id, e.group_id) AS account_id,
+               e.properties, e.traits, e.source_file
+        FROM events AS e
+        LEFT JOIN aliases AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
+        LEFT JOIN identities AS i ON i.user_id = coalesce(e.user_id, a.user_id)""",
 }
 
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,86 @@
+"""Identity resolution: who each user is, and which account they belong to.
+
+``resolve(con, config)`` rebuilds, inside one transaction, the ``aliases``
+table (anonymous -> known user, see ``stitching``), the ``identities`` table
+(user -> account, email flags, title; see ``linking``) and the
+``events_resolved`` view that signals read. It is idempotent: run it after
+every ingest. The work is set-based SQL in DuckDB; Python only classifies the
+distinct email domains (``domains``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from leadlight.config.project import IdentityConfig
+from leadlight.identity.domains import DomainClass, DomainRules, builtin_personal_domains
+from leadlight.identity.linking import rebuild_identities
+from leadlight.identity.stitching import rebuild_aliases
+from leadlight.storage.schema import DDL, EVENTS_RESOLVED, IDENTITIES
+
+METHODS = ("group", "users_file", "domain", "manual")
+
+__all__ = ["METHODS", "DomainClass", "DomainRules", "builtin_personal_domains", "resolve"]
+
+
+def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None) -> dict:
+    """Rebuild ``aliases``, ``identities`` and the ``events_resolved`` view; return counts.
+
+    The counts: ``users`` (rows in identities), ``linked`` / ``unlinked``,
+    ``by_method`` ({method: users}), ``personal``, ``disposable``, ``students``,
+    ``unconfirmed`` (email_confirmed false) and ``aliases``.
+    """
+    rules = DomainRules.from_config(config or IdentityConfig())
+    with _transaction(con):
+        # Databases made before identities had a title column.
+        con.execute("ALTER TABLE identities ADD COLUMN IF NOT EXISTS title VARCHAR")
+        aliases = rebuild_aliases(con)
+        rebuild_identities(con, rules)
+        con.execute(f"DROP VIEW IF EXISTS {EVENTS_RESOLVED}")
+        con.execute(DDL[EVENTS_RESOLVED])
+    return _counts(con, aliases)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, aliases: int) -> dict:
+    users, linked, personal, disposable, students, unconfirmed = con.execute(
+        f"""SELECT count(*), count(account_id),
+                   count(*) FILTER (WHERE is_personal), count(*) FILTER (WHERE is_disposable),
+                   count(*) FILTER (WHERE is_student), count(*) FILTER (WHERE email_confirmed = false)
+            FROM {IDENTITIES}"""
+    ).fetchone()
+    by_method = dict.fromkeys(METHODS[:3], 0)
+    by_method.update(
+        con.execute(f"SELECT method, count(*) FROM {IDENTITIES} WHERE method IS NOT NULL GROUP BY method").fetchall()
+    )
+    return {
+        "users": users,
+        "linked": linked,
+        "unlinked": users - linked,
+        "by_method": by_method,
+        "personal": personal,
+        "disposable": disposable,
+        "students": students,
+        "unconfirmed": unconfirmed,
+        "aliases": aliases,
+    }
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Our own transaction, unless the caller (an ingest, say) already holds one."""
+    # A BEGIN inside a transaction would abort the caller's, so ask first: in
+    # autocommit mode every statement gets a new transaction id.
+    first, second = (con.execute("SELECT txid_current()").fetchone()[0] for _ in range(2))
+    if first == second:
+        yield
+        return
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()

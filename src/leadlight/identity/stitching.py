@@ -1,0 +1,30 @@
+"""Anonymous visitors -> known users: the ``aliases`` table.
+
+A message carrying both an ``anonymousId`` and a ``userId`` (an identify call,
+and every call analytics.js sends after it) says the anonymous visitor is that
+user. Two identified users are never merged: an anonymousId seen with several
+userIds (a shared laptop, a sales demo) maps to the first one only, by the
+time they were first seen together (ties: the lowest userId). The view
+``events_resolved`` (storage/schema.py) uses the aliases to give anonymous
+events their user.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+REBUILD_ALIASES = """
+INSERT INTO aliases (anonymous_id, user_id, first_seen)
+SELECT anonymous_id, user_id, min(timestamp) AS first_seen
+FROM events
+WHERE anonymous_id <> '' AND user_id <> '' AND anonymous_id <> user_id
+GROUP BY anonymous_id, user_id
+QUALIFY row_number() OVER (PARTITION BY anonymous_id ORDER BY min(timestamp), user_id) = 1
+"""
+
+
+def rebuild_aliases(con: duckdb.DuckDBPyConnection) -> int:
+    """Replace the contents of ``aliases`` from ``events``; returns how many aliases there are."""
+    con.execute("DELETE FROM aliases")
+    con.execute(REBUILD_ALIASES)
+    return con.execute("SELECT count(*) FROM aliases").fetchone()[0]
