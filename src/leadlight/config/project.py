@@ -9,7 +9,7 @@ from pydantic import Field
 from leadlight.config.base import Strict
 from leadlight.config.model import ModelConfig
 from leadlight.config.scoring import ScoringConfig
-from leadlight.config.signals import Signal
+from leadlight.config.signals import SignalList
 
 
 class SparkConfig(Strict):
@@ -40,6 +40,6 @@ class ProjectConfig(Strict):
     )
     spark: SparkConfig = Field(default_factory=SparkConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
-    signals: list[Signal] = Field(default_factory=list, description="Signals computed from product usage.")
+    signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)

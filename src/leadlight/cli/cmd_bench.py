@@ -1,0 +1,35 @@
+"""``leadlight bench``: how fast signals are, against a plain DuckDB scan of the same events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadlight.cli.options import JsonOpt
+from leadlight.cli.output import RichSteps, run, stdout
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(rich_help_panel="Operate")
+    def bench(
+        events: Annotated[int, typer.Option("--events", "-n", help="How many synthetic events to generate.")] = 1_000_000,
+        days: Annotated[int, typer.Option("--days", help="Days of history they span.")] = 90,
+        spark: Annotated[bool, typer.Option("--spark", help="Also time the same signals on Spark local[2].")] = False,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Time signal computation over N generated events against the floor: one plain DuckDB
+        group-by scan of the same Parquet events. Prints both and their ratio (lower is better)."""
+        from leadlight.tasks.bench import run_bench
+
+        def render(r: dict) -> None:
+            stdout.print(
+                f"{r['events']:,} events, {r['signals']} signals over {r['accounts']:,} accounts: "
+                f"[bold]{r['seconds']:.2f} s[/] ({r['events_per_second']:,} events/s); "
+                f"floor {r['floor_seconds']:.2f} s; ratio [bold]{r['ratio']:.2f}[/]"
+            )
+            if "spark_seconds" in r:
+                stdout.print(f"Spark local[2]: {r['spark_seconds']:.2f} s")
+            stdout.print(f"[dim]{r['note']}; peak memory {r['peak_rss_mb']:,} MB[/]")
+
+        run(json_out, lambda: run_bench(events, days=days, spark=spark, progress=RichSteps(quiet=json_out)), render)

@@ -1,0 +1,115 @@
+"""Activity rows: what signal kinds read, whether from raw events or the daily rollup.
+
+Every kind is written once against this shape::
+
+    account_id, user_id, event, day (DATE, UTC), n (events), ts_first, ts_last
+
+A raw event is one row (``n = 1``, ``ts_first = ts_last = timestamp``); a
+rollup row (``incremental.py``) sums one (day, account, user, event, filter)
+group. Only events with a name count as activity (track calls and page views);
+identify and group calls say who someone is, not what they did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+
+from leadlight.config.signals import EventSignal, PropertyFilter
+from leadlight.signals import asof
+from leadlight.storage.engine import Engine
+from leadlight.storage.schema import EVENTS_RESOLVED
+
+COLUMNS = ("account_id", "user_id", "event", "day", "n", "ts_first", "ts_last")
+
+
+def filter_key(filters: tuple[PropertyFilter, ...]) -> str:
+    """A short stable id for a set of property filters ('' for none): the rollup keeps one slice per id."""
+    if not filters:
+        return ""
+    canonical = json.dumps(sorted(json.dumps(f.model_dump(mode="json"), sort_keys=True) for f in filters))
+    return hashlib.sha1(canonical.encode()).hexdigest()[:12]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def property_predicate(engine: Engine, properties: ibis.Value, filters: tuple[PropertyFilter, ...]) -> ibis.Value:
+    """True for events whose JSON properties pass every filter (absent properties fail all but ne/not_in)."""
+    result = ibis.literal(True)
+    for f in filters:
+        v = engine.json_text(properties, f.property)
+        if f.op == "eq":
+            cond = v == _text(f.value)
+        elif f.op == "ne":
+            cond = v.isnull() | (v != _text(f.value))
+        elif f.op == "in":
+            cond = v.isin([_text(x) for x in f.value])  # type: ignore[union-attr]
+        elif f.op == "not_in":
+            cond = v.isnull() | ~v.isin([_text(x) for x in f.value])  # type: ignore[union-attr]
+        elif f.op == "exists":
+            cond = v.notnull()
+        else:
+            number = v.try_cast("float64")
+            limit = float(f.value)  # type: ignore[arg-type]
+            cond = {"gt": number > limit, "gte": number >= limit, "lt": number < limit, "lte": number <= limit}[f.op]
+        result = result & cond.fill_null(False)
+    return result
+
+
+def raw_events(engine: Engine) -> ibis.Table:
+    """Resolved events as activity rows (plus ``properties`` for filtering)."""
+    e = engine.table(EVENTS_RESOLVED)
+    e = e.filter(e.event.notnull())
+    return e.select(
+        "account_id",
+        "user_id",
+        "event",
+        day=e.timestamp.date(),
+        n=ibis.literal(1, type="int64"),
+        ts_first=e.timestamp,
+        ts_last=e.timestamp,
+        properties=e.properties,
+    )
+
+
+@dataclass
+class Activity:
+    """Activity rows before ``as_of``, and how to pick the ones a signal asks for."""
+
+    engine: Engine
+    rows: ibis.Table  # history only (ts_last < as_of); has filter_id when from_rollup
+    as_of: datetime
+    from_rollup: bool
+
+    @classmethod
+    def from_events(cls, engine: Engine, as_of: datetime) -> "Activity":
+        return cls(engine, asof.history(raw_events(engine), as_of), as_of, False)
+
+    @classmethod
+    def from_table(cls, engine: Engine, rollup: ibis.Table, as_of: datetime) -> "Activity":
+        return cls(engine, asof.history(rollup, as_of), as_of, True)
+
+    @property
+    def all_rows(self) -> ibis.Table:
+        """Every activity once (the rollup's unfiltered slice)."""
+        return self.rows.filter(self.rows.filter_id == "") if self.from_rollup else self.rows
+
+    def matching(self, spec: EventSignal) -> ibis.Table:
+        """Rows of the events ``spec`` names that pass its property filters."""
+        t = self.rows
+        if self.from_rollup:
+            t = t.filter(t.filter_id == filter_key(spec.filters))
+        elif spec.filters:
+            t = t.filter(property_predicate(self.engine, t.properties, spec.filters))
+        names = spec.events
+        if names:
+            t = t.filter(t.event.isin(list(names)))
+        return t

@@ -1,0 +1,24 @@
+"""``breadth``: how many different features (event names) were used ("8 different features used in the last 28 days")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from leadlight.config.signals import BreadthSignal
+from leadlight.signals.context import Context
+from leadlight.signals.words import number, plural, window_phrase
+
+Params = BreadthSignal
+FILL: Any = 0
+
+
+def compile(spec: BreadthSignal, ctx: Context) -> ibis.Table:
+    rows = ctx.window(ctx.matching(spec), spec.window_td)
+    return ctx.per_key(rows, **{spec.name: rows.event.nunique().cast("int64")})
+
+
+def sentence(spec: BreadthSignal, value: Any) -> str:
+    noun = spec.label or f"different {plural('feature', value or 0)} used"
+    return f"{number(value or 0)} {noun} {window_phrase(spec.window)}"
