@@ -1,0 +1,52 @@
+"""``leadlight generate``: a realistic synthetic PLG company to try Leadlight on."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from leadlight.cli.options import JsonOpt
+from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.errors import UsageError
+from leadlight.tasks.generate import generate
+
+
+def _end_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--end {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. --end 2026-10-31") from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("generate", rich_help_panel="Data")
+    def generate_cmd(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to (created if needed).")],
+        accounts: Annotated[int, typer.Option("--accounts", min=1, help="How many companies (accounts).")] = 1000,
+        days: Annotated[int, typer.Option("--days", min=28, help="Length of the simulated period in days.")] = 365,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives byte-identical files.")] = 42,
+        end: Annotated[Optional[str], typer.Option("--end", help="Last simulated day, YYYY-MM-DD.", show_default="2026-10-31")] = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Write a synthetic PLG company: events.ndjson.gz, accounts.csv, users.csv, opportunities.csv, truth.csv.
+
+        truth.csv holds the generator's own probability that an account creates a won sales opportunity within 30 days of each month start: the oracle to compare models with.
+        """
+
+        def work() -> dict:
+            return generate(out, accounts=accounts, days=days, seed=seed, end=_end_date(end),
+                            progress=RichSteps())
+
+        def render(result: dict) -> None:
+            stdout.print(
+                f"Wrote {result['accounts']:,} accounts, {result['users']:,} users, {result['events']:,} events and "
+                f"{result['opportunities']:,} opportunities to [bold]{result['out']}[/].\n"
+                f"Next: `leadlight ingest {result['out']}/events.ndjson.gz --kind events`."
+            )
+
+        run(json_out, work, render)
