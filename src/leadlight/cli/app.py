@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_init",
     "leadlight.cli.cmd_schema",
     "leadlight.cli.cmd_ingest",
+    "leadlight.cli.cmd_bench",
 ]
 
 
