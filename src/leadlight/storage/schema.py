@@ -69,6 +69,7 @@ DDL: dict[str, str] = {
             sha256      VARCHAR NOT NULL,
             kind        VARCHAR NOT NULL,
             path        VARCHAR NOT NULL,
+            bytes       BIGINT,
             read        BIGINT NOT NULL,
             loaded      BIGINT NOT NULL,
             duplicates  BIGINT NOT NULL,

@@ -1,0 +1,45 @@
+"""``leadlight ingest``: load events, accounts, users or opportunities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.storage import Project
+from leadlight.tasks.ingest import ingest as ingest_task
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(rich_help_panel="Data")
+    def ingest(
+        paths: Annotated[list[str], typer.Argument(help="Files, folders or globs to load.", show_default=False)],
+        kind: Annotated[str, typer.Option("--kind", "-k", help="events, accounts, users or opportunities.",
+                                          show_default=False)],
+        project: ProjectOpt = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Validate and load input files; bad records are quarantined, good ones still load.
+
+        Events: Segment NDJSON (.ndjson/.jsonl/.json, optionally .gz), or CSV/Parquet with
+        user_id, event, timestamp. Accounts, users, opportunities: CSV or Parquet.
+        Loading the same file twice loads nothing new.
+        """
+
+        def work() -> dict:
+            return ingest_task(Project.locate(project), paths, kind, progress=RichSteps(quiet=json_out))
+
+        def render(r: dict) -> None:
+            stdout.print(
+                f"{r['kind']}: {r['files']} file(s), {r['read']:,} read, [bold]{r['loaded']:,} loaded[/], "
+                f"{r['duplicates']:,} duplicates, {r['rejected']:,} rejected"
+            )
+            for e in r["errors"][:10]:
+                field = f" {e['field']}:" if e["field"] else ""
+                stdout.print(f"  {e['file']}:{e['line']}{field} {e['message']}", highlight=False)
+            if r["quarantine"]:
+                stdout.print(f"Rejected records are in {r['quarantine']}", highlight=False)
+
+        run(json_out, work, render)

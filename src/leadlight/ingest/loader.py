@@ -1,0 +1,98 @@
+"""One input file, loaded all or nothing.
+
+A file loads inside one DuckDB transaction together with its row in
+``ingested_files`` (keyed by the sha256 of its bytes), so a process killed
+mid-file leaves no trace of it in the tables and a rerun loads it whole. A file
+whose bytes were already loaded for the same kind is not read again: it is
+reported as all duplicates (its earlier rejects were reported and quarantined
+the first time and are not counted again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from leadlight.ingest.events import load_events
+from leadlight.ingest.quarantine import Quarantine
+from leadlight.ingest.readers import NDJSON, InputFile, file_sha256
+from leadlight.ingest.tables import load_table
+from leadlight.ingest.validation import Tally
+from leadlight.storage.schema import INGESTED_FILES
+
+KINDS = ("events", "accounts", "users", "opportunities")
+
+
+@dataclass
+class FileResult:
+    source: InputFile
+    tally: Tally
+    skipped: bool
+    quarantine: Path | None
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    source: InputFile,
+    kind: str,
+    *,
+    quarantine_dir: Path,
+    run_stamp: str,
+    now: datetime,
+    on_batch: Callable[[int], None] = lambda n: None,
+) -> FileResult:
+    """Load ``source`` as ``kind`` in one transaction; see the module docstring."""
+    size = source.path.stat().st_size
+    con.execute(f"ALTER TABLE {INGESTED_FILES} ADD COLUMN IF NOT EXISTS bytes BIGINT")  # databases made before it
+    digest = None
+    if _hash_while_reading(con, source, kind, size):
+        digest = hashlib.sha256()
+    else:
+        sha = file_sha256(source.path)
+        earlier = con.execute(
+            f"SELECT loaded + duplicates FROM {INGESTED_FILES} WHERE sha256 = ? AND kind = ? LIMIT 1", [sha, kind]
+        ).fetchone()
+        if earlier is not None:
+            tally = Tally()
+            tally.add(read=earlier[0], duplicates=earlier[0])
+            return FileResult(source, tally, skipped=True, quarantine=None)
+
+    quarantine = Quarantine(quarantine_dir, kind, run_stamp, source.path)
+    con.begin()
+    try:
+        if kind == "events":
+            tally = load_events(con, source, quarantine, now, on_batch, digest)
+            if digest is not None:
+                sha = digest.hexdigest()
+        else:
+            tally = load_table(con, source, kind, quarantine, now, on_batch)
+        quarantine.close()
+        con.execute(
+            f"INSERT INTO {INGESTED_FILES} (sha256, kind, path, bytes, read, loaded, duplicates, rejected, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sha, kind, str(source.path), size, tally.read, tally.loaded, tally.duplicates, tally.rejected, now],
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        quarantine.discard()
+        raise
+    return FileResult(source, tally, skipped=False, quarantine=quarantine.rejected_path if quarantine.count else None)
+
+
+def _hash_while_reading(con: duckdb.DuckDBPyConnection, source: InputFile, kind: str, size: int) -> bool:
+    """Whether the sha256 can wait until the file is read (saving a pass over a big file).
+
+    Only for plain NDJSON, and only when no loaded file has this size: equal
+    bytes need an equal size, so such a file cannot have been loaded before.
+    """
+    if source.compressed or source.format != NDJSON:
+        return False
+    seen = con.execute(f"SELECT 1 FROM {INGESTED_FILES} WHERE kind = ? AND (bytes = ? OR bytes IS NULL) LIMIT 1",
+                       [kind, size]).fetchone()
+    return seen is None

@@ -1,0 +1,402 @@
+"""Finding input files and reading them as numbered raw records.
+
+NDJSON is read as raw text lines in large byte chunks and handed to DuckDB as
+Arrow batches ``(line, raw, utf8_ok)``: the JSON parsing and validation happen
+in DuckDB, vectorised (see ``segment.py``), because per-line Python parsing is
+an order of magnitude too slow for tens of millions of events. Line numbers are
+1-based and count every line of the file, blank ones included, so an error
+report points at the line a text editor shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import re
+import threading
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty, Full, Queue
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from leadlight.errors import InputError, UsageError
+
+NDJSON, CSV, PARQUET = "ndjson", "csv", "parquet"
+_SUFFIXES = {".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON, ".csv": CSV, ".parquet": PARQUET, ".pq": PARQUET}
+FORMATS_BY_KIND = {
+    "events": (NDJSON, CSV, PARQUET),
+    "accounts": (CSV, PARQUET),
+    "users": (CSV, PARQUET),
+    "opportunities": (CSV, PARQUET),
+}
+CHUNK_BYTES = 64 << 20
+LINES_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.string()), ("utf8_ok", pa.bool_())])
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    format: str
+    compressed: bool
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def detect_format(path: Path) -> tuple[str, bool] | None:
+    """``(format, gzip-compressed)`` from the file name, or None if it is not an input file."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compressed = bool(suffixes) and suffixes[-1] == ".gz"
+    if compressed:
+        suffixes = suffixes[:-1]
+    fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if fmt is None or (compressed and fmt == PARQUET):
+        return None
+    return fmt, compressed
+
+
+def expand_inputs(paths: Iterable[str | Path], kind: str) -> list[InputFile]:
+    """Every input file named by ``paths``: files, directories (their supported files) or globs.
+
+    Raises ``UsageError`` naming the path when nothing matches or a file's format
+    cannot hold ``kind``.
+    """
+    allowed = FORMATS_BY_KIND[kind]
+    found: list[InputFile] = []
+    for given in paths:
+        text = str(given)
+        path = Path(text).expanduser()
+        if path.is_dir():
+            members = sorted(p for p in path.iterdir() if p.is_file() and _fits(p, allowed))
+            if not members:
+                raise UsageError(f"{path} holds no {kind} files", hint=f"{kind} are read from {_describe(allowed)} files")
+            found.extend(_input(p, allowed) for p in members)
+        elif path.is_file():
+            found.append(_input(path, allowed))
+        elif glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True) if Path(m).is_file())
+            matches = [m for m in matches if _fits(m, allowed)]
+            if not matches:
+                raise UsageError(f"no {kind} file matches {text}", hint=f"{kind} are read from {_describe(allowed)} files")
+            found.extend(_input(m, allowed) for m in matches)
+        else:
+            raise UsageError(f"file not found: {text}", hint="check the path (directories and globs work too)")
+    unique: dict[Path, InputFile] = {}
+    for f in found:
+        unique.setdefault(f.path, f)
+    return list(unique.values())
+
+
+def _fits(path: Path, allowed: tuple[str, ...]) -> bool:
+    detected = detect_format(path)
+    return detected is not None and detected[0] in allowed
+
+
+def _input(path: Path, allowed: tuple[str, ...]) -> InputFile:
+    detected = detect_format(path)
+    if detected is None or detected[0] not in allowed:
+        raise UsageError(f"{path} is not a supported file for this kind", hint=f"use {_describe(allowed)} files")
+    return InputFile(path.resolve(), *detected)
+
+
+def _describe(formats: tuple[str, ...]) -> str:
+    names = {NDJSON: "NDJSON (.ndjson/.jsonl/.json, optionally .gz)", CSV: "CSV (.csv, optionally .gz)", PARQUET: "Parquet"}
+    return ", ".join(names[f] for f in formats)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def iter_line_batches(
+    source: InputFile, chunk_bytes: int = CHUNK_BYTES, digest: "hashlib._Hash | None" = None
+) -> Iterator[pa.Table]:
+    """The file's lines as Arrow tables ``(line, raw, utf8_ok)``, about ``chunk_bytes`` each.
+
+    ``raw`` keeps the line as written (a trailing ``\\r`` included) without its
+    newline. Chunks are sliced without copying; only the line that straddles
+    two chunks is copied. A chunk that is not valid UTF-8 is split in Python so
+    only the offending lines are marked ``utf8_ok = false``. ``digest``, if
+    given, is fed the bytes read (uncompressed files only), which saves a
+    second pass to hash the file.
+    """
+    next_line = 1
+    carry = b""  # the start of a line that continues in the next chunk
+    with pa.input_stream(str(source.path), compression="gzip" if source.compressed else None) as stream:
+        while True:
+            chunk = stream.read_buffer(chunk_bytes)
+            if chunk.size == 0:
+                break
+            view = memoryview(chunk)
+            if digest is not None:
+                digest.update(view)
+            cut = _last_newline(view)
+            if cut < 0:
+                carry += view.tobytes()
+                continue
+            first = _first_newline(view)
+            head = carry + view[:first].tobytes()
+            body = chunk.slice(first + 1, cut - first - 1) if cut > first else None
+            carry = view[cut + 1 :].tobytes()
+            batch = _split_lines(head, body, next_line)
+            next_line += batch.num_rows
+            yield batch
+    if carry:
+        yield _split_lines(carry, None, next_line)
+
+
+def _first_newline(view: memoryview) -> int:
+    return _find(view, 0)
+
+
+def _find(view: memoryview, start: int) -> int:
+    step = 1 << 20
+    while start < len(view):
+        pos = bytes(view[start : start + step]).find(b"\n")
+        if pos >= 0:
+            return start + pos
+        start += step
+    return -1
+
+
+def _last_newline(view: memoryview) -> int:
+    step = 1 << 16
+    end = len(view)
+    while end > 0:
+        begin = max(0, end - step)
+        pos = bytes(view[begin:end]).rfind(b"\n")
+        if pos >= 0:
+            return begin + pos
+        end = begin
+    return -1
+
+
+def _split_lines(head: bytes, body: pa.Buffer | None, first_line: int) -> pa.Table:
+    """One line ``head`` plus the lines of ``body`` (no trailing newline), split in Arrow."""
+    arrays = [_one_string(head)]
+    if body is not None:
+        arrays.append(pc.split_pattern(_whole(body), "\n").flatten())
+    lines = pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        return _split_lines_slowly(head + (b"\n" + body.to_pybytes() if body is not None else b""), first_line)
+    n = len(lines)
+    table = pa.table(
+        [pa.array(np.arange(first_line, first_line + n, dtype=np.int64)), lines.cast(pa.string()),
+         pa.array(np.ones(n, dtype=bool))],
+        schema=LINES_SCHEMA,
+    )
+    return parallel_scan(table)
+
+
+def parallel_scan(table: pa.Table, rows: int = 16_384) -> pa.Table:
+    """The same table in several record batches: DuckDB scans one Arrow batch per thread."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
+
+
+def prefetch(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Read the next batches in a thread while DuckDB works on the current one.
+
+    Reading, gunzip and splitting release the GIL, so this overlaps I/O with parsing.
+    """
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(batch, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as err:  # handed to the consumer, raised there
+            queue.put(err)
+
+    worker = threading.Thread(target=produce, name="leadlight-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                queue.get_nowait()
+            except Empty:
+                worker.join(0.05)
+
+
+def _whole(buffer: pa.Buffer) -> pa.LargeStringArray:
+    offsets = pa.py_buffer(np.array([0, buffer.size], dtype=np.int64).tobytes())
+    return pa.LargeStringArray.from_buffers(1, offsets, buffer)
+
+
+def _one_string(data: bytes) -> pa.LargeStringArray:
+    return _whole(pa.py_buffer(data))
+
+
+def _split_lines_slowly(body: bytes, first_line: int) -> pa.Table:
+    raws, oks = [], []
+    for piece in body.split(b"\n"):
+        try:
+            raws.append(piece.decode("utf-8"))
+            oks.append(True)
+        except UnicodeDecodeError:
+            raws.append(piece.decode("utf-8", errors="replace"))
+            oks.append(False)
+    n = len(raws)
+    return parallel_scan(pa.table(
+        [pa.array(np.arange(first_line, first_line + n, dtype=np.int64)), pa.array(raws, pa.string()), pa.array(oks)],
+        schema=LINES_SCHEMA,
+    ))
+
+
+TABLE_BATCH_ROWS = 100_000
+META_COLUMNS = ("line", "raw", "utf8_ok", "shape_error")
+
+
+class _LineTap:
+    """Hands lines to ``csv.reader`` and remembers them, so a record's original text is known."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.taken: list[str] = []
+        self.consumed = 0
+
+    def __iter__(self) -> "_LineTap":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        self.consumed += 1
+        return line
+
+
+def column_name(header: str) -> str:
+    """A CSV/Parquet header as a column name: ``"Account ID"`` -> ``account_id``."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", header.strip()).strip("_").lower()
+    return name or "column"
+
+
+def _column_names(headers: list[str], source: InputFile) -> list[str]:
+    names = [column_name(h) for h in headers]
+    seen: set[str] = set()
+    for header, name in zip(headers, names):
+        if name in seen:
+            raise InputError(f"{source.path}: column {header!r} appears twice", hint="rename or drop one of them")
+        seen.add(name)
+    return names
+
+
+def iter_table_batches(source: InputFile, batch_rows: int = TABLE_BATCH_ROWS) -> Iterator[pa.Table]:
+    """A CSV or Parquet file as Arrow tables with ``line``, ``raw``, ``utf8_ok``, ``shape_error``
+    and one column per input column (named by ``column_name``).
+
+    CSV: every value is text, ``line`` is the record's first physical line
+    (the header is line 1) and ``raw`` its original text. Parquet: values keep
+    their types, ``line`` is the 1-based row index and ``raw`` is NULL (render
+    the row as JSON when it is needed).
+    """
+    if source.format == PARQUET:
+        yield from _parquet_batches(source, batch_rows)
+    else:
+        yield from _csv_batches(source, batch_rows)
+
+
+def _parquet_batches(source: InputFile, batch_rows: int) -> Iterator[pa.Table]:
+    try:
+        parquet = pq.ParquetFile(source.path)
+    except (pa.ArrowException, OSError) as err:
+        raise InputError(f"{source.path} cannot be read as Parquet: {err}", hint="check the file is complete") from None
+    names = _column_names(parquet.schema_arrow.names, source)
+    first = 1
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        n = batch.num_rows
+        table = pa.Table.from_batches([batch]).rename_columns(names)
+        extra = {
+            "line": pa.array(np.arange(first, first + n, dtype=np.int64)),
+            "raw": pa.nulls(n, pa.string()),
+            "utf8_ok": pa.array(np.ones(n, dtype=bool)),
+            "shape_error": pa.nulls(n, pa.string()),
+        }
+        first += n
+        yield parallel_scan(pa.table({**extra, **{name: table.column(name) for name in names}}))
+
+
+def _csv_batches(source: InputFile, batch_rows: int) -> Iterator[pa.Table]:
+    opener = gzip.open if source.compressed else open
+    with opener(source.path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        tap = _LineTap(iter(f))
+        reader = csv.reader(tap)
+        try:
+            headers = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InputError(f"{source.path}: cannot read the CSV header: {err}", hint="check the file is CSV") from None
+        names = _column_names(headers, source)
+        width = len(names)
+        rows: dict[str, list] = {k: [] for k in ("line", "raw", "utf8_ok", "shape_error", *names)}
+        while True:
+            tap.taken.clear()
+            start = tap.consumed + 1
+            try:
+                record = next(reader)
+                problem = None
+            except StopIteration:
+                break
+            except csv.Error as err:
+                record, problem = [], f"not a CSV record: {err}"
+            raw = "".join(tap.taken).rstrip("\r\n")
+            if not record and problem is None:
+                continue  # a blank line
+            ok = not _has_surrogates(raw)
+            if problem is None and len(record) != width:
+                problem = f"has {len(record)} fields; the header has {width}"
+            rows["line"].append(start)
+            rows["raw"].append(raw if ok else raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            rows["utf8_ok"].append(ok)
+            rows["shape_error"].append(problem)
+            values = record if problem is None and ok else [None] * width
+            for name, value in zip(names, values):
+                rows[name].append(value)
+            if len(rows["line"]) >= batch_rows:
+                yield _text_table(rows)
+                rows = {k: [] for k in rows}
+        if rows["line"]:
+            yield _text_table(rows)
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _text_table(rows: dict[str, list]) -> pa.Table:
+    types = {"line": pa.int64(), "utf8_ok": pa.bool_()}
+    return parallel_scan(pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()}))
