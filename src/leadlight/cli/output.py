@@ -77,9 +77,10 @@ def run(json_out: bool, work: Callable[[], Any], render: Callable[[Any], None] |
     except LeadlightError as err:
         if json_out:
             print_json(err.to_dict())
-        stderr.print(f"[bold red]error:[/] {err.message}", highlight=False)
+        # soft_wrap: never break a path or a key name across lines
+        stderr.print(f"[bold red]error:[/] {err.message}", highlight=False, soft_wrap=True)
         if err.hint:
-            stderr.print(f"  [dim]hint:[/] {err.hint}", highlight=False)
+            stderr.print(f"  [dim]hint:[/] {err.hint}", highlight=False, soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
     if json_out:
         print_json(result)
