@@ -25,7 +25,13 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_init",
     "leadlight.cli.cmd_schema",
     "leadlight.cli.cmd_ingest",
+    "leadlight.cli.cmd_score",
+    "leadlight.cli.cmd_accounts",
+    "leadlight.cli.cmd_leads",
+    "leadlight.cli.cmd_explain",
     "leadlight.cli.cmd_bench",
+    "leadlight.cli.cmd_train",
+    "leadlight.cli.cmd_backtest",
 ]
 
 

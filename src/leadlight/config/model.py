@@ -1,9 +1,81 @@
-"""The `model:` section. OWNED BY THE MODELS ENGINEER - placeholder until then."""
+"""The ``model:`` section: how training sets are cut from history and which models learn from them.
+
+Example (every key optional)::
+
+    model:
+      snapshot_every: month        # or week: one labelled row per eligible account per snapshot
+      horizon_days: 30             # label: a WON sales opportunity created in [as_of, as_of + 30d)
+      eligible_active_days: 90     # only accounts active in the 90 days before as_of are labelled
+      min_positives: 50            # fewer positives in history: `train` refuses, scoring stays rule-only
+      features: both               # auto (zero-config behaviour), declared (signals), both
+      min_accounts_per_event: 20   # rarer events are pooled into "other events"
+      ignore_attributes: [plan]    # account columns never used as features
+      leaky_attributes: []         # columns known to be filled in after a sale: dropped with a warning
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
 
 
 class ModelConfig(Strict):
-    pass
+    """Point-in-time training sets, the fit / intent models and the backtest."""
+
+    snapshot_every: Literal["month", "week"] = Field(
+        "month", description="How often history is cut into snapshots (midnight UTC on the 1st, or on Mondays)."
+    )
+    horizon_days: int = Field(
+        30, ge=1, le=365, description="A snapshot is labelled positive when a won sales opportunity is created within this many days after it."
+    )
+    eligible_active_days: int = Field(
+        90, ge=1, le=730, description="Only accounts with activity in this many days before a snapshot are labelled."
+    )
+    min_positives: int = Field(
+        50, ge=1, description="Below this many positive snapshots `leadlight train` refuses and scoring stays rule-only."
+    )
+    features: Literal["auto", "declared", "both"] = Field(
+        "both", description="auto: zero-config per-event behaviour features; declared: the signals list; both."
+    )
+    windows_days: list[int] = Field(
+        default_factory=lambda: [7, 28, 90], description="Trailing windows (days) of the zero-config behaviour features."
+    )
+    min_accounts_per_event: int = Field(
+        20, ge=1, description="Events done by fewer accounts (before the last training snapshot) are pooled into 'other events'."
+    )
+    attributes: list[str] | None = Field(
+        None, description="Account columns the fit model may use; default: every column except ids, domain and name."
+    )
+    ignore_attributes: list[str] = Field(default_factory=list, description="Account columns never used as features.")
+    leaky_attributes: list[str] = Field(
+        default_factory=list, description="Columns known to be filled in after the outcome: dropped, with a warning."
+    )
+    drop_detected_leaks: bool = Field(
+        True, description="Drop attributes the leakage check flags (near-perfect alone, or nulls tied to the label)."
+    )
+    algorithms: list[Literal["lightgbm", "logistic"]] = Field(
+        default_factory=lambda: ["lightgbm", "logistic"], description="Candidates, chosen by out-of-time validation."
+    )
+    calibration: Literal["platt", "isotonic"] = Field("platt", description="How probabilities are calibrated on a later slice.")
+    test_snapshots: int = Field(
+        0, ge=0, description="Latest snapshots held out for the report; 0 picks about a quarter (at least 1)."
+    )
+    history_from: date | None = Field(None, description="Ignore snapshots before this date.")
+    history_to: date | None = Field(None, description="Ignore snapshots after this date.")
+    flag_share: float = Field(
+        0.25, gt=0, lt=1, description="The model flags this share of eligible accounts as PQAs (threshold fixed at training)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ModelConfig":
+        if not self.windows_days or any(w <= 0 for w in self.windows_days):
+            raise ValueError("windows_days needs positive whole days, e.g. [7, 28, 90]")
+        if not self.algorithms:
+            raise ValueError("algorithms needs at least one of lightgbm, logistic")
+        if self.history_from and self.history_to and self.history_from >= self.history_to:
+            raise ValueError("history_from must be before history_to")
+        return self

@@ -1,0 +1,47 @@
+"""``leadlight train``: point-in-time training set from history, fit and intent models, out-of-time report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.output import RichSteps, run, stdout
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(rich_help_panel="Models")
+    def train(
+        project: ProjectOpt = None,
+        truth: Annotated[Optional[Path], typer.Option(
+            "--truth", help="Evaluation aid for generated data: the truth.csv of `leadlight generate`; "
+            "reports the oracle's AUC on the same test rows.", show_default=False)] = None,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Build a training set from history (features strictly before each snapshot, labels after),
+        split it by time, train the fit and intent models (LightGBM vs logistic, chosen out of time,
+        calibrated on a later slice) and make the result the active model used by `score`."""
+        from leadlight.storage import Project
+        from leadlight.tasks.train import run_train
+
+        def render(r: dict) -> None:
+            stdout.print(f"Model [bold]{r['model_id']}[/] ({r['chosen']}), trained on {r['n_train']:,} rows, "
+                         f"tested out of time on {r['n_test']:,} rows ({r['positives']['test']} buyers)")
+            oracle = f" (oracle {r['oracle_auc']:.3f} on {r['oracle_rows']:,} rows)" if r.get("oracle_auc") is not None else ""
+            stdout.print(f"AUC [bold]{_f(r['auc'])}[/]{oracle}; PR-AUC {_f(r['pr_auc'])}; top-decile lift "
+                         f"{_f(r['lift_top_decile'], 2)}x; calibration error {_f(r['calibration_error'])}")
+            for part in ("fit", "intent"):
+                if r.get(part):
+                    stdout.print(f"{part} model ({r[part]['chosen']}): AUC {_f(r[part]['auc'])}")
+            stdout.print("Top features: " + ", ".join(f["feature"] for f in r["top_features"][:8]), highlight=False)
+            for w in r["warnings"]:
+                stdout.print(f"[yellow]warning:[/] {w['message']}" + (" (dropped)" if w.get("dropped") else ""),
+                             highlight=False)
+
+        run(json_out, lambda: run_train(Project.locate(project), truth=truth, progress=RichSteps(quiet=json_out)), render)
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"

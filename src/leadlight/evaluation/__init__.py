@@ -1,0 +1,1 @@
+"""Judging definitions against who actually bought: label times, metrics, leakage checks, the backtest."""

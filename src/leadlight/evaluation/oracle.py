@@ -1,0 +1,43 @@
+"""The oracle comparison: an evaluation aid for generated data, never an input to training.
+
+``leadlight generate`` writes ``truth.csv`` (``account_id, as_of, p_convert``):
+the hidden law's own probability. Its AUC on the same test rows is the best any
+model could hope for; ``train --truth`` and ``backtest --truth`` report both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leadlight.errors import InputError
+from leadlight.evaluation import metrics
+
+
+def read_truth(path: str | Path) -> pd.DataFrame:
+    """``truth.csv`` with ``account_id`` (text), ``as_of`` (timestamp) and ``p_convert``."""
+    path = Path(path)
+    try:
+        truth = pd.read_csv(path, dtype={"account_id": "string"})
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read {path}: {err}", hint="pass the truth.csv written by `leadlight generate`") from None
+    missing = {"account_id", "as_of", "p_convert"} - set(truth.columns)
+    if missing:
+        raise InputError(f"{path} lacks the column(s) {', '.join(sorted(missing))}",
+                         hint="pass the truth.csv written by `leadlight generate`")
+    truth["as_of"] = pd.to_datetime(truth.as_of).dt.tz_localize(None)
+    return truth[["account_id", "as_of", "p_convert"]]
+
+
+def compare(rows: pd.DataFrame, score: np.ndarray, truth: pd.DataFrame) -> dict:
+    """Model AUC and oracle AUC on the rows that have a truth value (``rows``: account_id, as_of, label)."""
+    scored = rows[["account_id", "as_of", "label"]].assign(score=np.asarray(score, dtype=float))
+    scored = scored.assign(account_id=scored.account_id.astype("string"), as_of=pd.to_datetime(scored.as_of))
+    joined = scored.merge(truth, on=["account_id", "as_of"], how="inner")
+    return {
+        "oracle_auc": metrics.rounded(metrics.auc(joined.label, joined.p_convert)),
+        "auc_on_oracle_rows": metrics.rounded(metrics.auc(joined.label, joined.score)),
+        "oracle_rows": int(len(joined)),
+    }

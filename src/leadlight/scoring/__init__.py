@@ -1,0 +1,20 @@
+"""Scoring: PQL (people), PQA (accounts), fit x intent quadrant, champions, reasons, snapshots.
+
+* ``score_frames(signal_frames, flags, scoring_config, self_serve=None) -> (accounts, users)``
+  (``leadlight.scoring.frames``): every number as pure Ibis over the signal frames, so
+  DuckDB and Spark give identical scores. ``flags`` is
+  ``leadlight.scoring.flags.person_flags(engine)``; ``self_serve`` is
+  ``leadlight.scoring.flags.self_serve_buyers(engine, as_of)``.
+* ``score_snapshot(engine, config, as_of) -> Snapshot`` (``leadlight.scoring.snapshot``):
+  the above, plus champions, decision makers, reasons and the model's probability,
+  stored in ``account_scores`` / ``user_scores`` (``leadlight.scoring.store``).
+
+Module map: ``rules`` (conditions -> Ibis), ``pql``, ``pqa`` (roll-up, k-of-N),
+``quadrant`` (fit, intent), ``flags`` (built-in person flags), ``people``
+(titles, champion), ``explain`` (reasons), ``snapshot``, ``store``.
+"""
+
+from leadlight.scoring.frames import score_frames
+from leadlight.scoring.snapshot import Snapshot, score_snapshot
+
+__all__ = ["Snapshot", "score_frames", "score_snapshot"]

@@ -1,0 +1,121 @@
+"""Reasons: the top positive and negative contributions to a score, each in its signal's sentence.
+
+A contribution is in score points (0-100 scale): the rule's points x 100 /
+the section's maximum, so the reasons of a score add up to it (before it is
+clamped to 0-100). Reasons are built in Python over scored rows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+from leadlight.config.scoring import AxisConfig, PqaConfig, PqlConfig
+from leadlight.scoring import rules
+from leadlight.signals import sentence
+
+Reason = dict[str, Any]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready Python value: numpy scalars unwrapped, NaN / NA -> None, whole floats -> int."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        value = value.item()
+    try:
+        if value != value or value is getattr(__import__("pandas"), "NA"):
+            return None
+    except (TypeError, ValueError):
+        return None
+    if isinstance(value, float):
+        if math.isinf(value):
+            return None
+        return int(value) if value.is_integer() else round(value, 4)
+    return value
+
+
+def say(specs: Mapping[str, Any], signal: str, value: Any) -> str:
+    spec = specs.get(signal)
+    if spec is None:
+        return f"{signal.replace('_', ' ')}: {value}"
+    return sentence(spec, value)
+
+
+def _label(specs: Mapping[str, Any], signal: str) -> str:
+    spec = specs.get(signal)
+    return (getattr(spec, "label", None) or signal).replace("_", " ")
+
+
+def reason(signal: str, value: Any, contribution: float, text: str) -> Reason:
+    return {"signal": signal, "value": plain(value), "contribution": round(float(contribution), 1), "text": text}
+
+
+def top(reasons: Sequence[Reason], positives: int = 3, negatives: int = 2) -> list[Reason]:
+    """The ``positives`` largest positive contributions, then the ``negatives`` most negative."""
+    up = sorted((r for r in reasons if r["contribution"] > 0), key=lambda r: (-r["contribution"], r["signal"]))
+    down = sorted((r for r in reasons if r["contribution"] < 0), key=lambda r: (r["contribution"], r["signal"]))
+    return up[:positives] + down[:negatives]
+
+
+def _scale(maximum: float) -> float:
+    return 100.0 / maximum if maximum > 0 else 0.0
+
+
+def person_reasons(row: Mapping[str, Any], config: PqlConfig, specs: Mapping[str, Any]) -> list[Reason]:
+    """Every non-zero contribution to a person's PQL score: rules after decay, and what decay took."""
+    scale = _scale(rules.max_points(config.rules, override=config.max_points))
+    decay = row.get("decay")
+    decay = 1.0 if decay is None else float(decay)
+    out, raw = [], 0.0
+    for i, rule in enumerate(config.rules):
+        got = float(row.get(f"pql_rule_{i}") or 0.0)
+        raw += got
+        if got * decay:
+            value = row.get(rule.signal)
+            out.append(reason(rule.signal, value, got * decay * scale, say(specs, rule.signal, value)))
+    if config.decay is not None and raw > 0 and decay < 1:
+        s = config.decay.signal
+        out.append(reason(s, row.get(s), -raw * (1 - decay) * scale, say(specs, s, row.get(s))))
+    return out
+
+
+def account_reasons(row: Mapping[str, Any], config: PqaConfig, specs: Mapping[str, Any]) -> list[Reason]:
+    """Every non-zero contribution to an account's PQA score: roll-up, rules, k-of-N trigger."""
+    trig = config.triggers
+    extra = config.rollup.points + (max(trig.points, 0.0) if trig else 0.0)
+    scale = _scale(rules.max_points(config.rules, extra=extra, override=config.max_points))
+    out = []
+    rolled = float(row.get("pqa_rollup") or 0.0)
+    if rolled:
+        value = row.get("rollup_value")
+        if config.rollup.method == "pql_count":
+            n = int(value or 0)
+            text = f"{n} {'person is a' if n == 1 else 'people are'} product-qualified lead{'' if n == 1 else 's'}"
+            name = "pql_users"
+        elif config.rollup.method == "max":
+            text, name = f"its most engaged person scores {plain(value)} of 100 as a lead", "best_person_score"
+        else:
+            text, name = f"its people score {plain(value)} of 100 on average as leads", "mean_person_score"
+        out.append(reason(name, value, rolled * scale, text))
+    for i, rule in enumerate(config.rules):
+        got = float(row.get(f"pqa_rule_{i}") or 0.0)
+        if got:
+            out.append(reason(rule.signal, row.get(rule.signal), got * scale, say(specs, rule.signal, row.get(rule.signal))))
+    if trig is not None and row.get("trigger_on") and trig.points:
+        fired = [c for i, c in enumerate(trig.of) if row.get(f"trig_{i}")]
+        words = ", ".join(c.label or _label(specs, c.signal) for c in fired)
+        text = f"{len(fired)} of {len(trig.of)} buying signals: {words}"
+        out.append(reason("triggers", len(fired), float(row.get("pqa_trigger") or 0.0) * scale, text))
+    return out
+
+
+def axis_reasons(row: Mapping[str, Any], config: AxisConfig, name: str, specs: Mapping[str, Any]) -> list[Reason]:
+    """Contributions to the fit (or intent) score, in its own 0-100 scale."""
+    scale = _scale(rules.max_points(config.rules, override=config.max_points))
+    out = []
+    for i, rule in enumerate(config.rules):
+        got = float(row.get(f"{name}_rule_{i}") or 0.0)
+        if got:
+            out.append(reason(rule.signal, row.get(rule.signal), got * scale, say(specs, rule.signal, row.get(rule.signal))))
+    return out

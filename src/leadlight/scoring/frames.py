@@ -1,0 +1,74 @@
+"""``score_frames``: signal frames + person flags -> scored accounts and people, in pure Ibis.
+
+This is the engine-portable half of scoring (the cross-engine parity suite calls
+it): every number - points, decay, thresholds, k-of-N, roll-up, fit, intent,
+quadrant - is an Ibis expression, so DuckDB and Spark give the same scores.
+Champions, titles and reasons are built afterwards in Python, over results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from leadlight.config.scoring import ScoringConfig
+from leadlight.errors import ConfigError
+from leadlight.scoring import pqa, pql, quadrant
+from leadlight.scoring.flags import PERSON_FLAGS
+
+# Columns scoring adds; a signal may not be named like one of them.
+RESERVED = {
+    "user_id", "account_id", "email", "title", "link_method", "link_account_id", "bought_self_serve", "decay",
+    "points", "score", "qualified", "disqualified", "pql", "people", "pql_users", "best_score", "mean_score",
+    "rollup_value", "pqa_rollup", "triggers_fired", "pqa_trigger", "trigger_on", "pqa", "fit", "fit_score",
+    "intent", "intent_score", "quadrant", "priority", *PERSON_FLAGS,
+}
+
+
+def check_names(specs: Any) -> None:
+    for spec in specs:
+        if spec.name in RESERVED:
+            raise ConfigError(
+                f"signal name {spec.name!r} is used by scoring for its own column",
+                hint=f"rename the signal, e.g. {spec.name}_signal",
+            )
+
+
+def score_frames(
+    frames: Any,
+    flags: ibis.Table,
+    config: ScoringConfig,
+    self_serve: ibis.Table | None = None,
+) -> tuple[ibis.Table, ibis.Table]:
+    """``(accounts, users)`` scored: lazy Ibis tables, one row per entity of ``frames``.
+
+    ``frames`` is a ``leadlight.signals.SignalFrames`` (``.accounts``, ``.users``);
+    ``flags`` is ``leadlight.scoring.flags.person_flags(engine)``; ``self_serve``
+    is ``flags.self_serve_buyers(engine, as_of)`` (omit: nobody bought self-serve).
+    Columns are documented in ``pql``, ``pqa`` and ``quadrant``.
+    """
+    check_names(getattr(frames, "specs", ()))
+    accounts, users = frames.accounts, frames.users
+    if self_serve is None:
+        self_serve = ibis.memtable({"account_id": ["__none__"], "bought_self_serve": [True]}).filter(ibis._.account_id == "")
+    # Account signals available to person rules (e.g. the account's plan), and the self-serve flag.
+    account_signals = accounts.left_join(self_serve, "account_id")
+    account_signals = account_signals.select(
+        *[account_signals[c] for c in accounts.columns],
+        bought_self_serve=ibis.coalesce(account_signals.bought_self_serve, ibis.literal(False)),
+    )
+    j = users.left_join(flags, "user_id")
+    person_cols = {c: j[c] for c in users.columns}
+    for c in ("email", "title", "link_method", "link_account_id"):
+        person_cols[c] = j[c]
+    for c in PERSON_FLAGS:
+        person_cols[c] = ibis.coalesce(j[c], ibis.literal(False))
+    people = j.select(**person_cols)
+    k = people.view().left_join(account_signals.view(), "account_id")
+    extra = [c for c in account_signals.columns if c != "account_id" and c not in people.columns]
+    people = k.select(*[k[c] for c in people.columns], *[k[c] for c in extra])
+    people = pql.score_people(people, config.pql)
+    scored_accounts = pqa.score_accounts(accounts, people, config.pqa)
+    scored_accounts = quadrant.place(scored_accounts, config.fit, config.intent)
+    return scored_accounts, people

@@ -1,0 +1,160 @@
+"""Feature frames for the fit and intent models, as of any snapshot.
+
+* **fit** features: account attributes (every accounts column but ids, domain
+  and name, minus ``ignore_attributes`` / ``leaky_attributes``). They are the
+  *current* values of the accounts file (see ``signals/attribute.py``).
+* **intent** features: zero-config behaviour (``signals/behaviour.py``) and
+  the declared account-level signals (``compute_signals``), both computed only
+  from events before the snapshot.
+
+``FeatureSpec`` freezes which columns exist (and the category levels), so the
+model built on a training set is fed the same columns at scoring time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+
+import pandas as pd
+
+from leadlight.config.model import ModelConfig
+from leadlight.progress import SILENT, Progress
+from leadlight.signals import compute_signals
+from leadlight.signals.behaviour import Vocabulary, behaviour_features, feature_names, vocabulary
+from leadlight.storage.engine import Engine
+from leadlight.storage.schema import ACCOUNTS
+
+IDENTIFIERS = ("account_id", "domain", "name")
+MAX_LEVELS = 20
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which columns the models see, and how categorical attributes are coded."""
+
+    vocab: Vocabulary | None
+    numeric_attributes: tuple[str, ...]
+    categories: dict[str, tuple[str, ...]]  # categorical attribute -> known levels
+    signals: tuple[str, ...]  # declared account-level signal names used as features
+    dropped: dict[str, str] = field(default_factory=dict)  # column -> why it is not used
+
+    @property
+    def fit_columns(self) -> list[str]:
+        return [*self.numeric_attributes, *self.categories]
+
+    @property
+    def intent_columns(self) -> list[str]:
+        return [*(feature_names(self.vocab) if self.vocab else []), *self.signals]
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.fit_columns, *self.intent_columns]
+
+
+def load_attributes(engine: Engine) -> pd.DataFrame:
+    """The accounts table, one row per account (the last row wins), indexed by ``account_id``."""
+    frame = engine.table(ACCOUNTS).to_pandas()
+    frame["account_id"] = frame.account_id.astype("string")
+    return frame.drop_duplicates("account_id", keep="last").set_index("account_id")
+
+
+def plan_features(
+    engine: Engine, config: ModelConfig, specs: Sequence[Any], last_snapshot: datetime, attributes: pd.DataFrame
+) -> FeatureSpec:
+    """Decide the columns from data before ``last_snapshot`` (event vocabulary) and the accounts table."""
+    windows = tuple(config.windows_days)
+    vocab = vocabulary(engine, last_snapshot, config.min_accounts_per_event, windows) if config.features != "declared" else None
+    used = [s.name for s in specs if s.level == "account" and s.kind != "attribute"] if config.features != "auto" else []
+    dropped: dict[str, str] = {}
+    wanted = list(config.attributes) if config.attributes is not None else [c for c in attributes.columns if c not in IDENTIFIERS]
+    numeric: list[str] = []
+    categories: dict[str, tuple[str, ...]] = {}
+    for column in wanted:
+        if column not in attributes.columns:
+            dropped[column] = "not a column of the accounts table"
+        elif column in config.leaky_attributes:
+            dropped[column] = "listed in model.leaky_attributes"
+        elif column in config.ignore_attributes or column in IDENTIFIERS:
+            dropped[column] = "ignored by configuration"
+        else:
+            values = attributes[column]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                dropped[column] = "a date: current values of dates usually record what happened later"
+            elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+                numeric.append(column)
+            elif values.notna().sum() == 0:
+                dropped[column] = "always empty"
+            else:
+                counts = values.dropna().astype(str).value_counts()
+                levels = counts[counts >= 5].index[:MAX_LEVELS]
+                if len(levels) == 0 or (len(levels) == 1 and values.notna().all()):
+                    dropped[column] = "no level common enough to learn from"
+                else:
+                    categories[column] = tuple(sorted(levels))
+    return FeatureSpec(vocab, tuple(numeric), categories, tuple(used), dropped)
+
+
+def attribute_frame(spec: FeatureSpec, attributes: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
+    """Fit features for ``accounts``: numbers as float, categories coded to the spec's levels."""
+    frame = attributes.reindex(accounts)
+    columns: dict[str, Any] = {}
+    for column in spec.numeric_attributes:
+        columns[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    for column, levels in spec.categories.items():
+        text = frame[column].astype("string")
+        coded = text.where(text.isin(levels) | text.isna(), "other")
+        columns[column] = pd.Categorical(coded, categories=[*levels, "other"])
+    return pd.DataFrame(columns, index=accounts)
+
+
+def features_at(
+    engine: Engine, spec: FeatureSpec, specs: Sequence[Any], as_of: datetime, attributes: pd.DataFrame,
+    accounts: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every feature as of ``as_of`` for ``accounts`` (default: every account seen or listed)."""
+    parts = []
+    if spec.vocab is not None:
+        parts.append(behaviour_features(engine, as_of, spec.vocab))
+    if spec.signals:
+        chosen = [s for s in specs if s.name in spec.signals]
+        frame = compute_signals(engine, chosen, as_of).accounts.to_pandas()
+        frame["account_id"] = frame.account_id.astype("string")
+        frame = frame.set_index("account_id")[list(spec.signals)]
+        parts.append(frame.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64"))
+    if accounts is not None:
+        index = pd.Index(list(accounts), dtype="string", name="account_id")
+    else:
+        index = pd.Index(attributes.index, dtype="string", name="account_id")
+        for part in parts:
+            index = index.union(pd.Index(part.index, dtype="string"))
+        index.name = "account_id"
+    behaviour = pd.concat(parts, axis=1).reindex(index) if parts else pd.DataFrame(index=index)
+    if spec.vocab is not None:
+        counts = [c for c in feature_names(spec.vocab) if _zero_when_absent(c)]
+        behaviour[counts] = behaviour[counts].fillna(0.0)
+    fit = attribute_frame(spec, attributes, index)
+    return pd.concat([fit, behaviour], axis=1)[spec.columns].copy()
+
+
+def _zero_when_absent(column: str) -> bool:
+    return not (column.endswith("__days_since") or column.endswith("__trend") or column.endswith("_share"))
+
+
+def training_set(
+    engine: Engine, spec: FeatureSpec, specs: Sequence[Any], labels: pd.DataFrame, attributes: pd.DataFrame,
+    progress: Progress = SILENT,
+) -> pd.DataFrame:
+    """Features for every labelled (account, snapshot), in the labels' row order, labels alongside."""
+    parts = []
+    snapshots = sorted(labels.as_of.unique())
+    with progress.step("computing point-in-time features", total=len(snapshots)) as bar:
+        for d in snapshots:
+            rows = labels[labels.as_of == d]
+            feats = features_at(engine, spec, specs, pd.Timestamp(d).to_pydatetime(), attributes, list(rows.account_id))
+            parts.append(pd.concat([rows.reset_index(drop=True), feats.reset_index(drop=True)], axis=1))
+            bar.advance()
+    if not parts:
+        return labels.iloc[0:0]
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,170 @@
+"""The two candidate learners, each able to say why it scored an account the way it did.
+
+* ``LogisticLearner``: a readable baseline. Counts are ``log1p``-scaled,
+  missing numbers become the training median plus a "was missing" column,
+  everything is standardised, categories are one-hot; L2-regularised logistic
+  regression. Contribution of a feature = coefficient x standardised value
+  (summed over its one-hot / missing columns), in log-odds.
+* ``LightGBMLearner``: gradient-boosted trees with native categories;
+  contributions from LightGBM's ``pred_contrib`` (SHAP values, log-odds).
+
+Both return *raw* scores (log-odds); ``calibrate.py`` maps them to probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+SKEWED_SUFFIXES = ("count_", "users_", "days_", "known", "new_")
+
+
+class Learner(Protocol):
+    name: str
+    columns: list[str]
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "Learner": ...
+
+    def raw(self, X: pd.DataFrame) -> np.ndarray: ...
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame: ...
+
+    def importance(self) -> dict[str, float]: ...
+
+
+def _skewed(column: str, values: pd.Series) -> bool:
+    """Counts and other non-negative, long-tailed numbers are modelled on a log scale."""
+    tail = column.rsplit("__", 1)[-1]
+    if tail.startswith(SKEWED_SUFFIXES):
+        return True
+    v = values.dropna()
+    return bool(len(v) and v.min() >= 0 and v.max() > 10 * max(v.median(), 1))
+
+
+@dataclass
+class Design:
+    """Numbers ready for a linear model, remembering which input column each came from."""
+
+    columns: list[str]
+    logged: list[str] = field(default_factory=list)
+    medians: dict[str, float] = field(default_factory=dict)
+    with_missing: list[str] = field(default_factory=list)
+    levels: dict[str, list[str]] = field(default_factory=dict)
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    origin: list[str] = field(default_factory=list)
+
+    def fit(self, X: pd.DataFrame) -> "Design":
+        for c in self.columns:
+            if isinstance(X[c].dtype, pd.CategoricalDtype):
+                self.levels[c] = [str(x) for x in X[c].cat.categories]
+                continue
+            values = X[c].astype("float64")
+            if _skewed(c, values):
+                self.logged.append(c)
+                values = _log(values)
+            median = values.median()
+            self.medians[c] = 0.0 if pd.isna(median) else float(median)
+            if values.isna().any():
+                self.with_missing.append(c)
+        raw, self.origin = self._raw(X)
+        self.mean = raw.mean(axis=0)
+        self.scale = raw.std(axis=0)
+        self.scale[self.scale == 0] = 1.0
+        return self
+
+    def _raw(self, X: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        blocks, origin = [], []
+        for c in self.columns:
+            if c in self.levels:
+                coded = X[c].astype("string")
+                for level in self.levels[c]:
+                    blocks.append((coded == level).fillna(False).to_numpy(dtype="float64"))
+                    origin.append(c)
+                blocks.append(coded.isna().to_numpy(dtype="float64"))
+                origin.append(c)
+                continue
+            values = X[c].astype("float64")
+            if c in self.logged:
+                values = _log(values)
+            if c in self.with_missing:
+                blocks.append(values.isna().to_numpy(dtype="float64"))
+                origin.append(c)
+            blocks.append(values.fillna(self.medians[c]).to_numpy(dtype="float64"))
+            origin.append(c)
+        matrix = np.column_stack(blocks) if blocks else np.zeros((len(X), 0))
+        return matrix, origin
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        raw, _ = self._raw(X)
+        return (raw - self.mean) / self.scale
+
+
+def _log(values: pd.Series) -> pd.Series:
+    return np.sign(values) * np.log1p(values.abs())
+
+
+@dataclass
+class LogisticLearner:
+    columns: list[str]
+    C: float = 0.1
+    name: str = "logistic"
+    design: Design | None = None
+    model: object | None = None
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LogisticLearner":
+        from sklearn.linear_model import LogisticRegression
+
+        self.design = Design(list(self.columns)).fit(X[self.columns])
+        self.model = LogisticRegression(C=self.C, max_iter=5000).fit(self.design.transform(X[self.columns]), y)
+        return self
+
+    def raw(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.decision_function(self.design.transform(X[self.columns]))  # type: ignore[union-attr]
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        z = self.design.transform(X[self.columns])  # type: ignore[union-attr]
+        per_column = z * self.model.coef_[0]  # type: ignore[union-attr]
+        frame = pd.DataFrame(per_column, index=X.index, columns=range(per_column.shape[1]))
+        return frame.T.groupby(np.asarray(self.design.origin)).sum().T.reindex(columns=self.columns)  # type: ignore[union-attr]
+
+    def importance(self) -> dict[str, float]:
+        weights = pd.Series(np.abs(self.model.coef_[0]), index=self.design.origin)  # type: ignore[union-attr]
+        return weights.groupby(level=0).sum().reindex(self.columns).fillna(0).to_dict()
+
+
+@dataclass
+class LightGBMLearner:
+    columns: list[str]
+    name: str = "lightgbm"
+    params: dict = field(default_factory=lambda: {
+        "n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 40,
+        "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.5, "reg_lambda": 5.0,
+        "verbose": -1, "n_jobs": 2, "random_state": 7,
+    })
+    model: object | None = None
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LightGBMLearner":
+        import lightgbm
+
+        self.model = lightgbm.LGBMClassifier(**self.params).fit(X[self.columns], y)
+        return self
+
+    def raw(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(X[self.columns], raw_score=True)  # type: ignore[union-attr]
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        values = self.model.predict(X[self.columns], pred_contrib=True)  # type: ignore[union-attr]
+        return pd.DataFrame(np.asarray(values)[:, :-1], index=X.index, columns=self.columns)
+
+    def importance(self) -> dict[str, float]:
+        gains = self.model.booster_.feature_importance(importance_type="gain")  # type: ignore[union-attr]
+        total = gains.sum() or 1.0
+        return {c: float(g / total) for c, g in zip(self.columns, gains)}
+
+
+def make_learner(name: str, columns: list[str]) -> Learner:
+    return LightGBMLearner(list(columns)) if name == "lightgbm" else LogisticLearner(list(columns))

@@ -1,0 +1,245 @@
+"""Zero-config behaviour features: what every account did before a cutoff, with no signal declared.
+
+For every event name in a *vocabulary* (and ``any`` event) and every trailing
+window ``W`` (default 7, 28 and 90 days, ``[D - W, D)`` through ``asof``):
+
+* ``count_<W>d``: events; ``users_<W>d``: distinct users; ``days_<W>d``: active days;
+* ``days_since``: whole days since the last one (all history; null if never);
+* ``trend``: ``log1p(events in the last 7 days) - log1p(weekly average of the 21 days before)``.
+
+Plus people features from the users / identities tables: people known before
+``D`` (``users.created_at``, else first activity), people new in the last 7
+days and the 28 days before (``people_velocity`` compares them), and the
+shares of personal, student and unconfirmed emails.
+
+Events done by fewer than ``min_accounts_per_event`` accounts are pooled into
+one ``other events`` name: too rare to learn from alone, and one rare event
+per account would otherwise let a model memorise accounts. The vocabulary is
+chosen once, from history before the last training snapshot, and stored with
+the model so prediction builds the same columns.
+
+Queries follow the shapes STACK-NOTES found fastest: a long grouped count per
+(account, event, window bucket) pivoted in pandas; distinct users from each
+user's latest activity; active days from distinct (account, event, day).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from leadlight.signals import asof
+from leadlight.signals.activity import raw_events
+from leadlight.storage.engine import Engine
+from leadlight.storage.schema import IDENTITIES, USERS
+
+ANY = "any"
+OTHER = "other events"
+PEOPLE_PREFIX = "people__"
+
+
+def slug(event: str) -> str:
+    """A column-safe name for an event: 'Teammate Invited' -> 'teammate_invited'."""
+    s = re.sub(r"[^0-9a-z]+", "_", event.lower()).strip("_")
+    return s or "event"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The event names that get their own features (the rest are pooled into ``other events``)."""
+
+    events: tuple[str, ...]
+    pooled: tuple[str, ...]  # rarer names, counted together
+    windows: tuple[int, ...] = (7, 28, 90)
+
+    def label(self, event: str) -> str:
+        return event if event in self.events else OTHER
+
+    def names(self) -> list[str]:
+        return list(self.events) + ([OTHER] if self.pooled else [])
+
+    def prefix(self, event: str) -> str:
+        return "ev__" + (ANY if event == ANY else slug(event)) + "__"
+
+
+def vocabulary(engine: Engine, before: datetime, min_accounts: int, windows: tuple[int, ...]) -> Vocabulary:
+    """Event names done by at least ``min_accounts`` accounts before ``before``."""
+    rows = asof.history(raw_events(engine), before)
+    rows = rows.filter(rows.account_id.notnull())
+    per = rows.group_by("event").aggregate(accounts=rows.account_id.nunique()).to_pandas()
+    keep = per[per.accounts >= min_accounts].sort_values(["accounts", "event"], ascending=[False, True])
+    # Distinct names can share a slug ('Sign-up' / 'Sign up'): the first keeps it, the rest are pooled.
+    seen: set[str] = set()
+    events = []
+    for name in keep.event:
+        if slug(name) not in seen and slug(name) not in (ANY, slug(OTHER)):
+            seen.add(slug(name))
+            events.append(name)
+    pooled = sorted(set(per.event) - set(events))
+    return Vocabulary(tuple(events), tuple(pooled), tuple(sorted(windows)))
+
+
+def behaviour_features(engine: Engine, as_of: datetime, vocab: Vocabulary) -> pd.DataFrame:
+    """Behaviour and people features as of ``as_of``, one row per account seen (index ``account_id``)."""
+    rows = asof.history(raw_events(engine), as_of)
+    rows = rows.filter(rows.account_id.notnull())
+    named = ibis.literal(OTHER)
+    if vocab.events:
+        named = rows.event.isin(list(vocab.events)).ifelse(rows.event, ibis.literal(OTHER))
+    rows = rows.select(account_id=rows.account_id.cast("string"), user_id=rows.user_id, name=named, ts=rows.ts_last, day=rows.day)
+    frames = [_windowed(rows, as_of, vocab, by_event) for by_event in (True, False)]
+    out = pd.concat(frames, axis=1)
+    people = people_features(engine, as_of)
+    out = out.join(people, how="outer")
+    columns = feature_names(vocab)
+    out = out.reindex(columns=columns)
+    counts = [c for c in columns if not c.endswith("__days_since") and not c.endswith("__trend") and "share" not in c]
+    out[counts] = out[counts].fillna(0.0)
+    out.index.name = "account_id"
+    return out.astype("float64")
+
+
+def feature_names(vocab: Vocabulary) -> list[str]:
+    """Every column ``behaviour_features`` returns, in a fixed order."""
+    names = []
+    for event in [ANY, *vocab.names()]:
+        p = vocab.prefix(event)
+        for w in vocab.windows:
+            names += [f"{p}count_{w}d", f"{p}users_{w}d", f"{p}days_{w}d"]
+        names += [f"{p}days_since", f"{p}trend"]
+    return names + [PEOPLE_PREFIX + n for n in ("known", "new_7d", "new_prior_28d", "velocity",
+                                                  "personal_share", "student_share", "unconfirmed_share")]
+
+
+def _bucket(age: ibis.Value, windows: tuple[int, ...]) -> ibis.Value:
+    """The smallest window holding an event ``age`` whole days old."""
+    cases = [(age < w, w) for w in windows]
+    return ibis.cases(*cases, else_=ibis.null("int64"))
+
+
+def _windowed(rows: ibis.Table, as_of: datetime, vocab: Vocabulary, by_event: bool) -> pd.DataFrame:
+    keys = ["account_id", "name"] if by_event else ["account_id"]
+    widest = timedelta(days=max(vocab.windows))
+    recent = rows.filter(rows.ts >= asof.at(as_of - widest))
+    age = asof.whole_days_before(as_of, recent.ts)
+    counted = recent.mutate(bucket=_bucket(age, vocab.windows))
+    counts = counted.group_by([*keys, "bucket"]).aggregate(v=counted.count()).to_pandas()
+    last_seen = recent.filter(recent.user_id.notnull()).group_by([*keys, "user_id"]).aggregate(ts=recent.ts.max())
+    users = last_seen.mutate(bucket=_bucket(asof.whole_days_before(as_of, last_seen.ts), vocab.windows))
+    users = users.group_by([*keys, "bucket"]).aggregate(v=users.count()).to_pandas()
+    days = recent.select(*keys, "day", "ts").group_by([*keys, "day"]).aggregate(ts=recent.ts.max())
+    days = days.mutate(bucket=_bucket(asof.whole_days_before(as_of, days.ts), vocab.windows))
+    days = days.group_by([*keys, "bucket"]).aggregate(v=days.count()).to_pandas()
+    last = rows.group_by(keys).aggregate(days_since=asof.whole_days_before(as_of, rows.ts.max())).to_pandas()
+    trend = recent.filter(recent.ts >= asof.at(as_of - timedelta(days=28)))
+    t_age = asof.whole_days_before(as_of, trend.ts)
+    trend = trend.group_by(keys).aggregate(
+        n7=(t_age < 7).ifelse(1, 0).sum(), prior=(t_age >= 7).ifelse(1, 0).sum()
+    ).to_pandas()
+
+    parts = {}
+    for stat, long in (("count", counts), ("users", users), ("days", days)):
+        wide = _cumulative(long, keys, vocab.windows)
+        for w in vocab.windows:
+            parts[(stat, w)] = wide[w] if w in wide else pd.Series(dtype="float64")
+    table = pd.DataFrame({f"{stat}_{w}d": s for (stat, w), s in parts.items()})
+    last = last.set_index(keys).days_since.astype("float64")
+    trend = trend.set_index(keys)
+    trend_value = np.log1p(trend.n7.astype(float)) - np.log1p(trend.prior.astype(float) / 3)
+    table = table.join(last.rename("days_since"), how="outer").join(trend_value.rename("trend"), how="outer")
+    if not by_event:
+        table.columns = [vocab.prefix(ANY) + c for c in table.columns]
+        return table
+    table = table.unstack("name")
+    table.columns = [vocab.prefix(name) + stat for stat, name in table.columns]
+    return table
+
+
+def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -> pd.DataFrame:
+    """Per-bucket counts -> counts within each window (a 7-day event is also a 28-day event)."""
+    if long.empty:
+        return pd.DataFrame(columns=list(windows))
+    wide = long.dropna(subset=["bucket"]).pivot_table(index=keys, columns="bucket", values="v", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=list(windows), fill_value=0).cumsum(axis=1)
+    return wide.astype("float64")
+
+
+def people_features(engine: Engine, as_of: datetime) -> pd.DataFrame:
+    """People per account known before ``as_of``: how many, how fast they arrive, what emails they use."""
+    ident = engine.table(IDENTITIES)
+    ident = ident.filter(ident.account_id.notnull())
+    users = engine.table(USERS)
+    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
+    events = raw_events(engine)
+    events = events.filter(events.user_id.notnull())
+    first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
+    j = ident.left_join(created, "user_id").left_join(first, "user_id")
+    people = j.select(
+        account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
+        personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
+    )
+    people = people.filter(people.signup.notnull() & (people.signup < asof.at(as_of)))
+    age = asof.whole_days_before(as_of, people.signup)
+    per = people.group_by("account_id").aggregate(
+        known=people.count(),
+        new_7d=(age < 7).ifelse(1, 0).sum(),
+        new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
+        personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
+        student=people.student.fill_null(False).ifelse(1, 0).sum(),
+        unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
+    ).to_pandas().set_index("account_id").astype("float64")
+    out = pd.DataFrame(index=per.index)
+    out["known"] = per.known
+    out["new_7d"] = per.new_7d
+    out["new_prior_28d"] = per.new_prior_28d
+    out["velocity"] = np.log1p(per.new_7d) - np.log1p(per.new_prior_28d / 4)
+    for share in ("personal", "student", "unconfirmed"):
+        out[f"{share}_share"] = per[share] / per.known.clip(lower=1)
+    out.columns = [PEOPLE_PREFIX + c for c in out.columns]
+    return out
+
+
+def describe(feature: str, value: float | None, vocab_events: list[str] | None = None) -> str:
+    """A behaviour feature's value in words: ``ev__teammate_invited__count_28d`` = 7 ->
+    "7 Teammate Invited events in the last 28 days"."""
+    v = "no" if value is None or (isinstance(value, float) and math.isnan(value)) else _num(value)
+    if feature.startswith(PEOPLE_PREFIX):
+        name = feature.removeprefix(PEOPLE_PREFIX)
+        return {
+            "known": f"{v} people signed up so far",
+            "new_7d": f"{v} new people in the last 7 days",
+            "new_prior_28d": f"{v} new people in the 28 days before last week",
+            "velocity": f"sign-up pace vs the month before: {v} (log scale)",
+            "personal_share": f"{_pct(value)} of people use personal emails",
+            "student_share": f"{_pct(value)} of people use student emails",
+            "unconfirmed_share": f"{_pct(value)} of people have not confirmed their email",
+        }.get(name, f"{name}: {v}")
+    _, event, stat = feature.split("__", 2)
+    words = {e_slug: e for e in (vocab_events or []) for e_slug in [slug(e)]}.get(event, event.replace("_", " "))
+    what = "events" if event == ANY else f"{words} events" if event != slug(OTHER) else "other events"
+    if stat == "days_since":
+        return f"last {what[:-1] if what.endswith('events') else what} {v} days ago" if v != "no" else f"never: {what}"
+    if stat == "trend":
+        return f"{what}: last week vs the 3 weeks before {v} (log scale)"
+    kind, window = stat.split("_", 1)
+    span = window.removesuffix("d")
+    if kind == "count":
+        return f"{v} {what} in the last {span} days"
+    if kind == "users":
+        return f"{v} people active ({what}) in the last {span} days"
+    return f"{v} active days ({what}) in the last {span} days"
+
+
+def _num(value: float) -> str:
+    f = float(value)
+    return str(int(f)) if f.is_integer() else f"{f:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "unknown" if value is None or value != value else f"{100 * float(value):.0f}%"

@@ -1,0 +1,37 @@
+"""``leadlight score``: compute signals and scores as of a moment and store the snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from leadlight.config import load_config
+from leadlight.errors import UsageError
+from leadlight.progress import SILENT, Progress
+from leadlight.scoring.snapshot import score_snapshot
+from leadlight.storage.engine import open_engine
+from leadlight.storage.project import Project
+from leadlight.timeutil import iso, parse_as_of
+
+
+def as_of_option(text: str | None) -> datetime | None:
+    """``--as-of``: a date means the end of that day (UTC); none means "all data"."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return parse_as_of(text)
+    except ValueError as err:
+        raise UsageError(f"--as-of: {err}", hint="write a date like 2026-03-31 or 2026-03-31T12:00:00Z") from None
+
+
+def score(project: Project, as_of: str | None = None, *, progress: Progress = SILENT) -> dict:
+    """Score every account and person; returns ``{as_of, accounts, users, pqas, pqls}``."""
+    config = load_config(project)
+    at = as_of_option(as_of)
+    engine = open_engine(project, config)
+    try:
+        snapshot = score_snapshot(engine, config, at, progress=progress)
+    finally:
+        engine.close()
+    summary = snapshot.summary()
+    summary["as_of"] = iso(snapshot.as_of)
+    return summary

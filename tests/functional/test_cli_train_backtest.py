@@ -1,0 +1,98 @@
+"""`leadlight train` and `leadlight backtest` on a small generated company, through the CLI."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from leadlight.cli.app import app
+
+RULES = """
+version: 1
+name: quillboard
+signals:
+  - {name: active_users_28d, kind: distinct_users, window: 28d}
+  - {name: invites_28d, kind: count, event: Teammate Invited, window: 28d}
+  - {name: pricing_views_28d, kind: count, event: Pricing, window: 28d}
+  - {name: admin_views_28d, kind: count, event: [Admin Settings, Security], window: 28d}
+  - {name: employees, kind: attribute, column: employees}
+scoring:
+  pqa:
+    rollup: {method: max, points: 0}
+    rules:
+      - {signal: active_users_28d, op: ">=", value: 4, points: 30}
+      - {signal: invites_28d, op: ">=", value: 3, points: 25}
+      - {signal: pricing_views_28d, op: ">=", value: 2, points: 20}
+      - {signal: admin_views_28d, op: ">=", value: 1, points: 15}
+    threshold: 45
+model:
+  snapshot_every: month
+  min_positives: 50
+"""
+PLANTED = ("teammate_invited", "pricing", "admin_settings", "security", "paywall", "plan_limit", "employees",
+           "people__velocity", "personal_share", "__users_", "industry")
+
+
+def cli(*args: str) -> dict:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    root = tmp_path_factory.mktemp("company")
+    gen, proj = root / "gen", root / "proj"
+    cli("generate", "--out", str(gen), "--accounts", "800", "--days", "300", "--seed", "3")
+    proj.mkdir()
+    (proj / "leadlight.yml").write_text(RULES)
+    for kind, name in (("accounts", "accounts.csv"), ("users", "users.csv"),
+                       ("opportunities", "opportunities.csv"), ("events", "events.ndjson.gz")):
+        cli("ingest", str(gen / name), "--kind", kind, "--project", str(proj))
+    return gen, proj
+
+
+def test_train_reports_out_of_time_metrics_and_activates_a_model(company):
+    gen, proj = company
+    r = cli("train", "--project", str(proj), "--truth", str(gen / "truth.csv"))
+    for key in ("model_id", "trained_at", "n_train", "n_test", "auc", "pr_auc", "lift_top_decile", "features"):
+        assert key in r
+    assert r["n_train"] > 0 and r["n_test"] > 0
+    assert r["auc"] > 0.75 and r["lift_top_decile"] > 2
+    assert r["oracle_auc"] is not None and r["oracle_rows"] > 0.9 * r["n_test"]
+    assert r["chosen"] in ("lightgbm", "logistic")
+    top = [f["feature"] for f in r["top_features"][:12]]
+    assert sum(any(p in f for p in PLANTED) for f in top) >= 4, top
+    folder = proj / ".leadlight" / "models" / r["model_id"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["definition_hash"] and manifest["versions"]["lightgbm"] and manifest["data_range"]["from"]
+    assert json.loads((proj / ".leadlight" / "models" / "active.json").read_text())["model_id"] == r["model_id"]
+
+
+def test_backtest_judges_rules_and_model(company):
+    gen, proj = company
+    r = cli("backtest", "--project", str(proj), "--truth", str(gen / "truth.csv"))
+    names = [d["name"] for d in r["definitions"]]
+    assert names == ["rules", "model"]
+    for d in r["definitions"]:
+        for key in ("name", "auc", "precision", "recall", "lift_top_decile", "pql_conversion_rate",
+                    "non_pql_conversion_rate", "missed_buyers"):
+            assert key in d
+        assert d["auc"] > 0.7
+        assert all("account_id" in m for m in d["missed_buyers"])
+    rules = r["definitions"][0]
+    assert rules["pql_conversion_rate"] > rules["non_pql_conversion_rate"]
+    assert rules["missed_buyers"] and set(rules["missed_buyers"][0]["signals"]) >= {"invites_28d", "employees"}
+    narrowed = cli("backtest", "--project", str(proj), "--from", "2026-08-01", "--to", "2026-09-01")
+    assert narrowed["from"] == "2026-08-01T00:00:00" and narrowed["to"] == "2026-09-01T00:00:00"
+
+
+def test_train_refuses_below_the_floor_of_positives(company, tmp_path):
+    _, proj = company
+    copy = tmp_path / "proj"
+    shutil.copytree(proj, copy)
+    (copy / "leadlight.yml").write_text(RULES.replace("min_positives: 50", "min_positives: 100000"))
+    result = CliRunner().invoke(app, ["train", "--project", str(copy), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"] == "TrainingRefused"
