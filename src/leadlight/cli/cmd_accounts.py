@@ -37,24 +37,26 @@ def register(app: typer.Typer) -> None:
         Reads the snapshot stored by `leadlight score` (the latest, or --as-of); never recomputes.
         """
 
-        def render(rows: list[dict]) -> None:
-            if not rows:
-                stdout.print("No accounts match.")
-                return
-            table = Table(title="Accounts by priority", show_lines=True)
-            for col in ("account", "score", "prob.", "quadrant", "PQA", "champion", "why"):
-                table.add_column(col, overflow="fold")
-            for a in rows[: limit or SHOWN]:
-                champ = a["champion"] or {}
-                prob = "" if a["probability"] is None else f"{a['probability']:.0%}"
-                table.add_row(
-                    f"{a['name'] or a['account_id']}\n[dim]{a['domain'] or a['account_id']}[/]", f"{a['score']:.0f}",
-                    prob, a["quadrant"].replace("_", " "), "yes" if a["pqa"] else "",
-                    f"{champ.get('email') or champ.get('user_id') or ''}\n[dim]{champ.get('title') or ''}[/]",
-                    reasons_text(a["reasons"]),
-                )
-            stdout.print(table)
-            if limit is None and len(rows) > SHOWN:
-                stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
+        run(json_out, lambda: list_accounts(Project.locate(project), as_of, quadrant, limit),
+            lambda rows: render_accounts(rows, limit))
 
-        run(json_out, lambda: list_accounts(Project.locate(project), as_of, quadrant, limit), render)
+
+def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Accounts by priority") -> None:
+    if not rows:
+        stdout.print("No accounts match.")
+        return
+    table = Table(title=title, show_lines=True)
+    for col in ("account", "score", "prob.", "quadrant", "PQA", "champion", "why"):
+        table.add_column(col, overflow="fold")
+    for a in rows[: limit or SHOWN]:
+        champ = a["champion"] or {}
+        prob = "" if a["probability"] is None else f"{a['probability']:.0%}"
+        table.add_row(
+            f"{a['name'] or a['account_id']}\n[dim]{a['domain'] or a['account_id']}[/]", f"{a['score']:.0f}",
+            prob, a["quadrant"].replace("_", " "), "yes" if a["pqa"] else "",
+            f"{champ.get('email') or champ.get('user_id') or ''}\n[dim]{champ.get('title') or ''}[/]",
+            reasons_text(a["reasons"]),
+        )
+    stdout.print(table)
+    if limit is None and len(rows) > SHOWN:
+        stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
