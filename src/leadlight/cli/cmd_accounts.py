@@ -11,7 +11,6 @@ from leadlight.cli.cmd_score import AsOfOpt
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
-from leadlight.tasks.accounts import list_accounts
 
 SHOWN = 20
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N.", show_default=False)]
@@ -37,6 +36,7 @@ def register(app: typer.Typer) -> None:
         Reads the snapshot stored by `leadlight score` (the latest, or --as-of); never recomputes.
         """
 
+        from leadlight.tasks.accounts import list_accounts  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: list_accounts(Project.locate(project), as_of, quadrant, limit),
             lambda rows: render_accounts(rows, limit))
 

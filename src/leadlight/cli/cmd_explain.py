@@ -10,7 +10,6 @@ from leadlight.cli.cmd_leads import lead_table
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
-from leadlight.tasks.explain import explain_account
 
 
 def _lines(title: str, reasons: list[dict]) -> None:
@@ -49,4 +48,5 @@ def register(app: typer.Typer) -> None:
             if len(a["history"]) > 1:
                 stdout.print("History: " + ", ".join(f"{h['as_of'][:10]} {h['score']:.0f}" for h in a["history"]))
 
+        from leadlight.tasks.explain import explain_account  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: explain_account(Project.locate(project), account_id), render)

@@ -11,7 +11,6 @@ import typer
 from leadlight.cli.options import JsonOpt
 from leadlight.cli.output import RichSteps, run, stdout
 from leadlight.errors import UsageError
-from leadlight.tasks.generate import generate
 
 
 def _end_date(text: str | None) -> date | None:
@@ -49,4 +48,5 @@ def register(app: typer.Typer) -> None:
                 f"Next: `leadlight ingest {result['out']}/events.ndjson.gz --kind events`."
             )
 
+        from leadlight.tasks.generate import generate  # imported here: keeps `leadlight --help` fast
         run(json_out, work, render)

@@ -9,7 +9,6 @@ import typer
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import RichSteps, run, stdout
 from leadlight.storage import Project
-from leadlight.tasks.ingest import ingest as ingest_task
 
 
 def register(app: typer.Typer) -> None:
@@ -42,4 +41,5 @@ def register(app: typer.Typer) -> None:
             if r["quarantine"]:
                 stdout.print(f"Rejected records are in {r['quarantine']}", highlight=False)
 
+        from leadlight.tasks.ingest import ingest as ingest_task  # imported here: keeps `leadlight --help` fast
         run(json_out, work, render)

@@ -11,7 +11,6 @@ from leadlight.cli.cmd_accounts import SHOWN, LimitOpt, reasons_text
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
-from leadlight.tasks.leads import list_leads
 
 
 def lead_table(rows: list[dict], title: str, limit: int | None = None) -> Table:
@@ -49,4 +48,5 @@ def register(app: typer.Typer) -> None:
             if limit is None and len(rows) > SHOWN:
                 stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
 
+        from leadlight.tasks.leads import list_leads  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: list_leads(Project.locate(project), account, limit), render)

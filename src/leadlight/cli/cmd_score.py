@@ -9,7 +9,6 @@ import typer
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import RichSteps, run, stdout
 from leadlight.storage import Project
-from leadlight.tasks.score import score as score_task
 
 AsOfOpt = Annotated[
     Optional[str],
@@ -35,4 +34,5 @@ def register(app: typer.Typer) -> None:
                 f"{r['users']:,} people ([bold]{r['pqls']:,} PQLs[/]). Next: `leadlight accounts`."
             )
 
+        from leadlight.tasks.score import score as score_task  # imported here: keeps `leadlight --help` fast
         run(json_out, work, render)
