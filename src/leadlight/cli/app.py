@@ -15,10 +15,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
-# Order here is the order in --help. A module is listed only once its command works.
+# Order here is the order in --help.
 COMMAND_MODULES = [
     "leadlight.cli.cmd_demo",
     "leadlight.cli.cmd_generate",
@@ -49,11 +49,7 @@ def _root(
 
 
 for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(_name).register(app)
-    except ModuleNotFoundError as err:  # a command still being built in this checkout
-        if err.name != _name:
-            raise
+    importlib.import_module(_name).register(app)
 
 
 def main() -> None:

@@ -33,9 +33,11 @@ def register(app: typer.Typer) -> None:
             "reports the oracle's AUC on the same rows.", show_default=False)] = None,
         json_out: JsonOpt = False,
     ) -> None:
-        """Replay the rule definition and the model at past snapshots: AUC, precision and recall of the
-        PQA flag, lift, conversion of flagged vs unflagged accounts, missed buyers, and a suggested
-        threshold that flags 15-35% of accounts."""
+        """Judge the rule definition and the model against who actually bought.
+
+        Replays both at past snapshots: AUC, precision and recall of the PQA flag, lift, conversion of flagged vs
+        unflagged accounts, missed buyers, and a suggested threshold that flags 15-35% of accounts.
+        """
         from leadlight.storage import Project
         from leadlight.tasks.backtest import run_backtest
 

@@ -20,9 +20,12 @@ def register(app: typer.Typer) -> None:
             "reports the oracle's AUC on the same test rows.", show_default=False)] = None,
         json_out: JsonOpt = False,
     ) -> None:
-        """Build a training set from history (features strictly before each snapshot, labels after),
-        split it by time, train the fit and intent models (LightGBM vs logistic, chosen out of time,
-        calibrated on a later slice) and make the result the active model used by `score`."""
+        """Learn fit and intent models from history and make them the model `score` uses.
+
+        The training set is point-in-time: at each past snapshot, features come strictly from before it and
+        the label from after it (a won sales opportunity within model.horizon_days). It is split by time,
+        never at random; LightGBM and a logistic baseline are chosen out of time and calibrated on a later slice.
+        """
         from leadlight.storage import Project
         from leadlight.tasks.train import run_train
 
