@@ -6,11 +6,21 @@ Example (every key optional)::
       snapshot_every: month        # or week: one labelled row per eligible account per snapshot
       horizon_days: 30             # label: a WON sales opportunity created in [as_of, as_of + 30d)
       eligible_active_days: 90     # only accounts active in the 90 days before as_of are labelled
+      eligibility: auto            # activity (event logs), arrival (lead lists), auto: arrival when there are no events
+      account_created_column: created_at  # lead lists: the accounts column dating each lead's arrival
       min_positives: 50            # fewer positives in history: `train` refuses, scoring stays rule-only
       features: both               # auto (zero-config behaviour), declared (signals), both
       min_accounts_per_event: 20   # rarer events are pooled into "other events"
       ignore_attributes: [plan]    # account columns never used as features
       leaky_attributes: []         # columns known to be filled in after a sale: dropped with a warning
+
+Lead lists (a table of attributes with an outcome, and no event log) are
+labelled by *arrival* instead of activity: at each snapshot ``D`` the rows are
+the leads that arrived in ``[D, next snapshot)`` (their ``account_created_column``,
+else their first opportunity), labelled 1 when a sales opportunity created
+within ``horizon_days`` of the arrival was won. Each lead is one row, the fit
+(attributes) model carries the weight, and the time split still runs by
+snapshot. See ``leadlight.evaluation.label_times``.
 """
 
 from __future__ import annotations
@@ -34,6 +44,16 @@ class ModelConfig(Strict):
     )
     eligible_active_days: int = Field(
         90, ge=1, le=730, description="Only accounts with activity in this many days before a snapshot are labelled."
+    )
+    eligibility: Literal["auto", "activity", "arrival"] = Field(
+        "auto",
+        description="activity: accounts active before a snapshot are labelled (event logs); arrival: each lead is "
+        "labelled once, in the snapshot period it arrived in (lead lists); auto: arrival when no events are loaded.",
+    )
+    account_created_column: str = Field(
+        "created_at",
+        description="Accounts column with the date each lead/account arrived (arrival eligibility); never a feature. "
+        "Accounts without it arrive with their first opportunity.",
     )
     min_positives: int = Field(
         50, ge=1, description="Below this many positive snapshots `leadlight train` refuses and scoring stays rule-only."

@@ -18,6 +18,9 @@ its features.
 
 Snapshots start once 56 days of history exist and end when the label window
 of the last one has fully passed (``D + horizon <= the latest data``).
+
+Lead lists, with no event log, are labelled by arrival instead
+(``model.eligibility``): see ``leadlight.evaluation.arrivals``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import ibis
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
+from leadlight.evaluation import arrivals
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine
@@ -63,10 +67,16 @@ def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
 
 def training_snapshots(engine: Engine, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
     """Every snapshot with enough history before it and a complete label window after it."""
-    first, last = data_range(engine)
+    lead_list = arrivals.eligibility(engine, config) == arrivals.ARRIVAL
+    if lead_list:
+        opps = opportunities(engine)
+        bounds = arrivals.snapshot_bounds(lead_arrivals(engine, config, opps), opps, config)
+        first, last = bounds if bounds else (None, None)
+    else:
+        first, last = data_range(engine)
     if first is None or last is None:
         return []
-    lo = first + MIN_HISTORY
+    lo = first if lead_list else first + MIN_HISTORY
     hi = last - timedelta(days=config.horizon_days)
     for bound in (config.history_from, start):
         if bound is not None:
@@ -74,7 +84,18 @@ def training_snapshots(engine: Engine, config: ModelConfig, start: date | None =
     for bound in (config.history_to, end):
         if bound is not None:
             hi = min(hi, datetime(bound.year, bound.month, bound.day))
-    return snapshot_dates(lo, hi, config.snapshot_every)
+    snapshots = snapshot_dates(lo, hi, config.snapshot_every)
+    return arrivals.complete(snapshots, last, config) if lead_list else snapshots
+
+
+def lead_arrivals(engine: Engine, config: ModelConfig, opps: pd.DataFrame) -> pd.Series:
+    """When each account arrived (lead lists): ``model.account_created_column``, else its first opportunity."""
+    accounts = engine.table(ACCOUNTS)
+    wanted = config.account_created_column
+    columns = ["account_id", wanted] if wanted in accounts.columns and wanted != "account_id" else ["account_id"]
+    frame = accounts.select(*columns).to_pandas()
+    frame = frame.assign(account_id=frame.account_id.astype("string")).drop_duplicates("account_id", keep="last")
+    return arrivals.arrival_times(frame.set_index("account_id"), opps, wanted)
 
 
 def opportunities(engine: Engine) -> pd.DataFrame:
@@ -104,6 +125,9 @@ def label_times(
     """One row per eligible (account, snapshot): ``account_id, as_of, label, self_serve, won_at, amount``."""
     opps = opportunities(engine) if opps is None else opps
     horizon = timedelta(days=config.horizon_days)
+    if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
+        return arrivals.label_arrivals(lead_arrivals(engine, config, opps), opps, snapshots,
+                                       config.snapshot_every, horizon, LABEL_COLUMNS)
     parts = []
     for d in snapshots:
         active = active_accounts(engine, d, config.eligible_active_days)

@@ -52,6 +52,10 @@ def save_model(project: Project, bundle: Any, manifest: dict[str, Any], *, activ
     """Write the model folder (manifest + bundle), then point ``active.json`` at it."""
     trained_at = utcnow()
     model_id = new_model_id(trained_at, manifest)
+    base, n = model_id, 1
+    while (project.models_dir / model_id).exists():  # the same data retrained within one second
+        n += 1
+        model_id = f"{base}-{n}"
     folder = project.models_dir / model_id
     folder.mkdir(parents=True, exist_ok=False)
     manifest = {"model_id": model_id, "trained_at": iso(trained_at), **manifest, "versions": library_versions()}

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
+from leadlight.evaluation.arrivals import has_events
 from leadlight.progress import SILENT, Progress
 from leadlight.signals import compute_signals
 from leadlight.signals.behaviour import Vocabulary, behaviour_features, feature_names, vocabulary
@@ -27,6 +28,7 @@ from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ACCOUNTS
 
 IDENTIFIERS = ("account_id", "domain", "name")
+ISO_DATE = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
 MAX_LEVELS = 20
 
 
@@ -65,7 +67,9 @@ def plan_features(
 ) -> FeatureSpec:
     """Decide the columns from data before ``last_snapshot`` (event vocabulary) and the accounts table."""
     windows = tuple(config.windows_days)
-    vocab = vocabulary(engine, last_snapshot, config.min_accounts_per_event, windows) if config.features != "declared" else None
+    # A lead list has no events: behaviour features would be constant columns.
+    behaviour = config.features != "declared" and has_events(engine)
+    vocab = vocabulary(engine, last_snapshot, config.min_accounts_per_event, windows) if behaviour else None
     used = [s.name for s in specs if s.level == "account" and s.kind != "attribute"] if config.features != "auto" else []
     dropped: dict[str, str] = {}
     wanted = list(config.attributes) if config.attributes is not None else [c for c in attributes.columns if c not in IDENTIFIERS]
@@ -78,9 +82,11 @@ def plan_features(
             dropped[column] = "listed in model.leaky_attributes"
         elif column in config.ignore_attributes or column in IDENTIFIERS:
             dropped[column] = "ignored by configuration"
+        elif column == config.account_created_column:
+            dropped[column] = "the arrival date (model.account_created_column): time, not a trait"
         else:
             values = attributes[column]
-            if pd.api.types.is_datetime64_any_dtype(values):
+            if pd.api.types.is_datetime64_any_dtype(values) or _looks_like_dates(values):
                 dropped[column] = "a date: current values of dates usually record what happened later"
             elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
                 numeric.append(column)
@@ -93,7 +99,18 @@ def plan_features(
                     dropped[column] = "no level common enough to learn from"
                 else:
                     categories[column] = tuple(sorted(levels))
+    for column in config.leaky_attributes:  # a misspelt name would let the leak through unseen
+        if column not in attributes.columns:
+            dropped.setdefault(column, "listed in model.leaky_attributes, but no such column: check the spelling")
     return FeatureSpec(vocab, tuple(numeric), categories, tuple(used), dropped)
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    """Text whose values are mostly ISO dates ('2024-05-01', '2024-05-01 10:00:00')."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    sample = values.dropna().astype(str).head(1000)
+    return len(sample) > 0 and sample.str.fullmatch(ISO_DATE).mean() >= 0.9
 
 
 def attribute_frame(spec: FeatureSpec, attributes: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
@@ -105,7 +122,8 @@ def attribute_frame(spec: FeatureSpec, attributes: pd.DataFrame, accounts: pd.In
     for column, levels in spec.categories.items():
         text = frame[column].astype("string")
         coded = text.where(text.isin(levels) | text.isna(), "other")
-        columns[column] = pd.Categorical(coded, categories=[*levels, "other"])
+        # A real level called 'other' (e.g. a lead source) and the pool of rare levels mean the same thing.
+        columns[column] = pd.Categorical(coded, categories=[*levels, *([] if "other" in levels else ["other"])])
     return pd.DataFrame(columns, index=accounts)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
+from leadlight.evaluation import arrivals
 from leadlight.evaluation.label_times import label_times, training_snapshots
 from leadlight.evaluation.leakage import leak_warnings
 from leadlight.progress import SILENT, Progress
@@ -49,7 +50,8 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
         snapshots = training_snapshots(engine, mc, start, end)
         labels = label_times(engine, mc, snapshots)
     refuse_if_too_few(labels, mc)
-    split = split_snapshots([d for d in snapshots if (labels.as_of == d).any()], mc)
+    reach = arrivals.reach(mc, arrivals.eligibility(engine, mc))
+    split = split_snapshots([d for d in snapshots if (labels.as_of == d).any()], mc, reach)
     attributes = load_attributes(engine)
     specs = list(config.signals)
     spec = plan_features(engine, mc, specs, max(split.train + split.valid), attributes)

@@ -37,8 +37,11 @@ class Split:
     purged: list[datetime] = field(default_factory=list)
 
 
-def split_snapshots(snapshots: list[datetime], config: ModelConfig) -> Split:
-    """Earliest -> train, next -> validation, latest -> test; purge label windows crossing a boundary."""
+def split_snapshots(snapshots: list[datetime], config: ModelConfig, reach: timedelta | None = None) -> Split:
+    """Earliest -> train, next -> validation, latest -> test; purge label windows crossing a boundary.
+
+    ``reach``: how far past a snapshot its labels look (default ``horizon_days``; lead lists add a period).
+    """
     snaps = sorted(snapshots)
     n = len(snaps)
     if n < MIN_SNAPSHOTS:
@@ -48,7 +51,7 @@ def split_snapshots(snapshots: list[datetime], config: ModelConfig) -> Split:
         )
     n_test = min(config.test_snapshots or max(1, math.ceil(n / 4)), n - 2)
     n_valid = max(1, min(n // 5, n - n_test - 1))
-    horizon = timedelta(days=config.horizon_days)
+    horizon = reach if reach is not None else timedelta(days=config.horizon_days)
     test = snaps[n - n_test:]
     before_test = [d for d in snaps[: n - n_test] if d + horizon <= test[0]]
     valid = before_test[-n_valid:]
