@@ -154,3 +154,24 @@ def test_human_output_has_reasons_in_words(project, scored):
     result = runner.invoke(app, ["accounts", "--project", project, "--limit", "3"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Accounts by priority" in result.output and "last 14 days" in result.output
+
+
+def test_a_lead_list_without_events_scores_by_fit(tmp_path):
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,domain,name,employees,industry\n"
+        "big,big.com,Big Co,500,Software\n"
+        "small,small.com,Small Co,3,Retail\n"
+    )
+    assert runner.invoke(app, ["ingest", str(tmp_path / "accounts.csv"), "--kind", "accounts", "-p", str(tmp_path)]).exit_code == 0
+    scored = runner.invoke(app, ["score", "-p", str(tmp_path), "--json"])
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["accounts"] == 2
+    listed = json.loads(runner.invoke(app, ["accounts", "-p", str(tmp_path), "--json"]).stdout)
+    assert [(a["account_id"], a["fit"]) for a in listed] == [("big", "high"), ("small", "low")]
+
+
+def test_scoring_an_empty_project_says_what_to_load(tmp_path):
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["score", "-p", str(tmp_path)])
+    assert result.exit_code == 1 and "leadlight ingest" in result.stderr

@@ -18,18 +18,22 @@ def register(app: typer.Typer) -> None:
         spark: Annotated[bool, typer.Option("--spark", help="Also time the same signals on Spark local[2].")] = False,
         json_out: JsonOpt = False,
     ) -> None:
-        """Time signal computation over N generated events against the floor: one plain DuckDB
+        """Time signals + scores over N generated events against the floor: one plain DuckDB
         group-by scan of the same Parquet events. Prints both and their ratio (lower is better)."""
         from leadlight.tasks.bench import run_bench
 
         def render(r: dict) -> None:
             stdout.print(
-                f"{r['events']:,} events, {r['signals']} signals over {r['accounts']:,} accounts: "
-                f"[bold]{r['seconds']:.2f} s[/] ({r['events_per_second']:,} events/s); "
-                f"floor {r['floor_seconds']:.2f} s; ratio [bold]{r['ratio']:.2f}[/]"
+                f"{r['events']:,} events, {r['signals']} signals over {r['accounts']:,} accounts and "
+                f"{r['users']:,} users: signals + scores [bold]{r['seconds']:.2f} s[/] "
+                f"({r['events_per_second']:,} events/s); floor {r['floor_seconds']:.2f} s; ratio [bold]{r['ratio']:.2f}[/]"
+            )
+            stdout.print(
+                f"signals alone {r['signals_seconds']:.2f} s (ratio {r['signals_ratio']:.2f}); "
+                f"scores {r['scores_seconds']:.2f} s"
             )
             if "spark_seconds" in r:
-                stdout.print(f"Spark local[2]: {r['spark_seconds']:.2f} s")
-            stdout.print(f"[dim]{r['note']}; peak memory {r['peak_rss_mb']:,} MB[/]")
+                stdout.print(f"signals on Spark local[2]: {r['spark_seconds']:.2f} s")
+            stdout.print(f"[dim]peak memory {r['peak_rss_mb']:,} MB[/]")
 
         run(json_out, lambda: run_bench(events, days=days, spark=spark, progress=RichSteps(quiet=json_out)), render)

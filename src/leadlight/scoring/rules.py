@@ -70,7 +70,9 @@ def to_score(total: ibis.FloatingValue, maximum: float) -> ibis.FloatingValue:
     if maximum <= 0:
         return ibis.literal(0.0)
     clamped = ibis.greatest(ibis.least(total, ibis.literal(float(maximum))), ibis.literal(0.0))
-    return (clamped * ibis.literal(100.0 / maximum)).round(1)
+    # x 100 / max, not x (100 / max): DuckDB types float literals as DECIMAL, and multiplying by
+    # 1.1111111111111112 overflows DECIMAL(18); a division of decimals gives a DOUBLE.
+    return (clamped * ibis.literal(100.0) / ibis.literal(float(maximum))).round(1)
 
 
 def column_for(table: ibis.Table, signal: str, where: str, levels: str = "account") -> ibis.Value:

@@ -72,11 +72,17 @@ def definition_hash(config: Any) -> str:
 
 
 def latest_as_of(engine: Engine) -> datetime:
-    """The default as_of: one second after the latest event, so every event counts."""
+    """The default as_of: one second after the latest event, so every event counts.
+
+    A project with no events (a lead list: accounts with attributes, and outcomes) is scored as of now.
+    """
     events = engine.table(EVENTS_RESOLVED)
     latest = events.timestamp.max().to_pandas()
     if latest is None or pd.isna(latest):
-        raise NotReady("there are no events to score", hint="load some with `leadlight ingest PATH --kind events`")
+        if not engine.table(ACCOUNTS).count().to_pandas():
+            raise NotReady("there is nothing to score yet",
+                           hint="load data with `leadlight ingest PATH --kind events` (or --kind accounts)")
+        return utcnow()
     return pd.Timestamp(latest).to_pydatetime().replace(microsecond=0, tzinfo=None) + timedelta(seconds=1)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -12,6 +12,17 @@ from leadlight.signals.words import event_words, number, plural, window_phrase
 
 Params = ActiveDaysSignal
 FILL: Any = 0
+
+
+def reduce(spec: ActiveDaysSignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value] | None:
+    """Days as bits (OR over the entity's pairs, then count the bits); ``compile`` for all-history or > 62-day windows."""
+    if spec.window_td is None:
+        return None
+    column = ctx.plan.day_mask(spec, spec.window_td)
+    if column is None:
+        return None
+    engine = ctx.engine
+    return lambda pairs: engine.bit_count(engine.bit_or(pairs[column])).cast("int64")
 
 
 def compile(spec: ActiveDaysSignal, ctx: Context) -> ibis.Table:

@@ -97,6 +97,10 @@ class Activity:
     def from_table(cls, engine: Engine, rollup: ibis.Table, as_of: datetime) -> "Activity":
         return cls(engine, asof.history(rollup, as_of), as_of, True)
 
+    def all_predicate(self, rows: ibis.Table) -> ibis.Value:
+        """True for the rows that stand for every activity once (the rollup's unfiltered slice)."""
+        return rows.filter_id == "" if self.from_rollup else ibis.literal(True)
+
     @property
     def all_rows(self) -> ibis.Table:
         """Every activity once (the rollup's unfiltered slice)."""

@@ -22,17 +22,23 @@ FILL: Any = None
 
 
 def compile(spec: AttributeSignal, ctx: Context) -> ibis.Table:
-    name = ACCOUNTS if spec.level == "account" else USERS
+    return compile_all([spec], ctx)
+
+
+def compile_all(specs: list[AttributeSignal], ctx: Context) -> ibis.Table:
+    """Every attribute signal of one level from one read of its table: ``key, <name>...``."""
+    name = ACCOUNTS if ctx.level == "account" else USERS
     table = ctx.engine.table(name)
-    if spec.column not in table.columns or spec.column == ctx.key:
-        allowed = ", ".join(c for c in table.columns if c != ctx.key)
-        raise ConfigError(
-            f"signal {spec.name!r}: the {name} table has no column {spec.column!r}",
-            hint=f"use one of: {allowed}",
-        )
+    for spec in specs:
+        if spec.column not in table.columns or spec.column == ctx.key:
+            allowed = ", ".join(c for c in table.columns if c != ctx.key)
+            raise ConfigError(
+                f"signal {spec.name!r}: the {name} table has no column {spec.column!r}",
+                hint=f"use one of: {allowed}",
+            )
     table = table.filter(table[ctx.key].notnull())
     # One row per entity even if the input repeated one: max is deterministic on both engines.
-    return table.group_by(ctx.key).aggregate(**{spec.name: table[spec.column].max()})
+    return table.group_by(ctx.key).aggregate(**{spec.name: table[spec.column].max() for spec in specs})
 
 
 def sentence(spec: AttributeSignal, value: Any) -> str:

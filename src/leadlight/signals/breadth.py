@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -12,6 +12,18 @@ from leadlight.signals.words import number, plural, window_phrase
 
 Params = BreadthSignal
 FILL: Any = 0
+
+
+def reduce(spec: BreadthSignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value] | None:
+    """Features as bits, one per event name (OR over the entity's pairs, count the bits); ``compile`` past 63 names."""
+    names = list(spec.events) if spec.events else ctx.plan.event_names()
+    if not names:
+        return None
+    column = ctx.plan.event_mask(spec, spec.window_td, names)
+    if column is None:
+        return None
+    engine = ctx.engine
+    return lambda pairs: engine.bit_count(engine.bit_or(pairs[column])).cast("int64")
 
 
 def compile(spec: BreadthSignal, ctx: Context) -> ibis.Table:

@@ -13,18 +13,19 @@ an entity with no activity still gets a row (counts 0, recency null):
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import ibis
 
-from leadlight.config.signals import RatioSignal, check_signal_set
+from leadlight.config.signals import AttributeSignal, RatioSignal, check_signal_set
 from leadlight.errors import ConfigError
-from leadlight.signals import asof
+from leadlight.signals import asof, attribute
 from leadlight.signals.activity import Activity
 from leadlight.signals.context import Context
+from leadlight.signals.plan import Plan
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ACCOUNTS, IDENTITIES, USERS
 
@@ -82,7 +83,10 @@ def compute_signals(
     On DuckDB, when as_of is a midnight and every window is whole days, values
     are read from the incremental daily rollup (refreshed first, only for days
     that changed; see ``incremental.py``); otherwise, or with
-    ``incremental=False``, from raw events. Both give the same values.
+    ``incremental=False``, from raw events. Both give the same values, through
+    the same single-pass plan (``plan.py``): activity is aggregated once per
+    (account, user) pair and materialised (that one scan runs here, eagerly);
+    the returned frames are lazy Ibis tables over that small intermediate.
     """
     specs = tuple(check_signal_set(list(specs)))
     as_of = as_of.replace(microsecond=0, tzinfo=None)
@@ -93,53 +97,83 @@ def compute_signals(
             activity = rollup.rollup_activity(engine, specs, as_of)
     if activity is None:
         activity = Activity.from_events(engine, as_of)
-    accounts = _frame(engine, activity, [s for s in specs if s.level == "account"], _accounts(engine, activity), "account")
-    users = _frame(engine, activity, [s for s in specs if s.level == "user"], _users(engine, activity), "user")
+    plan = Plan(activity)
+    levels = {level: _Level(Context(engine, activity, level, plan), [s for s in specs if s.level == level])
+              for level in ("account", "user")}
+    for level in levels.values():
+        level.declare()
+    accounts = levels["account"].frame(_accounts(engine, plan))
+    users = levels["user"].frame(_users(engine, plan))
     return SignalFrames(accounts, users, as_of, specs, "rollup" if activity.from_rollup else "events")
 
 
-def _frame(engine: Engine, activity: Activity, specs: list, population: ibis.Table, level: str) -> ibis.Table:
-    ctx = Context(engine, activity, level)
-    key = ctx.key
-    frame = population
-    for spec in specs:
-        if isinstance(spec, RatioSignal):
-            continue
-        part = kind_module(spec.kind).compile(spec, ctx)
-        frame = frame.left_join(part, key)
-    columns: dict[str, Any] = {c: frame[c] for c in population.columns}
-    for spec in specs:
-        if isinstance(spec, RatioSignal):
-            continue
-        fill = fill_value(spec)
-        columns[spec.name] = frame[spec.name] if fill is None else ibis.coalesce(frame[spec.name], fill)
-    frame = frame.select(**columns)
-    ratios = {s.name: kind_module("ratio").derive(s, frame) for s in specs if isinstance(s, RatioSignal)}
-    return frame.mutate(**ratios) if ratios else frame
+@dataclass
+class _Level:
+    """The signals of one level: declared to the shared plan first, then joined into one frame."""
+
+    ctx: Context
+    specs: list
+    reducers: dict[str, Callable[[ibis.Table], ibis.Value]] = field(default_factory=dict)
+    own: list = field(default_factory=list)  # kinds that compute a table of their own
+
+    def declare(self) -> None:
+        for spec in self.specs:
+            if isinstance(spec, (RatioSignal, AttributeSignal)):
+                continue
+            module = kind_module(spec.kind)
+            if hasattr(module, "prepare"):
+                module.prepare(spec, self.ctx)
+            reducer = module.reduce(spec, self.ctx) if hasattr(module, "reduce") else None
+            if reducer is None:
+                self.own.append(spec)
+            else:
+                self.reducers[spec.name] = reducer
+
+    def frame(self, population: ibis.Table) -> ibis.Table:
+        key, frame = self.ctx.key, population
+        if self.reducers:
+            pairs = self.ctx.plan.pairs
+            pairs = pairs.filter(pairs[key].notnull())
+            frame = frame.left_join(
+                pairs.group_by(key).aggregate(**{name: r(pairs) for name, r in self.reducers.items()}), key
+            )
+        for spec in self.own:
+            frame = frame.left_join(kind_module(spec.kind).compile(spec, self.ctx), key)
+        attributes = [s for s in self.specs if isinstance(s, AttributeSignal)]
+        if attributes:
+            frame = frame.left_join(attribute.compile_all(attributes, self.ctx), key)
+        columns: dict[str, Any] = {c: frame[c] for c in population.columns}
+        for spec in self.specs:
+            if isinstance(spec, RatioSignal):
+                continue
+            fill = fill_value(spec)
+            columns[spec.name] = frame[spec.name] if fill is None else ibis.coalesce(frame[spec.name], fill)
+        frame = frame.select(**columns)
+        ratios = {s.name: kind_module("ratio").derive(s, frame) for s in self.specs if isinstance(s, RatioSignal)}
+        return frame.mutate(**ratios) if ratios else frame
 
 
-def _accounts(engine: Engine, activity: Activity) -> ibis.Table:
+def _accounts(engine: Engine, plan: Plan) -> ibis.Table:
     accounts = engine.table(ACCOUNTS)
     listed = accounts.select(account_id=accounts.account_id.cast("string"))
-    rows = activity.all_rows
-    seen = rows.filter(rows.account_id.notnull()).select(account_id=rows.account_id.cast("string"))
+    pairs = plan.pairs
+    seen = pairs.filter(pairs.account_id.notnull()).select(account_id=pairs.account_id.cast("string"))
     both = listed.union(seen, distinct=True)
     return both.filter(both.account_id.notnull())
 
 
-def _users(engine: Engine, activity: Activity) -> ibis.Table:
+def _users(engine: Engine, plan: Plan) -> ibis.Table:
     users = engine.table(USERS)
-    users = users.filter(asof.created_before(users.created_at, activity.as_of))
-    rows = activity.all_rows
-    rows = rows.filter(rows.user_id.notnull())
+    users = users.filter(asof.created_before(users.created_at, plan.as_of))
+    pairs = plan.pairs
+    pairs = pairs.filter(pairs.user_id.notnull())
     ids = users.select(user_id=users.user_id.cast("string")).union(
-        rows.select(user_id=rows.user_id.cast("string")), distinct=True
+        pairs.select(user_id=pairs.user_id.cast("string")), distinct=True
     )
     ids = ids.filter(ids.user_id.notnull())
     ident = engine.table(IDENTITIES)
     linked = ident.group_by("user_id").aggregate(linked=ident.account_id.min())
     listed = users.group_by("user_id").aggregate(listed=users.account_id.min())
-    seen = rows.group_by("user_id").aggregate(seen=rows.account_id.min())
+    seen = pairs.group_by("user_id").aggregate(seen=pairs.account_id.min())
     j = ids.left_join(linked, "user_id").left_join(listed, "user_id").left_join(seen, "user_id")
     return j.select("user_id", account_id=ibis.coalesce(j.linked, j.listed, j.seen))
-

@@ -1,4 +1,13 @@
-"""What a signal kind gets to compile itself: activity before as_of, the entity key, helpers."""
+"""What a signal kind gets to compile itself: activity before as_of, the entity key, the shared plan.
+
+A kind computes its value in one of two ways:
+
+* ``reduce(spec, ctx)``: ask the shared single-pass plan (``ctx.plan``) for
+  measures on the (account, user) grain and return how to aggregate them per
+  entity: a function of the pairs table giving one reduction. Most kinds do.
+* ``compile(spec, ctx)``: a table ``key, <name>`` of its own, for what does not
+  add up over (account, user) pairs (breadth, first_days, very long windows).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ import ibis
 from leadlight.config.signals import EventSignal
 from leadlight.signals import asof
 from leadlight.signals.activity import Activity
+from leadlight.signals.plan import Plan
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import USERS
 
@@ -19,6 +29,7 @@ class Context:
     engine: Engine
     activity: Activity
     level: str  # 'account' | 'user'
+    plan: Plan | None = None
     _signups: ibis.Table | None = field(default=None, repr=False)
 
     @property
@@ -44,8 +55,15 @@ class Context:
     def signups(self) -> ibis.Table:
         """``user_id, signup``: users.created_at when known, else the user's first activity before as_of."""
         if self._signups is None:
-            rows = self.activity.all_rows
-            first = rows.filter(rows.user_id.notnull()).group_by("user_id").aggregate(first_seen=rows.ts_first.min())
+            if self.plan is not None:
+                pairs = self.plan.pairs
+                column = pairs[self.plan.first(None)]
+                pairs = pairs.filter(pairs.user_id.notnull())
+                first = pairs.group_by("user_id").aggregate(first_seen=column.min())
+            else:
+                rows = self.activity.all_rows
+                rows = rows.filter(rows.user_id.notnull())
+                first = rows.group_by("user_id").aggregate(first_seen=rows.ts_first.min())
             users = self.engine.table(USERS)
             created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
             joined = first.left_join(created, "user_id")

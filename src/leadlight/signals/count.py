@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -12,6 +12,11 @@ from leadlight.signals.words import event_words, number, plural, window_phrase
 
 Params = CountSignal
 FILL: Any = 0
+
+
+def reduce(spec: CountSignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value]:
+    column = ctx.plan.count(spec, spec.window_td)
+    return lambda pairs: pairs[column].sum().cast("int64")
 
 
 def compile(spec: CountSignal, ctx: Context) -> ibis.Table:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -12,6 +12,12 @@ from leadlight.signals.words import event_words, number, plural, window_phrase
 
 Params = DistinctUsersSignal
 FILL: Any = 0
+
+
+def reduce(spec: DistinctUsersSignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value]:
+    # A user did it in the window when their (account, user) pair counts a matching event there.
+    column = ctx.plan.count(spec, spec.window_td)
+    return lambda pairs: pairs.user_id.count(where=pairs[column] > 0).cast("int64")
 
 
 def compile(spec: DistinctUsersSignal, ctx: Context) -> ibis.Table:

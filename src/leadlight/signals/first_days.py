@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 
 from leadlight.config.signals import FirstDaysSignal
+from leadlight.signals.activity import filter_key
 from leadlight.signals.context import Context
 from leadlight.signals.words import event_words, number, plural, span_phrase
 
@@ -29,15 +30,32 @@ def fill(spec: FirstDaysSignal) -> Any:
     return 0 if spec.measure == "count" else None
 
 
+def prepare(spec: FirstDaysSignal, ctx: Context) -> None:
+    """Sign-ups fall back on each user's first activity: one more measure of the shared plan."""
+    if ctx.plan is not None:
+        ctx.plan.first(None)
+
+
 def _activated(spec: FirstDaysSignal, ctx: Context) -> ibis.Table:
-    rows = ctx.matching(spec)
-    rows = rows.filter(rows.user_id.notnull())
-    j = rows.inner_join(ctx.signups, "user_id")
-    days = int(spec.within_td.total_seconds()) // 86400
-    # Exact on daily rollup rows too: N >= 1 whole days, so a row that straddles
-    # the sign-up moment ends before sign-up + N.
-    hit = j.filter((j.ts_last >= j.signup) & (j.ts_first < j.signup + ibis.interval(days=days)))
-    return hit.select(*dict.fromkeys([ctx.key, "user_id"])).distinct()
+    """``[account_id,] user_id`` of the users who did it within N days of sign-up (computed once per definition)."""
+
+    def hits() -> ibis.Table:
+        rows = ctx.activity.matching(spec)
+        rows = rows.filter(rows.user_id.notnull())
+        j = rows.inner_join(ctx.signups, "user_id")
+        days = int(spec.within_td.total_seconds()) // 86400
+        # Exact on daily rollup rows too: N >= 1 whole days, so a row that straddles
+        # the sign-up moment ends before sign-up + N.
+        hit = j.filter((j.ts_last >= j.signup) & (j.ts_first < j.signup + ibis.interval(days=days)))
+        return hit.select("account_id", "user_id").distinct()
+
+    if ctx.plan is None:
+        activated = hits()
+    else:  # account- and user-level signals with the same definition share one scan
+        key = ("first_days", filter_key(spec.filters), spec.events, spec.within_td)
+        activated = ctx.plan.shared(key, hits)
+    activated = activated.filter(activated[ctx.key].notnull())
+    return activated.select(*dict.fromkeys([ctx.key, "user_id"])).distinct()
 
 
 def compile(spec: FirstDaysSignal, ctx: Context) -> ibis.Table:
@@ -47,7 +65,7 @@ def compile(spec: FirstDaysSignal, ctx: Context) -> ibis.Table:
     counted = activated.group_by("account_id").aggregate(activated=activated.user_id.count().cast("int64"))
     if spec.measure == "count":
         return counted.select("account_id", **{spec.name: counted.activated})
-    rows = ctx.activity.all_rows
+    rows = ctx.plan.pairs if ctx.plan is not None else ctx.activity.all_rows
     rows = rows.filter(rows.account_id.notnull() & rows.user_id.notnull())
     people = rows.select("account_id", "user_id").distinct()
     users = people.group_by("account_id").aggregate(users=people.user_id.count())

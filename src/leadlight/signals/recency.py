@@ -6,7 +6,7 @@ No matching event ever gives null (not a sentinel number), so a rule like
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -17,6 +17,11 @@ from leadlight.signals.words import event_words
 
 Params = RecencySignal
 FILL: Any = None
+
+
+def reduce(spec: RecencySignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value]:
+    column = ctx.plan.last(spec)
+    return lambda pairs: asof.whole_days_before(ctx.as_of, pairs[column].max())
 
 
 def compile(spec: RecencySignal, ctx: Context) -> ibis.Table:

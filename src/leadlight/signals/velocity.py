@@ -9,7 +9,7 @@ distinct users of each 7-day slice of the baseline; ``events`` counts events.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -26,6 +26,50 @@ _NOUN = {"new_users": "new users", "active_users": "active users", "events": "ev
 
 def fill(spec: VelocitySignal) -> Any:
     return 0.0 if spec.compare == "difference" else None
+
+
+def reduce(spec: VelocitySignal, ctx: Context) -> Callable[[ibis.Table], ibis.Value] | None:
+    """Recent and baseline amounts from the shared (account, user) pairs (``compile`` past 62 slices)."""
+    w, b = spec.window_td, spec.baseline_td
+    plan, as_of = ctx.plan, ctx.as_of
+    if spec.measure == "new_users":
+        first = plan.first(spec)
+
+        def amounts(pairs: ibis.Table) -> tuple[ibis.Value, ibis.Value]:
+            ts = pairs[first]
+            recent = pairs.user_id.count(where=ts >= asof.at(as_of - w))
+            return recent, pairs.user_id.count(where=(ts >= asof.at(as_of - w - b)) & (ts < asof.at(as_of - w)))
+    elif spec.measure == "active_users":
+        mask = plan.slice_mask(spec, w, int(b / w) + 1)
+        if mask is None:
+            return None
+        engine = ctx.engine
+
+        def amounts(pairs: ibis.Table) -> tuple[ibis.Value, ibis.Value]:
+            bits, known = pairs[mask], pairs.user_id.notnull()
+            recent = pairs.user_id.count(where=(bits & 1) == 1)
+            return recent, ibis.coalesce(engine.bit_count(bits >> 1).sum(where=known), 0)
+    else:
+        recent_col, all_col = plan.count(spec, w), plan.count(spec, w + b)
+
+        def amounts(pairs: ibis.Table) -> tuple[ibis.Value, ibis.Value]:
+            recent = ibis.coalesce(pairs[recent_col].sum(), 0)
+            return recent, ibis.coalesce(pairs[all_col].sum(), 0) - recent
+
+    def value(pairs: ibis.Table) -> ibis.Value:
+        recent, base = amounts(pairs)
+        return _compare(spec, recent.cast("float64"), base.cast("float64"))
+
+    return value
+
+
+def _compare(spec: VelocitySignal, recent: ibis.Value, base: ibis.Value) -> ibis.Value:
+    average = base * (spec.window_td / spec.baseline_td)
+    if spec.compare == "difference":
+        value = recent - average
+    else:
+        value = (average == 0).ifelse(ibis.null("float64"), recent / average)
+    return value.cast("float64")
 
 
 def compile(spec: VelocitySignal, ctx: Context) -> ibis.Table:
@@ -48,12 +92,7 @@ def compile(spec: VelocitySignal, ctx: Context) -> ibis.Table:
         recent=(sliced.slice == 0).ifelse(sliced.amount, 0).sum().cast("float64"),
         base=(sliced.slice > 0).ifelse(sliced.amount, 0).sum().cast("float64"),
     )
-    average = per.base * (w / b)
-    if spec.compare == "difference":
-        value = per.recent - average
-    else:
-        value = (average == 0).ifelse(ibis.null("float64"), per.recent / average)
-    return per.select(key, **{spec.name: value.cast("float64")})
+    return per.select(key, **{spec.name: _compare(spec, per.recent, per.base)})
 
 
 def sentence(spec: VelocitySignal, value: Any) -> str:

@@ -10,9 +10,11 @@ writes a managed table (see STACK-NOTES: LOCATION_ALREADY_EXISTS).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,19 @@ def _spark_json_text(json_text: str, path: str) -> str:  # type: ignore[empty-bo
     """Spark: the same as DuckDB's json_extract_string for scalar values."""
 
 
+@ibis.udf.agg.builtin(name="bit_or")
+def _bit_or(bits: int) -> int:  # type: ignore[empty-body]
+    """The OR of every value in a group (ibis 12 has no PySpark rule for ``bit_or``; both engines have the function)."""
+
+
+@ibis.udf.scalar.builtin(name="bit_count")
+def _bit_count(bits: int) -> int:  # type: ignore[empty-body]
+    """How many bits are set (DuckDB and Spark share the name)."""
+
+
+_SCRATCH_NAMES = itertools.count()
+
+
 @dataclass
 class Engine:
     """An Ibis backend with Leadlight's canonical tables; ``name`` is 'duckdb' or 'spark'."""
@@ -48,6 +63,8 @@ class Engine:
     project: Project | None = None
     connection: duckdb.DuckDBPyConnection | None = None  # DuckDB only
     _owned: list[Any] = field(default_factory=list)
+    _scratch: set[str] = field(default_factory=set)  # live scratch tables
+    _released: list[str] = field(default_factory=list)  # scratch tables no expression refers to any more
 
     def table(self, name: str) -> ibis.Table:
         try:
@@ -66,7 +83,57 @@ class Engine:
         fn = _duckdb_json_text if self.name == "duckdb" else _spark_json_text
         return fn(column, f"$.{key}")
 
+    def bit_or(self, bits: ibis.Value) -> ibis.Value:
+        """Aggregate: the bitwise OR of an int64 column over a group."""
+        return _bit_or(bits)
+
+    def bit_count(self, bits: ibis.Value) -> ibis.Value:
+        """How many bits of an int64 are set."""
+        return _bit_count(bits)
+
+    def scratch(self, expr: ibis.Table) -> ibis.Table:
+        """Compute ``expr`` once and keep it (DuckDB temp table / cached Spark view) while something refers to it.
+
+        The table is dropped after the last expression built on it is garbage
+        collected: not from the collector itself (it may run while the same
+        DuckDB connection is busy) but at the next ``scratch`` or ``close``.
+        """
+        self._drop_released()
+        name = f"_leadlight_scratch_{os.getpid()}_{next(_SCRATCH_NAMES)}"
+        if self.name == "duckdb" and self.connection is not None:
+            sql = self.backend.compile(expr)
+            self.connection.execute(f'CREATE TEMP TABLE "{name}" AS {sql}').fetchall()
+        else:
+            session = self.backend._session
+            session.sql(self.backend.compile(expr)).cache().createOrReplaceTempView(name)
+        self._scratch.add(name)
+        table = self.backend.table(name)
+        weakref.finalize(table.op(), self._released.append, name)
+        return table
+
+    def _drop_released(self) -> None:
+        while self._released:
+            self._drop_scratch(self._released.pop())
+
+    def _drop_scratch(self, name: str) -> None:
+        if name not in self._scratch:
+            return
+        self._scratch.discard(name)
+        if self.name == "duckdb" and self.connection is not None:
+            self.connection.execute(f'DROP TABLE IF EXISTS "{name}"').fetchall()
+        else:
+            session = self.backend._session
+            if session.catalog.tableExists(name):
+                session.table(name).unpersist()
+                session.catalog.dropTempView(name)
+
     def close(self) -> None:
+        for name in list(self._scratch):
+            try:
+                self._drop_scratch(name)
+            except Exception:  # the connection may already be closed by its owner
+                pass
+        self._released.clear()
         for closer in reversed(self._owned):
             closer()
         self._owned.clear()

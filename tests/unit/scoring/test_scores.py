@@ -157,3 +157,18 @@ def test_numeric_comparison_on_text_signal_is_a_config_error(company):
     _, _, engine = company
     with pytest.raises(ConfigError, match="not a number"):
         scored(engine, fixtures.SCORING.replace('{signal: industry, op: "==", value: software', '{signal: industry, op: ">=", value: 3'))
+
+
+def test_points_that_do_not_divide_100_evenly(company):
+    _, _, engine = company
+    uneven = fixtures.SCORING.replace(
+        '      - {signal: employees, op: ">=", value: 100, points: 50}\n'
+        '      - {signal: industry, op: "==", value: software, points: 50}\n',
+        '      - {signal: employees, op: ">=", value: 100, points: 60}\n'
+        '      - {signal: industry, op: "==", value: software, points: 30}\n',
+    )
+    assert uneven != fixtures.SCORING
+    accounts, _ = scored(engine, uneven)
+    # 90 points available; an account with only one of the two conditions scores 60/90 or 30/90 of 100
+    assert {r["fit_score"] for r in accounts.values()} <= {0.0, 33.3, 66.7, 100.0}
+    assert accounts["a1"]["fit_score"] == 100.0

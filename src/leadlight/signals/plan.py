@@ -1,0 +1,280 @@
+"""The single-pass plan: one grouped scan of activity per (account, user), shared by every signal.
+
+Computing each signal as its own grouped query over events reads the events
+once per signal. Instead, every kind that can *declares the measures it needs*
+on the (account, user) grain, and this module turns all of them into ONE
+aggregate over activity rows, materialised once (``Engine.scratch``): a
+DuckDB temp table or a cached Spark view with one row per (account, user)
+pair seen before as_of. Account- and user-level values are then small
+aggregates of that table (``compile.py``), so the events are read once however
+many signals there are.
+
+A measure is one conditional aggregate over activity rows (``activity.py``),
+exact on raw events and on the daily rollup alike, so both go through this
+same code:
+
+* ``count``: events (sum of ``n``) matching a spec, from a window start;
+* ``first`` / ``last``: the first ``ts_first`` / last ``ts_last`` of them;
+* ``day_mask``: which UTC days of a window had one, as bits of an int64
+  (distinct days of an entity = bits set in the OR of its pairs' masks);
+* ``slice_mask``: which ``span``-long slices before as_of had one.
+
+Measures are keyed by what they compute, so two signals asking for the same
+thing share one column. Which rows a spec matches (event names, property
+filters) is decided once per row as a flag column, not once per measure.
+Windows use ``asof`` for every cutoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import ibis
+
+from leadlight.config.signals import EventSignal
+from leadlight.signals import asof
+from leadlight.signals.activity import Activity, filter_key
+
+@dataclass(frozen=True)
+class _Measure:
+    name: str
+    build: Callable[[ibis.Table], ibis.Value]
+    combine: str  # how two partial values merge: 'sum' | 'min' | 'max' | 'or'
+    start: datetime | None  # earliest activity it reads; None for all history
+    flag: str | None  # the property-filter flag column it reads, if any
+
+
+MASK_BITS = 63  # bit 63 is the sign bit: keep masks positive on both engines
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Plan:
+    """Measures requested by the specs, and the (account, user) table that holds them."""
+
+    activity: Activity
+    _measures: dict[tuple, _Measure] = field(default_factory=dict)
+    _flags: dict[str, tuple[Any, set[str] | None]] = field(default_factory=dict)
+    _pairs: ibis.Table | None = None
+    _shared: dict[tuple, ibis.Table] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> datetime:
+        return self.activity.as_of
+
+    # -- what a spec matches -------------------------------------------------------------------
+    def want(self, spec: EventSignal | None) -> None:
+        """Note the rows ``spec`` matches, so its property filters are evaluated once per row."""
+        filters = getattr(spec, "filters", ()) if spec is not None else ()
+        if not filters:
+            return
+        key = filter_key(filters)
+        names = set(spec.events) if spec.events else None
+        _, seen = self._flags.get(key, (filters, set()))
+        self._flags[key] = (filters, None if names is None or seen is None else seen | names)
+
+    def _match(self, rows: ibis.Table, spec: EventSignal | None) -> ibis.Value:
+        """True for rows ``spec`` matches (every activity row for ``None``)."""
+        filters = spec.filters if spec is not None else ()
+        if not filters:
+            cond = self.activity.all_predicate(rows)
+        elif self.activity.from_rollup:
+            cond = rows.filter_id == filter_key(filters)  # the rollup keeps one slice per filter set
+        else:
+            cond = rows[_flag(filter_key(filters))]
+        if spec is not None and spec.events:
+            cond = cond & rows.event.isin(list(spec.events))
+        return cond
+
+    # -- measures ------------------------------------------------------------------------------
+    def _add(self, key: tuple, spec: EventSignal | None, combine: str, start: datetime | None,
+             build: Callable[[ibis.Table], ibis.Value]) -> str:
+        if key not in self._measures:
+            if self._pairs is not None:
+                raise RuntimeError("a measure was requested after the plan ran")
+            self.want(spec)
+            filters = getattr(spec, "filters", ()) if spec is not None else ()
+            flag = _flag(filter_key(filters)) if filters else None
+            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag)
+        return self._measures[key].name
+
+    def _events(self, rows: ibis.Table, cond: ibis.Value) -> ibis.Value:
+        """How many events the rows where ``cond`` holds stand for (raw rows are one event each)."""
+        if self.activity.from_rollup:
+            return rows.n.sum(where=cond).cast("int64")
+        return rows.count(where=cond).cast("int64")
+
+    def count(self, spec: EventSignal | None, window: timedelta | None) -> str:
+        """Column: events matching ``spec`` in ``[as_of - window, as_of)`` (all history for ``None``)."""
+        start = None if window is None else self.as_of - window
+
+        def build(rows: ibis.Table) -> ibis.Value:
+            cond = self._match(rows, spec)
+            if start is not None:
+                cond = cond & (rows.ts_last >= asof.at(start))
+            return self._events(rows, cond)
+
+        return self._add(("count", _spec_key(spec), window), spec, "sum", start, build)
+
+    def first(self, spec: EventSignal | None) -> str:
+        """Column: the first matching timestamp before as_of."""
+        build = lambda rows: rows.ts_first.min(where=self._match(rows, spec))  # noqa: E731
+        return self._add(("first", _spec_key(spec)), spec, "min", None, build)
+
+    def last(self, spec: EventSignal | None) -> str:
+        """Column: the last matching timestamp before as_of."""
+        build = lambda rows: rows.ts_last.max(where=self._match(rows, spec))  # noqa: E731
+        return self._add(("last", _spec_key(spec)), spec, "max", None, build)
+
+    def day_mask(self, spec: EventSignal | None, window: timedelta) -> str | None:
+        """Column: bit ``i`` set when a match fell on the i-th UTC day of the window; None if it has too many days."""
+        start = self.as_of - window
+        first_day = datetime(start.year, start.month, start.day)
+        last_day = self.as_of - timedelta(seconds=1)
+        if (last_day - first_day) // DAY >= MASK_BITS:
+            return None
+
+        def build(rows: ibis.Table) -> ibis.Value:
+            cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
+            index = rows.day.delta(ibis.literal(first_day.date()), unit="day")
+            return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
+
+        return self._add(("days", _spec_key(spec), window), spec, "or", start, build)
+
+    def slice_mask(self, spec: EventSignal | None, span: timedelta, slices: int) -> str | None:
+        """Column: bit ``i`` set when a match fell in ``[as_of - (i+1)*span, as_of - i*span)``, i < slices."""
+        if slices > MASK_BITS:
+            return None
+        start = self.as_of - span * slices
+
+        def build(rows: ibis.Table) -> ibis.Value:
+            cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
+            index = asof.slice_index(self.as_of, rows.ts_last, span)
+            return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
+
+        return self._add(("slices", _spec_key(spec), span, slices), spec, "or", start, build)
+
+    def event_mask(self, spec: EventSignal, window: timedelta | None, names: list[str]) -> str | None:
+        """Column: bit ``i`` set when ``names[i]`` matched in the window; None past 63 names."""
+        if len(names) > MASK_BITS:
+            return None
+        start = None if window is None else self.as_of - window
+        bits = [(name, ibis.literal(1 << i, type="int64")) for i, name in enumerate(sorted(names))]
+
+        def build(rows: ibis.Table) -> ibis.Value:
+            cond = self._match(rows, spec)
+            if start is not None:
+                cond = cond & (rows.ts_last >= asof.at(start))
+            mask = rows.event.cases(*bits, else_=ibis.null("int64")).cast("int64")
+            return self.activity.engine.bit_or(cond.ifelse(mask, ibis.null("int64")))
+
+        return self._add(("events", _spec_key(spec), window, tuple(sorted(names))), spec, "or", start, build)
+
+    def event_names(self) -> list[str]:
+        """Every event name in the activity before as_of (one narrow scan, remembered)."""
+        if "event_names" not in self._shared:
+            rows = self.activity.rows
+            rows = rows.filter(self.activity.all_predicate(rows))
+            names = rows.select("event").distinct().to_pyarrow().column("event").to_pylist()
+            self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
+        return self._shared["event_names"]  # type: ignore[return-value]
+
+    def shared(self, key: tuple, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """A table several signals read (e.g. one level each), computed and kept once per plan."""
+        if key not in self._shared:
+            self._shared[key] = self.activity.engine.scratch(build())
+        return self._shared[key]
+
+    # -- the one pass --------------------------------------------------------------------------
+    @property
+    def pairs(self) -> ibis.Table:
+        """``account_id, user_id`` + every measure: one row per pair with activity before as_of, computed once.
+
+        Rows older than the earliest window start feed only the all-history
+        measures: the activity is split there and each part aggregated with
+        just the measures it can touch (on time-sorted storage each part also
+        reads only its own row groups); the partial rows then merge per pair.
+        """
+        if self._pairs is None:
+            measures = list(self._measures.values())
+            starts = [m.start for m in measures if m.start is not None]
+            rows = self.activity.rows
+            if starts and any(m.start is None for m in measures):
+                split = asof.at(min(starts))
+                old = self._aggregate(rows.filter(rows.ts_last < split), [m for m in measures if m.start is None])
+                recent = self._aggregate(rows.filter(rows.ts_last >= split), measures)
+                both = _union(old, recent, measures)
+                grouped = both.group_by(["account_id", "user_id"]).aggregate(
+                    **{m.name: _merge(self.activity.engine, m, both[m.name]) for m in measures}
+                )
+            else:
+                grouped = self._aggregate(rows, measures)
+            self._pairs = self.activity.engine.scratch(grouped)
+        return self._pairs
+
+    def _aggregate(self, rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:
+        """One row per (account, user) of ``rows`` with ``measures``, evaluating each needed filter once per row."""
+        flags = {m.flag for m in measures if m.flag}
+        if flags and not self.activity.from_rollup:
+            rows = rows.mutate(**{
+                _flag(key): _flag_expr(self.activity, rows, filters, names)
+                for key, (filters, names) in self._flags.items()
+                if _flag(key) in flags
+            })
+        if self.activity.from_rollup:
+            rows = rows.filter(self.activity.all_predicate(rows) | (rows.filter_id.isin(list(self._slices(measures)))))
+        grouped = rows.group_by(["account_id", "user_id"])
+        if not self.activity.from_rollup:
+            return grouped.aggregate(**{m.name: m.build(rows) for m in measures}) if measures else grouped.aggregate(
+                _n=rows.count()).drop("_n")
+        # Rollup rows of other filter slices repeat activity: a pair exists when its unfiltered slice has rows.
+        seen = rows.n.sum(where=self.activity.all_predicate(rows))
+        out = grouped.aggregate(_rows=seen, **{m.name: m.build(rows) for m in measures})
+        return out.filter(out._rows.notnull()).drop("_rows")
+
+    def _slices(self, measures: list[_Measure]) -> set[str]:
+        return {m.flag.removeprefix("_match_") for m in measures if m.flag}
+
+
+def _union(old: ibis.Table, recent: ibis.Table, measures: list[_Measure]) -> ibis.Table:
+    """Stack the two partial aggregates (the old part lacks the windowed measures: null there)."""
+    schema = recent.schema()
+    filled = old.mutate(**{m.name: ibis.null(schema[m.name]) for m in measures if m.name not in old.columns})
+    return filled.select(*recent.columns).union(recent, distinct=False)
+
+
+def _merge(engine: Any, measure: _Measure, column: ibis.Value) -> ibis.Value:
+    if measure.combine == "sum":
+        return column.sum()
+    if measure.combine == "min":
+        return column.min()
+    if measure.combine == "max":
+        return column.max()
+    return engine.bit_or(column)
+
+
+def _bit(index: ibis.Value) -> ibis.Value:
+    # A BIGINT one: Spark's literal 1 is an INT and shifting it by 32 or more wraps.
+    return ibis.literal(1).cast("int64") << index.cast("int32")
+
+
+def _flag(key: str) -> str:
+    return f"_match_{key}"
+
+
+def _flag_expr(activity: Activity, rows: ibis.Table, filters: tuple, names: set[str] | None) -> ibis.Value:
+    from leadlight.signals.activity import property_predicate
+
+    passes = property_predicate(activity.engine, rows.properties, filters)
+    if names is None:
+        return passes
+    # Parse JSON only for the events a filtered signal names (a CASE skips the rest).
+    return rows.event.isin(sorted(names)).ifelse(passes, False)
+
+
+def _spec_key(spec: EventSignal | None) -> tuple:
+    if spec is None:
+        return ("", None)
+    return (filter_key(spec.filters), tuple(sorted(spec.events)) if spec.events else None)
