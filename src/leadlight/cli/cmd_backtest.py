@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.options import JsonOpt, ProjectOpt, date_option
 from leadlight.cli.output import RichSteps, run, stdout
-from leadlight.errors import UsageError
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date", hint="write YYYY-MM-DD, e.g. 2026-03-01") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +31,7 @@ def register(app: typer.Typer) -> None:
         from leadlight.tasks.backtest import run_backtest
 
         def work() -> dict:
-            return run_backtest(Project.locate(project), start=_date(start, "--from"), end=_date(end, "--to"),
+            return run_backtest(Project.locate(project), start=date_option(start, "--from"), end=date_option(end, "--to"),
                                 truth=truth, progress=RichSteps(quiet=json_out))
 
         run(json_out, work, render)

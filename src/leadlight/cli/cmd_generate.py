@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from leadlight.cli.options import JsonOpt
+from leadlight.cli.options import JsonOpt, date_option
 from leadlight.cli.output import RichSteps, run, stdout
-from leadlight.errors import UsageError
-
-
-def _end_date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"--end {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. --end 2026-10-31") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +27,7 @@ def register(app: typer.Typer) -> None:
         """
 
         def work() -> dict:
-            return generate(out, accounts=accounts, days=days, seed=seed, end=_end_date(end),
+            return generate(out, accounts=accounts, days=days, seed=seed, end=date_option(end, "--end"),
                             progress=RichSteps())
 
         def render(result: dict) -> None:

@@ -18,22 +18,12 @@ roll-up and trigger points), or ``max_points`` when set. Points after decay.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
 
-FLAGS = (
-    "personal_email",
-    "disposable_email",
-    "student",
-    "unconfirmed_email",
-    "sales_persona",
-    "bought_self_serve",
-    "work_email",
-    "confirmed_email",
-)
 Flag = Literal[
     "personal_email",
     "disposable_email",
@@ -44,6 +34,7 @@ Flag = Literal[
     "work_email",
     "confirmed_email",
 ]
+FLAGS: tuple[str, ...] = get_args(Flag)
 Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not_in", "exists", "missing"]
 Scalar = Union[bool, int, float, str]
 
