@@ -4,14 +4,16 @@
 
 Prints one JSON document with what was measured: events, file size, seconds
 for the load itself and for the identity resolution that follows it, events
-per second, and the peak RSS of the process that ran the ingest. The ingest
-runs in a child process so the generator's memory is not counted.
+per second, the CPU seconds used, the peak RSS of the process that ran the
+ingest, and the machine's load average around the run (other work slows it).
+The ingest runs in a child process so the generator's memory is not counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -81,9 +83,9 @@ def run_ingest(data: Path, project_dir: Path) -> dict:
 
     init_project(project_dir)
     timer = Timer()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     report = ingest(Project(project_dir), [data], "events", progress=timer)
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     load = sum(s for d, s in timer.seconds.items() if d.startswith("events "))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     return {
@@ -96,6 +98,7 @@ def run_ingest(data: Path, project_dir: Path) -> dict:
         "resolve_seconds": round(timer.seconds.get("resolving identities", 0.0), 2),
         "total_seconds": round(total, 2),
         "events_per_second_with_resolve": round(report["read"] / total),
+        "cpu_seconds_with_resolve": round(cpu, 2),
         "peak_rss_mb": round(peak / 2**20),
     }
 
@@ -117,13 +120,17 @@ def main() -> None:
         start = time.perf_counter()
         write_events(data, args.events, args.gzip)
         generated = time.perf_counter() - start
+        load_before = os.getloadavg()[0]
         child = subprocess.run([sys.executable, __file__, "--child", str(data), str(work / "project")],
                                capture_output=True, text=True)
         if child.returncode != 0:
             sys.stderr.write(child.stderr)
             raise SystemExit(child.returncode)
         result = json.loads(child.stdout)
-        result.update({"file_mb": round(data.stat().st_size / 2**20), "generate_seconds": round(generated, 2)})
+        result.update({"file_mb": round(data.stat().st_size / 2**20), "generate_seconds": round(generated, 2),
+                       # Other work on the machine slows the run: the 1-minute load average before and after.
+                       "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                       "cpus": os.cpu_count()})
         print(json.dumps(result, indent=2))
 
 

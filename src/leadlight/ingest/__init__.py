@@ -2,8 +2,9 @@
 
 ``readers`` finds files and reads them as numbered records, ``segment`` maps
 Segment messages to events rows in SQL, ``validation`` holds the rule and
-reject types, ``quarantine`` keeps bad records verbatim, ``events`` and
-``tables`` load one file, and ``loader`` wraps a file in its transaction.
+reject types, ``quarantine`` keeps bad records verbatim, ``dedupe`` tells
+new messages from possible repeats, ``events`` and ``tables`` load one file,
+and ``loader`` wraps a file in its transaction.
 """
 
 from leadlight.ingest.loader import KINDS, FileResult, load_file

@@ -1,34 +1,50 @@
 """Loading one events file: batches in, duplicates out, rejects to quarantine.
 
-Each batch is parsed and validated in DuckDB (``segment.py`` for NDJSON,
-``tabular_events_sql`` for CSV/Parquet) into a temporary table; its good rows
-are inserted into ``events`` unless their ``message_id`` is already there
-(from an earlier file, or an earlier batch of this one: the caller's
-transaction sees its own inserts) or repeats within the batch (the first line
-wins). The caller owns the transaction.
+Three stages overlap, each in its own thread: reading (``readers.py``);
+checking, where each batch is parsed and validated on a DuckDB of its own
+(``segment.py`` for NDJSON: the fast check, then the exact rules for the lines
+it is unsure of; ``tabular_events_sql`` for CSV/Parquet) and comes back as
+Arrow; and loading, in the caller's thread. There rejects go to quarantine,
+and the good rows are split by ``dedupe.first_new`` into rows new
+for sure, inserted into ``events`` at once, and rows that may repeat a message
+already loaded (from an earlier file, an earlier line of this one), which wait
+in ``Pending``. At the end of the file one query inserts, of the pending rows,
+the first line of each message not in ``events`` (the caller's transaction
+sees its own inserts). The first line of a message wins.
+
+Nothing here creates a table or registers a view inside the caller's
+transaction: DuckDB keeps what such catalog entries hold (a temp table's rows,
+a registered Arrow table) until the transaction commits, which made memory
+grow with the file (5.9 GB at 10M events). Arrow tables are read through
+DuckDB's replacement scans instead: the SQL names a local Python variable.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from datetime import datetime, timedelta
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from leadlight.ingest.dedupe import Pending, SeenMessages, first_new
 from leadlight.ingest.quarantine import Quarantine
-from leadlight.ingest.readers import META_COLUMNS, NDJSON, InputFile, iter_line_batches, iter_table_batches, prefetch
-from leadlight.ingest.segment import EARLIEST, parse_sql
+from leadlight.ingest.readers import META_COLUMNS, NDJSON, InputFile, iter_line_batches, iter_table_batches, parallel_scan, prefetch
+from leadlight.ingest.segment import EARLIEST, fast_parse_sql, parse_sql
 from leadlight.ingest.validation import Reject, Rule, Tally, failure_message, first_failure_index, quoted_value
 from leadlight.storage.schema import EVENTS
 
-BATCH_VIEW = "ingest_batch"
-PARSED = "ingest_parsed"
-SEEN = "ingest_seen"
-REPEATS = "ingest_repeats"
+BATCH_VIEW = "ingest_batch"  # a local variable the SQL reads by name
+CHECKER_MEMORY = "512MB"
 EVENT_COLUMNS = ("message_id", "type", "user_id", "anonymous_id", "event", "timestamp", "group_id", "properties", "traits")
 TABULAR_EVENT_COLUMNS = ("user_id", "event", "timestamp", "account_id", "message_id", "properties")
+_OUTPUT = ("line", "bad", "reject_field", "reject_message", "CASE WHEN bad > 0 THEN raw END AS raw",
+           "CASE WHEN bad = 0 THEN hash(message_id) END AS key", *EVENT_COLUMNS)
 
 
 def load_events(
@@ -38,72 +54,144 @@ def load_events(
     now: datetime,
     on_batch: Callable[[int], None] = lambda n: None,
     digest: "hashlib._Hash | None" = None,
+    *,
+    seen: SeenMessages | None = None,
+    pending_path: Path | None = None,
 ) -> Tally:
     """Load one events file into ``events`` inside the caller's transaction.
 
-    ``digest`` (uncompressed NDJSON only) is fed the file's bytes as they are read.
+    ``digest`` (uncompressed NDJSON only) is fed the file's bytes as they are
+    read. ``seen`` holds the messages loaded so far (built from ``events`` when
+    not given) and is updated; ``pending_path`` is where rows that may be
+    duplicates wait (the loader puts it in ``.leadlight/tmp``).
     """
     tally = Tally()
+    if seen is None:
+        seen = SeenMessages.of_events(con, expected_new=expected_events(source))
+    pending = Pending(pending_path or Path(tempfile.gettempdir()) / f"leadlight-pending-{os.getpid()}.parquet")
     if source.format == NDJSON:
-        sql = parse_sql(BATCH_VIEW, now)
-        batches = prefetch(iter_line_batches(source, digest=digest))
+        batches = prefetch(_checked(prefetch(iter_line_batches(source, digest=digest)), _line_check(now)))
     else:
-        sql, batches = None, prefetch(iter_table_batches(source))
-    for batch in batches:
-        query = sql or tabular_events_sql(BATCH_VIEW, batch.schema, now)
-        _load_batch(con, batch, query, source, quarantine, tally)
-        on_batch(batch.num_rows)
+        batches = prefetch(_checked(prefetch(iter_table_batches(source)), _table_check(now)))
+    try:
+        for rows in batches:
+            _load_batch(con, rows, source, quarantine, tally, seen, pending)
+            on_batch(rows.num_rows)
+        pending.close()
+        if pending.rows:
+            tally.add(loaded=_load_pending(con, pending, source))
+    finally:
+        pending.discard()
+    tally.duplicates = tally.read - tally.rejected - tally.loaded
     return tally
 
 
-def _load_batch(con, batch: pa.Table, query: str, source: InputFile, quarantine: Quarantine, tally: Tally) -> None:
-    con.register(BATCH_VIEW, batch)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {PARSED} AS "
-        f"SELECT * EXCLUDE (raw), CASE WHEN bad > 0 THEN raw END AS raw FROM ({query})"
-    )
-    con.unregister(BATCH_VIEW)
-    read, rejected = con.execute(f"SELECT count(*), count(*) FILTER (WHERE bad > 0) FROM {PARSED}").fetchone()
+def expected_events(source: InputFile) -> int:
+    """A guess of a file's record count (Segment messages are rarely under 128 bytes) to size ``SeenMessages``."""
+    size = source.path.stat().st_size
+    return size * (8 if source.compressed else 1) // 128
+
+
+Check = Callable[[duckdb.DuckDBPyConnection, pa.Table], pa.Table]
+
+
+def _line_check(now: datetime) -> Check:
+    """NDJSON lines: the fast check, then the exact rules for the lines it left undecided."""
+    fast, exact = fast_parse_sql(BATCH_VIEW, now), _outputs(parse_sql(BATCH_VIEW, now))
+
+    def check(checker: duckdb.DuckDBPyConnection, ingest_batch: pa.Table) -> pa.Table:
+        rows = checker.sql(fast).to_arrow_table()
+        unsure = pc.is_null(rows.column("bad"))
+        if not pc.any(unsure).as_py():
+            return rows.drop_columns(["utf8_ok"])
+        ingest_batch = rows.filter(unsure).select(["line", "raw", "utf8_ok"])  # noqa: F841 -- read by name
+        sure = rows.filter(pc.invert(unsure)).drop_columns(["utf8_ok"])
+        return pa.concat_tables([sure, checker.sql(exact).to_arrow_table().cast(sure.schema)])
+
+    return check
+
+
+def _table_check(now: datetime) -> Check:
+    def check(checker: duckdb.DuckDBPyConnection, ingest_batch: pa.Table) -> pa.Table:
+        return checker.sql(_outputs(tabular_events_sql(BATCH_VIEW, ingest_batch.schema, now))).to_arrow_table()
+
+    return check
+
+
+def _outputs(sql: str) -> str:
+    return f"SELECT {', '.join(_OUTPUT)} FROM ({sql})"
+
+
+def _checked(batches: Iterator[pa.Table], check: Check) -> Iterator[pa.Table]:
+    """Each batch parsed and validated by ``check``, as Arrow (columns ``_OUTPUT``).
+
+    This touches no table, so it runs on a DuckDB of its own: in a thread of
+    its own (see ``prefetch``) it checks the next batch while the caller
+    inserts this one. ``check`` reads its batch by the name ``ingest_batch``.
+    """
+    checker = duckdb.connect()
+    try:
+        checker.execute("SET TimeZone = 'UTC'")  # a timestamp without an offset is UTC
+        checker.execute("SET preserve_insertion_order = false")
+        checker.execute(f"SET memory_limit = '{CHECKER_MEMORY}'")
+        for batch in batches:
+            yield check(checker, batch)
+    finally:
+        checker.close()
+
+
+def _load_batch(con, rows: pa.Table, source: InputFile, quarantine: Quarantine, tally: Tally,
+                seen: SeenMessages, pending: Pending) -> None:
+    verdict = rows.column("bad")  # 0 good, -1 a blank line, else the broken rule
+    bad = pc.greater(verdict, 0)
+    rejected = pc.sum(bad).as_py() or 0
     if rejected:
-        _quarantine(con, source, quarantine, tally)
-    # The semi-join below hashes the (small) batch and streams the events table
-    # past it; NOT EXISTS would hash the whole events table for every batch.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT message_id FROM {EVENTS} "
-        f"WHERE message_id IN (SELECT message_id FROM {PARSED} WHERE bad = 0)"
-    )
-    # Repeats within the batch: keep each message's first line. Usually none, so
-    # this small table makes the insert a cheap anti-join instead of a window.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REPEATS} AS SELECT message_id, min(line) AS first_line FROM {PARSED} "
-        "WHERE bad = 0 GROUP BY message_id HAVING count(*) > 1"
-    )
-    seen, repeats = con.execute(f"SELECT (SELECT count(*) FROM {SEEN}), (SELECT count(*) FROM {REPEATS})").fetchone()
-    conditions = ["bad = 0"]
-    if seen:
-        conditions.append(f"message_id NOT IN (SELECT message_id FROM {SEEN})")
-    if repeats:
-        conditions.append(
-            f"NOT EXISTS (SELECT 1 FROM {REPEATS} AS r WHERE r.message_id = p.message_id AND r.first_line <> p.line)"
-        )
+        _quarantine(rows.filter(bad), source, quarantine, tally)
+    if rejected or pc.any(pc.less(verdict, 0)).as_py():
+        rows = rows.filter(pc.equal(verdict, 0))
+    rows = rows.drop_columns(["bad", "reject_field", "reject_message", "raw"])
+    keys = rows.column("key")
+    new = first_new(keys, seen)
+    loaded = _insert(con, rows.append_column("new", pa.array(new)), source)
+    if loaded < rows.num_rows:
+        pending.add(rows.filter(~new).drop_columns(["key"]))
+    tally.add(read=rows.num_rows + rejected, loaded=loaded, rejected=rejected)
+
+
+def _insert(con, rows: pa.Table, source: InputFile) -> int:
+    """Insert the rows marked ``new``; the filter is DuckDB's, so the others are never copied."""
+    ingest_rows = parallel_scan(rows)  # noqa: F841 -- read by name below
     columns = ", ".join(EVENT_COLUMNS)
-    (loaded,) = con.execute(
-        f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {PARSED} AS p WHERE "
-        + " AND ".join(conditions),
+    ((loaded,),) = con.execute(
+        f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM ingest_rows WHERE new",
         [str(source.path)],
-    ).fetchone()
-    tally.add(read=read, loaded=loaded, rejected=rejected, duplicates=read - rejected - loaded)
-    con.execute(f"DROP TABLE {PARSED}")
-    con.execute(f"DROP TABLE {SEEN}")
-    con.execute(f"DROP TABLE {REPEATS}")
+    ).fetchall()
+    return loaded
 
 
-def _quarantine(con, source: InputFile, quarantine: Quarantine, tally: Tally) -> None:
-    result = con.execute(
-        f"SELECT line, raw, reject_field, reject_message FROM {PARSED} WHERE bad > 0 ORDER BY line"
-    )
-    while rows := result.fetchmany(10_000):
-        rejects = [(raw, Reject(str(source.path), line, field, message)) for line, raw, field, message in rows]
+def _load_pending(con, pending: Pending, source: InputFile) -> int:
+    """Insert the first line of each pending message that ``events`` does not hold yet."""
+    rows = f"read_parquet('{_sql_path(pending.path)}')"
+    columns = ", ".join(EVENT_COLUMNS)
+    # The IN list is the (small) pending set: events are scanned once, past its hash table.
+    (loaded,) = con.execute(
+        f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {rows} AS p "
+        f"WHERE message_id NOT IN (SELECT message_id FROM {EVENTS} WHERE message_id IN (SELECT message_id FROM {rows})) "
+        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY line) = 1",
+        [str(source.path)],
+    ).fetchall()[0]
+    return loaded
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _quarantine(rows: pa.Table, source: InputFile, quarantine: Quarantine, tally: Tally) -> None:
+    rows = rows.select(["line", "raw", "reject_field", "reject_message"]).sort_by("line")
+    for batch in rows.to_batches(max_chunksize=10_000):
+        rejects = [(raw, Reject(str(source.path), line, field, message))
+                   for line, raw, field, message in zip(*(c.to_pylist() for c in batch.columns))]
         quarantine.add(rejects)
         tally.note([r for _, r in rejects])
 

@@ -11,6 +11,7 @@ the first time and are not counted again).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Callable
 
 import duckdb
 
+from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.events import load_events
 from leadlight.ingest.quarantine import Quarantine
 from leadlight.ingest.readers import NDJSON, InputFile, file_sha256
@@ -45,8 +47,14 @@ def load_file(
     run_stamp: str,
     now: datetime,
     on_batch: Callable[[int], None] = lambda n: None,
+    seen: SeenMessages | None = None,
+    work_dir: Path | None = None,
 ) -> FileResult:
-    """Load ``source`` as ``kind`` in one transaction; see the module docstring."""
+    """Load ``source`` as ``kind`` in one transaction; see the module docstring.
+
+    For events, ``seen`` is the run's filter of loaded messages and ``work_dir``
+    where rows that may be duplicates wait until the end of the file.
+    """
     size = source.path.stat().st_size
     con.execute(f"ALTER TABLE {INGESTED_FILES} ADD COLUMN IF NOT EXISTS bytes BIGINT")  # databases made before it
     digest = None
@@ -66,7 +74,8 @@ def load_file(
     con.begin()
     try:
         if kind == "events":
-            tally = load_events(con, source, quarantine, now, on_batch, digest)
+            pending = work_dir / f"ingest-pending-{os.getpid()}.parquet" if work_dir is not None else None
+            tally = load_events(con, source, quarantine, now, on_batch, digest, seen=seen, pending_path=pending)
             if digest is not None:
                 sha = digest.hexdigest()
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import glob
 import gzip
+import mmap
 import re
 import threading
 import hashlib
@@ -23,7 +24,6 @@ from typing import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leadlight.errors import InputError, UsageError
@@ -121,85 +121,83 @@ def file_sha256(path: Path) -> str:
 
 
 def iter_line_batches(
-    source: InputFile, chunk_bytes: int = CHUNK_BYTES, digest: "hashlib._Hash | None" = None
+    source: InputFile, chunk_bytes: int | None = None, digest: "hashlib._Hash | None" = None
 ) -> Iterator[pa.Table]:
     """The file's lines as Arrow tables ``(line, raw, utf8_ok)``, about ``chunk_bytes`` each.
 
-    ``raw`` keeps the line as written (a trailing ``\\r`` included) without its
-    newline. Chunks are sliced without copying; only the line that straddles
-    two chunks is copied. A chunk that is not valid UTF-8 is split in Python so
-    only the offending lines are marked ``utf8_ok = false``. ``digest``, if
-    given, is fed the bytes read (uncompressed files only), which saves a
-    second pass to hash the file.
+    ``raw`` is the line as written, with its newline when it has one (a
+    ``\\r`` before it included): lines are slices of the chunk read, found with
+    numpy and never copied, except the one line that straddles two chunks. A
+    chunk that is not valid UTF-8 is split in Python so only the offending
+    lines are marked ``utf8_ok = false`` (those lines come without their
+    newline). ``digest``, if given, is fed the bytes read (uncompressed files
+    only), which saves a second pass to hash the file.
     """
     next_line = 1
     carry = b""  # the start of a line that continues in the next chunk
-    with pa.input_stream(str(source.path), compression="gzip" if source.compressed else None) as stream:
-        while True:
-            chunk = stream.read_buffer(chunk_bytes)
-            if chunk.size == 0:
-                break
-            view = memoryview(chunk)
-            if digest is not None:
-                digest.update(view)
-            cut = _last_newline(view)
-            if cut < 0:
-                carry += view.tobytes()
-                continue
-            first = _first_newline(view)
-            head = carry + view[:first].tobytes()
-            body = chunk.slice(first + 1, cut - first - 1) if cut > first else None
-            carry = view[cut + 1 :].tobytes()
-            batch = _split_lines(head, body, next_line)
-            next_line += batch.num_rows
-            yield batch
+    for chunk in _chunks(source, chunk_bytes or CHUNK_BYTES):
+        if digest is not None:
+            digest.update(chunk)
+        ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+        if len(ends) == 0:
+            carry += chunk.to_pybytes()
+            continue
+        head = carry + chunk.slice(0, int(ends[0]) + 1).to_pybytes()
+        carry = chunk.slice(int(ends[-1]) + 1).to_pybytes()
+        batch = _lines(head, chunk, ends, next_line)
+        next_line += batch.num_rows
+        yield batch
     if carry:
-        yield _split_lines(carry, None, next_line)
+        yield _lines(carry, None, None, next_line)
 
 
-def _first_newline(view: memoryview) -> int:
-    return _find(view, 0)
+def _chunks(source: InputFile, chunk_bytes: int) -> Iterator[pa.Buffer]:
+    """The file's bytes in chunks: memory-mapped windows of a plain file (no copy), or gunzipped reads."""
+    if source.compressed:
+        with pa.input_stream(str(source.path), compression="gzip") as stream:
+            while (chunk := stream.read_buffer(chunk_bytes)).size:
+                yield chunk
+        return
+    size = source.path.stat().st_size
+    step = max(mmap.ALLOCATIONGRANULARITY, chunk_bytes // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY)
+    with open(source.path, "rb") as f:
+        for offset in range(0, size, step):
+            # A window per chunk, unmapped once its lines are dropped: mapping the whole
+            # file would count every page read so far in the process's memory.
+            window = mmap.mmap(f.fileno(), min(step, size - offset), offset=offset, access=mmap.ACCESS_READ)
+            yield pa.py_buffer(window)
 
 
-def _find(view: memoryview, start: int) -> int:
-    step = 1 << 20
-    while start < len(view):
-        pos = bytes(view[start : start + step]).find(b"\n")
-        if pos >= 0:
-            return start + pos
-        start += step
-    return -1
-
-
-def _last_newline(view: memoryview) -> int:
-    step = 1 << 16
-    end = len(view)
-    while end > 0:
-        begin = max(0, end - step)
-        pos = bytes(view[begin:end]).rfind(b"\n")
-        if pos >= 0:
-            return begin + pos
-        end = begin
-    return -1
-
-
-def _split_lines(head: bytes, body: pa.Buffer | None, first_line: int) -> pa.Table:
-    """One line ``head`` plus the lines of ``body`` (no trailing newline), split in Arrow."""
-    arrays = [_one_string(head)]
-    if body is not None:
-        arrays.append(pc.split_pattern(_whole(body), "\n").flatten())
-    lines = pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
+def _lines(head: bytes, chunk: pa.Buffer | None, ends: np.ndarray | None, first_line: int) -> pa.Table:
+    """The line ``head``, then the lines of ``chunk`` between its first and last newline (``ends``)."""
+    heads = _string_array(pa.py_buffer(head), np.array([0, len(head)], dtype=np.int64))
+    arrays = [heads]
+    if chunk is not None and len(ends) > 1:
+        offsets = (ends - ends[0]).astype(np.int64)  # each line runs up to and including its newline
+        body = chunk.slice(int(ends[0]) + 1, int(ends[-1] - ends[0]))
+        arrays.append(_string_array(body, offsets))
     try:
-        lines.validate(full=True)
+        for array in arrays:
+            array.validate(full=True)
     except pa.ArrowInvalid:
-        return _split_lines_slowly(head + (b"\n" + body.to_pybytes() if body is not None else b""), first_line)
-    n = len(lines)
-    table = pa.table(
-        [pa.array(np.arange(first_line, first_line + n, dtype=np.int64)), lines.cast(pa.string()),
-         pa.array(np.ones(n, dtype=bool))],
-        schema=LINES_SCHEMA,
-    )
-    return parallel_scan(table)
+        tail = chunk.slice(int(ends[0]) + 1, int(ends[-1] - ends[0])).to_pybytes() if len(arrays) > 1 else b""
+        text = head + tail
+        return _split_lines_slowly(text[:-1] if text.endswith(b"\n") else text, first_line)
+    batches, line = [], first_line
+    for array in arrays:
+        n = len(array)
+        batches.append(pa.record_batch(
+            [pa.array(np.arange(line, line + n, dtype=np.int64)), array, pa.array(np.ones(n, dtype=bool))],
+            schema=LINES_SCHEMA))
+        line += n
+    return parallel_scan(pa.Table.from_batches(batches, schema=LINES_SCHEMA))
+
+
+def _string_array(data: pa.Buffer, offsets: np.ndarray) -> pa.Array:
+    """Strings ``data[offsets[i]:offsets[i + 1]]``, without copying ``data``."""
+    if data.size < 2**31 - 1:
+        return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int32)), data)
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), data).cast(pa.string())
 
 
 def parallel_scan(table: pa.Table, rows: int = 16_384) -> pa.Table:
@@ -245,15 +243,6 @@ def prefetch(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
                 queue.get_nowait()
             except Empty:
                 worker.join(0.05)
-
-
-def _whole(buffer: pa.Buffer) -> pa.LargeStringArray:
-    offsets = pa.py_buffer(np.array([0, buffer.size], dtype=np.int64).tobytes())
-    return pa.LargeStringArray.from_buffers(1, offsets, buffer)
-
-
-def _one_string(data: bytes) -> pa.LargeStringArray:
-    return _whole(pa.py_buffer(data))
 
 
 def _split_lines_slowly(body: bytes, first_line: int) -> pa.Table:

@@ -6,14 +6,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
+import duckdb
+
 from leadlight.config import load_config
 from leadlight.errors import UsageError
 from leadlight.identity import resolve
 from leadlight.ingest import KINDS, expand_inputs, load_file
+from leadlight.ingest.dedupe import SeenMessages
+from leadlight.ingest.events import expected_events
 from leadlight.ingest.validation import Tally
 from leadlight.progress import SILENT, Progress
 from leadlight.storage import Project, connect
 from leadlight.timeutil import utcnow
+
+MEMORY_LIMIT = "1GB"  # DuckDB's share; it spills to .leadlight/tmp beyond it
 
 
 def ingest(
@@ -40,16 +46,15 @@ def ingest(
     now = now or utcnow()
     run_stamp = now.strftime("%Y%m%dT%H%M%SZ")
     total, written = Tally(), []
+    work_dir = project.data_dir / "tmp"
     con = connect(project)
-    # Row order in the tables means nothing; letting DuckDB ignore it saves memory and time.
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")  # progress is ours to draw, on stderr
-    con.execute("SET enable_progress_bar_print = false")
+    _tune(con, work_dir)
     try:
+        seen = SeenMessages.of_events(con, sum(map(expected_events, sources))) if kind == "events" else None
         for source in sources:
             with progress.step(f"{kind} {source.name}") as step:
                 result = load_file(con, source, kind, quarantine_dir=project.quarantine_dir, run_stamp=run_stamp,
-                                   now=now, on_batch=step.advance)
+                                   now=now, on_batch=step.advance, seen=seen, work_dir=work_dir)
             total.merge(result.tally)
             if result.quarantine is not None:
                 written.append(result.quarantine)
@@ -71,3 +76,18 @@ def ingest(
         "quarantine": quarantine,
         "errors": [e.to_dict() for e in total.errors],
     }
+
+
+def _tune(con: duckdb.DuckDBPyConnection, work_dir: Path) -> None:
+    """Settings that keep a big load fast and its memory flat."""
+    # This process holds the database's lock, so leftovers here are from a run that died.
+    if work_dir.is_dir():
+        for stale in work_dir.glob("ingest-pending-*.parquet"):
+            stale.unlink(missing_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    # Row order in the tables means nothing; letting DuckDB ignore it saves memory and time.
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET temp_directory = '{str(work_dir / 'duckdb').replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET enable_progress_bar = false")  # progress is ours to draw, on stderr
+    con.execute("SET enable_progress_bar_print = false")
