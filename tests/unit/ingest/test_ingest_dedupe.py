@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from conftest import NOW
+from tests.unit.ingest.conftest import NOW
 from leadlight.ingest import events as events_module
 from leadlight.ingest.dedupe import SeenMessages, first_new
 from leadlight.ingest.loader import load_file
