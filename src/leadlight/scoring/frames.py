@@ -50,6 +50,11 @@ def score_frames(
     """
     check_names(getattr(frames, "specs", ()))
     accounts, users = frames.accounts, frames.users
+    engine = getattr(frames, "engine", None)
+    keep = engine.scratch if engine is not None else (lambda table: table)
+    # Both results read the signal frames and the scored people: compute each once, not once per use
+    # (it also keeps the expression trees small, and compiling those was most of the scoring time).
+    accounts, users = keep(accounts), keep(users)
     if self_serve is None:
         self_serve = ibis.memtable({"account_id": ["__none__"], "bought_self_serve": [True]}).filter(ibis._.account_id == "")
     # Account signals available to person rules (e.g. the account's plan), and the self-serve flag.
@@ -68,7 +73,7 @@ def score_frames(
     k = people.view().left_join(account_signals.view(), "account_id")
     extra = [c for c in account_signals.columns if c != "account_id" and c not in people.columns]
     people = k.select(*[k[c] for c in people.columns], *[k[c] for c in extra])
-    people = pql.score_people(people, config.pql)
+    people = keep(pql.score_people(people, config.pql))
     scored_accounts = pqa.score_accounts(accounts, people, config.pqa)
     scored_accounts = quadrant.place(scored_accounts, config.fit, config.intent)
     return scored_accounts, people

@@ -40,26 +40,28 @@ def decay_factor(table: ibis.Table, decay: Decay | None) -> ibis.FloatingValue:
 
 def score_people(table: ibis.Table, config: PqlConfig) -> ibis.Table:
     """``table`` (user signals + account signals + flags) with the PQL columns added."""
-    table = table.mutate(decay=decay_factor(table, config.decay))
-    cols: dict[str, ibis.Value] = {}
+    # One select for every PQL column (each built from the expressions before it), not a chain of
+    # mutates: the same SQL values, and a much smaller expression tree to compile.
+    decay = decay_factor(table, config.decay)
+    cols: dict[str, ibis.Value] = {"decay": decay}
+    rule_points = []
     for i, rule in enumerate(config.rules):
         column = rules.column_for(table, rule.signal, f"scoring.pql.rules[{i}]", "user or account")
-        cols[f"pql_rule_{i}"] = rules.points(column, rule)
+        rule_points.append(rules.points(column, rule))
+        cols[f"pql_rule_{i}"] = rule_points[-1]
+    qualified: ibis.Value = ibis.literal(True)
     for i, item in enumerate(config.required):
         cols[f"req_{i}"] = gate(table, item, f"scoring.pql.required[{i}]")
+        qualified = qualified & cols[f"req_{i}"]
+    disqualified: ibis.Value = ibis.literal(False)
     for i, item in enumerate(config.disqualifiers):
         cols[f"disq_{i}"] = gate(table, item, f"scoring.pql.disqualifiers[{i}]")
-    table = table.mutate(**cols) if cols else table
-    total = sum((table[f"pql_rule_{i}"] for i in range(len(config.rules))), ibis.literal(0.0)) * table.decay
-    qualified = ibis.literal(True)
-    for i in range(len(config.required)):
-        qualified = qualified & table[f"req_{i}"]
-    disqualified = ibis.literal(False)
-    for i in range(len(config.disqualifiers)):
-        disqualified = disqualified | table[f"disq_{i}"]
+        disqualified = disqualified | cols[f"disq_{i}"]
+    total = sum(rule_points, ibis.literal(0.0)) * decay
     maximum = rules.max_points(config.rules, override=config.max_points)
-    table = table.mutate(points=total.round(4), score=rules.to_score(total, maximum), qualified=qualified,
-                         disqualified=disqualified)
-    return table.mutate(
-        pql=table.qualified & ~table.disqualified & (table.score >= ibis.literal(float(config.threshold)))
+    score = rules.to_score(total, maximum)
+    cols.update(
+        points=total.round(4), score=score, qualified=qualified, disqualified=disqualified,
+        pql=qualified & ~disqualified & (score >= ibis.literal(float(config.threshold))),
     )
+    return table.mutate(**cols)

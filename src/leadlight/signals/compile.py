@@ -57,6 +57,7 @@ class SignalFrames:
     as_of: datetime
     specs: tuple[Any, ...]
     source: str  # 'events' (read raw events) or 'rollup' (the incremental daily rollup)
+    engine: Engine | None = field(default=None, repr=False, compare=False)  # where they run (scoring reuses it)
 
 
 def spans(specs: Sequence[Any]) -> list:
@@ -104,7 +105,7 @@ def compute_signals(
         level.declare()
     accounts = levels["account"].frame(_accounts(engine, plan))
     users = levels["user"].frame(_users(engine, plan))
-    return SignalFrames(accounts, users, as_of, specs, "rollup" if activity.from_rollup else "events")
+    return SignalFrames(accounts, users, as_of, specs, "rollup" if activity.from_rollup else "events", engine)
 
 
 @dataclass

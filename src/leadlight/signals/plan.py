@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import ibis
+import ibis.expr.operations as ops
 
 from leadlight.config.signals import EventSignal
 from leadlight.signals import asof
@@ -120,12 +121,12 @@ class Plan:
 
     def first(self, spec: EventSignal | None) -> str:
         """Column: the first matching timestamp before as_of."""
-        build = lambda rows: rows.ts_first.min(where=self._match(rows, spec))  # noqa: E731
+        build = lambda rows: rows.ts_first.min(where=_where(self._match(rows, spec)))  # noqa: E731
         return self._add(("first", _spec_key(spec)), spec, "min", None, build)
 
     def last(self, spec: EventSignal | None) -> str:
         """Column: the last matching timestamp before as_of."""
-        build = lambda rows: rows.ts_last.max(where=self._match(rows, spec))  # noqa: E731
+        build = lambda rows: rows.ts_last.max(where=_where(self._match(rows, spec)))  # noqa: E731
         return self._add(("last", _spec_key(spec)), spec, "max", None, build)
 
     def day_mask(self, spec: EventSignal | None, window: timedelta) -> str | None:
@@ -253,6 +254,12 @@ def _merge(engine: Any, measure: _Measure, column: ibis.Value) -> ibis.Value:
     if measure.combine == "max":
         return column.max()
     return engine.bit_or(column)
+
+
+def _where(cond: ibis.Value) -> ibis.Value | None:
+    """No filter for an always-true condition: DuckDB evaluates ``FILTER (WHERE TRUE)`` on every row."""
+    op = cond.op()
+    return None if isinstance(op, ops.Literal) and op.value is True else cond
 
 
 def _bit(index: ibis.Value) -> ibis.Value:

@@ -109,6 +109,11 @@ class Engine:
         self._scratch.add(name)
         table = self.backend.table(name)
         weakref.finalize(table.op(), self._released.append, name)
+        # The engine may store a column with a type of its own (DuckDB keeps a float literal as DECIMAL):
+        # read it back with the types the expression had, so results are the same as without the scratch.
+        wanted = expr.schema()
+        if any(table.schema()[c] != wanted[c] for c in wanted.names):
+            table = table.cast({c: wanted[c] for c in wanted.names if table.schema()[c] != wanted[c]})
         return table
 
     def _drop_released(self) -> None:
