@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from leadlight.cli.app import app
 from leadlight.storage import Project, connect
+from tests.cli import cli, ingest_generated
 
 runner = CliRunner()
 
@@ -69,12 +70,6 @@ LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqual
 QUADRANTS = ["high_fit_high_intent", "high_fit_low_intent", "low_fit_high_intent", "low_fit_low_intent"]
 
 
-def cli(*args: str, code: int = 0) -> object:
-    result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("scoring")
@@ -82,9 +77,7 @@ def project(tmp_path_factory):
     cli("generate", "--out", str(data), "--accounts", "40", "--days", "75", "--seed", "11")
     project.mkdir()
     (project / "leadlight.yml").write_text("version: 1\n" + SIGNALS + SCORING)
-    for kind, name in [("accounts", "accounts.csv"), ("users", "users.csv"), ("opportunities", "opportunities.csv"),
-                       ("events", "events.ndjson.gz")]:
-        cli("ingest", str(data / name), "--kind", kind, "--project", str(project))
+    ingest_generated(data, project)
     return str(project)
 
 

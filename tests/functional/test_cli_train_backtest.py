@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlight.cli.app import app
+from tests.cli import cli, ingest_generated
 
 RULES = """
 version: 1
@@ -34,12 +35,6 @@ PLANTED = ("teammate_invited", "pricing", "admin_settings", "security", "paywall
            "people__velocity", "personal_share", "__users_", "industry")
 
 
-def cli(*args: str) -> dict:
-    result = CliRunner().invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
     root = tmp_path_factory.mktemp("company")
@@ -47,9 +42,7 @@ def company(tmp_path_factory):
     cli("generate", "--out", str(gen), "--accounts", "800", "--days", "300", "--seed", "3")
     proj.mkdir()
     (proj / "leadlight.yml").write_text(RULES)
-    for kind, name in (("accounts", "accounts.csv"), ("users", "users.csv"),
-                       ("opportunities", "opportunities.csv"), ("events", "events.ndjson.gz")):
-        cli("ingest", str(gen / name), "--kind", kind, "--project", str(proj))
+    ingest_generated(gen, proj)
     return gen, proj
 
 

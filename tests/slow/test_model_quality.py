@@ -6,30 +6,18 @@ for the comparison to mean something. Runs in CI with `pytest -m slow`.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from typer.testing import CliRunner
 
-from leadlight.cli.app import app
+from tests.cli import cli, ingest_generated
 
 pytestmark = pytest.mark.slow
-runner = CliRunner()
-
-
-def cli(*args: str) -> dict:
-    result = runner.invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_model_auc_is_within_two_points_of_the_oracle(tmp_path):
     data, proj = tmp_path / "data", tmp_path / "proj"
     cli("generate", "--out", str(data), "--accounts", "3000", "--days", "365", "--seed", "7")
     cli("init", str(proj))
-    for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"), ("events.ndjson.gz", "events"),
-                       ("opportunities.csv", "opportunities")):
-        cli("ingest", str(data / name), "--kind", kind, "--project", str(proj))
+    ingest_generated(data, proj)
     report = cli("train", "--project", str(proj), "--truth", str(data / "truth.csv"))
     assert report["oracle_rows"] >= 0.9 * report["n_test"]
     assert report["auc"] >= report["oracle_auc"] - 0.02, report

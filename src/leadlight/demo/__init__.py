@@ -7,6 +7,6 @@ everything is written as Segment NDJSON and CRM-style CSVs (``segment``, ``write
 """
 
 from leadlight.demo.generator import generate_company
-from leadlight.demo.writer import COLUMNS, EVENTS_FILE
+from leadlight.demo.writer import COLUMNS, EVENTS_FILE, INPUT_FILES
 
-__all__ = ["generate_company", "COLUMNS", "EVENTS_FILE"]
+__all__ = ["generate_company", "COLUMNS", "EVENTS_FILE", "INPUT_FILES"]

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 EVENTS_FILE = "events.ndjson.gz"
+# What `leadlight ingest --kind` each generated file is, in a good loading order (truth.csv is not an input).
+INPUT_FILES = (("accounts.csv", "accounts"), ("users.csv", "users"), (EVENTS_FILE, "events"),
+               ("opportunities.csv", "opportunities"))
 COLUMNS = {
     "accounts.csv": ("account_id", "domain", "name", "employees", "industry", "country", "plan", "funding_stage", "tech_stack"),
     "users.csv": ("user_id", "email", "title", "account_id", "created_at", "email_confirmed"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from leadlight.demo import INPUT_FILES
 from leadlight.errors import TrainingRefused, UsageError
 from leadlight.progress import SILENT, Progress
 from leadlight.storage.project import Project
@@ -17,8 +18,6 @@ from leadlight.tasks.score import score
 from leadlight.tasks.train import run_train
 
 MARKER = ".leadlight-demo"
-INPUTS = (("accounts.csv", "accounts"), ("users.csv", "users"), ("events.ndjson.gz", "events"),
-          ("opportunities.csv", "opportunities"))
 
 
 def run_demo(directory: Path, *, accounts: int = 600, days: int = 365, seed: int = 42, top: int = 10,
@@ -34,7 +33,7 @@ def run_demo(directory: Path, *, accounts: int = 600, days: int = 365, seed: int
     steps: dict = {"generate": generate(data, accounts=accounts, days=days, seed=seed, progress=progress)}
     init_project(root)
     project = Project(root)
-    steps["ingest"] = {kind: _counts(ingest(project, [data / name], kind, progress=progress)) for name, kind in INPUTS}
+    steps["ingest"] = {kind: _counts(ingest(project, [data / name], kind, progress=progress)) for name, kind in INPUT_FILES}
     truth = data / "truth.csv"
     try:
         trained = run_train(project, truth=truth, progress=progress)

@@ -56,7 +56,7 @@ def test_rejected_lines_are_quarantined_verbatim_with_an_error_sidecar(ws):
     bad1, bad2 = '{"type":"track", "userId": "u1"  ,"timestamp":"2026-02-01T10:00:00Z"}', "{not json"
     path = ws.write("e.ndjson", f"{track('m1')}\n{bad1}\n{bad2}\n")
     report = ws.ingest(path)
-    rejected = ws.project.quarantine_dir / f"events-20260301T120000Z-e.ndjson.rejected"
+    rejected = ws.project.quarantine_dir / "events-20260301T120000Z-e.ndjson.rejected"
     assert report["quarantine"] == str(rejected)
     assert rejected.read_text() == f"{bad1}\n{bad2}\n"
     errors = [json.loads(x) for x in rejected.with_name(rejected.name.replace(".rejected", ".errors.jsonl")).read_text().splitlines()]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from leadlight.cli.app import app
+from tests.cli import cli
 from leadlight.config.model import ModelConfig
 from leadlight.evaluation.arrivals import arrival_times, label_arrivals, reach
 from leadlight.evaluation.label_times import LABEL_COLUMNS
@@ -105,12 +103,6 @@ model:
   min_positives: 20
   leaky_attributes: [sales_notes]
 """
-
-
-def cli(*args: str) -> dict:
-    result = CliRunner().invoke(app, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
