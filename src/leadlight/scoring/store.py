@@ -88,7 +88,8 @@ def snapshot_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
             f"SELECT DISTINCT as_of FROM {ACCOUNT_SCORES} ORDER BY as_of DESC LIMIT 5").fetchall()]
         raise NotReady(
             f"no snapshot as of {as_of.isoformat()}",
-            hint=f"run `leadlight score --as-of {as_of.date().isoformat()}`"
+            # the exact moment: a bare date on the command line would mean the end of that day
+            hint=f"run `leadlight score --as-of {as_of.isoformat()}Z`"
             + (f", or pick a stored one: {', '.join(known)}" if known else ""),
         )
     return as_of
