@@ -59,3 +59,10 @@ def test_demo_never_replaces_a_folder_it_did_not_make(tmp_path):
     result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "mine")])
     assert result.exit_code == 2
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_init_takes_the_project_option_and_environment_like_every_command(tmp_path, monkeypatch):
+    assert runner.invoke(app, ["init", "--project", str(tmp_path / "a")]).exit_code == 0
+    monkeypatch.setenv("LEADLIGHT_PROJECT", str(tmp_path / "b"))
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert (tmp_path / "a" / "leadlight.yml").is_file() and (tmp_path / "b" / "leadlight.yml").is_file()

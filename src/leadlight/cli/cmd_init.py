@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from leadlight.cli.options import JsonOpt
+from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
 from leadlight.tasks.init import init_project
 
@@ -15,8 +16,11 @@ from leadlight.tasks.init import init_project
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Project")
     def init(
-        directory: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
+        directory: Annotated[Optional[Path], typer.Argument(
+            help="Folder for the project (created if needed). Default: --project, $LEADLIGHT_PROJECT, else the current folder.",
+            show_default=False)] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace an existing leadlight.yml.")] = False,
+        project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Write a commented leadlight.yml whose signals and scoring work on generated data.
@@ -28,4 +32,5 @@ def register(app: typer.Typer) -> None:
             stdout.print(f"Created [bold]{result['project']}/leadlight.yml[/]. Next: "
                          "`leadlight ingest events.ndjson.gz --kind events`.")
 
-        run(json_out, lambda: init_project(directory, force=force), render)
+        target = directory or project or Path(os.environ.get("LEADLIGHT_PROJECT") or ".")
+        run(json_out, lambda: init_project(target, force=force), render)
