@@ -21,7 +21,19 @@ def cli(*args: str, code: int = 0) -> Any:
     return json.loads(result.stdout)
 
 
-def ingest_generated(data: Path, project: Path) -> None:
-    """Load every file `leadlight generate` wrote in ``data`` into ``project``."""
+def generated_project(root: Path, config: str | None, *, accounts: int, days: int, seed: int) -> tuple[Path, Path]:
+    """Generate a company into ``root/data`` and load it into a project at ``root/project``.
+
+    ``config`` is the project's leadlight.yml; None means the template `leadlight init` writes.
+    Returns (data folder, project folder).
+    """
+    data, project = root / "data", root / "project"
+    cli("generate", "--out", str(data), "--accounts", str(accounts), "--days", str(days), "--seed", str(seed))
+    if config is None:
+        cli("init", str(project))
+    else:
+        project.mkdir()
+        (project / "leadlight.yml").write_text(config)
     for name, kind in INPUT_FILES:
         cli("ingest", str(data / name), "--kind", kind, "--project", str(project))
+    return data, project

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from leadlight.cli.app import app
 from leadlight.storage import Project, connect
-from tests.cli import cli, ingest_generated
+from tests.cli import cli, generated_project
 
 runner = CliRunner()
 
@@ -72,12 +72,8 @@ QUADRANTS = ["high_fit_high_intent", "high_fit_low_intent", "low_fit_high_intent
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("scoring")
-    data, project = root / "data", root / "project"
-    cli("generate", "--out", str(data), "--accounts", "40", "--days", "75", "--seed", "11")
-    project.mkdir()
-    (project / "leadlight.yml").write_text("version: 1\n" + SIGNALS + SCORING)
-    ingest_generated(data, project)
+    _, project = generated_project(tmp_path_factory.mktemp("scoring"), "version: 1\n" + SIGNALS + SCORING,
+                                   accounts=40, days=75, seed=11)
     return str(project)
 
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlight.cli.app import app
-from tests.cli import cli, ingest_generated
+from tests.cli import cli, generated_project
 
 RULES = """
 version: 1
@@ -37,13 +37,7 @@ PLANTED = ("teammate_invited", "pricing", "admin_settings", "security", "paywall
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory):
-    root = tmp_path_factory.mktemp("company")
-    gen, proj = root / "gen", root / "proj"
-    cli("generate", "--out", str(gen), "--accounts", "800", "--days", "300", "--seed", "3")
-    proj.mkdir()
-    (proj / "leadlight.yml").write_text(RULES)
-    ingest_generated(gen, proj)
-    return gen, proj
+    return generated_project(tmp_path_factory.mktemp("company"), RULES, accounts=800, days=300, seed=3)
 
 
 def test_train_reports_out_of_time_metrics_and_activates_a_model(company):

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli import cli, ingest_generated
+from tests.cli import cli, generated_project
 
 pytestmark = pytest.mark.slow
 
 
 def test_model_auc_is_within_two_points_of_the_oracle(tmp_path):
-    data, proj = tmp_path / "data", tmp_path / "proj"
-    cli("generate", "--out", str(data), "--accounts", "3000", "--days", "365", "--seed", "7")
-    cli("init", str(proj))
-    ingest_generated(data, proj)
+    data, proj = generated_project(tmp_path, None, accounts=3000, days=365, seed=7)
     report = cli("train", "--project", str(proj), "--truth", str(data / "truth.csv"))
     assert report["oracle_rows"] >= 0.9 * report["n_test"]
     assert report["auc"] >= report["oracle_auc"] - 0.02, report
