@@ -54,7 +54,7 @@ def score_frames(
     keep = engine.scratch if engine is not None else (lambda table: table)
     # Both results read the signal frames and the scored people: compute each once, not once per use
     # (it also keeps the expression trees small, and compiling those was most of the scoring time).
-    accounts, users = keep(accounts), keep(users)
+    accounts = keep(accounts)
     if self_serve is None:
         self_serve = ibis.memtable({"account_id": ["__none__"], "bought_self_serve": [True]}).filter(ibis._.account_id == "")
     # Account signals available to person rules (e.g. the account's plan), and the self-serve flag.
