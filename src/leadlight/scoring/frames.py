@@ -52,8 +52,9 @@ def score_frames(
     accounts, users = frames.accounts, frames.users
     engine = getattr(frames, "engine", None)
     keep = engine.scratch if engine is not None else (lambda table: table)
-    # Both results read the signal frames and the scored people: compute each once, not once per use
+    # Both results read the account signals and the scored people: compute each once, not once per use
     # (it also keeps the expression trees small, and compiling those was most of the scoring time).
+    # The user signals are read once, by the people, so they are not stored first.
     accounts = keep(accounts)
     if self_serve is None:
         self_serve = ibis.memtable({"account_id": ["__none__"], "bought_self_serve": [True]}).filter(ibis._.account_id == "")
