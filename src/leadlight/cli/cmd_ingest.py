@@ -37,9 +37,9 @@ def register(app: typer.Typer) -> None:
             )
             for e in r["errors"][:10]:
                 field = f" {e['field']}:" if e["field"] else ""
-                stdout.print(f"  {e['file']}:{e['line']}{field} {e['message']}", highlight=False)
+                stdout.print(f"  {e['file']}:{e['line']}{field} {e['message']}", highlight=False, soft_wrap=True)
             if r["quarantine"]:
-                stdout.print(f"Rejected records are in {r['quarantine']}", highlight=False)
+                stdout.print(f"Rejected records are in {r['quarantine']}", highlight=False, soft_wrap=True)  # paths unbroken
 
         from leadlight.tasks.ingest import ingest as ingest_task  # imported here: keeps `leadlight --help` fast
         run(json_out, work, render)

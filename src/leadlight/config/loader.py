@@ -21,6 +21,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
 from leadlight.config.project import ProjectConfig
+from leadlight.config.scoring import FLAGS, SCORING_COLUMNS
 from leadlight.errors import ConfigError
 from leadlight.storage.project import Project
 
@@ -77,9 +78,35 @@ def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
     secret_locs: set[Loc] = set()
     plain = _expand(tree, (), filename, secret_locs, tree)
     try:
-        return ProjectConfig.model_validate(plain)
+        config = ProjectConfig.model_validate(plain)
     except ValidationError as err:
         raise ConfigError(_describe(err, tree, filename, secret_locs), hint=_hint(err)) from None
+    _check_signal_refs(config, tree, filename)
+    return config
+
+
+def _check_signal_refs(config: ProjectConfig, tree: CommentedMap, filename: str) -> None:
+    """Every signal a scoring rule names is declared under signals: (or is a column scoring builds)."""
+    declared = [s.name for s in config.signals]
+    user_level = {s.name for s in config.signals if s.level == "user"}
+    problems = []
+    for where, name in config.scoring.signal_refs():
+        per_person = where.startswith(("scoring.pql", "scoring.people"))  # may read account signals too
+        if name in FLAGS or name in SCORING_COLUMNS or (name in declared and (per_person or name not in user_level)):
+            continue
+        loc = tuple(int(part[1:-1]) if part.startswith("[") else part for part in re.findall(r"\[\d+\]|\w+", where))
+        if where != "scoring.people.activity":
+            loc = (*loc, "signal")
+        found, line = _locate(tree, loc)
+        place = f"{filename}:{line}" if line else filename
+        problem = (f"{name!r} is a user-level signal; account rules need level: account" if name in declared
+                   else f"no signal {name!r} is declared under signals:")
+        problems.append(f"  {place}: {_dotted(found)}: {problem}")
+    if problems:
+        raise ConfigError(
+            f"{filename} is not valid ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n" + "\n".join(problems),
+            hint="declare the signal under signals:, or fix its name; declared: " + (", ".join(declared) or "none"),
+        )
 
 
 def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: CommentedMap) -> Any:
@@ -111,12 +138,18 @@ def _describe(err: ValidationError, tree: CommentedMap, filename: str, secret_lo
     lines = [f"{filename} is not valid ({err.error_count()} problem{'s' if err.error_count() > 1 else ''}):"]
     for e in err.errors():
         loc = tuple(e["loc"])
+        if e["type"] in ("union_tag_invalid", "union_tag_not_found"):  # point at the kind: key itself
+            loc = (*loc, e["ctx"]["discriminator"].strip("'"))
         found, line = _locate(tree, loc)
         where = f"{filename}:{line}" if line else filename
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             msg = f"unknown key {loc[-1]!r}" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        elif e["type"] == "union_tag_invalid":
+            msg = f"{e['ctx']['tag']!r} is not a {loc[-1]}; allowed: {e['ctx']['expected_tags'].replace(chr(39), '')}"
+        elif e["type"] == "union_tag_not_found":
+            msg = f"missing key {loc[-1]!r}; allowed: {', '.join(_tags(loc))}"
         elif found not in secret_locs and not isinstance(e.get("input"), (dict, list)) and "input" in e:
             msg = f"{msg} (got {e['input']!r})"
         lines.append(f"  {where}: {_dotted(found) or '(top level)'}: {msg}")
@@ -159,6 +192,18 @@ def _allowed_keys(loc: Loc) -> list[str]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []
+
+
+def _tags(loc: Loc) -> list[str]:
+    """The values a discriminator key (``loc[-1]``, e.g. a signal's kind) may take."""
+    model: Any = ProjectConfig
+    for part in loc[:-1]:
+        model = _step(model, part)
+    tags: list[str] = []
+    for member in _members(model):
+        field = getattr(member, "model_fields", {}).get(loc[-1])
+        tags.extend(typing.get_args(field.annotation) if field is not None else ())
+    return tags
 
 
 def _step(model: Any, part: str | int) -> Any:

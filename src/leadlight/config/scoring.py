@@ -35,6 +35,13 @@ Flag = Literal[
     "confirmed_email",
 ]
 FLAGS: tuple[str, ...] = get_args(Flag)
+# Columns scoring adds beside the signals (besides FLAGS): a rule may read them, a signal may not be named so.
+SCORING_COLUMNS = frozenset({
+    "user_id", "account_id", "email", "title", "link_method", "link_account_id", "decay", "points", "score",
+    "qualified", "disqualified", "pql", "people", "pql_users", "best_score", "mean_score", "rollup_value",
+    "pqa_rollup", "triggers_fired", "pqa_trigger", "trigger_on", "pqa", "fit", "fit_score", "intent",
+    "intent_score", "quadrant", "priority",
+})
 Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not_in", "exists", "missing"]
 Scalar = Union[bool, int, float, str]
 
@@ -155,10 +162,11 @@ class PeopleConfig(Strict):
         None, description="User signal measuring activity (e.g. events_28d); default: all events in the last 28 days."
     )
     admin_events: list[str] = Field(
-        default_factory=lambda: ["Admin Settings", "Security", "Billing"],
-        description="Events or pages that mark an admin; admins (and inviters) come first for champion.",
+        default_factory=list,
+        description="Events or pages that mark an admin; admins (and inviters) come first for champion. "
+        "Default: none (the champion is the most active person).",
     )
-    invite_events: list[str] = Field(default_factory=lambda: ["Teammate Invited"], description="Events that mark an inviter.")
+    invite_events: list[str] = Field(default_factory=list, description="Events that mark an inviter; default: none.")
     decision_makers: int = Field(3, ge=0, description="How many decision makers to list per account.")
 
 

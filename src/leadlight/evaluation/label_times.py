@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import ibis
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
@@ -35,6 +34,7 @@ from leadlight.evaluation import arrivals
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine
+from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
 
 MIN_HISTORY = timedelta(days=56)
@@ -100,21 +100,12 @@ def lead_arrivals(engine: Engine, config: ModelConfig, opps: pd.DataFrame) -> pd
 
 def opportunities(engine: Engine) -> pd.DataFrame:
     """Every opportunity with an account id (filled from ``domain`` when only that was given)."""
-    opp = engine.table(OPPORTUNITIES)
-    acc = engine.table(ACCOUNTS)
-    by_domain = acc.filter(acc.domain.notnull()).group_by(domain=acc.domain.lower()).aggregate(
-        domain_account=acc.account_id.min()
-    )
-    j = opp.left_join(by_domain, opp.domain.lower() == by_domain.domain)
-    frame = j.select(
-        account_id=ibis.coalesce(j.account_id, j.domain_account),
-        created_at=j.created_at, closed_at=j.closed_at, stage=j.stage.lower(), source=j.source.lower(), amount=j.amount,
-    ).to_pandas()
+    frame = opportunities_by_account(engine).to_pandas()
     return frame[frame.account_id.notna()].reset_index(drop=True)
 
 
 def active_accounts(engine: Engine, as_of: datetime, days: int) -> set[str]:
-    rows = asof.in_window(raw_events(engine), as_of, timedelta(days=days))
+    rows = asof.in_window(raw_events(engine, as_of), as_of, timedelta(days=days))
     rows = rows.filter(rows.account_id.notnull())
     return set(rows.select(account_id=rows.account_id.cast("string")).distinct().to_pandas().account_id)
 

@@ -20,8 +20,9 @@ evidence appeared: the first group event for that account; the user's
 ``created_at`` (else first seen) for the users file; first seen for domain.
 
 A user's email and title are the users input's, else the latest ``email`` /
-``title`` trait of their identify calls. Identity is not time-sliced: the
-latest known facts apply to all history.
+``title`` trait of their identify calls. Run over all events, the latest
+known facts apply to all history; ``identity.as_of`` runs the same SQL over
+the events before a moment, for identity as it was known then.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import duckdb
 
 from leadlight.identity.domains import DomainRules, candidates_table, email_domain_sql, host_sql
+from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES
 
 _ACTIVITY = """
 CREATE OR REPLACE TEMP TABLE _ll_activity AS
@@ -38,8 +40,8 @@ SELECT coalesce(e.user_id, a.user_id) AS user_id,
        count(*) AS events,
        min(e.timestamp) AS first_at,
        max(e.timestamp) AS last_at
-FROM events AS e
-LEFT JOIN aliases AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
+FROM {events} AS e
+LEFT JOIN {aliases} AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
 WHERE coalesce(e.user_id, a.user_id) <> ''
 GROUP BY ALL
 """
@@ -83,7 +85,7 @@ traits AS (
                {_TRAIT.format(key="email")} AS email,
                {_TRAIT.format(key="title")} AS title,
                TRY_CAST({_TRAIT.format(key="email_confirmed")} AS BOOLEAN) AS email_confirmed
-        FROM events
+        FROM {{events}}
         WHERE type = 'identify' AND user_id <> '' AND json_valid(traits)
     )
     GROUP BY user_id
@@ -138,7 +140,7 @@ QUALIFY row_number() OVER (PARTITION BY p.user_id ORDER BY c.depth) = 1
 """
 
 _IDENTITIES = """
-INSERT INTO identities BY NAME
+INSERT INTO {identities} BY NAME
 SELECT p.user_id,
        coalesce(g.account_id, p.listed_account_id, d.account_id) AS account_id,
        CASE WHEN g.account_id IS NOT NULL THEN 'group'
@@ -163,11 +165,17 @@ LEFT JOIN _ll_domain_class AS k ON k.domain = p.email_domain
 _SCRATCH = ("_ll_activity", "_ll_group_links", "_ll_people", "_ll_domain_owners", "_ll_domain_links")
 
 
-def rebuild_identities(con: duckdb.DuckDBPyConnection, rules: DomainRules) -> None:
+def rebuild_identities(
+    con: duckdb.DuckDBPyConnection,
+    rules: DomainRules,
+    events: str = EVENTS,
+    aliases: str = ALIASES,
+    identities: str = IDENTITIES,
+) -> None:
     """Replace the contents of ``identities`` from events, users, accounts and aliases (rebuild aliases first)."""
-    con.execute(_ACTIVITY)
+    con.execute(_ACTIVITY.format(events=events, aliases=aliases))
     con.execute(_GROUP_LINKS)
-    con.execute(_PEOPLE)
+    con.execute(_PEOPLE.format(events=events))
     found = con.execute("SELECT DISTINCT email_domain FROM _ll_people WHERE email_domain IS NOT NULL").fetchall()
     domains = [row[0] for row in found]
     con.register("_ll_domain_class", rules.table(domains))
@@ -175,8 +183,8 @@ def rebuild_identities(con: duckdb.DuckDBPyConnection, rules: DomainRules) -> No
     try:
         con.execute(_DOMAIN_OWNERS)
         con.execute(_DOMAIN_LINKS)
-        con.execute("DELETE FROM identities")
-        con.execute(_IDENTITIES)
+        con.execute(f"DELETE FROM {identities}")
+        con.execute(_IDENTITIES.format(identities=identities))
     finally:
         con.unregister("_ll_domain_class")
         con.unregister("_ll_domain_candidates")

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import duckdb
 
+from leadlight.storage.schema import ALIASES, EVENTS
+
 REBUILD_ALIASES = """
-INSERT INTO aliases (anonymous_id, user_id, first_seen)
+INSERT INTO {aliases} (anonymous_id, user_id, first_seen)
 SELECT anonymous_id, user_id, min(timestamp) AS first_seen
-FROM events
+FROM {events}
 WHERE anonymous_id <> '' AND user_id <> '' AND anonymous_id <> user_id
 GROUP BY anonymous_id, user_id
 QUALIFY row_number() OVER (PARTITION BY anonymous_id ORDER BY min(timestamp), user_id) = 1
 """
 
 
-def rebuild_aliases(con: duckdb.DuckDBPyConnection) -> int:
+def rebuild_aliases(con: duckdb.DuckDBPyConnection, events: str = EVENTS, aliases: str = ALIASES) -> int:
     """Replace the contents of ``aliases`` from ``events``; returns how many aliases there are."""
-    con.execute("DELETE FROM aliases")
-    con.execute(REBUILD_ALIASES)
-    return con.execute("SELECT count(*) FROM aliases").fetchone()[0]
+    con.execute(f"DELETE FROM {aliases}")
+    con.execute(REBUILD_ALIASES.format(events=events, aliases=aliases))
+    return con.execute(f"SELECT count(*) FROM {aliases}").fetchone()[0]

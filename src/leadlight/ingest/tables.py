@@ -64,7 +64,8 @@ def _rules(kind: str, present: set[str]) -> list[Rule]:
     rules = [
         Rule("NOT utf8_ok", None, "'not valid UTF-8 text'"),
         Rule("shape_error IS NOT NULL", None, "shape_error"),
-        Rule(f"{_v(key)} IS NULL" if key in present else "true", key, f"'missing {key}'"),
+        Rule(f"{_v(key)} IS NULL", key, f"'missing {key}'") if key in present
+        else Rule("true", key, f"'the file has no {key} column'"),
     ]
 
     def bad_time(column: str, required: bool = False) -> None:
@@ -91,10 +92,13 @@ def _rules(kind: str, present: set[str]) -> list[Rule]:
         rules.append(Rule(account, "account_id", "'needs an account_id or a domain'"))
         bad_time("created_at", required=True)
         bad_time("closed_at")
-        stage = f"lower({_v('stage')})" if "stage" in present else "NULL"
-        rules.append(Rule(f"{stage} IS NULL", "stage", "'missing stage; use open, won or lost'"))
-        rules.append(Rule(f"{stage} NOT IN {_in(STAGES)}", "stage",
-                          f"'stage must be open, won or lost, not ' || {quoted_value(_v('stage'))}"))
+        if "stage" in present:
+            stage = f"lower({_v('stage')})"
+            rules.append(Rule(f"{stage} IS NULL", "stage", "'missing stage; use open, won or lost'"))
+            rules.append(Rule(f"{stage} NOT IN {_in(STAGES)}", "stage",
+                              f"'stage must be open, won or lost, not ' || {quoted_value(_v('stage'))}"))
+        else:
+            rules.append(Rule("true", "stage", "'the file has no stage column (open, won or lost)'"))
         if "amount" in present:
             rules.append(Rule(f"{_v('amount')} IS NOT NULL AND try_cast({_v('amount')} AS DOUBLE) IS NULL", "amount",
                               f"'amount must be a number, not ' || {quoted_value(_v('amount'))}"))
@@ -147,12 +151,15 @@ def load_table(
     rejects = [(raw, Reject(str(source.path), line, f, m)) for line, raw, f, m in rows]
     quarantine.add(rejects)
     tally.note([r for _, r in rejects])
+    # Without its key column every row was rejected above, and there is nothing to count or merge.
+    keyed = KEYS[kind] in present
+    distinct_keys = f'count(DISTINCT "{KEYS[kind]}") FILTER (WHERE bad = 0)' if keyed else "0"
     read, good, distinct = con.execute(
-        f'SELECT count(*), count(*) FILTER (WHERE bad = 0), count(DISTINCT "{KEYS[kind]}") FILTER (WHERE bad = 0) '
-        f"FROM {CHECKED}"
+        f"SELECT count(*), count(*) FILTER (WHERE bad = 0), {distinct_keys} FROM {CHECKED}"
     ).fetchone()
-    _add_attribute_columns(con, kind, extras)
-    _upsert(con, kind, [*typed, *extras])
+    if keyed:
+        _add_attribute_columns(con, kind, extras)
+        _upsert(con, kind, [*typed, *extras])
     tally.add(read=read, loaded=distinct, duplicates=good - distinct, rejected=read - good)
     con.execute(f"DROP TABLE {CHECKED}")
     con.execute(f"DROP TABLE {STAGED}")

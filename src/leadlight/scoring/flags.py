@@ -14,18 +14,19 @@ from datetime import datetime
 
 import ibis
 
+from leadlight.identity import as_of as identity_as_of
 from leadlight.scoring.people import LEADERSHIP, SALES_REP
 from leadlight.signals import asof
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import IDENTITIES, OPPORTUNITIES
+from leadlight.storage.opportunities import opportunities_by_account
 
 PERSON_FLAGS = ("personal_email", "disposable_email", "student", "unconfirmed_email", "sales_persona",
                 "work_email", "confirmed_email")
 
 
 def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
-    """Flags per user from ``identities`` (identity is not time-sliced: the latest facts apply)."""
-    ident = engine.table(IDENTITIES)
+    """Flags per user from ``identities`` as known at ``as_of`` (None: as known now)."""
+    ident = identity_as_of.identities(engine, as_of)
     title = ident.title.cast("string").lower().re_replace(r"\s+", " ").strip()
     has_email = ident.email.notnull() & (ident.email.cast("string").strip() != "")
     rep = ibis.coalesce(title.re_search(SALES_REP) & ~title.re_search(LEADERSHIP), ibis.literal(False))
@@ -50,11 +51,11 @@ def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
 
 def self_serve_buyers(engine: Engine, as_of: datetime) -> ibis.Table:
     """``account_id, bought_self_serve``: accounts with a won self-serve opportunity before as_of."""
-    opp = engine.table(OPPORTUNITIES)
+    opp = opportunities_by_account(engine)  # a file may name the account by domain only
     done = ibis.coalesce(opp.closed_at, opp.created_at)
     won = opp.filter(
-        (opp.stage.lower() == "won")
-        & (opp.source.lower() == "self_serve")
+        (opp.stage == "won")
+        & (opp.source == "self_serve")
         & opp.account_id.notnull()
         # An opportunity is known as of D once it closed before D (asof owns the comparison).
         & asof.created_before(done, as_of)

@@ -12,18 +12,13 @@ from typing import Any
 
 import ibis
 
-from leadlight.config.scoring import ScoringConfig
+from leadlight.config.scoring import FLAGS, SCORING_COLUMNS, ScoringConfig
 from leadlight.errors import ConfigError
 from leadlight.scoring import pqa, pql, quadrant
 from leadlight.scoring.flags import PERSON_FLAGS
 
 # Columns scoring adds; a signal may not be named like one of them.
-RESERVED = {
-    "user_id", "account_id", "email", "title", "link_method", "link_account_id", "bought_self_serve", "decay",
-    "points", "score", "qualified", "disqualified", "pql", "people", "pql_users", "best_score", "mean_score",
-    "rollup_value", "pqa_rollup", "triggers_fired", "pqa_trigger", "trigger_on", "pqa", "fit", "fit_score",
-    "intent", "intent_score", "quadrant", "priority", *PERSON_FLAGS,
-}
+RESERVED = {*SCORING_COLUMNS, *FLAGS, *PERSON_FLAGS}
 
 
 def check_names(specs: Any) -> None:

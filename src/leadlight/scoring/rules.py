@@ -79,7 +79,8 @@ def column_for(table: ibis.Table, signal: str, where: str, levels: str = "accoun
     """The column of ``signal`` in a scored frame, with an error that says what is available."""
     if signal not in table.columns:
         raise ConfigError(
-            f"{where}: signal {signal!r} is not a {levels}-level signal declared under signals:",
+            f"{where}: signal {signal!r} is not {'an' if levels[0] in 'aeiou' else 'a'} {levels}-level signal "
+            "declared under signals:",
             hint="declare it under signals: (with level: " + levels.split(" ")[0] + "), or fix the name",
         )
     return table[signal]

@@ -89,8 +89,9 @@ def latest_as_of(engine: Engine) -> datetime:
 def people_signals(config: Any) -> list[CountSignal]:
     """User signals the champion choice needs: activity, admin actions, invites."""
     p = config.scoring.people
-    out = [CountSignal(name=ADMIN, kind="count", level="user", event=p.admin_events or None, window="90d"),
-           CountSignal(name=INVITES, kind="count", level="user", event=p.invite_events or None, window="90d")]
+    # No events named: nobody is an admin (or inviter). A count without events would count every event.
+    out = [CountSignal(name=name, kind="count", level="user", event=events, window="90d")
+           for name, events in ((ADMIN, p.admin_events), (INVITES, p.invite_events)) if events]
     if p.activity is None:
         out.append(CountSignal(name=ACTIVITY, kind="count", level="user", window="28d"))
     return out
@@ -105,7 +106,7 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
     with progress.step("computing signals and scores"):
         frames = compute_signals(engine, specs, as_of)
         scored_accounts, scored_users = score_frames(
-            frames, person_flags(engine), config.scoring, self_serve_buyers(engine, as_of))
+            frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
         accounts = _records(scored_accounts.to_pandas())
         users = _records(scored_users.to_pandas())
     with progress.step("explaining", total=len(accounts)):

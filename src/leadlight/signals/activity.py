@@ -20,9 +20,9 @@ from datetime import datetime
 import ibis
 
 from leadlight.config.signals import EventSignal, PropertyFilter
+from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import EVENTS_RESOLVED
 
 COLUMNS = ("account_id", "user_id", "event", "day", "n", "ts_first", "ts_last")
 
@@ -64,9 +64,9 @@ def property_predicate(engine: Engine, properties: ibis.Value, filters: tuple[Pr
     return result
 
 
-def raw_events(engine: Engine) -> ibis.Table:
-    """Resolved events as activity rows (plus ``properties`` for filtering)."""
-    e = engine.table(EVENTS_RESOLVED)
+def raw_events(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
+    """Resolved events as activity rows (plus ``properties`` for filtering), with identity as known at ``as_of``."""
+    e = identity_as_of.events(engine, as_of)
     e = e.filter(e.event.notnull())
     return e.select(
         "account_id",
@@ -91,7 +91,7 @@ class Activity:
 
     @classmethod
     def from_events(cls, engine: Engine, as_of: datetime) -> "Activity":
-        return cls(engine, asof.history(raw_events(engine), as_of), as_of, False)
+        return cls(engine, asof.history(raw_events(engine, as_of), as_of), as_of, False)
 
     @classmethod
     def from_table(cls, engine: Engine, rollup: ibis.Table, as_of: datetime) -> "Activity":

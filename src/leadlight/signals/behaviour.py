@@ -34,10 +34,11 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import IDENTITIES, USERS
+from leadlight.storage.schema import USERS
 
 ANY = "any"
 OTHER = "other events"
@@ -70,7 +71,7 @@ class Vocabulary:
 
 def vocabulary(engine: Engine, before: datetime, min_accounts: int, windows: tuple[int, ...]) -> Vocabulary:
     """Event names done by at least ``min_accounts`` accounts before ``before``."""
-    rows = asof.history(raw_events(engine), before)
+    rows = asof.history(raw_events(engine, before), before)
     rows = rows.filter(rows.account_id.notnull())
     per = rows.group_by("event").aggregate(accounts=rows.account_id.nunique()).to_pandas()
     keep = per[per.accounts >= min_accounts].sort_values(["accounts", "event"], ascending=[False, True])
@@ -87,7 +88,7 @@ def vocabulary(engine: Engine, before: datetime, min_accounts: int, windows: tup
 
 def behaviour_features(engine: Engine, as_of: datetime, vocab: Vocabulary) -> pd.DataFrame:
     """Behaviour and people features as of ``as_of``, one row per account seen (index ``account_id``)."""
-    rows = asof.history(raw_events(engine), as_of)
+    rows = asof.history(raw_events(engine, as_of), as_of)
     rows = rows.filter(rows.account_id.notnull())
     named = ibis.literal(OTHER)
     if vocab.events:
@@ -172,11 +173,11 @@ def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -
 
 def people_features(engine: Engine, as_of: datetime) -> pd.DataFrame:
     """People per account known before ``as_of``: how many, how fast they arrive, what emails they use."""
-    ident = engine.table(IDENTITIES)
+    ident = identity_as_of.identities(engine, as_of)
     ident = ident.filter(ident.account_id.notnull())
     users = engine.table(USERS)
     created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
-    events = raw_events(engine)
+    events = asof.history(raw_events(engine, as_of), as_of)
     events = events.filter(events.user_id.notnull())
     first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
     j = ident.left_join(created, "user_id").left_join(first, "user_id")

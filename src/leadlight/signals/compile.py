@@ -22,12 +22,13 @@ import ibis
 
 from leadlight.config.signals import AttributeSignal, RatioSignal, check_signal_set
 from leadlight.errors import ConfigError
+from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof, attribute
 from leadlight.signals.activity import Activity
 from leadlight.signals.context import Context
 from leadlight.signals.plan import Plan
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import ACCOUNTS, IDENTITIES, USERS
+from leadlight.storage.schema import ACCOUNTS, USERS
 
 KINDS = ("count", "distinct_users", "active_days", "recency", "velocity", "breadth", "first_days", "ratio", "attribute")
 
@@ -172,7 +173,7 @@ def _users(engine: Engine, plan: Plan) -> ibis.Table:
         pairs.select(user_id=pairs.user_id.cast("string")), distinct=True
     )
     ids = ids.filter(ids.user_id.notnull())
-    ident = engine.table(IDENTITIES)
+    ident = identity_as_of.identities(engine, plan.as_of)
     linked = ident.group_by("user_id").aggregate(linked=ident.account_id.min())
     listed = users.group_by("user_id").aggregate(listed=users.account_id.min())
     seen = pairs.group_by("user_id").aggregate(seen=pairs.account_id.min())

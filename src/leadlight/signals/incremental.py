@@ -37,6 +37,7 @@ from typing import Any, Sequence
 import ibis
 
 from leadlight.config.signals import EventSignal, PropertyFilter
+from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.signals.activity import Activity, filter_key, property_predicate, raw_events
 from leadlight.storage.engine import Engine
@@ -72,8 +73,12 @@ def slices(specs: Sequence[Any]) -> dict[str, tuple[PropertyFilter, ...]]:
 
 
 def eligible(engine: Engine, specs: Sequence[Any], as_of: datetime, spans: list[timedelta]) -> bool:
-    """The rollup answers exactly (and is kept) only on DuckDB, at midnight, for whole-day spans."""
-    return engine.name == "duckdb" and engine.connection is not None and asof.day_aligned(as_of, spans)
+    """The rollup answers exactly (and is kept) only on DuckDB, at midnight, for whole-day spans, and only with
+    identity as known now: as of a moment with later events, identity is resolved again (``identity.as_of``)."""
+    return (
+        engine.name == "duckdb" and engine.connection is not None and asof.day_aligned(as_of, spans)
+        and identity_as_of.tables(engine, as_of) == identity_as_of.STORED
+    )
 
 
 def refresh_rollup(engine: Engine, specs: Sequence[Any]) -> RefreshReport:

@@ -62,6 +62,8 @@ class Engine:
     backend: Any
     project: Project | None = None
     connection: duckdb.DuckDBPyConnection | None = None  # DuckDB only
+    identity: Any = None  # the project's IdentityConfig, to resolve identity as of a moment (identity.as_of)
+    memo: dict[str, Any] = field(default_factory=dict)  # what is worth computing once per engine
     _owned: list[Any] = field(default_factory=list)
     _scratch: set[str] = field(default_factory=set)  # live scratch tables
     _released: list[str] = field(default_factory=list)  # scratch tables no expression refers to any more
@@ -76,7 +78,11 @@ class Engine:
             ) from None
 
     def has_table(self, name: str) -> bool:
-        return name in self.backend.list_tables()
+        try:  # not list_tables(): Ibis 12 lists DuckDB tables with a call DuckDB 2.0 removed
+            self.backend.table(name)
+        except Exception:
+            return False
+        return True
 
     def json_text(self, column: ibis.Value, key: str) -> ibis.Value:
         """The property ``key`` (dotted path) of a JSON-text column, as text; null when absent."""
@@ -156,10 +162,12 @@ def open_engine(project: Project, config: Any = None) -> Engine:
         con = connect(project)
         engine = duckdb_engine(con, project)
         engine._owned.append(con.close)
-        return engine
-    if name == "spark":
-        return _spark_engine(project, getattr(config, "spark", None))
-    raise ConfigError(f"engine {name!r} is not known", hint="use engine: duckdb or engine: spark")
+    elif name == "spark":
+        engine = _spark_engine(project, getattr(config, "spark", None))
+    else:
+        raise ConfigError(f"engine {name!r} is not known", hint="use engine: duckdb or engine: spark")
+    engine.identity = getattr(config, "identity", None)
+    return engine
 
 
 def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Any:

@@ -17,6 +17,21 @@ IDENTITIES = "identities"
 ALIASES = "aliases"
 EVENTS_RESOLVED = "events_resolved"
 
+
+def resolved_events_sql(events: str = EVENTS, aliases: str = ALIASES, identities: str = IDENTITIES) -> str:
+    """Every event with its resolved user (anonymous events stitched through aliases) and account (the user's
+    identity, else the event's own group_id). ``identity.as_of`` runs it over tables resolved as of a moment."""
+    return f"""
+        SELECT e.message_id, e.type,
+               coalesce(e.user_id, a.user_id) AS user_id,
+               e.anonymous_id, e.event, e.timestamp, e.group_id,
+               coalesce(i.account_id, e.group_id) AS account_id,
+               e.properties, e.traits, e.source_file
+        FROM {events} AS e
+        LEFT JOIN {aliases} AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
+        LEFT JOIN {identities} AS i ON i.user_id = coalesce(e.user_id, a.user_id)"""
+
+
 DDL: dict[str, str] = {
     # One row per Segment message. `event` holds the track event name; for
     # page calls the page name (or 'page'), for identify/group calls NULL.
@@ -100,19 +115,8 @@ DDL: dict[str, str] = {
             user_id      VARCHAR NOT NULL,
             first_seen   TIMESTAMP NOT NULL
         )""",
-    # What signals read: every event with its resolved user (anonymous events
-    # stitched through aliases) and account (the user's identity, else the
-    # event's own group_id). Rebuilt by leadlight.identity.resolve().
-    EVENTS_RESOLVED: """
-        CREATE VIEW IF NOT EXISTS events_resolved AS
-        SELECT e.message_id, e.type,
-               coalesce(e.user_id, a.user_id) AS user_id,
-               e.anonymous_id, e.event, e.timestamp, e.group_id,
-               coalesce(i.account_id, e.group_id) AS account_id,
-               e.properties, e.traits, e.source_file
-        FROM events AS e
-        LEFT JOIN aliases AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
-        LEFT JOIN identities AS i ON i.user_id = coalesce(e.user_id, a.user_id)""",
+    # What signals read (see resolved_events_sql). Rebuilt by leadlight.identity.resolve().
+    EVENTS_RESOLVED: f"CREATE VIEW IF NOT EXISTS {EVENTS_RESOLVED} AS {resolved_events_sql()}",
 }
 
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from leadlight.config import load_config
+from leadlight.errors import NotReady, UsageError
 from leadlight.evaluation.backtest import judge
-from leadlight.evaluation.label_times import label_times, training_snapshots
+from leadlight.evaluation.label_times import MIN_HISTORY, label_times, training_snapshots
 from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.progress import SILENT, Progress
 from leadlight.storage.engine import Engine, open_engine
@@ -34,12 +35,16 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
     """The ``backtest --json`` document: one entry per definition (rules, and the model when trained)."""
     from leadlight.scoring.models import active_model
 
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--from {start} is after --to {end}", hint="give the earlier date to --from")
     config = load_config(project)
     truth_rows = read_truth(truth) if truth else None
     engine = open_engine(project, config)
     try:
         with progress.step("finding snapshots and labels"):
             snapshots = training_snapshots(engine, config.model, start, end)
+            if not snapshots:
+                raise _no_snapshots(config.model.horizon_days, start, end)
             labels = label_times(engine, config.model, snapshots)
         replays = {RULES: replay_rules(engine, config, labels, progress)}
         model = active_model(project)
@@ -67,6 +72,16 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
     }
 
 
+def _no_snapshots(horizon_days: int, start: date | None, end: date | None) -> NotReady:
+    """Nothing to judge: say why a snapshot needs history on both sides, and what to change."""
+    span = "between --from and --to" if start or end else "in the loaded history"
+    return NotReady(
+        f"no snapshot to judge {span}: each needs {MIN_HISTORY.days} days of events before it "
+        f"and a complete {horizon_days}-day outcome window after it",
+        hint="load more history (events and opportunities)" + (", or widen --from/--to" if start or end else ""),
+    )
+
+
 def replay_rules(engine: Engine, config: Any, labels: pd.DataFrame, progress: Progress) -> tuple[pd.DataFrame, Any]:
     """Scores, PQA flags and quadrants of the rule definition at every labelled snapshot."""
     from leadlight.scoring import score_frames
@@ -82,7 +97,7 @@ def replay_rules(engine: Engine, config: Any, labels: pd.DataFrame, progress: Pr
             as_of = pd.Timestamp(d).to_pydatetime()
             rows = labels[labels.as_of == d]
             frames = compute_signals(engine, specs, as_of)
-            scored, _ = score_frames(frames, person_flags(engine), config.scoring, self_serve_buyers(engine, as_of))
+            scored, _ = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
             table = scored.select("account_id", "score", "pqa", "quadrant", *names).to_pandas()
             table["account_id"] = table.account_id.astype("string")
             parts.append(rows.merge(table.rename(columns={"pqa": "flag"}), on="account_id", how="left"))

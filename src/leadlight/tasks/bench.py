@@ -221,7 +221,7 @@ def _scored(engine: Any, config: Any, as_of: datetime) -> tuple[Any, Any]:
     from leadlight.scoring.frames import score_frames
 
     frames = compute_signals(engine, list(config.signals), as_of, incremental=False)
-    return score_frames(frames, person_flags(engine), config.scoring, self_serve_buyers(engine, as_of))
+    return score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
 
 
 def _spark_seconds(path: Path, con: duckdb.DuckDBPyConnection, specs: list, as_of: datetime, progress: Progress) -> float:

@@ -81,6 +81,7 @@ scoring:
       - {signal: employees, op: ">=", value: 100, points: 50}
       - {signal: industry, op: "==", value: software, points: 50}
     threshold: 75
+  people: {admin_events: [Admin Settings], invite_events: [Teammate Invited]}
 """
 
 

@@ -42,7 +42,7 @@ def test_late_event_and_identity_change_rebuild_their_days(loaded):
     )
     report = refresh_rollup(engine, specs)
     assert report.days_rebuilt == 2  # 2025-12-25 and 2026-01-08
-    rolled, full = _both(engine, specs, datetime(2026, 1, 10))
+    rolled, full = _both(engine, specs, datetime(2026, 1, 13))
     assert rolled == full
     assert rolled["account"]["a3"]["users_7d"] == 1
 
@@ -52,6 +52,6 @@ def test_new_filter_gets_its_own_slice(loaded):
     specs = fixtures.signals()
     refresh_rollup(engine, specs)
     more = specs + fixtures.signals("signals:\n  - {name: team_plan, kind: count, where: {plan: [team, free]}}\n")
-    rolled, full = _both(engine, more, datetime(2026, 1, 10))
+    rolled, full = _both(engine, more, datetime(2026, 1, 13))
     assert rolled == full
     assert rolled["account"]["a2"]["team_plan"] == 1

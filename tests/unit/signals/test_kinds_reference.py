@@ -34,13 +34,16 @@ def test_every_kind_matches_the_reference(loaded, as_of, incremental):
                 assert reference.same(expected, actual), f"{level} {entity} {name}: want {expected!r}, got {actual!r}"
 
 
-def test_midnight_uses_the_rollup_and_hours_do_not(loaded):
+def test_midnight_after_the_data_uses_the_rollup_and_other_moments_do_not(loaded):
     engine, _ = loaded
     specs = fixtures.signals()
-    assert compute_signals(engine, specs, datetime(2026, 1, 10)).source == "rollup"
-    assert compute_signals(engine, specs, datetime(2026, 1, 10, 12)).source == "events"
+    after_the_data = datetime(2026, 1, 13)  # the latest event is on Jan 12
+    assert compute_signals(engine, specs, after_the_data).source == "rollup"
+    assert compute_signals(engine, specs, datetime(2026, 1, 13, 12)).source == "events"
     hourly = fixtures.signals("signals:\n  - {name: c, kind: count, window: 12h}\n")
-    assert compute_signals(engine, hourly, datetime(2026, 1, 10)).source == "events"
+    assert compute_signals(engine, hourly, after_the_data).source == "events"
+    # Events after as_of may re-link earlier ones: identity is resolved as of then, from raw events.
+    assert compute_signals(engine, specs, datetime(2026, 1, 10)).source == "events"
 
 
 def test_hand_checked_values(loaded):

@@ -19,7 +19,7 @@ from leadlight.errors import ConfigError
         ("{name: a, kind: first_days, within: 36h}", "must be whole days"),
         ("{name: a, kind: ratio, numerator: b, denominator: c}", "refers to 'b'"),
         ("{name: Bad-Name, kind: count}", "signals[0].name"),
-        ("{name: a, kind: counts}", "does not match any of the expected tags"),
+        ("{name: a, kind: counts}", "'counts' is not a kind; allowed: count"),
         ("{name: a, kind: count, windw: 7d}", "unknown key 'windw'"),
     ],
 )
