@@ -72,7 +72,7 @@ def test_backtest_judges_rules_and_model(company):
     assert rules["pql_conversion_rate"] > rules["non_pql_conversion_rate"]
     assert rules["missed_buyers"] and set(rules["missed_buyers"][0]["signals"]) >= {"invites_28d", "employees"}
     narrowed = cli("backtest", "--project", str(proj), "--from", "2026-08-01", "--to", "2026-09-01")
-    assert narrowed["from"] == "2026-08-01T00:00:00" and narrowed["to"] == "2026-09-01T00:00:00"
+    assert narrowed["from"] == "2026-08-01T00:00:00Z" and narrowed["to"] == "2026-09-01T00:00:00Z"
 
 
 def test_train_refuses_below_the_floor_of_positives(company, tmp_path):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leadlight.evaluation import metrics
+from leadlight.timeutil import iso
 
 TARGET_FLAGGED = (0.15, 0.35)
 TARGET_CONVERSIONS = 0.60
@@ -154,4 +155,4 @@ def _num(value: Any) -> float | None:
 
 
 def _iso(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+    return None if value is None or pd.isna(value) else iso(pd.Timestamp(value).to_pydatetime())

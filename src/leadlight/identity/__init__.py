@@ -3,9 +3,10 @@
 ``resolve(con, config)`` rebuilds, inside one transaction, the ``aliases``
 table (anonymous -> known user, see ``stitching``), the ``identities`` table
 (user -> account, email flags, title; see ``linking``) and the
-``events_resolved`` view that signals read. It is idempotent: run it after
-every ingest. The work is set-based SQL in DuckDB; Python only classifies the
-distinct email domains (``domains``).
+``events_resolved`` view that signals read. First it fills what no accounts
+file says about an account from its group calls' traits (``group_traits``).
+It is idempotent: run it after every ingest. The work is set-based SQL in
+DuckDB; Python only classifies the distinct email domains (``domains``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 
 from leadlight.config.project import IdentityConfig
 from leadlight.identity.domains import DomainClass, DomainRules, builtin_personal_domains
+from leadlight.identity.group_traits import fill_accounts
 from leadlight.identity.linking import rebuild_identities
 from leadlight.identity.stitching import rebuild_aliases
 from leadlight.storage.schema import DDL, EVENTS_RESOLVED, IDENTITIES
@@ -37,6 +39,7 @@ def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None
     with _transaction(con):
         # Databases made before identities had a title column.
         con.execute("ALTER TABLE identities ADD COLUMN IF NOT EXISTS title VARCHAR")
+        fill_accounts(con)  # before linking: a group call may give an account the domain users join by
         aliases = rebuild_aliases(con)
         rebuild_identities(con, rules)
         con.execute(f"DROP VIEW IF EXISTS {EVENTS_RESOLVED}")

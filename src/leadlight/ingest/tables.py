@@ -42,6 +42,10 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+# CRMs write 'Closed Won' (Salesforce), 'closedwon' (HubSpot): the same stages as won / lost.
+_STAGE = f"regexp_replace(lower(trim({_v('stage')})), '^closed[ _-]*', '')"
+
+
 def _typed(kind: str, present: set[str]) -> dict[str, str]:
     """SQL for each canonical column the file has, converted to its table type."""
     exprs = {
@@ -51,7 +55,7 @@ def _typed(kind: str, present: set[str]) -> dict[str, str]:
         "closed_at": _when("closed_at"),
         "email_confirmed": f"CASE WHEN lower({_v('email_confirmed')}) IN {_in(_TRUE)} THEN true "
         f"WHEN lower({_v('email_confirmed')}) IN {_in(_FALSE)} THEN false END",
-        "stage": f"lower({_v('stage')})",
+        "stage": _STAGE,
         "amount": f"try_cast({_v('amount')} AS DOUBLE)",
         "source": f"coalesce(lower({_v('source')}), 'sales')" if "source" in present else "'sales'",
     }
@@ -93,9 +97,8 @@ def _rules(kind: str, present: set[str]) -> list[Rule]:
         bad_time("created_at", required=True)
         bad_time("closed_at")
         if "stage" in present:
-            stage = f"lower({_v('stage')})"
-            rules.append(Rule(f"{stage} IS NULL", "stage", "'missing stage; use open, won or lost'"))
-            rules.append(Rule(f"{stage} NOT IN {_in(STAGES)}", "stage",
+            rules.append(Rule(f"{_STAGE} IS NULL", "stage", "'missing stage; use open, won or lost'"))
+            rules.append(Rule(f"{_STAGE} NOT IN {_in(STAGES)}", "stage",
                               f"'stage must be open, won or lost, not ' || {quoted_value(_v('stage'))}"))
         else:
             rules.append(Rule("true", "stage", "'the file has no stage column (open, won or lost)'"))

@@ -24,6 +24,7 @@ from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.progress import SILENT, Progress
 from leadlight.storage.engine import Engine, open_engine
 from leadlight.storage.project import Project
+from leadlight.timeutil import iso
 
 RULES = "rules"
 MODEL = "model"
@@ -65,8 +66,8 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
         definitions.append(entry)
     return {
         "definitions": definitions,
-        "from": snapshots[0].isoformat() if snapshots else None,
-        "to": snapshots[-1].isoformat() if snapshots else None,
+        "from": iso(snapshots[0]) if snapshots else None,
+        "to": iso(snapshots[-1]) if snapshots else None,
         "horizon_days": config.model.horizon_days,
         "targets": {"share_flagged": [0.15, 0.35], "share_conversions_flagged": 0.6},
     }
@@ -159,5 +160,5 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, datetime):
-        return value.isoformat()
+        return iso(value)
     return value

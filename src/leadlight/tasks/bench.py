@@ -128,6 +128,9 @@ def _generate(database: str, path: str, events: int, days: int, users: int, seed
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'").fetchall()
     con.execute("SET enable_progress_bar = false").fetchall()
+    # The sort that writes 100M events would otherwise take most of the machine's memory: spill to disk instead.
+    con.execute("SET memory_limit = '4GB'").fetchall()
+    con.execute(f"SET temp_directory = '{Path(path).parent / 'spill'}'").fetchall()
     write_events(con, Path(path), events, days, users, seed)
     _setup(con, Path(path), users)
     con.close()

@@ -33,6 +33,7 @@ def test_judge_by_hand():
     assert r["share_flagged"] == round(3 / 8, 4)
     assert [m["account_id"] for m in r["missed_buyers"]] == ["b"]
     assert r["missed_buyers"][0]["signals"] == {"score": 10}
+    assert r["missed_buyers"][0]["as_of"].endswith("Z")  # the same timestamp form as score --json
     assert r["self_serve_flagged"]["accounts"] == ["c"]
     assert r["median_days_flag_to_opportunity"] == 41.0
     assert r["median_amount_flagged_wins"] == 10000 and r["median_amount_unflagged_wins"] == 4000

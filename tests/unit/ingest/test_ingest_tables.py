@@ -95,3 +95,17 @@ def test_parquet_accounts(ws):
     report = ws.ingest(path, kind="accounts")
     assert (report["loaded"], report["rejected"], report["errors"][0]["line"]) == (1, 1, 2)
     assert ws.rows("SELECT account_id, employees, mrr FROM accounts") == [("a1", 50, 99.5)]
+
+
+def test_crm_stage_spellings_mean_won_and_lost(ws):
+    text = (
+        "opportunity_id,account_id,created_at,stage\n"
+        "o1,a1,2026-01-10,Closed Won\n"
+        "o2,a1,2026-01-10,closedlost\n"
+        "o3,a1,2026-01-10,CLOSED_WON\n"
+        "o4,a1,2026-01-10,Closed\n"
+    )
+    report = ws.load("opps.csv", text, kind="opportunities")
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(5, "stage")]  # 'Closed' alone says neither
+    assert ws.rows("SELECT opportunity_id, stage FROM opportunities ORDER BY 1") == [
+        ("o1", "won"), ("o2", "lost"), ("o3", "won")]
