@@ -63,9 +63,17 @@ def _typed(kind: str, present: set[str]) -> dict[str, str]:
     return {c: exprs.get(c, _v(c)) for c in wanted}
 
 
+def _events_shaped(present: set[str]) -> bool:
+    """An events export loaded with the wrong --kind: its columns must not become attributes."""
+    return {"event", "timestamp"} <= present
+
+
 def _rules(kind: str, present: set[str]) -> list[Rule]:
     key = KEYS[kind]
+    wrong_kind = [Rule("true", None, f"'this looks like an events file (it has event and timestamp columns), not "
+                                      f"{kind}: load it with --kind events'")] if _events_shaped(present) else []
     rules = [
+        *wrong_kind,
         Rule("NOT utf8_ok", None, "'not valid UTF-8 text'"),
         Rule("shape_error IS NOT NULL", None, "shape_error"),
         Rule(f"{_v(key)} IS NULL", key, f"'missing {key}'") if key in present
@@ -154,8 +162,8 @@ def load_table(
     rejects = [(raw, Reject(str(source.path), line, f, m)) for line, raw, f, m in rows]
     quarantine.add(rejects)
     tally.note([r for _, r in rejects])
-    # Without its key column every row was rejected above, and there is nothing to count or merge.
-    keyed = KEYS[kind] in present
+    # Without its key column (or in an events file) every row was rejected above: nothing to count or merge.
+    keyed = KEYS[kind] in present and not _events_shaped(present)
     distinct_keys = f'count(DISTINCT "{KEYS[kind]}") FILTER (WHERE bad = 0)' if keyed else "0"
     read, good, distinct = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE bad = 0), {distinct_keys} FROM {CHECKED}"

@@ -109,3 +109,13 @@ def test_crm_stage_spellings_mean_won_and_lost(ws):
     assert [(e["line"], e["field"]) for e in report["errors"]] == [(5, "stage")]  # 'Closed' alone says neither
     assert ws.rows("SELECT opportunity_id, stage FROM opportunities ORDER BY 1") == [
         ("o1", "won"), ("o2", "lost"), ("o3", "won")]
+
+
+def test_an_events_file_loaded_as_users_is_quarantined_whole_and_adds_no_columns(ws):
+    text = "user_id,event,timestamp,properties\nu1,Signed Up,2026-01-01T10:00:00Z,\nu2,Export Run,2026-01-02T10:00:00Z,{}\n"
+    report = ws.load("events.csv", text, kind="users")
+    assert (report["loaded"], report["rejected"]) == (0, 2)
+    assert "load it with --kind events" in report["errors"][0]["message"]
+    assert ws.rows("SELECT count(*) FROM users") == [(0,)]
+    columns = [r[0] for r in ws.rows("SELECT column_name FROM (DESCRIBE users)")]
+    assert "event" not in columns and "timestamp" not in columns
