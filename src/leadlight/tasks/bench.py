@@ -9,11 +9,15 @@ view over it), so they see identical input. It then times, best of a few runs:
   both levels, windows, a property filter, a ratio), computed from scratch
   (``compute_signals(..., incremental=False)``) and fetched to Arrow;
 * signals + scores: the same, then PQL / PQA / fit / intent / quadrant on top
-  (``leadlight.scoring.score_frames``), fetched to Arrow.
+  (``leadlight.scoring.score_frames``), fetched to Arrow;
+* the bound: the same definition's aggregates and its first_days scan as
+  hand-written DuckDB SQL (``bench_bound.py``), no Ibis and no scoring: how
+  close to the floor any implementation on this engine can get.
 
 ``seconds`` is signals + scores; ``ratio = seconds / floor_seconds`` (lower is
-better); ``signals_seconds`` / ``signals_ratio`` time the signals alone. Every
-figure printed is measured in this run.
+better); ``signals_seconds`` / ``signals_ratio`` time the signals alone;
+``bound_seconds`` / ``bound_ratio`` the hand-written bound. Every figure
+printed is measured in this run.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from leadlight.config import parse_config
 from leadlight.progress import SILENT, Progress
 from leadlight.signals import compute_signals
 from leadlight.storage.engine import duckdb_engine
+from leadlight.tasks import bench_bound
 
 EVENT_NAMES = [
     "Signed Up", "Project Created", "Document Created", "Teammate Invited", "Invite Accepted", "Comment Added",
@@ -176,8 +181,14 @@ def run_bench(
         engine = duckdb_engine(con)
         counted: dict[str, int] = {}
 
+        hand_written = bench_bound.queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+
         def floor() -> None:
-            con.execute(f"SELECT account_id, event, count(*) FROM read_parquet('{path}') GROUP BY ALL").fetchall()
+            con.execute(hand_written["floor"]).fetchall()
+
+        def bound() -> None:
+            con.execute(hand_written["split"]).fetchall()
+            con.execute(hand_written["first_days"]).fetchall()
 
         def signals() -> None:
             frames = compute_signals(engine, specs, as_of, incremental=False)
@@ -189,14 +200,15 @@ def run_bench(
             counted["scored_accounts"] = accounts.to_pyarrow().num_rows
             counted["scored_users"] = users_.to_pyarrow().num_rows
 
-        with progress.step("timing the floor, the signals, signals + scores"):
-            # Interleaved, so a busy machine slows all three alike.
-            floors, sig, total = [], [], []
+        with progress.step("timing the floor, the hand-written bound, the signals, signals + scores"):
+            # Interleaved, so a busy machine slows them all alike.
+            floors, bounds, sig, total = [], [], [], []
             for _ in range(repeat):
                 floors.append(_timed(floor))
+                bounds.append(_timed(bound))
                 sig.append(_timed(signals))
                 total.append(_timed(scores))
-        floor_s, signals_s, seconds = min(floors), min(sig), min(total)
+        floor_s, bound_s, signals_s, seconds = min(floors), min(bounds), min(sig), min(total)
         result: dict[str, Any] = {
             "events": con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0],
             "seconds": round(seconds, 3),
@@ -206,6 +218,8 @@ def run_bench(
             "signals_seconds": round(signals_s, 3),
             "signals_ratio": round(signals_s / floor_s, 2),
             "scores_seconds": round(max(seconds - signals_s, 0.0), 3),
+            "bound_seconds": round(bound_s, 3),
+            "bound_ratio": round(bound_s / floor_s, 2),
             "signals": len(specs),
             "accounts": counted["accounts"],
             "users": counted["users"],

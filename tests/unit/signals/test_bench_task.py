@@ -12,3 +12,4 @@ def test_bench_times_signals_and_scores_on_the_same_events():
     assert r["scored"] is True
     assert 0 < r["signals_seconds"] <= r["seconds"]
     assert r["floor_seconds"] > 0 and r["ratio"] >= r["signals_ratio"] > 0  # scores come on top of signals
+    assert r["bound_seconds"] > 0 and r["bound_ratio"] > 0

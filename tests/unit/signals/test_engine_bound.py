@@ -1,10 +1,8 @@
-"""``bench/engine_bound.py`` times hand-written SQL as the bound for Leadlight's signals: it must compute the same numbers."""
+"""``leadlight bench`` times hand-written SQL as the bound for Leadlight's signals: it must compute the same numbers."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -13,28 +11,24 @@ import pytest
 from leadlight.config import parse_config
 from leadlight.signals import compute_signals
 from leadlight.storage.engine import duckdb_engine
-from leadlight.tasks.bench import BENCH_SIGNALS, START, _generate
+from leadlight.tasks.bench import BENCH_SIGNALS, EVENT_NAMES, START, _generate
+from leadlight.tasks.bench_bound import queries
 
-SCRIPT = Path(__file__).resolve().parents[3] / "bench" / "engine_bound.py"
-
-
-@pytest.fixture(scope="module")
-def bound():
-    spec = importlib.util.spec_from_file_location("engine_bound", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+DAYS = 60
 
 
-@pytest.mark.parametrize("shape", ["bound_single_pass", "bound_split"])
-def test_hand_written_bound_agrees_with_leadlights_signals(bound, shape, tmp_path):
+@pytest.mark.parametrize("shape", ["single_pass", "split"])
+def test_hand_written_bound_agrees_with_leadlights_signals(shape, tmp_path):
     path, database = tmp_path / "events.parquet", tmp_path / "bench.duckdb"
-    _generate(str(database), str(path), 30_000, bound.DAYS, 150, 3)
+    _generate(str(database), str(path), 30_000, DAYS, 150, 3)
     con = duckdb.connect(str(database))
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(bound.queries(f"read_parquet('{path}')")[shape])
-    pairs = con.execute("SELECT * FROM bound").df()
-    as_of = START + timedelta(days=bound.DAYS)
+    as_of = START + timedelta(days=DAYS)
+    sql = queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+    con.execute(sql[shape])
+    con.execute(sql["first_days"])
+    pairs = con.execute("SELECT * FROM bound_pairs").df()
+    activated = con.execute("SELECT * FROM bound_first_days").df()
     frames = compute_signals(duckdb_engine(con), list(parse_config(BENCH_SIGNALS).signals), as_of, incremental=False)
     accounts = frames.accounts.to_pandas().set_index("account_id")
     users = frames.users.to_pandas().set_index("user_id")
@@ -58,6 +52,8 @@ def test_hand_written_bound_agrees_with_leadlights_signals(bound, shape, tmp_pat
     assert users.loc[per_user.index, "user_active_days_28d"].astype("int64").tolist() == per_user.days.tolist()
     recency = ((pd.Timestamp(as_of) - per_user["last"]) // pd.Timedelta(days=1)).astype("int64")
     assert users.loc[per_user.index, "user_days_since_active"].astype("int64").tolist() == recency.tolist()
+    invited = set(users.index[users.user_invited_first_week.astype(bool)])
+    assert invited == set(activated.user_id) and len(invited) > 0
 
 
 def _bits(masks: pd.Series) -> int:
