@@ -85,7 +85,7 @@ def test_own_event_names_score_and_explain_with_the_contract_shapes(shop):
     assert top["account_id"] == "A1" and top["name"] == "Shöp One Ltd" and top["quadrant"] == "high_fit_high_intent"
     assert {r["text"]: r["contribution"] for r in top["reasons"]} == {
         "2 orders imported in the last 14 days": 40, "1 of 1 buying signals: plan page views": 30,
-        "its most engaged person scores 100 of 100 as a lead": 30}
+        "its top lead scores 100 of 100": 30}
     leads = cli("leads", "--project", str(shop), "--account", "A1")
     assert {lead["user_id"] for lead in leads} == {"u1", "u2"} and all(lead["pql"] for lead in leads)
     assert cli("explain", "A1", "--project", str(shop))["users"]

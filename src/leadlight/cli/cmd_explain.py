@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from leadlight.cli.cmd_leads import lead_table
+from leadlight.cli.cmd_score import AsOfOpt
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
@@ -23,10 +24,14 @@ def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Scores")
     def explain(
         account_id: Annotated[str, typer.Argument(help="The account's id.", show_default=False)],
+        as_of: AsOfOpt = None,
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
-        """Why an account scores what it does: reasons, fit and intent, champion, decision makers, people."""
+        """Why an account scores what it does: reasons, fit and intent, champion, decision makers, people.
+
+        Reads the snapshot stored by `leadlight score` (the latest, or --as-of) and the account's history.
+        """
 
         def render(a: dict) -> None:
             prob = "" if a["probability"] is None else f", probability {a['probability']:.0%}"
@@ -49,4 +54,4 @@ def register(app: typer.Typer) -> None:
                 stdout.print("History: " + ", ".join(f"{h['as_of'][:10]} {h['score']:.0f}" for h in a["history"]))
 
         from leadlight.tasks.explain import explain_account  # imported here: keeps `leadlight --help` fast
-        run(json_out, lambda: explain_account(Project.locate(project), account_id), render)
+        run(json_out, lambda: explain_account(Project.locate(project), account_id, as_of), render)

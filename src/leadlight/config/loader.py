@@ -102,10 +102,20 @@ def _check_signal_refs(config: ProjectConfig, tree: CommentedMap, filename: str)
         problem = (f"{name!r} is a user-level signal; account rules need level: account" if name in declared
                    else f"no signal {name!r} is declared under signals:")
         problems.append(f"  {place}: {_dotted(found)}: {problem}")
+    decay = config.scoring.pql.decay
+    kinds = {s.name: s.kind for s in config.signals}
+    if decay is not None and kinds.get(decay.signal, "recency") != "recency":
+        # Decay reads whole days since last activity: any other kind (a count...) would fade points by it.
+        found, line = _locate(tree, ("scoring", "pql", "decay", "signal"))
+        place = f"{filename}:{line}" if line else filename
+        problems.append(f"  {place}: {_dotted(found)}: {decay.signal!r} is a {kinds[decay.signal]} signal; "
+                        "decay needs a recency signal (days since last activity)")
     if problems:
         raise ConfigError(
             f"{filename} is not valid ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n" + "\n".join(problems),
-            hint="declare the signal under signals:, or fix its name; declared: " + (", ".join(declared) or "none"),
+            hint="declare the signal under signals:, or fix its name; declared: " + (", ".join(declared) or "none")
+            + ("; decay: name a recency signal, e.g. {name: last_seen, kind: recency, level: user}"
+               if any("decay needs" in p for p in problems) else ""),
         )
 
 

@@ -52,10 +52,14 @@ def reason(signal: str, value: Any, contribution: float, text: str) -> Reason:
 
 
 def top(reasons: Sequence[Reason], positives: int = 3, negatives: int = 2) -> list[Reason]:
-    """The ``positives`` largest positive contributions, then the ``negatives`` most negative."""
+    """Up to ``positives`` reasons for the score, then the ``negatives`` most negative contributions.
+
+    Reasons worth no points come first (a k-of-N trigger that qualifies on its own: why the account is
+    a PQA), then the largest positive contributions."""
+    flat = [r for r in reasons if r["contribution"] == 0]
     up = sorted((r for r in reasons if r["contribution"] > 0), key=lambda r: (-r["contribution"], r["signal"]))
     down = sorted((r for r in reasons if r["contribution"] < 0), key=lambda r: (r["contribution"], r["signal"]))
-    return up[:positives] + down[:negatives]
+    return (flat + up)[:positives] + down[:negatives]
 
 
 def _scale(maximum: float) -> float:
@@ -63,7 +67,11 @@ def _scale(maximum: float) -> float:
 
 
 def person_reasons(row: Mapping[str, Any], config: PqlConfig, specs: Mapping[str, Any]) -> list[Reason]:
-    """Every non-zero contribution to a person's PQL score: rules after decay, and what decay took."""
+    """Every non-zero contribution to a person's PQL score: each rule's full points, then what decay took.
+
+    Rules count before decay and decay is one reason of its own, so the contributions add up to the
+    score (before clamping): 60 points decayed by 80% read +60 and -48, making 12.
+    """
     scale = _scale(rules.max_points(config.rules, override=config.max_points))
     decay = row.get("decay")
     decay = 1.0 if decay is None else float(decay)
@@ -71,10 +79,10 @@ def person_reasons(row: Mapping[str, Any], config: PqlConfig, specs: Mapping[str
     for i, rule in enumerate(config.rules):
         got = float(row.get(f"pql_rule_{i}") or 0.0)
         raw += got
-        if got * decay:
+        if got:
             value = row.get(rule.signal)
-            out.append(reason(rule.signal, value, got * decay * scale, say(specs, rule.signal, value)))
-    if config.decay is not None and raw > 0 and decay < 1:
+            out.append(reason(rule.signal, value, got * scale, say(specs, rule.signal, value)))
+    if config.decay is not None and raw and decay < 1:
         s = config.decay.signal
         out.append(reason(s, row.get(s), -raw * (1 - decay) * scale, say(specs, s, row.get(s))))
     return out
@@ -94,7 +102,8 @@ def account_reasons(row: Mapping[str, Any], config: PqaConfig, specs: Mapping[st
             text = f"{n} {'person is a' if n == 1 else 'people are'} product-qualified lead{'' if n == 1 else 's'}"
             name = "pql_users"
         elif config.rollup.method == "max":
-            text, name = f"its most engaged person scores {plain(value)} of 100 as a lead", "best_person_score"
+            # "top lead", not "most engaged person": that is the champion, who may be someone else.
+            text, name = f"its top lead scores {plain(value)} of 100", "best_person_score"
         else:
             text, name = f"its people score {plain(value)} of 100 on average as leads", "mean_person_score"
         out.append(reason(name, value, rolled * scale, text))
@@ -102,10 +111,12 @@ def account_reasons(row: Mapping[str, Any], config: PqaConfig, specs: Mapping[st
         got = float(row.get(f"pqa_rule_{i}") or 0.0)
         if got:
             out.append(reason(rule.signal, row.get(rule.signal), got * scale, say(specs, rule.signal, row.get(rule.signal))))
-    if trig is not None and row.get("trigger_on") and trig.points:
+    if trig is not None and row.get("trigger_on") and (trig.points or trig.qualifies):
         fired = [c for i, c in enumerate(trig.of) if row.get(f"trig_{i}")]
         words = ", ".join(c.label or _label(specs, c.signal) for c in fired)
         text = f"{len(fired)} of {len(trig.of)} buying signals: {words}"
+        if trig.qualifies:
+            text += f" ({trig.k} or more make a PQA)"
         out.append(reason("triggers", len(fired), float(row.get("pqa_trigger") or 0.0) * scale, text))
     return out
 

@@ -6,6 +6,7 @@ an account that never exported does not pass ``exports >= 0``.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 import ibis
@@ -20,6 +21,37 @@ def _literal(value: Any, column: ibis.Value) -> Any:
     return ibis.literal(float(value), type="float64") if column.type().is_numeric() else value
 
 
+def _yes_no_as_words(column: ibis.Value, value: Any) -> tuple[ibis.Value, Any]:
+    """A yes/no column loaded as text (true, TRUE, False: as CRMs and spreadsheets write it) tested
+    against ``value: true``: compare the words, whatever their case."""
+    values = value if isinstance(value, list) else [value]
+    if not column.type().is_string() or not any(isinstance(v, bool) for v in values):
+        return column, value
+    words = [str(v).lower() if isinstance(v, bool) else v for v in values]
+    return column.strip().lower(), words if isinstance(value, list) else words[0]
+
+
+def _check_value_kind(column: ibis.Value, condition: Condition) -> None:
+    """A number signal takes numbers, a yes/no signal true / false (or 1 / 0): else a ConfigError, not a crash."""
+    values = condition.value if isinstance(condition.value, list) else [condition.value]
+    kind = column.type()
+    if kind.is_numeric():
+        wrong = next((v for v in values if isinstance(v, (bool, str))), None)
+        wanted, hint = "a number", "write the value as a number"
+    elif kind.is_boolean():
+        wrong = next((v for v in values if isinstance(v, str)), None)
+        wanted, hint = "yes/no", "write the value as true or false"
+    else:
+        return
+    if wrong is not None:
+        what = "yes/no" if isinstance(wrong, bool) else "text"
+        raise ConfigError(
+            f"{condition.describe()}: signal {condition.signal!r} is {wanted} "
+            f"but the value {json.dumps(wrong)} is {what}",
+            hint=hint,
+        )
+
+
 def holds(column: ibis.Value, condition: Condition) -> ibis.BooleanValue:
     """``condition`` tested on ``column``: a boolean expression that is never null."""
     op, value = condition.op, condition.value
@@ -31,13 +63,11 @@ def holds(column: ibis.Value, condition: Condition) -> ibis.BooleanValue:
     if op in (">=", ">", "<=", "<") and not numeric:
         raise ConfigError(
             f"{condition.describe()}: signal {condition.signal!r} is not a number, so {op} cannot compare it",
-            hint="use op: ==, != or in for text signals",
+            hint="use op: ==, != or in for text; if the column should hold numbers, one value in the file is not "
+            "a plain number (such as 1,200 or n/a): fix it and ingest the file again",
         )
-    if isinstance(value, str) and numeric:
-        raise ConfigError(
-            f"{condition.describe()}: signal {condition.signal!r} is a number but the value {value!r} is text",
-            hint="write the value as a number",
-        )
+    _check_value_kind(column, condition)
+    column, value = _yes_no_as_words(column, value)
     if op in ("in", "not_in"):
         values = [float(v) if numeric and not isinstance(v, bool) else v for v in value]  # type: ignore[union-attr]
         test = column.isin(values)
@@ -45,7 +75,7 @@ def holds(column: ibis.Value, condition: Condition) -> ibis.BooleanValue:
     else:
         rhs = _literal(value, column)
         if column.type().is_string() and not isinstance(rhs, str):
-            rhs = str(value).lower() if isinstance(value, bool) else str(value)
+            rhs = str(value)
         test = {
             ">=": column >= rhs, ">": column > rhs, "<=": column <= rhs, "<": column < rhs,
             "==": column == rhs, "!=": column != rhs,

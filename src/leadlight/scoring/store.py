@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from leadlight.errors import NotFound, NotReady
+from leadlight.timeutil import iso
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
@@ -84,10 +85,10 @@ def snapshot_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
         return latest
     found = con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchone()[0]
     if not found:
-        known = [r[0].isoformat() for r in con.execute(
+        known = [iso(r[0]) for r in con.execute(
             f"SELECT DISTINCT as_of FROM {ACCOUNT_SCORES} ORDER BY as_of DESC LIMIT 5").fetchall()]
         raise NotReady(
-            f"no snapshot as of {as_of.isoformat()}",
+            f"no snapshot as of {iso(as_of)}",
             # the exact moment: a bare date on the command line would mean the end of that day
             hint=f"run `leadlight score --as-of {as_of.isoformat()}Z`"
             + (f", or pick a stored one: {', '.join(known)}" if known else ""),

@@ -9,6 +9,7 @@ from leadlight.storage.database import connect
 from leadlight.storage.project import Project
 from leadlight.tasks.leads import ORDER as LEAD_ORDER
 from leadlight.tasks.score import as_of_option
+from leadlight.timeutil import iso
 
 
 def explain_account(project: Project, account_id: str, as_of: str | None = None) -> dict:
@@ -19,7 +20,7 @@ def explain_account(project: Project, account_id: str, as_of: str | None = None)
         rows = store.read_rows(con, f"SELECT * FROM {store.ACCOUNT_SCORES} WHERE as_of = ? AND account_id = ?",
                                [at, account_id])
         if not rows:
-            raise NotFound(f"account {account_id!r} is not in the snapshot as of {at.isoformat()}",
+            raise NotFound(f"account {account_id!r} is not in the snapshot as of {iso(at)}",
                            hint="list accounts with `leadlight accounts`; ids are as in your accounts file")
         users = store.read_rows(
             con, f"SELECT * FROM {store.USER_SCORES} WHERE as_of = ? AND account_id = ? ORDER BY {LEAD_ORDER}",

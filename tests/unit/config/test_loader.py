@@ -77,3 +77,18 @@ def test_leadlight_engine_overrides_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("LEADLIGHT_ENGINE", "oracle")
     with pytest.raises(ConfigError, match="LEADLIGHT_ENGINE"):
         load_config(Project(tmp_path))
+
+
+def test_decay_must_read_a_recency_signal():
+    # Decay fades points by whole days since last activity; a count here would fade them by the count.
+    text = ("signals:\n"
+            "  - {name: exports, kind: count, level: user, event: Export Run}\n"
+            "  - {name: last_seen, kind: recency, level: user}\n"
+            "scoring:\n"
+            "  pql:\n"
+            "    rules: [{signal: exports, op: '>=', value: 1, points: 10}]\n"
+            "    decay: {kind: half_life, days: 7, signal: exports}\n")
+    message = error_of(text)
+    assert "leadlight.yml:7: scoring.pql.decay.signal: 'exports' is a count signal" in message
+    assert "needs a recency signal" in message
+    assert parse_config(text.replace("signal: exports}", "signal: last_seen}")).scoring.pql.decay.signal == "last_seen"

@@ -14,7 +14,9 @@ DECAYED = fixtures.SCORING.replace(
 
 def test_top_orders_and_cuts():
     rs = [explain.reason(s, 1, c, s) for s, c in [("a", 5), ("b", -3), ("c", 20), ("d", 0), ("e", -9), ("f", 1)]]
-    assert [r["signal"] for r in explain.top(rs, 2, 1)] == ["c", "a", "e"]
+    assert [r["signal"] for r in explain.top(rs, 2, 1)] == ["d", "c", "e"]
+    # d is worth no points, so it is there for what it decides (a trigger that qualifies): it comes first.
+    assert [r["signal"] for r in explain.top(rs, 3, 2)] == ["d", "c", "a", "e", "b"]
 
 
 def test_account_reasons_read_as_sentences(company):
@@ -25,7 +27,7 @@ def test_account_reasons_read_as_sentences(company):
 
     assert json.loads(a1.reasons) == [
         {"signal": "best_person_score", "value": 60, "contribution": 30.0,
-         "text": "its most engaged person scores 60 of 100 as a lead"},
+         "text": "its top lead scores 60 of 100"},
         {"signal": "active_users_28d", "value": 4, "contribution": 25.0, "text": "4 active users in the last 28 days"},
         {"signal": "triggers", "value": 2, "contribution": 25.0,
          "text": "2 of 3 buying signals: teammates invited, documents created"},
@@ -42,10 +44,10 @@ def test_person_reasons_show_what_decay_took(company):
 
 
     bob = snap.users.set_index("user_id").loc["bob"]
-    # 3 documents -> 60 points x (1 - 8/10) = 12; decay took 48.
+    # 3 documents -> 60 points x (1 - 8/10) = 12: the rule's 60, less the 48 decay took, add up to 12.
     assert bob.score == 12.0
     assert json.loads(bob.reasons) == [
-        {"signal": "docs_14d", "value": 3, "contribution": 12.0, "text": "3 documents created in the last 14 days"},
+        {"signal": "docs_14d", "value": 3, "contribution": 60.0, "text": "3 documents created in the last 14 days"},
         {"signal": "last_seen", "value": 8, "contribution": -48.0, "text": "last active 8 days ago"},
     ]
     assert json.loads(snap.users.set_index("user_id").loc["pat"].disqualifiers) == ["personal_email"]

@@ -159,6 +159,20 @@ def test_numeric_comparison_on_text_signal_is_a_config_error(company):
         scored(engine, fixtures.SCORING.replace('{signal: industry, op: "==", value: software', '{signal: industry, op: ">=", value: 3'))
 
 
+@pytest.mark.parametrize("rule, message", [
+    ('{signal: employees, op: "==", value: true', 'is a number but the value true is yes/no'),
+    ('{signal: employees, op: in, value: [100, big]', 'is a number but the value "big" is text'),
+])
+def test_a_value_of_the_wrong_kind_is_a_config_error_not_a_crash(company, rule, message):
+    from leadlight.errors import ConfigError
+
+    _, _, engine = company
+    wrong = fixtures.SCORING.replace('{signal: employees, op: ">=", value: 100', rule)
+    assert wrong != fixtures.SCORING
+    with pytest.raises(ConfigError, match=message):
+        scored(engine, wrong)
+
+
 def test_points_that_do_not_divide_100_evenly(company):
     _, _, engine = company
     uneven = fixtures.SCORING.replace(
