@@ -74,7 +74,8 @@ Where = Union[dict[str, Union[Scalar, list[Scalar]]], list[PropertyFilter]]
 class SignalBase(Strict):
     name: str = Field(pattern=_NAME, description="Unique snake_case name; it becomes a column and is used by rules.")
     level: Level = Field("account", description="Compute per account or per user.")
-    label: str | None = Field(None, description="Words for a rep, e.g. 'teammates invited'; defaults from the event.")
+    label: str | None = Field(None, description="Words for a rep, e.g. 'teammates invited' (first_days: what they did, "
+        "e.g. 'invited a teammate'); defaults from the event.")
     description: str | None = None
 
     # Kinds that only make sense at one level narrow this.

@@ -75,12 +75,14 @@ def compile(spec: FirstDaysSignal, ctx: Context) -> ibis.Table:
 
 
 def sentence(spec: FirstDaysSignal, value: Any) -> str:
-    what = spec.label or event_words(spec.events)
+    """A ``label`` says what they did, in the past tense: 'invited a teammate'."""
     within = f"within {span_phrase(spec.within)} of sign-up"
     if spec.level == "user":
+        what = spec.label or event_words(spec.events)
         return f"{what} {within}" if value else f"not yet {what} {within}"
+    did = spec.label or f"did {event_words(spec.events)}"
     if spec.measure == "share":
         if value is None or value != value:
-            return f"no users yet to have done {what} {within}"
-        return f"{round(float(value) * 100)}% of users did {what} {within}"
-    return f"{number(value or 0)} {plural('user', value or 0)} did {what} {within}"
+            return f"no users yet ({did} {within})"
+        return f"{round(float(value) * 100)}% of users {did} {within}"
+    return f"{number(value or 0)} {plural('user', value or 0)} {did} {within}"

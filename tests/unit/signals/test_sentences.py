@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from leadlight.config.signals import FirstDaysSignal
 from leadlight.signals import sentence
 from tests.unit.signals import fixtures
 
@@ -35,3 +36,19 @@ SPECS = {s.name: s for s in fixtures.signals()}
 )
 def test_sentence(name, value, text):
     assert sentence(SPECS[name], value) == text
+
+
+@pytest.mark.parametrize(
+    ("level", "measure", "value", "text"),
+    [
+        ("user", "share", True, "invited a teammate within 7 days of sign-up"),
+        ("user", "share", False, "not yet invited a teammate within 7 days of sign-up"),
+        ("account", "share", 0.4, "40% of users invited a teammate within 7 days of sign-up"),
+        ("account", "share", None, "no users yet (invited a teammate within 7 days of sign-up)"),
+        ("account", "count", 1, "1 user invited a teammate within 7 days of sign-up"),
+    ],
+)
+def test_first_days_label_says_what_they_did(level, measure, value, text):
+    spec = FirstDaysSignal(name="x", kind="first_days", level=level, measure=measure, event="Teammate Invited",
+                           within="7d", label="invited a teammate")
+    assert sentence(spec, value) == text
