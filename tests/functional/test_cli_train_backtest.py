@@ -40,9 +40,16 @@ def company(tmp_path_factory):
     return generated_project(tmp_path_factory.mktemp("company"), RULES, accounts=800, days=300, seed=3)
 
 
-def test_train_reports_out_of_time_metrics_and_activates_a_model(company):
+@pytest.fixture(scope="module")
+def trained(company):
+    """The train report: backtest judges the model it activates (under xdist, per worker)."""
     gen, proj = company
-    r = cli("train", "--project", str(proj), "--truth", str(gen / "truth.csv"))
+    return cli("train", "--project", str(proj), "--truth", str(gen / "truth.csv"))
+
+
+def test_train_reports_out_of_time_metrics_and_activates_a_model(company, trained):
+    _, proj = company
+    r = trained
     for key in ("model_id", "trained_at", "n_train", "n_test", "auc", "pr_auc", "lift_top_decile", "features"):
         assert key in r
     assert r["n_train"] > 0 and r["n_test"] > 0
@@ -57,7 +64,7 @@ def test_train_reports_out_of_time_metrics_and_activates_a_model(company):
     assert json.loads((proj / ".leadlight" / "models" / "active.json").read_text())["model_id"] == r["model_id"]
 
 
-def test_backtest_judges_rules_and_model(company):
+def test_backtest_judges_rules_and_model(company, trained):
     gen, proj = company
     r = cli("backtest", "--project", str(proj), "--truth", str(gen / "truth.csv"))
     names = [d["name"] for d in r["definitions"]]

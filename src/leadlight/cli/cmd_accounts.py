@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from leadlight.cli.cmd_score import AsOfOpt
-from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
 
@@ -23,7 +22,7 @@ def reasons_text(reasons: list[dict], n: int = 3) -> str:
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Scores")
     def accounts(
-        as_of: AsOfOpt = None,
+        as_of: SnapshotOpt = None,
         quadrant: Annotated[Optional[str], typer.Option(
             "--quadrant", "-q", help="high_fit_high_intent, high_fit_low_intent, low_fit_high_intent or "
             "low_fit_low_intent.", show_default=False)] = None,

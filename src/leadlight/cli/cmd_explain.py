@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from leadlight.cli.cmd_leads import lead_table
-from leadlight.cli.cmd_score import AsOfOpt
-from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
 
@@ -24,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Scores")
     def explain(
         account_id: Annotated[str, typer.Argument(help="The account's id.", show_default=False)],
-        as_of: AsOfOpt = None,
+        as_of: SnapshotOpt = None,
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:

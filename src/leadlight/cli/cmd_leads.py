@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from leadlight.cli.cmd_accounts import SHOWN, LimitOpt, reasons_text
-from leadlight.cli.options import JsonOpt, ProjectOpt
+from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import run, stdout
 from leadlight.storage import Project
 
@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         account: Annotated[Optional[str], typer.Option("--account", "-a", help="Only this account's people.",
                                                        show_default=False)] = None,
         limit: LimitOpt = None,
+        as_of: SnapshotOpt = None,
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -49,4 +50,4 @@ def register(app: typer.Typer) -> None:
                 stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
 
         from leadlight.tasks.leads import list_leads  # imported here: keeps `leadlight --help` fast
-        run(json_out, lambda: list_leads(Project.locate(project), account, limit), render)
+        run(json_out, lambda: list_leads(Project.locate(project), account, limit, as_of), render)

@@ -19,6 +19,15 @@ ProjectOpt = Annotated[
         show_default=False,
     ),
 ]
+SnapshotOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as-of",
+        help="Read the snapshot `leadlight score` stored as of this date (end of that day, UTC) or ISO timestamp. "
+        "Default: the latest.",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout (progress goes to stderr).")]
 
 

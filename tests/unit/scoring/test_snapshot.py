@@ -81,6 +81,11 @@ def test_accounts_as_of_reads_that_snapshot(company):
     early = {a["account_id"]: a["score"] for a in list_accounts(project, as_of="2026-01-09")}
     assert early["a1"] == 0.0  # nothing happened yet on Jan 9th
     assert {a["account_id"]: a["score"] for a in list_accounts(project)}["a1"] == 80.0  # latest is D
+    early_leads = {u["user_id"]: u["score"] for u in list_leads(project, as_of="2026-01-09")}
+    latest_leads = {u["user_id"]: u["score"] for u in list_leads(project)}
+    assert early_leads != latest_leads and latest_leads["bob"] > early_leads.get("bob", 0.0)
+    with pytest.raises(NotReady, match="no snapshot as of"):
+        list_leads(project, as_of="2020-01-01")
 
 
 def test_leads_show_link_flags_and_disqualifiers(company):
