@@ -6,7 +6,8 @@ email domain. Resolved over all events, a group call on day 10 moves the
 user's day-3 events into the account, and a score as of day 5 would change
 once day 10 is loaded. So as of D, Leadlight resolves identity again from the
 events before D only, with the same SQL as ``resolve`` (the users and
-accounts files have no history: they apply as they are). When no event is at
+accounts files have no history: they apply as they are; a domain only group
+calls gave an account counts once such a call came before D). When no event is at
 or after D, that is exactly the stored identity, which is used as is: daily
 scoring of the latest data pays nothing.
 
@@ -30,6 +31,7 @@ import ibis
 
 from leadlight.config.project import IdentityConfig
 from leadlight.identity.domains import DomainRules
+from leadlight.identity.group_traits import accounts_before_sql
 from leadlight.identity.linking import rebuild_identities
 from leadlight.identity.stitching import rebuild_aliases
 from leadlight.storage.database import connect
@@ -103,8 +105,9 @@ def resolve_before(con: duckdb.DuckDBPyConnection, as_of: datetime, rules: Domai
     con.execute(f"CREATE OR REPLACE TEMP VIEW {before} AS SELECT * FROM {EVENTS} WHERE timestamp < TIMESTAMP '{stamp}'")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {aliases} AS SELECT * FROM {ALIASES} LIMIT 0")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {ident} AS SELECT * FROM {IDENTITIES} LIMIT 0")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}_accounts AS {accounts_before_sql(con, before)}")
     rebuild_aliases(con, events=before, aliases=aliases)
-    rebuild_identities(con, rules, events=before, aliases=aliases, identities=ident)
+    rebuild_identities(con, rules, events=before, aliases=aliases, identities=ident, accounts=f"{prefix}_accounts")
     resolved = f"{prefix}_events_resolved"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {resolved} AS {resolved_events_sql(before, aliases, ident)}")
     return IdentityTables(resolved, ident)
@@ -134,7 +137,7 @@ def _serve_to_spark(engine: Engine, as_of: datetime, rules: DomainRules, prefix:
 def _forget(engine: Engine, names: IdentityTables) -> None:
     if engine.name == "duckdb" and engine.connection is not None:
         prefix = names.identities.removesuffix("_identities")
-        for view in (names.events, f"{prefix}_events"):
+        for view in (names.events, f"{prefix}_events", f"{prefix}_accounts"):
             engine.connection.execute(f"DROP VIEW IF EXISTS {view}")
         for table in (names.identities, f"{prefix}_aliases"):
             engine.connection.execute(f"DROP TABLE IF EXISTS {table}")

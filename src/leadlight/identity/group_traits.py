@@ -5,6 +5,12 @@ A ``group`` call carries the workspace's traits (``name``, ``employees``,
 each trait fills the matching ``accounts`` column when that column is empty:
 an account seen only through group calls gets a row, and what an accounts file
 says always wins. Like the accounts file, the values apply to all history.
+
+The cells filled here are remembered (``account_group_fills``: account, column
+and the value written), so a newer trait replaces an older one: loading the
+group calls in batches gives the accounts that loading them at once gives. A
+cell an accounts file has since set to another value is the file's. (One that a
+file set to exactly the value already filled stays ours: no value is lost.)
 """
 
 from __future__ import annotations
@@ -33,27 +39,63 @@ def _latest(column: str) -> str:
     return f"arg_max({value}, timestamp) FILTER (WHERE {value} IS NOT NULL) AS {column}"
 
 
+FILLS = "account_group_fills"
+
+
 def fill_accounts(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill empty ``accounts`` columns from group traits, adding accounts seen only in group calls; returns rows added."""
-    columns = list(TRAITS)
+    """Fill ``accounts`` columns no file set from the latest group traits, adding accounts seen only in group calls;
+    returns rows added."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {FILLS} (account_id VARCHAR NOT NULL, col VARCHAR NOT NULL, value VARCHAR)")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ll_group_traits AS
-        SELECT group_id AS account_id, {', '.join(_latest(c) for c in columns)}
+        SELECT group_id AS account_id, {', '.join(_latest(c) for c in TRAITS)}
         FROM {EVENTS}
         WHERE type = 'group' AND nullif(trim(group_id), '') IS NOT NULL AND json_valid(traits)
         GROUP BY group_id"""
     )
     try:
         added = con.execute(
-            f"""INSERT INTO {ACCOUNTS} (account_id, {', '.join(columns)})
-            SELECT t.account_id, {', '.join(f't.{c}' for c in columns)} FROM _ll_group_traits AS t
+            f"""INSERT INTO {ACCOUNTS} (account_id)
+            SELECT t.account_id FROM _ll_group_traits AS t
             WHERE NOT EXISTS (SELECT 1 FROM {ACCOUNTS} AS a WHERE a.account_id = t.account_id)"""
         ).fetchall()[0][0]
-        con.execute(
-            f"""UPDATE {ACCOUNTS} AS a SET {', '.join(f'{c} = coalesce(a.{c}, t.{c})' for c in columns)}
-            FROM _ll_group_traits AS t
-            WHERE a.account_id = t.account_id AND ({' OR '.join(f'a.{c} IS NULL' for c in columns)})"""
-        )
+        for column in TRAITS:
+            _fill(con, column)
     finally:
         con.execute("DROP TABLE IF EXISTS _ll_group_traits")
+        con.execute("DROP TABLE IF EXISTS _ll_fill")
     return int(added)
+
+
+def _fill(con: duckdb.DuckDBPyConnection, column: str) -> None:
+    """Write the latest trait into the cells of ``column`` that are empty or still hold what we wrote last time."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ll_fill AS
+        SELECT a.account_id, t.{column} AS value FROM {ACCOUNTS} AS a JOIN _ll_group_traits AS t USING (account_id)
+        WHERE t.{column} IS NOT NULL AND (a.{column} IS NULL OR EXISTS (
+            SELECT 1 FROM {FILLS} AS f
+            WHERE f.account_id = a.account_id AND f.col = ? AND f.value = CAST(a.{column} AS VARCHAR)))""",
+        [column],
+    )
+    con.execute(f"UPDATE {ACCOUNTS} AS a SET {column} = f.value FROM _ll_fill AS f WHERE a.account_id = f.account_id")
+    con.execute(f"DELETE FROM {FILLS} WHERE col = ? AND account_id IN (SELECT account_id FROM _ll_fill)", [column])
+    con.execute(f"INSERT INTO {FILLS} SELECT account_id, ?, CAST(value AS VARCHAR) FROM _ll_fill", [column])
+
+
+def accounts_before_sql(con: duckdb.DuckDBPyConnection, events: str) -> str:
+    """``accounts`` with each domain a group call filled as the group calls in ``events`` tell it.
+
+    Identity as of D links users by domain only to accounts whose domain was known before D: a group call
+    on day 10 that reveals a workspace's domain does not link its day-3 visitors. A file's domain applies as is.
+    """
+    known = con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{FILLS}'").fetchall()[0][0]
+    if not known:
+        return f"SELECT * FROM {ACCOUNTS}"
+    return f"""SELECT a.* REPLACE (CASE WHEN f.account_id IS NULL THEN a.domain ELSE t.domain END AS domain)
+        FROM {ACCOUNTS} AS a
+        LEFT JOIN {FILLS} AS f ON f.account_id = a.account_id AND f.col = 'domain' AND f.value = a.domain
+        LEFT JOIN (
+            SELECT group_id AS account_id, {_latest('domain')} FROM {events}
+            WHERE type = 'group' AND nullif(trim(group_id), '') IS NOT NULL AND json_valid(traits)
+            GROUP BY group_id
+        ) AS t ON t.account_id = a.account_id"""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import duckdb
 
 from leadlight.identity.domains import DomainRules, candidates_table, email_domain_sql, host_sql
-from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES
+from leadlight.storage.schema import ACCOUNTS, ALIASES, EVENTS, IDENTITIES
 
 _ACTIVITY = """
 CREATE OR REPLACE TEMP TABLE _ll_activity AS
@@ -119,7 +119,7 @@ WITH members AS (
     SELECT account_id, count(*) AS n FROM _ll_group_links GROUP BY account_id
 )
 SELECT {host_sql("a.domain")} AS domain, a.account_id
-FROM accounts AS a
+FROM {{accounts}} AS a
 LEFT JOIN members AS m USING (account_id)
 WHERE {host_sql("a.domain")} IS NOT NULL
 QUALIFY row_number() OVER (
@@ -171,6 +171,7 @@ def rebuild_identities(
     events: str = EVENTS,
     aliases: str = ALIASES,
     identities: str = IDENTITIES,
+    accounts: str = ACCOUNTS,
 ) -> None:
     """Replace the contents of ``identities`` from events, users, accounts and aliases (rebuild aliases first)."""
     con.execute(_ACTIVITY.format(events=events, aliases=aliases))
@@ -181,7 +182,7 @@ def rebuild_identities(
     con.register("_ll_domain_class", rules.table(domains))
     con.register("_ll_domain_candidates", candidates_table(domains))
     try:
-        con.execute(_DOMAIN_OWNERS)
+        con.execute(_DOMAIN_OWNERS.format(accounts=accounts))
         con.execute(_DOMAIN_LINKS)
         con.execute(f"DELETE FROM {identities}")
         con.execute(_IDENTITIES.format(identities=identities))
