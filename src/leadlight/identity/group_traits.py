@@ -39,6 +39,14 @@ def _latest(column: str) -> str:
     return f"arg_max({value}, timestamp) FILTER (WHERE {value} IS NOT NULL) AS {column}"
 
 
+def _latest_traits(events: str, columns: list[str]) -> str:
+    """SQL: ``account_id`` and the latest value of each of ``columns`` that the group calls in ``events`` give."""
+    return f"""SELECT group_id AS account_id, {', '.join(_latest(c) for c in columns)}
+        FROM {events}
+        WHERE type = 'group' AND nullif(trim(group_id), '') IS NOT NULL AND json_valid(traits)
+        GROUP BY group_id"""
+
+
 FILLS = "account_group_fills"
 
 
@@ -46,13 +54,7 @@ def fill_accounts(con: duckdb.DuckDBPyConnection) -> int:
     """Fill ``accounts`` columns no file set from the latest group traits, adding accounts seen only in group calls;
     returns rows added."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {FILLS} (account_id VARCHAR NOT NULL, col VARCHAR NOT NULL, value VARCHAR)")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _ll_group_traits AS
-        SELECT group_id AS account_id, {', '.join(_latest(c) for c in TRAITS)}
-        FROM {EVENTS}
-        WHERE type = 'group' AND nullif(trim(group_id), '') IS NOT NULL AND json_valid(traits)
-        GROUP BY group_id"""
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _ll_group_traits AS {_latest_traits(EVENTS, list(TRAITS))}")
     try:
         added = con.execute(
             f"""INSERT INTO {ACCOUNTS} (account_id)
@@ -94,8 +96,4 @@ def accounts_before_sql(con: duckdb.DuckDBPyConnection, events: str) -> str:
     return f"""SELECT a.* REPLACE (CASE WHEN f.account_id IS NULL THEN a.domain ELSE t.domain END AS domain)
         FROM {ACCOUNTS} AS a
         LEFT JOIN {FILLS} AS f ON f.account_id = a.account_id AND f.col = 'domain' AND f.value = a.domain
-        LEFT JOIN (
-            SELECT group_id AS account_id, {_latest('domain')} FROM {events}
-            WHERE type = 'group' AND nullif(trim(group_id), '') IS NOT NULL AND json_valid(traits)
-            GROUP BY group_id
-        ) AS t ON t.account_id = a.account_id"""
+        LEFT JOIN ({_latest_traits(events, ['domain'])}) AS t ON t.account_id = a.account_id"""
