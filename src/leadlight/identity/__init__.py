@@ -37,8 +37,6 @@ def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None
     """
     rules = DomainRules.from_config(config or IdentityConfig())
     with _transaction(con):
-        # Databases made before identities had a title column.
-        con.execute("ALTER TABLE identities ADD COLUMN IF NOT EXISTS title VARCHAR")
         fill_accounts(con)  # before linking: a group call may give an account the domain users join by
         aliases = rebuild_aliases(con)
         rebuild_identities(con, rules)

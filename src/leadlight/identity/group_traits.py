@@ -53,7 +53,6 @@ FILLS = "account_group_fills"
 def fill_accounts(con: duckdb.DuckDBPyConnection) -> int:
     """Fill ``accounts`` columns no file set from the latest group traits, adding accounts seen only in group calls;
     returns rows added."""
-    con.execute(f"CREATE TABLE IF NOT EXISTS {FILLS} (account_id VARCHAR NOT NULL, col VARCHAR NOT NULL, value VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ll_group_traits AS {_latest_traits(EVENTS, list(TRAITS))}")
     try:
         added = con.execute(

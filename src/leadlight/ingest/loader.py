@@ -56,7 +56,6 @@ def load_file(
     where rows that may be duplicates wait until the end of the file.
     """
     size = source.path.stat().st_size
-    con.execute(f"ALTER TABLE {INGESTED_FILES} ADD COLUMN IF NOT EXISTS bytes BIGINT")  # databases made before it
     digest = None
     if _hash_while_reading(con, source, kind, size):
         digest = hashlib.sha256()

@@ -46,13 +46,6 @@ from leadlight.storage.schema import EVENTS_RESOLVED
 ROLLUP = "signal_rollup"
 ROLLUP_DAYS = "signal_rollup_days"
 
-_DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {ROLLUP} (
-        day DATE NOT NULL, account_id VARCHAR, user_id VARCHAR, event VARCHAR NOT NULL,
-        filter_id VARCHAR NOT NULL, n BIGINT NOT NULL, ts_first TIMESTAMP NOT NULL, ts_last TIMESTAMP NOT NULL)""",
-    f"""CREATE TABLE IF NOT EXISTS {ROLLUP_DAYS} (
-        filter_id VARCHAR NOT NULL, day DATE NOT NULL, events BIGINT NOT NULL, fingerprint VARCHAR NOT NULL)""",
-)
 
 
 @dataclass
@@ -86,8 +79,6 @@ def refresh_rollup(engine: Engine, specs: Sequence[Any]) -> RefreshReport:
     con = engine.connection
     if con is None:
         raise ValueError("the rollup lives in the DuckDB file; open a DuckDB engine")
-    for ddl in _DDL:
-        _run(con, ddl)
     wanted = slices(specs)
     _run(con, 
         f"CREATE OR REPLACE TEMP TABLE _fingerprints AS "

@@ -1,0 +1,97 @@
+"""Every table Leadlight keeps in the DuckDB file, as one ordered list of migrations.
+
+A migration is a version number and the statements that bring a file from the
+previous version to it. ``migrate`` applies the ones a file has not had yet, in
+one transaction each, and records them in ``schema_version``. Every statement is
+idempotent (``IF NOT EXISTS``), so files made before this list existed upgrade
+in place. A new table or column is a new entry at the end; never edit one that
+has shipped. Packages own what their tables *mean*; this list owns their shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from leadlight.storage.schema import DDL as CANONICAL
+
+SCHEMA_VERSION_TABLE = "schema_version"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "canonical tables: events, accounts, users, opportunities, identities", tuple(CANONICAL.values())),
+    Migration(2, "columns added after the first release", (
+        "ALTER TABLE identities ADD COLUMN IF NOT EXISTS title VARCHAR",
+        "ALTER TABLE ingested_files ADD COLUMN IF NOT EXISTS bytes BIGINT",
+    )),
+    Migration(3, "score snapshots", (
+        """CREATE TABLE IF NOT EXISTS account_scores (
+            as_of TIMESTAMP NOT NULL, account_id VARCHAR NOT NULL, name VARCHAR, domain VARCHAR,
+            score DOUBLE, points DOUBLE, probability DOUBLE,
+            fit VARCHAR, fit_score DOUBLE, intent VARCHAR, intent_score DOUBLE, quadrant VARCHAR, priority INTEGER,
+            pqa BOOLEAN, people BIGINT, pql_users BIGINT, triggers_fired BIGINT,
+            reasons VARCHAR, fit_reasons VARCHAR, intent_reasons VARCHAR, model_reasons VARCHAR,
+            champion VARCHAR, decision_makers VARCHAR,
+            definition_hash VARCHAR NOT NULL, leadlight_version VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS user_scores (
+            as_of TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, account_id VARCHAR, email VARCHAR, title VARCHAR,
+            seniority VARCHAR, department VARCHAR, score DOUBLE, points DOUBLE, pql BOOLEAN,
+            disqualifiers VARCHAR, flags VARCHAR, link_method VARCHAR, link_account_id VARCHAR,
+            activity DOUBLE, reasons VARCHAR,
+            definition_hash VARCHAR NOT NULL, leadlight_version VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL)""",
+    )),
+    Migration(4, "group-trait fills and the daily activity rollup", (
+        "CREATE TABLE IF NOT EXISTS account_group_fills (account_id VARCHAR NOT NULL, col VARCHAR NOT NULL, value VARCHAR)",
+        """CREATE TABLE IF NOT EXISTS signal_rollup (
+            day DATE NOT NULL, account_id VARCHAR, user_id VARCHAR, event VARCHAR NOT NULL,
+            filter_id VARCHAR NOT NULL, n BIGINT NOT NULL, ts_first TIMESTAMP NOT NULL, ts_last TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS signal_rollup_days (
+            filter_id VARCHAR NOT NULL, day DATE NOT NULL, events BIGINT NOT NULL, fingerprint VARCHAR NOT NULL)""",
+    )),
+    Migration(5, "account status and owner in snapshots", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS status VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS owner VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS owner_email VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS motion VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS expected_value DOUBLE",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS play VARCHAR",
+        "ALTER TABLE user_scores ADD COLUMN IF NOT EXISTS account_name VARCHAR",
+    )),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The file's schema version (0 for a new file or one made before migrations were recorded)."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (version INTEGER NOT NULL, "
+                "description VARCHAR, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)").fetchall()
+    return int(con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0])
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this file has not had; returns its version afterwards."""
+    version = current_version(con)
+    for migration in MIGRATIONS:
+        if migration.version <= version:
+            continue
+        con.begin()
+        try:
+            for statement in migration.statements:
+                con.execute(statement).fetchall()
+            con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} (version, description) VALUES (?, ?)",
+                        [migration.version, migration.description]).fetchall()
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        version = migration.version
+    return version
