@@ -10,7 +10,8 @@ the CLI and an ``http_status`` for the web app::
     ├── InputError(ValueError)        exit 1, HTTP 400   an input file cannot be read at all
     ├── NotReady(RuntimeError)        exit 1, HTTP 409   a step it depends on has not run (no data, no score yet)
     ├── NotFound(LookupError)         exit 1, HTTP 404   an account or user that does not exist
-    └── TrainingRefused(RuntimeError) exit 1, HTTP 409   too little history to learn from
+    ├── TrainingRefused(RuntimeError) exit 1, HTTP 409   too little history to learn from
+    └── ProjectBusy(RuntimeError)     exit 1, HTTP 503   another Leadlight process owns the project's DuckDB file
 
 Bad *records* are not errors: ingestion quarantines them and reports counts.
 """
@@ -67,3 +68,8 @@ class NotFound(LeadlightError, LookupError):
 class TrainingRefused(LeadlightError, RuntimeError):
     exit_code = 1
     http_status = 409
+
+
+class ProjectBusy(LeadlightError, RuntimeError):
+    exit_code = 1
+    http_status = 503

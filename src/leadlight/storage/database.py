@@ -1,25 +1,84 @@
-"""The project's DuckDB file: open it, make sure the canonical tables exist."""
+"""The project's DuckDB file: open it (waiting briefly for its owner), migrate it to the current schema.
+
+DuckDB lets one process open a file for writing and then no other process may
+open it at all, not even read-only. So every opening goes through ``connect``:
+when another process holds the file it waits up to ``LEADLIGHT_LOCK_WAIT``
+seconds (default 30), saying so once, then raises ``ProjectBusy`` naming the
+process, and what to do, instead of DuckDB's lock error. Long-running owners
+(``serve``, ``run --every``) announce themselves in ``.leadlight/owner.json``
+(see ``storage.owner``) so the message can point at them.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import time
+from typing import Callable
+
 import duckdb
 
-from leadlight.errors import NotReady
+from leadlight.errors import NotReady, ProjectBusy
+from leadlight.storage import owner
+from leadlight.storage.migrations import migrate
 from leadlight.storage.project import Project
-from leadlight.storage.schema import DDL
+
+_HELD_BY = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+DEFAULT_WAIT = 30.0
 
 
-def connect(project: Project, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the project's DuckDB file, creating it and the canonical tables if needed."""
+def connect(project: Project, *, read_only: bool = False, wait: float | None = None,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the project's DuckDB file; a writable one is migrated to the current schema first."""
     if read_only and not project.database_path.exists():
         raise NotReady(f"{project.root} has no data yet", hint="load some with `leadlight ingest`")
     project.ensure_dirs()
-    con = duckdb.connect(str(project.database_path), read_only=read_only)
-    con.execute("SET TimeZone = 'UTC'")
+    con = _open(project, read_only, _wait_seconds(wait), on_wait)
+    con.execute("SET TimeZone = 'UTC'").fetchall()
     if not read_only:
-        for ddl in DDL.values():
-            con.execute(ddl)
+        migrate(con)
     return con
+
+
+def _wait_seconds(wait: float | None) -> float:
+    if wait is not None:
+        return wait
+    try:
+        return float(os.environ.get("LEADLIGHT_LOCK_WAIT", DEFAULT_WAIT))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+def _open(project: Project, read_only: bool, wait: float, on_wait: Callable[[str], None] | None):
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(project.database_path), read_only=read_only)
+        except duckdb.IOException as err:
+            held = _HELD_BY.search(str(err))
+            if held is None:
+                raise
+            pid = int(held["pid"])
+            if time.monotonic() >= deadline:
+                raise busy(project, pid) from None
+            if not told:
+                (on_wait or owner.say_waiting)(f"waiting for {owner.describe(project, pid)} to finish with the project...")
+                told = True
+            time.sleep(0.2)
+
+
+def busy(project: Project, pid: int) -> ProjectBusy:
+    """The error for a project whose DuckDB file another process holds."""
+    who = owner.read(project, pid)
+    hint = "wait for it to finish and run the command again, or stop it"
+    if who is not None and who.get("url"):
+        hint = (f"it serves this project at {who['url']}: read through its API (/api/accounts), send events to its "
+                f"collector (/v1/batch), or stop it (kill {pid}) and run the command again")
+    elif who is not None:
+        hint = f"it owns this project while it runs: stop it (kill {pid}, or Ctrl-C where it runs) and run the command again"
+    return ProjectBusy(f"Leadlight is running as PID {pid} ({owner.describe(project, pid)}) and holds {project.database_path}",
+                       hint=hint)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
