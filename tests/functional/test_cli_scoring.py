@@ -64,8 +64,9 @@ scoring:
       - {signal: industry, op: in, value: [Software, Financial Services, Consulting, Healthcare], points: 50}
     threshold: 50
 """
-ACCOUNT_KEYS = {"account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant", "pqa",
-                "reasons", "champion", "decision_makers", "play"}
+ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
+                "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
+                "as_of"}
 LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqualifiers", "reasons"}
 QUADRANTS = ["high_fit_high_intent", "high_fit_low_intent", "low_fit_high_intent", "low_fit_low_intent"]
 

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_accounts",
     "leadlight.cli.cmd_leads",
     "leadlight.cli.cmd_explain",
+    "leadlight.cli.cmd_snapshots",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
     "leadlight.cli.cmd_backtest",

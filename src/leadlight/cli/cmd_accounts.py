@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         Reads the snapshot stored by `leadlight score` (the latest, or --as-of); never recomputes.
         """
 
-        from leadlight.tasks.accounts import list_accounts  # imported here: keeps `leadlight --help` fast
+        from leadlight.tasks.snapshots import list_accounts  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: list_accounts(Project.locate(project), as_of, quadrant, limit),
             lambda rows: render_accounts(rows, limit))
 

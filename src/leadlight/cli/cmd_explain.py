@@ -52,5 +52,5 @@ def register(app: typer.Typer) -> None:
             if len(a["history"]) > 1:
                 stdout.print("History: " + ", ".join(f"{h['as_of'][:10]} {h['score']:.0f}" for h in a["history"]))
 
-        from leadlight.tasks.explain import explain_account  # imported here: keeps `leadlight --help` fast
+        from leadlight.tasks.snapshots import explain_account  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: explain_account(Project.locate(project), account_id, as_of), render)

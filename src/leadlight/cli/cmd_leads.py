@@ -49,5 +49,5 @@ def register(app: typer.Typer) -> None:
             if limit is None and len(rows) > SHOWN:
                 stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
 
-        from leadlight.tasks.leads import list_leads  # imported here: keeps `leadlight --help` fast
+        from leadlight.tasks.snapshots import list_leads  # imported here: keeps `leadlight --help` fast
         run(json_out, lambda: list_leads(Project.locate(project), account, limit, as_of), render)

@@ -33,6 +33,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in JSON")
 
 
+def plain(value: Any) -> Any:
+    """Typed contract objects (pydantic) as the JSON-ready dicts renderers and ``--json`` print."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, default=_default, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
@@ -82,6 +93,7 @@ def run(json_out: bool, work: Callable[[], Any], render: Callable[[Any], None] |
         if err.hint:
             stderr.print(f"  [dim]hint:[/] {err.hint}", highlight=False, soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
+    result = plain(result)
     if json_out:
         print_json(result)
     elif render is not None:

@@ -1,4 +1,7 @@
-"""``score_snapshot``: signals -> scores -> people, reasons, probability -> stored snapshot.
+"""``score_snapshot``: signals -> scores -> people, reasons, probability, status -> a snapshot to store.
+
+Scoring computes; the task stores (``storage.snapshots.write_snapshot``), in the
+same transaction as whatever the snapshot causes (playbook hits, outbox rows).
 
 The numbers come from :func:`leadlight.scoring.frames.score_frames` (Ibis, any
 engine); champions, titles and reasons are Python over the scored rows.
@@ -7,7 +10,8 @@ Model hook: when ``leadlight.scoring.models.active_model(project)`` returns a
 model, scoring calls ``model.predict(features)`` where ``features`` is a pandas
 DataFrame, one row per account: ``account_id`` and every account-level signal
 as of ``as_of`` (if the model has ``features(engine, as_of, accounts)`` that
-builds the frame instead, given the same DataFrame as ``accounts``). It must
+builds the frame instead, given the same DataFrame as ``accounts`` and the signal specs that computed its
+columns, so it reuses them instead of computing the same signals again). It must
 return a DataFrame with ``account_id``, ``probability`` (0-1) and optionally
 ``reasons`` (a list of ``{signal, value, contribution, text}`` per account).
 """
@@ -27,12 +31,13 @@ from leadlight import __version__
 from leadlight.config.signals import CountSignal
 from leadlight.errors import NotReady
 from leadlight.progress import SILENT, Progress
-from leadlight.scoring import explain, people, store
+from leadlight.scoring import explain, people
 from leadlight.scoring.flags import PERSON_FLAGS, person_flags, self_serve_buyers
 from leadlight.scoring.frames import score_frames
+from leadlight.scoring.status import NOT_TO_CALL, account_status
 from leadlight.signals import compute_signals
-from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine
+from leadlight.storage.snapshots import to_frame
 from leadlight.storage.schema import ACCOUNTS, EVENTS_RESOLVED
 from leadlight.timeutil import utcnow
 
@@ -40,11 +45,12 @@ from leadlight.timeutil import utcnow
 # self-serve purchase, does not change who the people are).
 NOT_A_CONTACT = ("personal_email", "disposable_email", "student", "sales_persona")
 ACTIVITY, ADMIN, INVITES = "ll_people_activity", "ll_people_admin", "ll_people_invites"
+OWNER_COLUMNS = ("owner", "owner_email")
 
 
 @dataclass
 class Snapshot:
-    """One stored scoring run: counts, its provenance and the rows written."""
+    """One scoring run: its provenance and the rows to store (``storage.snapshots`` shapes)."""
 
     as_of: datetime
     definition_hash: str
@@ -98,8 +104,8 @@ def people_signals(config: Any) -> list[CountSignal]:
 
 
 def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *,
-                   progress: Progress = SILENT, save: bool = True) -> Snapshot:
-    """Score every account and person as of ``as_of`` (default: all data) and store the snapshot."""
+                   progress: Progress = SILENT) -> Snapshot:
+    """Score every account and person as of ``as_of`` (default: all data); nothing is stored."""
     as_of = latest_as_of(engine) if as_of is None else as_of.replace(microsecond=0, tzinfo=None)
     specs = list(config.signals) + people_signals(config)
     by_name = {s.name: s for s in specs}
@@ -107,26 +113,20 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
         frames = compute_signals(engine, specs, as_of)
         scored_accounts, scored_users = score_frames(
             frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
-        accounts = _records(scored_accounts.to_pandas())
+        account_frame = scored_accounts.to_pandas()
+        accounts = _records(account_frame)
         users = _records(scored_users.to_pandas())
+        status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
     with progress.step("explaining", total=len(accounts)):
         activity = config.scoring.people.activity or ACTIVITY
         user_rows = [_user_row(u, config.scoring, by_name, activity) for u in users]
-        account_rows = _account_rows(engine, accounts, user_rows, config.scoring, by_name)
-        _add_probability(engine, config, as_of, account_rows, accounts)
+        account_rows = _account_rows(engine, accounts, user_rows, config.scoring, by_name, status)
+        _add_probability(engine, config, as_of, account_rows, account_frame)
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
-    account_frame = _frame([{**r, **provenance} for r in account_rows], store.ACCOUNT_SCORES)
-    user_frame = _frame([{**r, **provenance} for r in user_rows], store.USER_SCORES)
-    if save:
-        with progress.step("storing the snapshot"):
-            con = engine.connection or connect(engine.project)
-            try:
-                store.write_snapshot(con, as_of, account_frame, user_frame)
-            finally:
-                if engine.connection is None:
-                    con.close()
-    return Snapshot(as_of, digest, account_frame, user_frame)
+    names = {r["account_id"]: r["name"] for r in account_rows}
+    return Snapshot(as_of, digest, to_frame([{**r, **provenance} for r in account_rows]),
+                    to_frame([{**r, "account_name": names.get(r["account_id"]), **provenance} for r in user_rows]))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -153,10 +153,17 @@ def explain_name(item: Any) -> str:
     return item if isinstance(item, str) else item.describe()
 
 
-def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scoring: Any, specs: dict) -> list[dict]:
-    names = engine.table(ACCOUNTS)
-    names = names.group_by(account_id=names.account_id.cast("string")).aggregate(
-        name=names.name.max(), domain=names.domain.max()).to_pandas()
+def _account_info(engine: Engine) -> Any:
+    """Name, domain and owner per account (owner from an ``owner`` / ``owner_email`` column, when the file has one)."""
+    table = engine.table(ACCOUNTS)
+    owners = {c: table[c].cast("string").max() for c in OWNER_COLUMNS if c in table.columns}
+    return table.group_by(account_id=table.account_id.cast("string")).aggregate(
+        name=table.name.max(), domain=table.domain.max(), **owners).to_pandas()
+
+
+def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scoring: Any, specs: dict,
+                  status: dict[str, str]) -> list[dict]:
+    names = _account_info(engine)
     info = {r["account_id"]: r for r in _records(names)}
     members: dict[str, list[dict]] = {}
     for u in users:
@@ -168,12 +175,17 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
         crew = members.get(a["account_id"], [])
         champ = people.champion(crew)
         makers = people.decision_makers(crew, scoring.people.decision_makers)
+        known = info.get(a["account_id"], {})
+        standing = status.get(a["account_id"], "prospect")
         out.append({
-            "account_id": a["account_id"], "name": info.get(a["account_id"], {}).get("name"),
-            "domain": info.get(a["account_id"], {}).get("domain"),
+            "account_id": a["account_id"], "name": known.get("name"), "domain": known.get("domain"),
+            "status": standing, "owner": known.get("owner") or known.get("owner_email"),
+            "owner_email": known.get("owner_email"),
             "score": a["score"], "points": a["points"], "probability": None,
             "fit": a["fit"], "fit_score": a["fit_score"], "intent": a["intent"], "intent_score": a["intent_score"],
-            "quadrant": a["quadrant"], "priority": a["priority"], "pqa": bool(a["pqa"]), "people": a["people"],
+            "quadrant": a["quadrant"], "priority": a["priority"], "people": a["people"],
+            # Never send a rep to an account that already bought from sales or that sales already works.
+            "pqa": bool(a["pqa"]) and standing not in NOT_TO_CALL,
             "pql_users": a["pql_users"], "triggers_fired": a["triggers_fired"],
             "reasons": explain.top(explain.account_reasons(a, scoring.pqa, specs), scoring.reasons),
             "fit_reasons": explain.top(explain.axis_reasons(a, scoring.fit, "fit", specs), scoring.reasons),
@@ -185,7 +197,7 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
     return out
 
 
-def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[dict], accounts: list[dict]) -> None:
+def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[dict], accounts: pd.DataFrame) -> None:
     """Fill ``probability`` (and model reasons) from the active model, if one is trained."""
     try:
         from leadlight.scoring.models import active_model
@@ -194,11 +206,12 @@ def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[di
     model = active_model(engine.project) if engine.project is not None else None
     if model is None or not rows:
         return
-    signal_names = [s.name for s in config.signals if s.level == "account"]
-    frame = pd.DataFrame([{c: a.get(c) for c in ["account_id", *signal_names]} for a in accounts])
+    account_specs = [s for s in config.signals if s.level == "account"]
+    frame = accounts[["account_id", *[s.name for s in account_specs if s.name in accounts.columns]]].copy()
+    frame["account_id"] = frame["account_id"].astype(str)
     frame["as_of"] = as_of
     if hasattr(model, "features"):
-        frame = model.features(engine, as_of, frame)
+        frame = model.features(engine, as_of, frame, computed=account_specs)
     result = model.predict(frame)
     found = {r["account_id"]: r for r in result.to_dict("records")}
     for row in rows:
@@ -209,9 +222,3 @@ def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[di
         row["probability"] = None if p is None or math.isnan(float(p)) else round(float(p), 4)
         row["model_reasons"] = hit.get("reasons") if isinstance(hit.get("reasons"), list) else None
 
-
-def _frame(rows: list[dict], table: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in store.JSON_COLUMNS & set(frame.columns):
-        frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
-    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])

@@ -9,7 +9,7 @@ from leadlight.demo import INPUT_FILES
 from leadlight.errors import TrainingRefused, UsageError
 from leadlight.progress import SILENT, Progress
 from leadlight.storage.project import Project
-from leadlight.tasks.accounts import list_accounts
+from leadlight.tasks.snapshots import list_accounts
 from leadlight.tasks.backtest import run_backtest
 from leadlight.tasks.generate import generate
 from leadlight.tasks.ingest import ingest

@@ -7,8 +7,10 @@ from datetime import datetime
 from leadlight.config import load_config
 from leadlight.errors import UsageError
 from leadlight.progress import SILENT, Progress
-from leadlight.scoring.snapshot import score_snapshot
-from leadlight.storage.engine import open_engine
+from leadlight.scoring.snapshot import Snapshot, score_snapshot
+from leadlight.storage.database import connect
+from leadlight.storage.engine import Engine, open_engine
+from leadlight.storage.snapshots import write_snapshot
 from leadlight.storage.project import Project
 from leadlight.timeutil import iso, parse_as_of
 
@@ -30,8 +32,26 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     engine = open_engine(project, config)
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
+        with progress.step("storing the snapshot"):
+            store(project, engine, snapshot)
     finally:
         engine.close()
     summary = snapshot.summary()
     summary["as_of"] = iso(snapshot.as_of)
     return summary
+
+
+def store(project: Project, engine: Engine, snapshot: Snapshot) -> None:
+    """Write the snapshot in one transaction (on the engine's own connection when it has one)."""
+    con = engine.connection or connect(project)
+    try:
+        con.begin()
+        try:
+            write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        if engine.connection is None:
+            con.close()

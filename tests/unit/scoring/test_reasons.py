@@ -21,7 +21,7 @@ def test_top_orders_and_cuts():
 
 def test_account_reasons_read_as_sentences(company):
     _, _, engine = company
-    snap = score_snapshot(engine, fixtures.config(), fixtures.D, save=False)
+    snap = score_snapshot(engine, fixtures.config(), fixtures.D)
     a1 = snap.accounts.set_index("account_id").loc["a1"]
 
 
@@ -40,7 +40,7 @@ def test_account_reasons_read_as_sentences(company):
 
 def test_person_reasons_show_what_decay_took(company):
     _, _, engine = company
-    snap = score_snapshot(engine, fixtures.config(DECAYED), fixtures.D, save=False)
+    snap = score_snapshot(engine, fixtures.config(DECAYED), fixtures.D)
 
 
     bob = snap.users.set_index("user_id").loc["bob"]

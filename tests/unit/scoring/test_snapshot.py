@@ -8,17 +8,39 @@ import pytest
 
 from leadlight import __version__
 from leadlight.errors import NotFound, NotReady, UsageError
-from leadlight.scoring.snapshot import definition_hash, score_snapshot
-from leadlight.tasks.accounts import list_accounts
-from leadlight.tasks.explain import explain_account
-from leadlight.tasks.leads import list_leads
+from leadlight.scoring.snapshot import definition_hash, score_snapshot as _score
+from leadlight.tasks.score import store
+from leadlight.tasks import snapshots
 from tests.unit.scoring import fixtures
 from tests.unit.scoring.fixtures import D
 
-ACCOUNT_KEYS = {"account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant", "pqa",
-                "reasons", "champion", "decision_makers", "play"}
-LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqualifiers", "reasons", "link", "flags",
-             "persona"}
+ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
+                "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
+                "as_of"}
+LEAD_KEYS = {"schema_version", "user_id", "email", "title", "account_id", "account_name", "score", "pql",
+             "disqualifiers", "reasons", "link", "flags", "persona"}
+
+
+def _dump(found):
+    return found.model_dump() if hasattr(found, "model_dump") else [f.model_dump() for f in found]
+
+
+def list_accounts(*args, **kwargs):
+    return _dump(snapshots.list_accounts(*args, **kwargs))
+
+
+def list_leads(*args, **kwargs):
+    return _dump(snapshots.list_leads(*args, **kwargs))
+
+
+def explain_account(*args, **kwargs):
+    return _dump(snapshots.explain_account(*args, **kwargs))
+
+
+def score_snapshot(engine, config, as_of=None):
+    snap = _score(engine, config, as_of)
+    store(engine.project, engine, snap)
+    return snap
 
 
 def test_snapshot_is_stored_with_provenance_and_replaced_on_rescore(company):
@@ -42,7 +64,7 @@ def test_definition_hash_changes_with_the_definition():
 
 def test_default_as_of_is_one_second_after_the_latest_event(company):
     _, _, engine = company
-    snap = score_snapshot(engine, fixtures.config(), save=False)
+    snap = score_snapshot(engine, fixtures.config())
     assert snap.as_of == D + timedelta(days=1, seconds=1)  # the "future" invite is the latest event
 
 

@@ -129,17 +129,25 @@ def attribute_frame(spec: FeatureSpec, attributes: pd.DataFrame, accounts: pd.In
 
 def features_at(
     engine: Engine, spec: FeatureSpec, specs: Sequence[Any], as_of: datetime, attributes: pd.DataFrame,
-    accounts: Sequence[str] | None = None,
+    accounts: Sequence[str] | None = None, known: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every feature as of ``as_of`` for ``accounts`` (default: every account seen or listed)."""
+    """Every feature as of ``as_of`` for ``accounts`` (default: every account seen or listed).
+
+    ``known``: signal values already computed as of ``as_of`` (indexed by account_id); the signals it
+    holds are read from it, not computed again."""
     parts = []
     if spec.vocab is not None:
         parts.append(behaviour_features(engine, as_of, spec.vocab))
     if spec.signals:
-        chosen = [s for s in specs if s.name in spec.signals]
-        frame = compute_signals(engine, chosen, as_of).accounts.to_pandas()
-        frame["account_id"] = frame.account_id.astype("string")
-        frame = frame.set_index("account_id")[list(spec.signals)]
+        have = set(known.columns) if known is not None else set()
+        chosen = [s for s in specs if s.name in spec.signals and s.name not in have]
+        frame = known[[c for c in spec.signals if c in have]] if have else None
+        if chosen:
+            computed = compute_signals(engine, chosen, as_of).accounts.to_pandas()
+            computed = computed.set_index(computed.account_id.astype("string"))[[s.name for s in chosen]]
+            frame = computed if frame is None else frame.join(computed, how="outer")
+        frame.index.name = "account_id"
+        frame = frame[list(spec.signals)]
         parts.append(frame.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64"))
     if accounts is not None:
         index = pd.Index(list(accounts), dtype="string", name="account_id")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,10 +46,18 @@ class ActiveModel:
     def flag_threshold(self) -> float:
         return self.models.flag_threshold
 
-    def features(self, engine: Engine, as_of: datetime, accounts: pd.DataFrame | None = None) -> pd.DataFrame:
-        """The model's features as of ``as_of`` for ``accounts`` (all accounts when None), with ``account_id``."""
+    def features(self, engine: Engine, as_of: datetime, accounts: pd.DataFrame | None = None,
+                 computed: Sequence[Any] = ()) -> pd.DataFrame:
+        """The model's features as of ``as_of`` for ``accounts`` (all accounts when None), with ``account_id``.
+
+        ``computed``: the specs of signal columns ``accounts`` already holds as of ``as_of``; a model signal
+        defined the same way is read from there instead of being computed again."""
         ids = None if accounts is None else [str(a) for a in accounts["account_id"]]
-        frame = features_at(engine, self.models.spec, self.specs, as_of, load_attributes(engine), ids)
+        same = {s.name for s in computed} & {s.name for s in self.specs if _same_spec(s, computed)}
+        known = None
+        if accounts is not None and same:
+            known = accounts.set_index(accounts["account_id"].astype("string"))[sorted(same)]
+        frame = features_at(engine, self.models.spec, self.specs, as_of, load_attributes(engine), ids, known)
         return frame.reset_index()
 
     def predict(self, frame: pd.DataFrame, *, reasons_for: int = REASONS_FOR) -> pd.DataFrame:
@@ -108,3 +116,7 @@ def active_model(project: Project | None) -> ActiveModel | None:
         return None
     bundle = artifacts.load_bundle(project, model_id)
     return ActiveModel(model_id, artifacts.read_manifest(project, model_id), bundle["models"], tuple(bundle["specs"]))
+
+
+def _same_spec(spec: Any, computed: Sequence[Any]) -> bool:
+    return any(c.name == spec.name and c.model_dump() == spec.model_dump() for c in computed)

@@ -1,0 +1,245 @@
+"""Score snapshots in the project's DuckDB file, and the one read API over them.
+
+``account_scores`` and ``user_scores`` (shapes in ``storage.migrations``) hold
+one row per entity per snapshot, keyed by ``as_of``; each row records the
+``definition_hash``, the ``leadlight_version`` and ``scored_at``. Lists and
+objects (reasons, champion, play, ...) are JSON text.
+
+Writing: ``write_snapshot`` replaces one as_of's rows; the caller owns the
+transaction, so a task stores the snapshot together with what it caused.
+Reading: ``SnapshotReader`` turns stored rows into the contract's typed objects
+(``leadlight.contract``), the same for the CLI, the web app and playbooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
+from leadlight.errors import NotFound, NotReady, UsageError
+from leadlight.timeutil import iso
+
+ACCOUNT_SCORES = "account_scores"
+USER_SCORES = "user_scores"
+JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
+                "disqualifiers", "flags", "play"}
+# Prospects and self-serve customers before accounts sales already works, then quadrant priority
+# (high fit & high intent = 0), then score; ties by id so the order is stable.
+ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
+                 "account_id")
+LEAD_ORDER = "pql DESC, score DESC, user_id"
+NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
+
+
+def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped."""
+    frame = pd.DataFrame(rows)
+    for column in JSON_COLUMNS & set(frame.columns):
+        frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: pd.DataFrame, users: pd.DataFrame) -> None:
+    """Replace the snapshot at ``as_of`` with these rows; runs inside the caller's transaction."""
+    for table, frame in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
+        con.register("_ll_rows", frame.reindex(columns=columns))
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()
+        finally:
+            con.unregister("_ll_rows")
+
+
+def delete_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
+    """Remove one stored snapshot; returns how many account rows it had."""
+    n = con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchone()[0]
+    con.execute(f"DELETE FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchall()
+    con.execute(f"DELETE FROM {USER_SCORES} WHERE as_of = ?", [as_of]).fetchall()
+    return int(n)
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """What the account list can be narrowed by (all optional)."""
+
+    quadrant: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    play: str | None = None
+    pqa: bool | None = None
+    search: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        sql, params = [], []
+        for column in ("quadrant", "status", "owner"):
+            value = getattr(self, column)
+            if value is not None:
+                sql.append(f"{column} = ?")
+                params.append(value)
+        if self.play is not None:
+            sql.append("json_extract_string(play, '$.name') = ?")
+            params.append(self.play)
+        if self.pqa is not None:
+            sql.append("pqa = ?")
+            params.append(self.pqa)
+        if self.search:
+            sql.append("(name ILIKE ? OR domain ILIKE ? OR account_id ILIKE ?)")
+            pattern = f"%{self.search.strip()}%"
+            params += [pattern, pattern, pattern]
+        return "".join(f" AND {s}" for s in sql), params
+
+
+class SnapshotReader:
+    """Typed reads of stored snapshots over an open (usually read-only) connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def has_scores(self) -> bool:
+        names = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        return ACCOUNT_SCORES in names and USER_SCORES in names
+
+    def resolve(self, as_of: datetime | None = None) -> datetime:
+        """The stored snapshot to read: exactly ``as_of`` when given, else the latest."""
+        if not self.has_scores():
+            raise NotReady("no scores yet", hint=NO_SCORES_HINT)
+        if as_of is None:
+            latest = self.con.execute(f"SELECT max(as_of) FROM {ACCOUNT_SCORES}").fetchone()[0]
+            if latest is None:
+                raise NotReady("no scores yet", hint=NO_SCORES_HINT)
+            return latest
+        found = self.con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchone()[0]
+        if not found:
+            known = [iso(r[0]) for r in self.con.execute(
+                f"SELECT DISTINCT as_of FROM {ACCOUNT_SCORES} ORDER BY as_of DESC LIMIT 5").fetchall()]
+            raise NotReady(
+                f"no snapshot as of {iso(as_of)}",
+                # the exact moment: a bare date on the command line would mean the end of that day
+                hint=f"run `leadlight score --as-of {as_of.isoformat()}Z`"
+                + (f", or pick a stored one: {', '.join(known)}" if known else ""),
+            )
+        return as_of
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """``[{as_of, accounts, pqas, definition_hash}]``, newest first."""
+        if not self.has_scores():
+            return []
+        rows = self.con.execute(
+            f"SELECT as_of, count(*), count(*) FILTER (WHERE pqa), any_value(definition_hash) FROM {ACCOUNT_SCORES} "
+            "GROUP BY as_of ORDER BY as_of DESC").fetchall()
+        return [{"as_of": iso(r[0]), "accounts": r[1], "pqas": r[2], "definition_hash": r[3]} for r in rows]
+
+    def accounts(self, at: datetime, where: AccountFilter = AccountFilter(), *, limit: int | None = None,
+                 offset: int = 0) -> list[AccountObject]:
+        """Account objects of the snapshot at ``at``, best first."""
+        check_page(limit, offset)
+        clause, params = where.where()
+        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
+               + (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else ""))
+        return [account_object(r) for r in self.rows(sql, [at, *params])]
+
+    def count_accounts(self, at: datetime, where: AccountFilter = AccountFilter()) -> int:
+        clause, params = where.where()
+        return int(self.con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause}",
+                                    [at, *params]).fetchone()[0])
+
+    def account_row(self, at: datetime, account_id: str) -> dict[str, Any]:
+        rows = self.rows(f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ? AND account_id = ?", [at, account_id])
+        if not rows:
+            raise NotFound(f"account {account_id!r} is not in the snapshot as of {iso(at)}",
+                           hint="list accounts with `leadlight accounts`; ids are as in your accounts file")
+        return rows[0]
+
+    def account(self, at: datetime, account_id: str) -> AccountDetail:
+        """One account in full: its people (PQLs first) and score history."""
+        row = self.account_row(at, account_id)
+        users = self.rows(f"SELECT * FROM {USER_SCORES} WHERE as_of = ? AND account_id = ? ORDER BY {LEAD_ORDER}",
+                          [at, account_id])
+        return account_detail(row, users, self.history(account_id))
+
+    def leads(self, at: datetime, account_id: str | None = None, *, limit: int | None = None,
+              offset: int = 0) -> list[LeadObject]:
+        """People of the snapshot at ``at`` (optionally of one account), PQLs first, then score."""
+        check_page(limit, offset)
+        sql, params = f"SELECT * FROM {USER_SCORES} WHERE as_of = ?", [at]
+        if account_id is not None:
+            self.account_row(at, account_id)
+            sql += " AND account_id = ?"
+            params.append(account_id)
+        sql += f" ORDER BY {LEAD_ORDER}" + (f" LIMIT {int(limit)}" if limit else "") + (
+            f" OFFSET {int(offset)}" if offset else "")
+        return [lead_object(r) for r in self.rows(sql, params)]
+
+    def history(self, account_id: str) -> list[HistoryPoint]:
+        """Every stored score of one account, oldest first."""
+        if not self.has_scores():
+            raise NotReady("no scores yet", hint=NO_SCORES_HINT)
+        rows = self.con.execute(
+            f"SELECT as_of, score, pqa, quadrant, probability, definition_hash FROM {ACCOUNT_SCORES} "
+            "WHERE account_id = ? ORDER BY as_of", [account_id]).fetchall()
+        if not rows:
+            raise NotFound(f"account {account_id!r} has no scores", hint="check the id with `leadlight accounts`")
+        return [HistoryPoint(as_of=iso(r[0]), score=r[1], pqa=r[2], quadrant=r[3], probability=r[4],
+                             definition_hash=r[5]) for r in rows]
+
+    def rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts, JSON columns decoded."""
+        cur = self.con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        out = []
+        for values in cur.fetchall():
+            row = dict(zip(names, values))
+            for key in JSON_COLUMNS & row.keys():
+                row[key] = json.loads(row[key]) if row[key] is not None else None
+            out.append(row)
+        return out
+
+
+def check_page(limit: int | None, offset: int = 0) -> None:
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be 1 or more (got {limit})", hint="omit --limit to list all")
+    if offset < 0:
+        raise UsageError(f"offset must be 0 or more (got {offset})")
+
+
+def account_object(row: dict[str, Any]) -> AccountObject:
+    return AccountObject(
+        account_id=row["account_id"], name=row.get("name"), domain=row.get("domain"), score=row.get("score"),
+        probability=row.get("probability"), fit=row.get("fit"), intent=row.get("intent"),
+        quadrant=row.get("quadrant"), pqa=bool(row.get("pqa")), reasons=row.get("reasons") or [],
+        champion=row.get("champion"), decision_makers=row.get("decision_makers") or [], play=row.get("play"),
+        status=row.get("status") or "prospect", owner=row.get("owner"), motion=row.get("motion"),
+        expected_value=row.get("expected_value"), as_of=iso(row.get("as_of")),
+    )
+
+
+def lead_object(row: dict[str, Any]) -> LeadObject:
+    """The contract's lead object plus ``link`` (how the person joined the account), ``flags`` and
+    ``persona`` (seniority and department read from the title)."""
+    return LeadObject(
+        user_id=row["user_id"], email=row.get("email"), title=row.get("title"), account_id=row.get("account_id"),
+        account_name=row.get("account_name"), score=row.get("score"), pql=bool(row.get("pql")),
+        disqualifiers=row.get("disqualifiers") or [], reasons=row.get("reasons") or [],
+        link={"method": row.get("link_method"), "account_id": row.get("link_account_id")},
+        flags=row.get("flags") or {},
+        persona={"seniority": row.get("seniority"), "department": row.get("department")},
+    )
+
+
+def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: list[HistoryPoint]) -> AccountDetail:
+    base = account_object(row).model_dump()
+    return AccountDetail(
+        **base, users=[lead_object(u) for u in users],
+        fit_score=row.get("fit_score"), intent_score=row.get("intent_score"),
+        fit_reasons=row.get("fit_reasons") or [], intent_reasons=row.get("intent_reasons") or [],
+        model_reasons=row.get("model_reasons") or [], people=row.get("people"), pql_users=row.get("pql_users"),
+        triggers_fired=row.get("triggers_fired"), definition_hash=row.get("definition_hash"),
+        leadlight_version=row.get("leadlight_version"), history=history,
+    )

@@ -1,0 +1,91 @@
+"""Reading stored snapshots (``accounts``, ``leads``, ``explain``, ``snapshots``): never recomputes."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from leadlight.contract import STATUSES, AccountDetail, AccountObject, LeadObject
+from leadlight.errors import NotFound, UsageError
+from leadlight.scoring.quadrant import QUADRANTS
+from leadlight.storage.database import connect
+from leadlight.storage.project import Project
+from leadlight.storage.snapshots import AccountFilter, SnapshotReader
+from leadlight.storage.snapshots import delete_snapshot as delete
+from leadlight.tasks.score import as_of_option
+from leadlight.timeutil import iso
+
+
+@contextmanager
+def reader(project: Project) -> Iterator[SnapshotReader]:
+    con = connect(project, read_only=True)
+    try:
+        yield SnapshotReader(con)
+    finally:
+        con.close()
+
+
+def account_filter(quadrant: str | None = None, status: str | None = None, **rest) -> AccountFilter:
+    """Checked filter values (a bad quadrant or status is a usage error naming what is allowed)."""
+    if quadrant is not None:
+        quadrant = quadrant.strip().lower().replace(" ", "_").replace("-", "_")
+        if quadrant not in QUADRANTS:
+            raise UsageError(f"--quadrant {quadrant!r} is not a quadrant", hint=f"use one of: {', '.join(QUADRANTS)}")
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status {status!r} is not a status", hint=f"use one of: {', '.join(STATUSES)}")
+    return AccountFilter(quadrant=quadrant, status=status, **rest)
+
+
+def list_accounts(project: Project, as_of: str | None = None, quadrant: str | None = None,
+                  limit: int | None = None, *, status: str | None = None, owner: str | None = None,
+                  play: str | None = None, search: str | None = None, offset: int = 0) -> list[AccountObject]:
+    """Account objects of the snapshot at ``as_of`` (default: the latest), best first."""
+    where = account_filter(quadrant, status, owner=owner, play=play, search=search)
+    with reader(project) as read:
+        return read.accounts(read.resolve(as_of_option(as_of)), where, limit=limit, offset=offset)
+
+
+def list_leads(project: Project, account_id: str | None = None, limit: int | None = None,
+               as_of: str | None = None) -> list[LeadObject]:
+    """Lead objects of the snapshot at ``as_of`` (default: the latest), optionally of one account."""
+    with reader(project) as read:
+        return read.leads(read.resolve(as_of_option(as_of)), account_id, limit=limit)
+
+
+def explain_account(project: Project, account_id: str, as_of: str | None = None) -> AccountDetail:
+    """The account object with ``users`` (its people, PQLs first) and its score history.
+
+    ``account_id`` may also be the account's domain or a unique part of its name."""
+    with reader(project) as read:
+        at = read.resolve(as_of_option(as_of))
+        try:
+            return read.account(at, account_id)
+        except NotFound:
+            matches = read.accounts(at, AccountFilter(search=account_id), limit=6)
+            exact = [a for a in matches if account_id.lower() in ((a.domain or "").lower(), (a.name or "").lower())]
+            chosen = exact if len(exact) == 1 else matches
+            if len(chosen) == 1:
+                return read.account(at, chosen[0].account_id)
+            if chosen:
+                raise NotFound(f"{account_id!r} matches {len(chosen)} accounts",
+                               hint="use one of the ids: " + ", ".join(a.account_id for a in chosen[:5])) from None
+            raise
+
+
+def list_snapshots(project: Project) -> dict:
+    """``{"snapshots": [{as_of, accounts, pqas, definition_hash}]}``, newest first."""
+    with reader(project) as read:
+        return {"snapshots": read.snapshots()}
+
+
+def delete_snapshot(project: Project, as_of: str) -> dict:
+    """Delete one stored snapshot; ``{"deleted", "accounts"}``."""
+    con = connect(project)
+    try:
+        at = SnapshotReader(con).resolve(as_of_option(as_of))
+        con.begin()
+        accounts = delete(con, at)
+        con.commit()
+    finally:
+        con.close()
+    return {"deleted": iso(at), "accounts": accounts}
