@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -27,9 +29,33 @@ _HELD_BY = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\
 DEFAULT_WAIT = 30.0
 
 
+_HELD: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def hold(project: Project) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Own the project's file for the life of this process's block (``serve``, ``run --every``).
+
+    While held, every ``connect`` in this process (any thread) gets a cursor of the one connection: its own
+    transaction context over the same database, so tasks run unchanged and other processes are told who owns it.
+    """
+    con = connect(project)
+    _HELD[project.database_path] = con
+    try:
+        yield con
+    finally:
+        _HELD.pop(project.database_path, None)
+        con.close()
+
+
 def connect(project: Project, *, read_only: bool = False, wait: float | None = None,
             on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the project's DuckDB file; a writable one is migrated to the current schema first."""
+    held = _HELD.get(project.database_path)
+    if held is not None:
+        cursor = held.cursor()
+        cursor.execute("SET TimeZone = 'UTC'").fetchall()
+        return cursor
     if read_only and not project.database_path.exists():
         raise NotReady(f"{project.root} has no data yet", hint="load some with `leadlight ingest`")
     project.ensure_dirs()

@@ -65,6 +65,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS play VARCHAR",
         "ALTER TABLE user_scores ADD COLUMN IF NOT EXISTS account_name VARCHAR",
     )),
+    Migration(6, "reps' feedback, playbook state and the outbox", (
+        # What reps said about an account: done, not now (until), bad lead (reason).
+        """CREATE TABLE IF NOT EXISTS feedback (
+            account_id VARCHAR NOT NULL, action VARCHAR NOT NULL, reason VARCHAR, until TIMESTAMP,
+            by_whom VARCHAR, marked_at TIMESTAMP NOT NULL)""",
+        # Per playbook and account: whether its trigger held at the last run, and how many times it was entered
+        # (the state version in the outbox key).
+        """CREATE TABLE IF NOT EXISTS playbook_state (
+            playbook VARCHAR NOT NULL, account_id VARCHAR NOT NULL, active BOOLEAN NOT NULL, version BIGINT NOT NULL,
+            as_of TIMESTAMP NOT NULL, PRIMARY KEY (playbook, account_id))""",
+        # One row per action: written in the same transaction as the snapshot that caused it.
+        """CREATE TABLE IF NOT EXISTS outbox (
+            key VARCHAR PRIMARY KEY, playbook VARCHAR NOT NULL, trigger VARCHAR NOT NULL, destination VARCHAR NOT NULL,
+            account_id VARCHAR NOT NULL, team VARCHAR, as_of TIMESTAMP NOT NULL, payload VARCHAR NOT NULL,
+            status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
+            remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version

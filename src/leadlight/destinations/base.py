@@ -1,0 +1,72 @@
+"""What a destination is: something that delivers one action, with the same key on every retry.
+
+The outbox (``leadlight.playbooks.outbox``) hands a destination one ``Delivery``
+at a time and records the result. A destination either returns ``Sent`` or
+raises ``DeliveryFailed``: ``retryable`` failures (429, 5xx, timeouts) are tried
+again later, honouring ``retry_after``; the others park the item with its
+error. ``idempotent`` says whether the receiver dedupes on ``Delivery.key``
+(a webhook-id, an idempotency header, an upsert by external id), so a re-send
+after a crash is harmless; Slack's incoming webhooks are not.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from leadlight.contract import AccountObject, LeadObject
+
+
+class Message(BaseModel):
+    """A playbook's filled-in words: signal -> pain point -> value proposition -> talk track."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = None
+    text: str
+    pain_point: str | None = None
+    value_proposition: str | None = None
+    talk_track: str | None = None
+
+
+class Delivery(BaseModel):
+    """One action to deliver: which playbook fired, for which account, with what words, to whom."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str  # idempotency key: (playbook, entity, state version); the same on every retry
+    playbook: str
+    trigger: str
+    account: AccountObject
+    people: list[LeadObject] = []  # whom the action is about (e.g. prospects to enrol in a sequence)
+    message: Message
+    team: str | None = None
+    owner: str | None = None
+    account_url: str | None = None  # the account's page when LEADLIGHT_BASE_URL is set
+    options: dict[str, Any] = {}  # the playbook action's own settings (a sequence id, a channel, ...)
+
+
+class Sent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    remote_id: str | None = None
+    detail: str | None = None
+
+
+class DeliveryFailed(Exception):
+    """A delivery that did not go through; ``retryable`` ones are tried again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status = status
+
+
+class Destination(Protocol):
+    name: ClassVar[str]
+    idempotent: ClassVar[bool]
+
+    def deliver(self, delivery: Delivery) -> Sent: ...
+
+    def close(self) -> None: ...
