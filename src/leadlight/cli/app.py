@@ -30,6 +30,8 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_leads",
     "leadlight.cli.cmd_explain",
     "leadlight.cli.cmd_snapshots",
+    "leadlight.cli.cmd_run",
+    "leadlight.cli.cmd_outbox",
     "leadlight.cli.cmd_mark",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
 from leadlight.config.model import ModelConfig
+from leadlight.config.playbooks import Caps, Playbook, Route, Team
 from leadlight.config.scoring import ScoringConfig
 from leadlight.config.signals import SignalList
 
@@ -43,3 +44,15 @@ class ProjectConfig(Strict):
     signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    playbooks: list[Playbook] = Field(default_factory=list, description="What to do when an account changes.")
+    routing: list[Route] = Field(default_factory=list, description="Which team an alert goes to; first match wins.")
+    teams: dict[str, Team] = Field(default_factory=dict, description="Teams and their reps (round robin).")
+    caps: Caps = Field(default_factory=Caps, description="Frequency caps and the cooldown after a rep's decision.")
+
+    @model_validator(mode="after")
+    def _playbook_names_unique(self) -> "ProjectConfig":
+        names = [p.name for p in self.playbooks]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"playbook names must be unique; repeated: {', '.join(repeated)}")
+        return self

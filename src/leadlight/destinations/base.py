@@ -11,38 +11,11 @@ after a crash is harmless; Slack's incoming webhooks are not.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from leadlight.contract import AccountObject, LeadObject
-
-
-class Message(BaseModel):
-    """A playbook's filled-in words: signal -> pain point -> value proposition -> talk track."""
-
-    model_config = ConfigDict(extra="forbid")
-    subject: str | None = None
-    text: str
-    pain_point: str | None = None
-    value_proposition: str | None = None
-    talk_track: str | None = None
-
-
-class Delivery(BaseModel):
-    """One action to deliver: which playbook fired, for which account, with what words, to whom."""
-
-    model_config = ConfigDict(extra="forbid")
-    key: str  # idempotency key: (playbook, entity, state version); the same on every retry
-    playbook: str
-    trigger: str
-    account: AccountObject
-    people: list[LeadObject] = []  # whom the action is about (e.g. prospects to enrol in a sequence)
-    message: Message
-    team: str | None = None
-    owner: str | None = None
-    account_url: str | None = None  # the account's page when LEADLIGHT_BASE_URL is set
-    options: dict[str, Any] = {}  # the playbook action's own settings (a sequence id, a channel, ...)
+from leadlight.contract import Delivery, Message  # noqa: F401  (the payload shapes are part of the contract)
 
 
 class Sent(BaseModel):

@@ -156,14 +156,17 @@ def explain_name(item: Any) -> str:
 def _account_info(engine: Engine) -> Any:
     """Name, domain and owner per account (owner from an ``owner`` / ``owner_email`` column, when the file has one)."""
     table = engine.table(ACCOUNTS)
-    owners = {c: table[c].cast("string").max() for c in OWNER_COLUMNS if c in table.columns}
+    extra = {c: table[c].cast("string").max() for c in OWNER_COLUMNS if c in table.columns}
     return table.group_by(account_id=table.account_id.cast("string")).aggregate(
-        name=table.name.max(), domain=table.domain.max(), **owners).to_pandas()
+        name=table.name.max(), domain=table.domain.max(), employees=table.employees.max(),
+        industry=table.industry.max(), country=table.country.max(), plan=table.plan.max(), **extra).to_pandas()
 
 
 def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scoring: Any, specs: dict,
                   status: dict[str, str]) -> list[dict]:
     names = _account_info(engine)
+    first = accounts[0] if accounts else {}
+    account_signals = [name for name, spec in specs.items() if spec.level == "account" and name in first]
     info = {r["account_id"]: r for r in _records(names)}
     members: dict[str, list[dict]] = {}
     for u in users:
@@ -180,7 +183,9 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
         out.append({
             "account_id": a["account_id"], "name": known.get("name"), "domain": known.get("domain"),
             "status": standing, "owner": known.get("owner") or known.get("owner_email"),
-            "owner_email": known.get("owner_email"),
+            "owner_email": known.get("owner_email"), "employees": known.get("employees"),
+            "industry": known.get("industry"), "country": known.get("country"), "plan": known.get("plan"),
+            "signals": {name: a.get(name) for name in account_signals},
             "score": a["score"], "points": a["points"], "probability": None,
             "fit": a["fit"], "fit_score": a["fit_score"], "intent": a["intent"], "intent_score": a["intent_score"],
             "quadrant": a["quadrant"], "priority": a["priority"], "people": a["people"],

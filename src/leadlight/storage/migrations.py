@@ -78,9 +78,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         # One row per action: written in the same transaction as the snapshot that caused it.
         """CREATE TABLE IF NOT EXISTS outbox (
             key VARCHAR PRIMARY KEY, playbook VARCHAR NOT NULL, trigger VARCHAR NOT NULL, destination VARCHAR NOT NULL,
-            account_id VARCHAR NOT NULL, team VARCHAR, as_of TIMESTAMP NOT NULL, payload VARCHAR NOT NULL,
+            account_id VARCHAR NOT NULL, person_id VARCHAR, team VARCHAR, rep VARCHAR, as_of TIMESTAMP NOT NULL,
+            payload VARCHAR NOT NULL,
             status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS outbox_account ON outbox (account_id)",
+    )),
+    Migration(7, "firmographics and signal values in snapshots", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS employees BIGINT",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS industry VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS country VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS plan VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
     )),
 )
 
