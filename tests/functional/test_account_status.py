@@ -50,5 +50,5 @@ def test_the_owner_column_of_the_accounts_file_reaches_the_account_object(tmp_pa
     cli("ingest", str(tmp_path / "accounts_with_owners.csv"), "--kind", "accounts", "--project", str(project))
     cli("score", "--project", str(project))
     got = {a["account_id"]: a["owner"] for a in cli("accounts", "--project", str(project))}
-    wanted = dict(zip(accounts.account_id, accounts.owner_email.where(accounts.owner_email.notna(), None)))
+    wanted = {k: (v if isinstance(v, str) else None) for k, v in zip(accounts.account_id, accounts.owner_email)}
     assert got == {k: wanted[k] for k in got} and any(got.values())
