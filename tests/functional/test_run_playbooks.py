@@ -173,3 +173,18 @@ def test_kill_9_between_send_and_record_re_sends_with_the_same_key(company, tmp_
     assert again.count(first_key) == 1  # re-sent once, with the same idempotency key
     assert all(a["status"] == "sent" for a in outbox(project)["actions"])
     assert len(again) == len(rows)  # nothing lost
+
+
+def test_plan_replays_playbooks_over_history(company, tmp_path):
+    project = fresh(company, tmp_path)
+    report = cli("plan", "--every", "14d", "--project", str(project.root))
+    assert report["moments"] >= 6
+    (entry,) = report["playbooks"]
+    assert {"name", "alerts_per_week", "triggered", "triggered_conversion_rate", "untriggered_conversion_rate",
+            "missed_buyers"} <= set(entry)
+    weeks = report["moments"] * 2
+    assert entry["alerts"] > 0 and abs(entry["alerts_per_week"] - entry["alerts"] / weeks) < 0.1 + entry["alerts"] / 50
+    assert entry["triggered"] <= entry["alerts"]
+    assert all(0 <= entry[k] <= 1 for k in ("triggered_conversion_rate", "untriggered_conversion_rate")
+               if entry[k] is not None)
+    assert outbox(project)["actions"] == []  # a replay acts on nothing

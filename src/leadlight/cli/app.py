@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_snapshots",
     "leadlight.cli.cmd_run",
     "leadlight.cli.cmd_outbox",
+    "leadlight.cli.cmd_plan",
     "leadlight.cli.cmd_mark",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
