@@ -10,7 +10,6 @@ import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
-from leadlight.tasks.init import init_project
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +30,8 @@ def register(app: typer.Typer) -> None:
         def render(result: dict) -> None:
             stdout.print(f"Created [bold]{result['project']}/leadlight.yml[/]. Next: "
                          "`leadlight ingest events.ndjson.gz --kind events`.")
+
+        from leadlight.tasks.init import init_project  # imported here: keeps `leadlight --help` fast
 
         target = directory or project or Path(os.environ.get("LEADLIGHT_PROJECT") or ".")
         run(json_out, lambda: init_project(target, force=force), render)

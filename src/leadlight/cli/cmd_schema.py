@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from leadlight.config import ProjectConfig
 from leadlight.cli.output import stderr
 
 
@@ -23,6 +22,8 @@ def register(app: typer.Typer) -> None:
         extension: `# yaml-language-server: $schema=leadlight.schema.json` at the top of
         leadlight.yml after `leadlight schema -o leadlight.schema.json`.
         """
+        from leadlight.config.project import ProjectConfig  # imported here: keeps `leadlight --help` fast
+
         text = json.dumps(ProjectConfig.model_json_schema(), indent=2)
         if out is None:
             typer.echo(text)
