@@ -22,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from leadlight.config.project import ProjectConfig
 from leadlight.config.scoring import FLAGS, SCORING_COLUMNS
-from leadlight.errors import ConfigError
+from leadlight.errors import ConfigError, keep_secret
 from leadlight.storage.project import Project
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -138,6 +138,7 @@ def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: Com
                         hint=f"export {name}=..., or give a default: ${{{name}:-value}}",
                     )
                 return default
+            keep_secret(value)  # from here on, errors and warnings show *** instead
             return value
 
         return _ENV.sub(substitute, node)

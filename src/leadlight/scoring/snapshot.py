@@ -191,6 +191,9 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
             "fit_reasons": explain.top(explain.axis_reasons(a, scoring.fit, "fit", specs), scoring.reasons),
             "intent_reasons": explain.top(explain.axis_reasons(a, scoring.intent, "intent", specs), scoring.reasons),
             "model_reasons": None,
+            # every account signal's value as scored, for `explain --signals` and exports
+            "signals": {n: a.get(n) for n, s in specs.items() if getattr(s, "level", "account") == "account"
+                        and n in a and not n.startswith("ll_")},
             "champion": people.person(champ) if champ else None,
             "decision_makers": [people.person(p) for p in makers],
         })

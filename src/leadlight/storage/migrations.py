@@ -82,6 +82,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
     )),
+    Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version
