@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_generate",
     "leadlight.cli.cmd_init",
     "leadlight.cli.cmd_schema",
+    "leadlight.cli.cmd_check",
+    "leadlight.cli.cmd_status",
     "leadlight.cli.cmd_ingest",
     "leadlight.cli.cmd_score",
     "leadlight.cli.cmd_accounts",

@@ -6,7 +6,7 @@ from typing import Any
 
 from leadlight.cli.output import u
 
-_IRREGULAR = {"person": "people", "was": "were", "is": "are", "has": "have"}
+_IRREGULAR = {"person": "people", "opportunity": "opportunities", "was": "were", "is": "are", "has": "have"}
 
 
 def plural(n: int | float, noun: str) -> str:
