@@ -52,6 +52,8 @@ def _root(
     pass
 
 
+_app_imports = "leadlight.cli.options"  # its import makes --help and usage errors read like the rest (see there)
+importlib.import_module(_app_imports)
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 

@@ -58,10 +58,11 @@ def register(app: typer.Typer) -> None:
         run(json_out or output is Format.json, work, render)
 
 
-def score_cell(a: dict, threshold: float | None) -> str:
-    text = number(a["score"], 0) if a["score"] is not None else ""
+def why_cell(a: dict, threshold: float | None) -> str:
+    """Reasons for and against, then why it is not a PQA when its score is short of the threshold."""
+    text = reasons_text(a["reasons"])
     if threshold is not None and not a["pqa"] and a["score"] is not None and a["score"] < threshold:
-        text += f"\n[dim]below the threshold {number(threshold)}[/]"
+        text += ("\n" if text else "") + f"[dim]not a PQA: below the threshold {number(threshold)}[/]"
     return text
 
 
@@ -80,9 +81,9 @@ def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Ac
         table.add_row(
             str(i),
             f"{u(a['name'] or a['account_id'])}\n[dim]{u(a['domain'] or '')}\nid: {u(a['account_id'])}[/]",
-            score_cell(a, threshold), *prob, words(a["quadrant"]), "yes" if a["pqa"] else "",
+            number(a["score"], 0), *prob, words(a["quadrant"]), "yes" if a["pqa"] else "",
             f"{u(champ.get('email') or champ.get('user_id') or '')}\n[dim]{u(champ.get('title') or '')}[/]",
-            reasons_text(a["reasons"]),
+            why_cell(a, threshold),
         )
     stdout.print(table)
     stdout.print(f"[dim]{ORDER_NOTE}[/]")

@@ -15,7 +15,7 @@ from leadlight.cli.output import run, stdout
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Project")
     def init(
-        directory: Annotated[Optional[Path], typer.Argument(
+        directory: Annotated[Optional[Path], typer.Argument(metavar="DIR", 
             help="Folder for the project (created if needed). Default: --project, $LEADLIGHT_PROJECT, else the current folder.",
             show_default=False)] = None,
         force: Annotated[bool, typer.Option("--force", help="Replace an existing leadlight.yml.")] = False,
@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         """Write a commented leadlight.yml whose signals and scoring work on generated data.
 
         Then load data with `leadlight ingest`, and run `leadlight score`.
+
+        Example: `leadlight init my-product && cd my-product`
         """
 
         def render(result: dict) -> None:

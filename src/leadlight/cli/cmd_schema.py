@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         Point your editor at it for completion and checks, e.g. in VS Code's YAML
         extension: `# yaml-language-server: $schema=leadlight.schema.json` at the top of
         leadlight.yml after `leadlight schema -o leadlight.schema.json`.
+
+        Example: `leadlight schema -o leadlight.schema.json`
         """
         from leadlight.config.project import ProjectConfig  # imported here: keeps `leadlight --help` fast
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.output import RichSteps, run, stdout, warn
 from leadlight.cli.words import as_of_flag, as_of_words, plural
 from leadlight.storage import Project
 
@@ -18,6 +18,8 @@ AsOfOpt = Annotated[
                  "20260331 too) or an ISO timestamp. Default: just after the latest event loaded.",
                  show_default=False),
 ]
+
+CONTRACT_KEYS = ("as_of", "accounts", "users", "pqas", "pqls")
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +34,12 @@ def register(app: typer.Typer) -> None:
         """
 
         def work() -> dict:
-            return score_task(Project.locate(project), as_of, progress=RichSteps(quiet=json_out))
+            result = score_task(Project.locate(project), as_of, progress=RichSteps(quiet=json_out))
+            for warning in result["warnings"]:  # on stderr, also under --json
+                warn(warning["message"])
+            if json_out:  # the contract's document, exactly
+                return {k: result[k] for k in CONTRACT_KEYS}
+            return result
 
         def render(r: dict) -> None:
             moment = as_of_words(r["as_of"]) + (" (just after the latest event)"

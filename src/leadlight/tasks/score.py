@@ -35,8 +35,6 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(
             engine, snapshot.as_of, asked=str(as_of).strip() if at is not None else None)
-        for warning in warnings:
-            progress.log(f"warning: {warning['message']}")
         with progress.step("storing the snapshot"):
             store(project, engine, snapshot)
     finally:
