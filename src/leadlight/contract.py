@@ -132,7 +132,8 @@ class AccountDetail(AccountObject):
     definition_hash: str | None = None
     leadlight_version: str | None = None
     history: list[HistoryPoint] = []
-    signals: dict[str, Any] = {}
+    signals: dict[str, Any] | None = Field(None, description="Every account signal's value at as_of "
+                                           "(`explain --signals`); null when not asked for or not stored")
 
 
 class Message(_Object):

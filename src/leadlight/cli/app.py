@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_generate",
     "leadlight.cli.cmd_init",
     "leadlight.cli.cmd_schema",
+    "leadlight.cli.cmd_check",
+    "leadlight.cli.cmd_status",
     "leadlight.cli.cmd_ingest",
     "leadlight.cli.cmd_score",
     "leadlight.cli.cmd_accounts",
@@ -53,6 +55,8 @@ def _root(
     pass
 
 
+_app_imports = "leadlight.cli.options"  # its import makes --help and usage errors read like the rest (see there)
+importlib.import_module(_app_imports)
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 

@@ -14,9 +14,12 @@ from leadlight.storage import Project
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Data")
     def ingest(
-        paths: Annotated[list[str], typer.Argument(help="Files, folders or globs to load.", show_default=False)],
-        kind: Annotated[str, typer.Option("--kind", "-k", help="events, accounts, users or opportunities.",
-                                          show_default=False)],
+        paths: Annotated[list[str], typer.Argument(
+            metavar="PATH", help="Files, folders or globs to load (quote globs: 'exports/*.csv').", show_default=False)],
+        kind: Annotated[str, typer.Option(
+            "--kind", "-k", metavar="events|accounts|users|opportunities",
+            help="What the files hold: events (Segment messages or event rows), accounts, users or opportunities "
+            "(CRM outcomes).", show_default=False)],
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -25,6 +28,8 @@ def register(app: typer.Typer) -> None:
         Events: Segment NDJSON (.ndjson/.jsonl/.json, optionally .gz), or CSV/Parquet with
         user_id, event, timestamp. Accounts, users, opportunities: CSV or Parquet.
         Loading the same file twice loads nothing new.
+
+        Example: `leadlight ingest exports/events.ndjson.gz --kind events`, then accounts.csv --kind accounts
         """
 
         def work() -> dict:

@@ -165,8 +165,6 @@ def _account_info(engine: Engine) -> Any:
 def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scoring: Any, specs: dict,
                   status: dict[str, str]) -> list[dict]:
     names = _account_info(engine)
-    first = accounts[0] if accounts else {}
-    account_signals = [name for name, spec in specs.items() if spec.level == "account" and name in first]
     info = {r["account_id"]: r for r in _records(names)}
     members: dict[str, list[dict]] = {}
     for u in users:
@@ -185,7 +183,6 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
             "status": standing, "owner": known.get("owner") or known.get("owner_email"),
             "owner_email": known.get("owner_email"), "employees": known.get("employees"),
             "industry": known.get("industry"), "country": known.get("country"), "plan": known.get("plan"),
-            "signals": {name: a.get(name) for name in account_signals},
             "score": a["score"], "points": a["points"], "probability": None,
             "fit": a["fit"], "fit_score": a["fit_score"], "intent": a["intent"], "intent_score": a["intent_score"],
             "quadrant": a["quadrant"], "priority": a["priority"], "people": a["people"],
@@ -196,6 +193,9 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
             "fit_reasons": explain.top(explain.axis_reasons(a, scoring.fit, "fit", specs), scoring.reasons),
             "intent_reasons": explain.top(explain.axis_reasons(a, scoring.intent, "intent", specs), scoring.reasons),
             "model_reasons": None,
+            # every account signal's value as scored, for `explain --signals` and exports
+            "signals": {n: a.get(n) for n, s in specs.items() if getattr(s, "level", "account") == "account"
+                        and n in a and not n.startswith("ll_")},
             "champion": people.person(champ) if champ else None,
             "decision_makers": [people.person(p) for p in makers],
         })

@@ -84,11 +84,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
         "CREATE INDEX IF NOT EXISTS outbox_account ON outbox (account_id)",
     )),
-    Migration(7, "firmographics and signal values in snapshots", (
+    Migration(7, "firmographics in snapshots", (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS employees BIGINT",
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS industry VARCHAR",
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS country VARCHAR",
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS plan VARCHAR",
+    )),
+    Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
     )),
 )

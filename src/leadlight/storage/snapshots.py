@@ -30,9 +30,10 @@ USER_SCORES = "user_scores"
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
-# (high fit & high intent = 0), then score; ties by id so the order is stable.
+# (high fit & high intent = 0), then score; ties (many top accounts reach 100) go to the higher probability,
+# intent, fit, then more people; finally by id so the order is stable.
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "account_id")
+                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, people DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
@@ -242,7 +243,7 @@ def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: li
         fit_reasons=row.get("fit_reasons") or [], intent_reasons=row.get("intent_reasons") or [],
         model_reasons=row.get("model_reasons") or [], people=row.get("people"), pql_users=row.get("pql_users"),
         triggers_fired=row.get("triggers_fired"), definition_hash=row.get("definition_hash"),
-        leadlight_version=row.get("leadlight_version"), history=history, signals=row.get("signals") or {},
+        leadlight_version=row.get("leadlight_version"), history=history, signals=row.get("signals"),
     )
 
 
