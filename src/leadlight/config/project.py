@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
+from leadlight.config.ingest import IngestConfig, OpportunitiesConfig
 from leadlight.config.model import ModelConfig
 from leadlight.config.playbooks import Caps, Playbook, Route, Team
 from leadlight.config.scoring import ScoringConfig
@@ -29,6 +30,15 @@ class IdentityConfig(Strict):
         default_factory=lambda: [".edu", ".ac.*", ".edu.*", ".k12.*.us"],
         description="Email-domain suffixes that mark students; '*' matches one label (e.g. .ac.* matches .ac.uk).",
     )
+    internal_domains: list[str] = Field(
+        default_factory=list,
+        description="Your own company's email domains: these people are flagged internal, never a PQL or champion.",
+    )
+    sales_titles_are_internal: bool = Field(
+        False,
+        description="Also flag as internal anyone whose title reads as a sales rep below director (off: your "
+        "customers' Account Executives are leads like anyone else).",
+    )
 
 
 class ProjectConfig(Strict):
@@ -41,6 +51,8 @@ class ProjectConfig(Strict):
     )
     spark: SparkConfig = Field(default_factory=SparkConfig)
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    opportunities: OpportunitiesConfig = Field(default_factory=OpportunitiesConfig)
     signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)

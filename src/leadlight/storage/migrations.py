@@ -93,6 +93,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
     )),
+    Migration(30, "opportunity stages as written, internal people, and what derived state was built from", (
+        # The CRM's own stage name ('Qualification', 'Closed Won'); `stage` holds it as open / won / lost.
+        "ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS stage_raw VARCHAR",
+        # The vendor's own staff (identity.internal_domains): never a PQL or a champion.
+        "ALTER TABLE identities ADD COLUMN IF NOT EXISTS is_internal BOOLEAN",
+        # name -> the fingerprint of the inputs (and settings) a derived table was last built from; a reader
+        # that finds another fingerprint rebuilds it (identity.resolve after an interrupted ingest).
+        "CREATE TABLE IF NOT EXISTS derived_state (name VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL, "
+        "built_at TIMESTAMP NOT NULL)",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version
