@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from leadlight.config.base import Strict
+from leadlight.config.destinations import DestinationsConfig
 from leadlight.config.model import ModelConfig
 from leadlight.config.scoring import ScoringConfig
 from leadlight.config.signals import SignalList
@@ -43,3 +44,6 @@ class ProjectConfig(Strict):
     signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    destinations: DestinationsConfig = Field(
+        default_factory=DestinationsConfig, description="Where actions and CRM syncs go (secrets from the environment)."
+    )

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from leadlight.contract import AccountObject, LeadObject
+from leadlight.errors import NotReady
 
 
 class Message(BaseModel):
@@ -61,6 +62,20 @@ class DeliveryFailed(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+
+
+class NotConfigured(NotReady):
+    """A destination whose settings are missing; the outbox marks its actions ``skipped`` with this reason."""
+
+    def __init__(self, destination: str, missing: list[str]) -> None:
+        self.destination = destination
+        self.missing = missing
+        super().__init__(f"{destination} is not configured: set {' and '.join(missing)}",
+                         hint=f"export {missing[0]}=... (see `destinations:` in the README)")
+
+    @property
+    def reason(self) -> str:
+        return f"not configured: set {' and '.join(self.missing)}"
 
 
 class Destination(Protocol):

@@ -82,6 +82,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
     )),
+    Migration(10, "CRM sync state: what each destination confirmed, and why a record failed", (
+        # fingerprint = the fields last CONFIRMED by the destination (null until then); a failure keeps the old
+        # fingerprint and records its reason, so the record is sent again next time.
+        """CREATE TABLE IF NOT EXISTS crm_sync (
+            destination VARCHAR NOT NULL, object VARCHAR NOT NULL, record_key VARCHAR NOT NULL, fingerprint VARCHAR,
+            remote_id VARCHAR, confirmed_at TIMESTAMP, error VARCHAR, failed_at TIMESTAMP,
+            PRIMARY KEY (destination, object, record_key))""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version
