@@ -17,10 +17,18 @@ CRM_SYNC = "crm_sync"
 
 
 def confirmed(con: duckdb.DuckDBPyConnection, destination: str, kind: str) -> dict[str, str | None]:
-    """``{record_key: last confirmed fingerprint or None}`` for every record ever sent there."""
-    rows = con.execute(f"SELECT record_key, fingerprint FROM {CRM_SYNC} WHERE destination = ? AND object = ?",
-                       [destination, kind]).fetchall()
+    """``{record_key: last confirmed fingerprint}`` for every record ever sent there; None for a record whose
+    last attempt failed (or that was never confirmed), so it is sent again whatever its content."""
+    rows = con.execute(f"SELECT record_key, CASE WHEN error IS NULL THEN fingerprint END FROM {CRM_SYNC} "
+                       "WHERE destination = ? AND object = ?", [destination, kind]).fetchall()
     return dict(rows)
+
+
+def ever_confirmed(con: duckdb.DuckDBPyConnection, destination: str, kind: str) -> set[str]:
+    """Keys the destination confirmed at least once (they exist there: no create-only values for them)."""
+    rows = con.execute(f"SELECT record_key FROM {CRM_SYNC} WHERE destination = ? AND object = ? "
+                       "AND confirmed_at IS NOT NULL", [destination, kind]).fetchall()
+    return {r[0] for r in rows}
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, updates: str) -> None:

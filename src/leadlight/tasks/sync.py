@@ -69,7 +69,7 @@ def sync(project: Project, destination: str, *, dry_run: bool = False, setup: bo
         for kind in KINDS if only is None else (only,):
             stored = crm_sync.confirmed(con, destination, kind)
             changed = [r for r in wanted[kind] if full or stored.get(r.key) != r.fingerprint]
-            plan[kind] = (changed, {k for k, f in stored.items() if f}, len(wanted[kind]) - len(changed))
+            plan[kind] = (changed, crm_sync.ever_confirmed(con, destination, kind), len(wanted[kind]) - len(changed))
         with progress.step(f"Syncing to {destination}", total=sum(len(c) for c, _, _ in plan.values())) as step:
             for kind, (changed, known, unchanged) in plan.items():
                 counts = send(con, target, destination, kind, changed, known, dry_run, report["errors"], step)
