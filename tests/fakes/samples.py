@@ -32,3 +32,39 @@ def delivery(key: str = "expansion:acme:1", **changes) -> Delivery:
                         "Want a hand rolling it out to the rest of engineering?"),
         team="AE", account_url="https://leadlight.example.com/accounts/acme")
     return Delivery(**(base | changes))
+
+
+def scored_project(root, accounts: int, pqls_per_account: int = 0, *, score_shift: float = 0.0,
+                   as_of: str = "2026-11-30"):
+    """A project whose DuckDB file holds one synthetic snapshot of ``accounts`` accounts (and PQL people), written
+    through the storage API; for sync tests and benchmarks that need many accounts without scoring them."""
+    from pathlib import Path
+
+    from leadlight.storage.database import connect
+    from leadlight.storage.project import Project
+    from leadlight.storage.snapshots import to_frame, write_snapshot
+    from leadlight.timeutil import parse_as_of, utcnow
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "leadlight.yml").exists():
+        (root / "leadlight.yml").write_text("version: 1\nname: synthetic\n")
+    at, now = parse_as_of(as_of), utcnow()
+    stamp = {"as_of": at, "definition_hash": "synthetic", "leadlight_version": "bench", "scored_at": now}
+    rows, people = [], []
+    for i in range(accounts):
+        a = account(f"acct{i:06d}", score=round((i * 37 % 100) + score_shift, 1), probability=None if i % 5 else 0.4)
+        rows.append(a.model_dump(mode="json", exclude={"schema_version", "as_of"})
+                    | stamp | {"priority": 0, "reasons": [r.model_dump() for r in a.reasons]})
+        for j in range(pqls_per_account):
+            p = lead(f"u{i:06d}_{j}", a.account_id)
+            people.append(p.model_dump(mode="json", exclude={"schema_version", "link", "persona"}) | stamp)
+    project = Project(root)
+    con = connect(project)
+    try:
+        con.begin()
+        write_snapshot(con, at, to_frame(rows), to_frame(people) if people else to_frame([{"user_id": None}]).iloc[0:0])
+        con.commit()
+    finally:
+        con.close()
+    return project
