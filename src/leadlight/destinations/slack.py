@@ -30,6 +30,7 @@ MAX_FIELDS = 10
 MAX_BUTTON_TEXT = 75
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK_TEXT = 3000
+MAILTO = re.compile(r"<mailto:[^|>]+\|([^>]+)>")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 QUADRANT_WORDS = {
     "high_fit_high_intent": "High fit, high intent",
@@ -81,7 +82,9 @@ def blocks_for(delivery: Delivery, reasons: int = 3) -> list[dict[str, Any]]:
     if top:
         blocks.append(section("*Why now*\n" + "\n".join(f"• {escape(t)}" for t in top)))
     if account.champion and (account.champion.email or account.champion.title):
-        who = " · ".join(escape(x) for x in (account.champion.email, account.champion.title) if x)
+        email = account.champion.email
+        who = " · ".join(x for x in (email and f"<mailto:{escape(email)}|{escape(email)}>",
+                                     account.champion.title and escape(account.champion.title)) if x)
         blocks.append(section(f"*Champion*\n{who}"))
     message = delivery.message
     if message.text.strip():
@@ -140,7 +143,8 @@ def render_text(blocks: list[dict[str, Any]]) -> str:
         elif block["type"] == "context":
             lines.append(" ".join(e["text"] for e in block["elements"]))
         lines.append("")
-    return "\n".join(lines).strip().replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = MAILTO.sub(r"\1", "\n".join(lines).strip())
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class SlackDestination:

@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Mapping
 
-from pydantic import SecretStr
+from pydantic import SecretBytes, SecretStr
 
 from leadlight.config.destinations import DestinationsConfig
 from leadlight.destinations.base import Delivery, NotConfigured, Sent
@@ -59,7 +59,7 @@ class WebhookDestination:
     def __init__(self, url: SecretStr, secret: SecretStr, config: DestinationsConfig, http: HttpSession | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.url = url
-        self.key = secret_bytes(secret.get_secret_value())
+        self.key = SecretBytes(secret_bytes(secret.get_secret_value()))
         self.config = config.webhook
         self.batch_size = config.webhook.batch_size
         self.clock = clock
@@ -81,7 +81,7 @@ class WebhookDestination:
                            "data": data}, separators=(",", ":"), default=str, ensure_ascii=False)
         stamp = int(now)
         headers = {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(stamp),
-                   "webhook-signature": signature(self.key, msg_id, stamp, body)}
+                   "webhook-signature": signature(self.key.get_secret_value(), msg_id, stamp, body)}
         response = self.http.request("POST", self.url.get_secret_value(), content=body.encode(), headers=headers)
         return Sent(remote_id=msg_id, detail=f"webhook answered HTTP {response.status_code}")
 

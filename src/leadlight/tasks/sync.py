@@ -32,13 +32,14 @@ from leadlight.timeutil import iso, utcnow
 MAX_ERRORS = 50
 
 
-def records(read: SnapshotReader, destination: str) -> dict[Kind, list[CrmRecord]]:
+def records(read: SnapshotReader, destination: str, kind: Kind) -> list[CrmRecord]:
     """The latest snapshot as records: every account; PQL people with an email, and people sent before."""
     at = read.resolve()
+    if kind == "account":
+        return [account_record(a) for a in read.accounts(at)]
     sent_people = set(crm_sync.confirmed(read.con, destination, "person"))
     people = [lead for lead in read.leads(at) if (lead.pql and lead.email) or lead.user_id in sent_people]
-    return {"account": [account_record(a) for a in read.accounts(at)],
-            "person": [person_record(p, iso(at)) for p in people]}
+    return [person_record(p, iso(at)) for p in people]
 
 
 def sync(project: Project, destination: str, *, dry_run: bool = False, setup: bool = False, full: bool = False,
@@ -64,12 +65,11 @@ def sync(project: Project, destination: str, *, dry_run: bool = False, setup: bo
             report["setup"] = target.setup()  # type: ignore[attr-defined]
         read = SnapshotReader(con)
         report["as_of"] = iso(read.resolve())
-        wanted = records(read, destination)
         plan = {}
         for kind in KINDS if only is None else (only,):
-            stored = crm_sync.confirmed(con, destination, kind)
-            changed = [r for r in wanted[kind] if full or stored.get(r.key) != r.fingerprint]
-            plan[kind] = (changed, crm_sync.ever_confirmed(con, destination, kind), len(wanted[kind]) - len(changed))
+            wanted, stored = records(read, destination, kind), crm_sync.confirmed(con, destination, kind)
+            changed = [r for r in wanted if full or stored.get(r.key) != r.fingerprint]
+            plan[kind] = (changed, crm_sync.ever_confirmed(con, destination, kind), len(wanted) - len(changed))
         with progress.step(f"Syncing to {destination}", total=sum(len(c) for c, _, _ in plan.values())) as step:
             for kind, (changed, known, unchanged) in plan.items():
                 counts = send(con, target, destination, kind, changed, known, dry_run, report["errors"], step)
