@@ -1,4 +1,4 @@
-"""Render a sample Leadlight Slack message (its real Block Kit blocks) to docs/img/slack-message.{html,png}.
+"""Render a sample Leadlight Slack message (its real Block Kit blocks) to docs/img/slack-message.png.
 
     python docs/make_slack_image.py
 
@@ -42,7 +42,6 @@ SAMPLE = Delivery(
 def main() -> None:
     page_html = render_html(blocks_for(SAMPLE), names={"U024BE7LH": "Maya Chen"})
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "slack-message.html").write_text(page_html, encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 760, "height": 400}, device_scale_factor=2)

@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Act")
     def sync(
         destination: Annotated[str, typer.Argument(help="hubspot, salesforce, webhook or csv.", show_default=False)],
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and store nothing.")] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and store "
+                                              "nothing.")] = False,
         setup: Annotated[bool, typer.Option("--setup", help="HubSpot: first create the unique leadlight_account_id "
                                             "property and the properties Leadlight writes (once).")] = False,
         full: Annotated[bool, typer.Option("--full", help="Send every record, changed or not.")] = False,

@@ -16,15 +16,17 @@ from typing import Any, ClassVar, Mapping
 from pydantic import SecretStr
 
 from leadlight.config.destinations import DestinationsConfig
-from leadlight.destinations.base import Delivery, DeliveryFailed, NotConfigured, Sent
+from leadlight.destinations.base import Delivery, NotConfigured, Sent
 from leadlight.destinations.http import HttpSession, session
-from leadlight.destinations.records import ACCOUNT_FIELDS, PERSON_FIELDS, CrmRecord, Kind, RecordResult, account_record
+from leadlight.destinations.records import (ACCOUNT_FIELDS, PERSON_FIELDS, CrmRecord, Kind, RecordResult,
+                                           upsert_one_account)
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 MAX_BATCH = 100
 OBJECTS = {"account": "companies", "person": "contacts"}
 CREATE_ONLY = {"name": "name", "domain": "domain", "email": "email", "title": "jobtitle", "company": "company"}
-PROPERTY_TYPES = {"score": ("number", "number"), "probability": ("number", "number"), "pqa": ("bool", "booleancheckbox"),
+PROPERTY_TYPES = {"score": ("number", "number"), "probability": ("number", "number"),
+                  "pqa": ("bool", "booleancheckbox"),
                   "pql": ("bool", "booleancheckbox"), "updated_at": ("datetime", "date"),
                   "reasons": ("string", "textarea")}
 GROUP = "leadlight"
@@ -93,7 +95,8 @@ class HubSpotDestination:
                 out[key] = RecordResult(key, True, created=result.get("new"), remote_id=result.get("id"))
         for error in body.get("errors", []):
             context = error.get("context") or {}
-            mentioned = [str(v) for values in context.values() for v in (values if isinstance(values, list) else [values])]
+            mentioned = [str(v) for values in context.values()
+                         for v in (values if isinstance(values, list) else [values])]
             mentioned += [error["objectWriteTraceId"]] if error.get("objectWriteTraceId") else []
             for value in mentioned:
                 key = value if value in by_match.values() else by_match.get(value.lower())
@@ -130,10 +133,8 @@ class HubSpotDestination:
 
     def deliver(self, delivery: Delivery) -> Sent:
         """A playbook action: write the account's fields onto its company (creating it if new)."""
-        result = self.upsert("account", [account_record(delivery.account)], known=set())[0]
-        if not result.ok:
-            raise DeliveryFailed(f"HubSpot refused the company: {result.error}", retryable=False)
-        return Sent(remote_id=result.remote_id, detail="company created" if result.created else "company updated")
+        result = upsert_one_account(self, delivery.account)
+        return Sent(remote_id=result.remote_id, detail="company " + ("created" if result.created else "updated"))
 
     def close(self) -> None:
         self.http.close()

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from leadlight.contract import AccountObject, LeadObject
+from leadlight.destinations.base import DeliveryFailed
 
 Kind = Literal["account", "person"]
 KINDS: tuple[Kind, ...] = ("account", "person")
-ACCOUNT_FIELDS = ("account_id", "score", "probability", "quadrant", "pqa", "status", "reasons", "champion", "playbook", "updated_at")
+ACCOUNT_FIELDS = ("account_id", "score", "probability", "quadrant", "pqa", "status", "reasons", "champion", "playbook",
+                  "updated_at")
 PERSON_FIELDS = ("user_id", "score", "pql", "account_id", "reasons", "updated_at")
 
 
@@ -76,6 +78,14 @@ class RecordResult:
     created: bool | None = None
     remote_id: str | None = None
     error: str | None = None
+
+
+def upsert_one_account(target: "CrmTarget", account: AccountObject) -> RecordResult:
+    """A playbook action on a CRM: write one account's fields onto its record (creating it if new)."""
+    result = target.upsert("account", [account_record(account)], known=set())[0]
+    if not result.ok:
+        raise DeliveryFailed(f"{target.name} refused {account.account_id}: {result.error}", retryable=False)
+    return result
 
 
 class CrmTarget(Protocol):

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from leadlight.config.destinations import DestinationsConfig
 from leadlight.destinations.base import Delivery, DeliveryFailed, NotConfigured, Sent
 from leadlight.destinations.http import HttpSession, session
-from leadlight.destinations.records import CrmRecord, Kind, RecordResult, account_record
+from leadlight.destinations.records import CrmRecord, Kind, RecordResult, upsert_one_account
 
 MAX_BATCH = 200
 LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
@@ -106,11 +106,9 @@ class SalesforceDestination:
         return out
 
     def deliver(self, delivery: Delivery) -> Sent:
-        """A playbook action: write the account's fields onto its Account (creating it if new)."""
-        result = self.upsert("account", [account_record(delivery.account)], known=set())[0]
-        if not result.ok:
-            raise DeliveryFailed(f"Salesforce refused the account: {result.error}", retryable=False)
-        return Sent(remote_id=result.remote_id, detail="account created" if result.created else "account updated")
+        """A playbook action: write the account's fields onto its account (creating it if new)."""
+        result = upsert_one_account(self, delivery.account)
+        return Sent(remote_id=result.remote_id, detail="account " + ("created" if result.created else "updated"))
 
     def close(self) -> None:
         self.http.close()

@@ -77,6 +77,13 @@ class _Sequencer:
 
     def enrol(self, person: Person, delivery: Delivery) -> str: ...
 
+    def check_enrolled(self, response: httpx.Response) -> None:
+        """Enrolled now or before; anything else (a 409/422 about something else) is refused for good."""
+        if response.status_code >= 300 and not already_enrolled(response):
+            raise DeliveryFailed(f"{self.http.label} refused the enrolment: HTTP {response.status_code}: "
+                                 f"{self.http.redact(response.text[:300])}", retryable=False,
+                                 status=response.status_code)
+
     def close(self) -> None:
         self.http.close()
 
@@ -111,9 +118,7 @@ class OutreachDestination(_Sequencer):
         response = self.http.request("POST", "/api/v2/sequenceStates", headers={"content-type": JSON_API},
                                      json={"data": {"type": "sequenceState", "relationships": relationships}},
                                      accept=(409, 422))
-        if response.status_code >= 300 and not already_enrolled(response):
-            raise DeliveryFailed(f"Outreach refused the enrolment: HTTP {response.status_code}: "
-                                 f"{response.text[:300]}", retryable=False, status=response.status_code)
+        self.check_enrolled(response)
         return prospect
 
 
@@ -139,7 +144,5 @@ class SalesloftDestination(_Sequencer):
         person_id = self.person_id(person, delivery)
         params = {"person_id": person_id, "cadence_id": cadence} | ({"user_id": user} if user is not None else {})
         response = self.http.request("POST", "/v2/cadence_memberships", params=params, accept=(409, 422))
-        if response.status_code >= 300 and not already_enrolled(response):
-            raise DeliveryFailed(f"Salesloft refused the cadence membership: HTTP {response.status_code}: "
-                                 f"{response.text[:300]}", retryable=False, status=response.status_code)
+        self.check_enrolled(response)
         return person_id

@@ -19,7 +19,8 @@ from typing import Mapping
 from leadlight.config.loader import load_config
 from leadlight.destinations.base import DeliveryFailed
 from leadlight.destinations.console import ConsoleDestination
-from leadlight.destinations.records import KINDS, CrmRecord, CrmTarget, Kind, RecordResult, account_record, person_record
+from leadlight.destinations.records import (KINDS, CrmRecord, CrmTarget, Kind, RecordResult, account_record,
+                                           person_record)
 from leadlight.destinations.registry import SYNC_NAMES, sync_target
 from leadlight.errors import UsageError
 from leadlight.progress import SILENT, Progress

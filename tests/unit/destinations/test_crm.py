@@ -6,7 +6,7 @@ import pytest
 
 from leadlight.config.destinations import DestinationsConfig
 from leadlight.destinations.base import DeliveryFailed
-from leadlight.destinations.http import Retry, session
+from leadlight.destinations.http import Retry
 from leadlight.destinations.hubspot import HubSpotDestination
 from leadlight.destinations.records import account_record, person_record
 from leadlight.destinations.salesforce import SalesforceDestination
