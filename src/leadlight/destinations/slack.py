@@ -31,6 +31,7 @@ MAX_BUTTON_TEXT = 75
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK_TEXT = 3000
 MAILTO = re.compile(r"<mailto:[^|>]+\|([^>]+)>")
+EMPHASIS = re.compile(r"(?<![\w*_])[*_]([^*_\n]+)[*_](?![\w*_])")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 QUADRANT_WORDS = {
     "high_fit_high_intent": "High fit, high intent",
@@ -143,7 +144,7 @@ def render_text(blocks: list[dict[str, Any]]) -> str:
         elif block["type"] == "context":
             lines.append(" ".join(e["text"] for e in block["elements"]))
         lines.append("")
-    text = MAILTO.sub(r"\1", "\n".join(lines).strip())
+    text = EMPHASIS.sub(r"\1", MAILTO.sub(r"\1", "\n".join(lines).strip()))
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
