@@ -136,8 +136,13 @@ def test_webhook_sync_is_signed(project, webhook_receiver, monkeypatch):
     assert sum(len(e["data"]["records"]) for e in webhook_receiver.events) == n_accounts
 
 
-def test_csv_sync_writes_what_changed(project):
-    result = cli("sync", "csv", "--project", project)
+def test_csv_sync_writes_every_record_and_counts_what_changed(project):
+    n_accounts, n_people = counts(project)
+    first = cli("sync", "csv", "--project", project)
     accounts = (Path(project) / "sync" / "accounts.csv").read_text().splitlines()
-    assert accounts[0].startswith("key,name,domain,account_id,score") and len(accounts) == 1 + result["objects"]["account"]["created"]
-    assert (Path(project) / "sync" / "people.csv").exists()
+    assert accounts[0].startswith("key,name,domain,account_id,score") and len(accounts) == 1 + n_accounts
+    assert first["created"] == n_accounts + n_people
+    second = cli("sync", "csv", "--project", project)
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, n_accounts + n_people)
+    people = (Path(project) / "sync" / "people.csv").read_text().splitlines()
+    assert len(people) == 1 + n_people

@@ -2,8 +2,8 @@
 
 Actions go to ``destinations.csv.path`` (one row per delivery key; a key
 already in the file is not written again, so re-sends are harmless). A sync
-writes ``<sync_dir>/accounts.csv`` and ``people.csv`` afresh with the records
-that changed since the last sync (``--full`` for all of them).
+writes ``<sync_dir>/accounts.csv`` and ``people.csv`` afresh with every record
+(its report still says which were new, changed or unchanged since the last).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class CsvDestination:
     name: ClassVar[str] = "csv"
     idempotent: ClassVar[bool] = True
     batch_size = 1000
+    full_export = True  # a sync writes every record (the files are the current state), counting what changed
 
     def __init__(self, root: Path, config: DestinationsConfig) -> None:
         self.path = resolve(root, config.csv.path)

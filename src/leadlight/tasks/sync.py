@@ -31,6 +31,7 @@ from leadlight.storage.snapshots import SnapshotReader
 from leadlight.timeutil import iso, utcnow
 
 MAX_ERRORS = 50
+PLURAL = {"account": "accounts", "person": "people"}
 
 
 def records(read: SnapshotReader, destination: str, kind: Kind) -> list[CrmRecord]:
@@ -69,15 +70,19 @@ def sync(project: Project, destination: str, *, dry_run: bool = False, setup: bo
         plan = {}
         for kind in KINDS if only is None else (only,):
             wanted, stored = records(read, destination, kind), crm_sync.confirmed(con, destination, kind)
-            changed = [r for r in wanted if full or stored.get(r.key) != r.fingerprint]
-            plan[kind] = (changed, crm_sync.ever_confirmed(con, destination, kind), len(wanted) - len(changed))
-        with progress.step(f"Syncing to {destination}", total=sum(len(c) for c, _, _ in plan.values())) as step:
-            for kind, (changed, known, unchanged) in plan.items():
-                counts = send(con, target, destination, kind, changed, known, dry_run, report["errors"], step)
-                if changed:
-                    progress.log(f"{destination}: {kind}s sent {len(changed):,}, failed {counts['failed']:,}, "
-                                 f"unchanged {unchanged:,}")
-                counts["unchanged"] = unchanged
+            same = {r.key for r in wanted if stored.get(r.key) == r.fingerprint}
+            # a full export (CSV) writes every record; the others get only what changed (or all, with --full)
+            to_send = wanted if full or getattr(target, "full_export", False) else [r for r in wanted
+                                                                                     if r.key not in same]
+            plan[kind] = (to_send, crm_sync.ever_confirmed(con, destination, kind), set() if full else same,
+                          len(wanted) - len(to_send))
+        with progress.step(f"Syncing to {destination}", total=sum(len(p[0]) for p in plan.values())) as step:
+            for kind, (to_send, known, same, not_sent) in plan.items():
+                counts = send(con, target, destination, kind, to_send, known, same, dry_run, report["errors"], step)
+                counts["unchanged"] += not_sent
+                if to_send:
+                    progress.log(f"{destination}: {PLURAL[kind]} sent {len(to_send):,}, failed {counts['failed']:,}, "
+                                 f"unchanged {counts['unchanged']:,}")
                 report["objects"][kind] = counts
                 for key in ("created", "updated", "unchanged", "failed"):
                     report[key] += counts[key]
@@ -89,10 +94,10 @@ def sync(project: Project, destination: str, *, dry_run: bool = False, setup: bo
 
 
 def send(con, target: CrmTarget, destination: str, kind: Kind, changed: list[CrmRecord], known: set[str],
-         dry_run: bool, errors: list[dict], step) -> dict[str, int]:
-    """Send ``changed`` in batches; record each batch's outcome. A batch that fails as a whole stops the rest
-    (they count as failed and go again next time)."""
-    counts = {"created": 0, "updated": 0, "failed": 0}
+         same: set[str], dry_run: bool, errors: list[dict], step) -> dict[str, int]:
+    """Send ``changed`` in batches; record each batch's outcome (records in ``same`` count as unchanged). A batch
+    that fails as a whole stops the rest (they count as failed and go again next time)."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     stop: str | None = None
     for start in range(0, len(changed), target.batch_size):
         batch = changed[start:start + target.batch_size]
@@ -116,6 +121,8 @@ def send(con, target: CrmTarget, destination: str, kind: Kind, changed: list[Crm
         for result in results:
             if not result.ok:
                 counts["failed"] += 1
+            elif result.key in same:
+                counts["unchanged"] += 1
             elif result.created if result.created is not None else result.key not in known:
                 counts["created"] += 1
             else:
