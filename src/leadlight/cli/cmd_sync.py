@@ -35,8 +35,9 @@ def register(app: typer.Typer) -> None:
 
         def render(r: dict) -> None:
             verb = "Would send" if r["dry_run"] else "Synced"
-            for item in r["setup"]:
-                stdout.print(f"created {item}", highlight=False)
+            if r["setup"]:
+                stdout.print(f"Set up {len(r['setup'])} missing HubSpot properties and groups: "
+                             + ", ".join(r["setup"]), highlight=False, soft_wrap=True)
             stdout.print(f"{verb} to {r['destination']} (scores as of {r['as_of']}): {r['created']:,} created, "
                          f"{r['updated']:,} updated, {r['unchanged']:,} unchanged, {r['failed']:,} failed.",
                          highlight=False)
