@@ -28,6 +28,7 @@ class HubSpot:
         self.objects: dict[str, dict[str, dict]] = {"companies": {}, "contacts": {}}
         self.upserts: list[tuple[str, dict]] = []
         self.reject: set[str] = set()
+        self.echo_trace_ids = True  # False: answer like an API version that does not echo objectWriteTraceId
         self.server = FakeServer(self.handle)
         self.next_id = 1000
 
@@ -72,8 +73,10 @@ class HubSpot:
             stored = self.objects[obj].setdefault(key, {"hs_object_id": str(self.next_id)})
             self.next_id += 1
             stored.update(props)
-            results.append({"id": stored["hs_object_id"], "properties": dict(stored), "new": new,
-                            "objectWriteTraceId": item.get("objectWriteTraceId")})
+            result = {"id": stored["hs_object_id"], "properties": dict(stored), "new": new}
+            if self.echo_trace_ids:
+                result["objectWriteTraceId"] = item.get("objectWriteTraceId")
+            results.append(result)
         answer = {"status": "COMPLETE", "results": results}
         if errors:
             return 207, {}, {**answer, "numErrors": len(errors), "errors": errors}

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
-        """Write the latest scores to a CRM: accounts as companies/Accounts, PQL people as contacts/Leads.
+        """Write the latest scores to a CRM, a signed webhook or CSV files: accounts, and PQL people.
 
         Only records that changed since the destination last confirmed them are sent; empty values never
         overwrite what the CRM holds; failed records are sent again next time.

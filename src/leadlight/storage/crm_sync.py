@@ -16,9 +16,17 @@ import pandas as pd
 CRM_SYNC = "crm_sync"
 
 
+def _exists(con: duckdb.DuckDBPyConnection) -> bool:
+    """False in a file opened read-only before migration 10 reached it (a dry run on an older project)."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [CRM_SYNC]).fetchall()[0][0])
+
+
 def confirmed(con: duckdb.DuckDBPyConnection, destination: str, kind: str) -> dict[str, str | None]:
     """``{record_key: last confirmed fingerprint}`` for every record ever sent there; None for a record whose
     last attempt failed (or that was never confirmed), so it is sent again whatever its content."""
+    if not _exists(con):
+        return {}
     rows = con.execute(f"SELECT record_key, CASE WHEN error IS NULL THEN fingerprint END FROM {CRM_SYNC} "
                        "WHERE destination = ? AND object = ?", [destination, kind]).fetchall()
     return dict(rows)
@@ -26,6 +34,8 @@ def confirmed(con: duckdb.DuckDBPyConnection, destination: str, kind: str) -> di
 
 def ever_confirmed(con: duckdb.DuckDBPyConnection, destination: str, kind: str) -> set[str]:
     """Keys the destination confirmed at least once (they exist there: no create-only values for them)."""
+    if not _exists(con):
+        return set()
     rows = con.execute(f"SELECT record_key FROM {CRM_SYNC} WHERE destination = ? AND object = ? "
                        "AND confirmed_at IS NOT NULL", [destination, kind]).fetchall()
     return {r[0] for r in rows}
@@ -64,6 +74,8 @@ def fail(con: duckdb.DuckDBPyConnection, destination: str, kind: str, rows: list
 
 def failures(con: duckdb.DuckDBPyConnection, destination: str) -> list[dict]:
     """Records whose last attempt failed, with the reason."""
+    if not _exists(con):
+        return []
     rows = con.execute(f"SELECT object, record_key, error, failed_at FROM {CRM_SYNC} WHERE destination = ? "
                        "AND error IS NOT NULL ORDER BY failed_at DESC, record_key", [destination]).fetchall()
     return [{"object": o, "key": k, "error": e, "failed_at": t} for o, k, e, t in rows]

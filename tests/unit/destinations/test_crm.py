@@ -68,6 +68,15 @@ def test_hubspot_207_keeps_errors_per_record_and_no_empty_values_sent(hubspot):
     assert "name" not in sent["a"] and sent["c"]["name"] == "C Inc"  # create-only values go only to new records
 
 
+def test_hubspot_results_matched_by_id_property_without_trace_ids(hubspot):
+    dest = hub(hubspot)
+    dest.setup()
+    hubspot.echo_trace_ids = False
+    people = [person_record(samples.lead(f"U{i}"), None) for i in range(3)]  # HubSpot keeps emails lower-case
+    results = dest.upsert("person", people, set())
+    assert [(r.key, r.ok, r.created) for r in results] == [(f"U{i}", True, True) for i in range(3)]
+
+
 def test_hubspot_contacts_by_email_and_batch_limit(hubspot):
     dest = hub(hubspot)
     dest.setup()

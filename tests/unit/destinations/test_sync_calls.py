@@ -29,3 +29,14 @@ def test_salesforce_calls_per_account_batch(tmp_path, salesforce):
     env = {"SALESFORCE_INSTANCE_URL": salesforce.server.url, "SALESFORCE_ACCESS_TOKEN": salesforce_fake.TOKEN}
     report = sync(project, "salesforce", env=env)
     assert report["created"] == N and salesforce.calls == 2
+
+
+def test_a_dry_run_reads_a_file_made_before_the_sync_table(tmp_path):
+    import duckdb
+
+    project = scored_project(tmp_path / "p", 5)
+    con = duckdb.connect(str(project.database_path))
+    con.execute("DROP TABLE crm_sync; DELETE FROM schema_version WHERE version >= 10").fetchall()
+    con.close()
+    report = sync(project, "hubspot", dry_run=True, env={})
+    assert report["created"] == 5 and report["dry_run"]
