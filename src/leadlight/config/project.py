@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
 from leadlight.config.ingest import IngestConfig, OpportunitiesConfig
+from leadlight.config.destinations import DestinationsConfig
 from leadlight.config.model import ModelConfig
 from leadlight.config.playbooks import Caps, Playbook, Route, Team
 from leadlight.config.scoring import ScoringConfig
@@ -68,3 +69,6 @@ class ProjectConfig(Strict):
         if repeated:
             raise ValueError(f"playbook names must be unique; repeated: {', '.join(repeated)}")
         return self
+    destinations: DestinationsConfig = Field(
+        default_factory=DestinationsConfig, description="Where actions and CRM syncs go (secrets from the environment)."
+    )

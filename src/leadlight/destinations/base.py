@@ -11,11 +11,12 @@ after a crash is harmless; Slack's incoming webhooks are not.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from leadlight.contract import Delivery, Message  # noqa: F401  (the payload shapes are part of the contract)
+from leadlight.errors import NotReady
 
 
 class Sent(BaseModel):
@@ -34,6 +35,20 @@ class DeliveryFailed(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+
+
+class NotConfigured(NotReady):
+    """A destination whose settings are missing; the outbox marks its actions ``skipped`` with this reason."""
+
+    def __init__(self, destination: str, missing: list[str]) -> None:
+        self.destination = destination
+        self.missing = missing
+        super().__init__(f"{destination} is not configured: set {' and '.join(missing)}",
+                         hint=f"export {missing[0]}=... (see `destinations:` in the README)")
+
+    @property
+    def reason(self) -> str:
+        return f"not configured: set {' and '.join(self.missing)}"
 
 
 class Destination(Protocol):

@@ -103,6 +103,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE IF NOT EXISTS derived_state (name VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL, "
         "built_at TIMESTAMP NOT NULL)",
     )),
+    Migration(10, "CRM sync state: what each destination confirmed, and why a record failed", (
+        # fingerprint = the fields last CONFIRMED by the destination (null until then); a failure keeps the old
+        # fingerprint and records its reason, so the record is sent again next time.
+        """CREATE TABLE IF NOT EXISTS crm_sync (
+            destination VARCHAR NOT NULL, object VARCHAR NOT NULL, record_key VARCHAR NOT NULL, fingerprint VARCHAR,
+            remote_id VARCHAR, confirmed_at TIMESTAMP, error VARCHAR, failed_at TIMESTAMP,
+            PRIMARY KEY (destination, object, record_key))""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -21,8 +21,9 @@ from typing import Any, Callable, Mapping
 
 from leadlight.config import load_config
 from leadlight.contract import Delivery
-from leadlight.destinations.base import DeliveryFailed, Destination
-from leadlight.destinations.console import Console
+from leadlight.destinations.base import DeliveryFailed, Destination, NotConfigured
+from leadlight.destinations.registry import build
+from leadlight.destinations.console import ConsoleDestination
 from leadlight.playbooks import state as playbook_state
 from leadlight.playbooks.actions import Planner
 from leadlight.playbooks.matching import match
@@ -54,14 +55,13 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
             with progress.step("matching playbooks"):
                 rows = _plan(con, config, snapshot, now(), write=not dry_run)
             if dry_run:
-                console = Console(progress.log)
                 actions = [{**_preview(r), "status": "dry_run" if r.status == "pending" else r.status, "error": r.error}
                            for r in rows]
                 for r in rows:
                     if r.status == "pending":
-                        console.deliver(r.delivery)
+                        ConsoleDestination(instead_of=r.destination).deliver(r.delivery)
                 return _result(snapshot, True, rows, actions, [])
-            resolve = _resolver(config, destinations)
+            resolve = _resolver(config, project, destinations)
             with progress.step("delivering"):
                 delivered = deliver(Outbox(con), resolve, now, stop)
             parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
@@ -133,14 +133,16 @@ def deliver(outbox: Outbox, resolve: Resolver, now: Callable[[], datetime],
     return tried
 
 
-def _resolver(config: Any, given: Mapping[str, Destination] | None) -> Resolver:
+def _resolver(config: Any, project: Project, given: Mapping[str, Destination] | None) -> Resolver:
+    """Destinations by name, built once per run; one not configured becomes the reason its actions are skipped."""
     built: dict[str, Any] = dict(given or {})
 
     def resolve(name: str) -> Destination | str:
         if name not in built:
-            from leadlight.destinations.registry import build
-
-            built[name] = build(name, config)
+            try:
+                built[name] = build(name, config.destinations, root=project.root)
+            except NotConfigured as missing:
+                built[name] = missing.reason
         return built[name]
 
     return resolve
