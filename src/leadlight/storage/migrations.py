@@ -1,8 +1,10 @@
 """Every table Leadlight keeps in the DuckDB file, as one ordered list of migrations.
 
 A migration is a version number and the statements that bring a file from the
-previous version to it. ``migrate`` applies the ones a file has not had yet, in
-one transaction each, and records them in ``schema_version``. Every statement is
+previous version to it. ``migrate`` applies the ones a file has not had yet (by
+version, not by "newer than the newest": numbers are reserved in blocks per
+area, so a later block may land first), in version order, one transaction
+each, and records them in ``schema_version``. Every statement is
 idempotent (``IF NOT EXISTS``), so files made before this list existed upgrade
 in place. A new table or column is a new entry at the end; never edit one that
 has shipped. Packages own what their tables *mean*; this list owns their shape.
@@ -113,21 +115,21 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
 )
 
-LATEST = MIGRATIONS[-1].version
+LATEST = max(m.version for m in MIGRATIONS)
 
 
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The file's schema version (0 for a new file or one made before migrations were recorded)."""
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations this file has had (none for a new file or one made before they were recorded)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (version INTEGER NOT NULL, "
                 "description VARCHAR, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)").fetchall()
-    return int(con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0])
+    return {int(r[0]) for r in con.execute(f"SELECT version FROM {SCHEMA_VERSION_TABLE}").fetchall()}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations this file has not had; returns its version afterwards."""
-    version = current_version(con)
-    for migration in MIGRATIONS:
-        if migration.version <= version:
+    """Apply, in version order, every migration this file has not had; returns the latest version."""
+    applied = applied_versions(con)
+    for migration in sorted(MIGRATIONS, key=lambda m: m.version):
+        if migration.version in applied:
             continue
         con.begin()
         try:
@@ -139,5 +141,4 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except BaseException:
             con.rollback()
             raise
-        version = migration.version
-    return version
+    return LATEST
