@@ -11,7 +11,10 @@ the CLI and an ``http_status`` for the web app::
     ├── NotReady(RuntimeError)        exit 1, HTTP 409   a step it depends on has not run (no data, no score yet)
     ├── NotFound(LookupError)         exit 1, HTTP 404   an account or user that does not exist
     ├── TrainingRefused(RuntimeError) exit 1, HTTP 409   too little history to learn from
-    └── ProjectBusy(RuntimeError)     exit 1, HTTP 503   another Leadlight process owns the project's DuckDB file
+    ├── ProjectBusy(RuntimeError)     exit 1, HTTP 503   another Leadlight process owns the project's DuckDB file
+    └── AccessDenied(PermissionError) exit 1, HTTP 401   web: no or wrong API token, not signed in
+        └── CsrfFailed                exit 1, HTTP 403   web: a form without its CSRF token
+    (web only: InvalidRequest(UsageError) HTTP 422 for malformed parameters, RequestTooLarge HTTP 413)
 
 Bad *records* are not errors: ingestion quarantines them and reports counts.
 """
@@ -73,3 +76,20 @@ class TrainingRefused(LeadlightError, RuntimeError):
 class ProjectBusy(LeadlightError, RuntimeError):
     exit_code = 1
     http_status = 503
+
+
+class AccessDenied(LeadlightError, PermissionError):
+    exit_code = 1
+    http_status = 401
+
+
+class CsrfFailed(AccessDenied):
+    http_status = 403
+
+
+class InvalidRequest(UsageError):
+    http_status = 422
+
+
+class RequestTooLarge(UsageError):
+    http_status = 413

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_explain",
     "leadlight.cli.cmd_snapshots",
     "leadlight.cli.cmd_mark",
+    "leadlight.cli.cmd_serve",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
     "leadlight.cli.cmd_backtest",

@@ -9,6 +9,7 @@ from pydantic import Field
 from leadlight.config.base import Strict
 from leadlight.config.model import ModelConfig
 from leadlight.config.scoring import ScoringConfig
+from leadlight.config.serve import ServeConfig
 from leadlight.config.signals import SignalList
 
 
@@ -43,3 +44,4 @@ class ProjectConfig(Strict):
     signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
