@@ -14,10 +14,10 @@ WIDTH, HEIGHT = 420, 220
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (chart.configure_view(strokeWidth=0)
+    return (chart.properties(padding={"left": 24, "right": 16, "top": 6, "bottom": 6}).configure_view(strokeWidth=0)
             .configure_axis(labelColor=INK, titleColor=INK, gridColor="#eef2f7", domainColor=MUTED, labelFontSize=11,
                             titleFontSize=11, titleFontWeight="normal")
-            .configure_legend(labelColor=INK, titleColor=INK, orient="top", labelFontSize=11)
+            .configure_legend(labelColor=INK, titleColor=INK, orient="bottom", labelFontSize=11, labelLimit=200)
             .configure(font="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", background="white"))
 
 
@@ -42,7 +42,8 @@ def history(points: list[dict[str, Any]]) -> str:
             rows.append({"as_of": p["as_of"], "what": "probability (%)", "value": 100 * p["probability"]})
     frame = pd.DataFrame(rows or [{"as_of": None, "what": "score (0-100)", "value": None}])
     line = alt.Chart(frame).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("as_of:T", title=None), y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("as_of:T", title=None, axis=alt.Axis(format="%b %d", tickCount=6)),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("what:N", title=None, scale=alt.Scale(range=[ACCENT, SECOND])),
         tooltip=["as_of:T", "what:N", alt.Tooltip("value:Q", format=".1f")])
     return svg(line.properties(width=WIDTH, height=170))
@@ -105,7 +106,7 @@ def by_quadrant(rows: list[dict[str, Any]], words: dict[str, str]) -> str:
     frame = pd.DataFrame(rows)
     frame["label"] = [words.get(q, q) for q in frame.quadrant]
     bars = alt.Chart(frame).mark_bar(color=ACCENT).encode(
-        y=alt.Y("label:N", title=None, sort="-x"), x=alt.X("conversion_rate:Q", title="converted",
+        y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)), x=alt.X("conversion_rate:Q", title="converted",
                                                            axis=alt.Axis(format="%")),
         tooltip=["label:N", "rows:Q", "conversions:Q", alt.Tooltip("conversion_rate:Q", format=".1%")])
     return svg(bars.properties(width=WIDTH - 120, height=140))

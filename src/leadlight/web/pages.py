@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -140,24 +141,30 @@ def _quadrant_history(request: Request) -> tuple[dict[str, dict], str | None]:
 
 
 def _cells(dots: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dots placed inside their quadrant's cell (fit across, intent up), spread by their scores within it."""
-    size, pad = 260, 14
-    origin = {"low_fit_high_intent": (0, 0), "high_fit_high_intent": (size, 0),
-              "low_fit_low_intent": (0, size), "high_fit_low_intent": (size, size)}
+    """Dots placed inside their quadrant's cell (fit across, intent up), spread by their rank within it: scores
+    take few distinct values, so ranks (ties spread by a hash of the id) keep dots from piling up on one line."""
+    size, pad, label = 260, 12, 30
+    origin = {"low_fit_high_intent": (0, 0, label, pad), "high_fit_high_intent": (size, 0, label, pad),
+              "low_fit_low_intent": (0, size, pad, label), "high_fit_low_intent": (size, size, pad, label)}
     placed = []
-    for quadrant, (ox, oy) in origin.items():
+    for quadrant, (ox, oy, top, bottom) in origin.items():
         mine = [d for d in dots if d["quadrant"] == quadrant]
-        fits = [d["fit"] or 0 for d in mine] or [0]
-        intents = [d["intent"] or 0 for d in mine] or [0]
-
-        def spread(v: float, lo: float, hi: float) -> float:
-            return 0.5 if hi <= lo else (v - lo) / (hi - lo)
-
+        across = _ranks(mine, "fit")
+        up = _ranks(mine, "intent")
         for d in mine:
-            x = ox + pad + spread(d["fit"] or 0, min(fits), max(fits)) * (size - 2 * pad)
-            y = oy + size - pad - spread(d["intent"] or 0, min(intents), max(intents)) * (size - 2 * pad)
+            x = ox + pad + across[d["account_id"]] * (size - 2 * pad)
+            y = oy + size - bottom - up[d["account_id"]] * (size - top - bottom)
             placed.append({**d, "x": round(x, 1), "y": round(y, 1)})
     return placed
+
+
+def _ranks(dots: list[dict[str, Any]], key: str) -> dict[str, float]:
+    def tie(account_id: str) -> str:  # a stable spread for equal scores, different on each axis
+        return hashlib.blake2s(f"{key}:{account_id}".encode(), digest_size=4).hexdigest()
+
+    order = sorted(dots, key=lambda d: (d[key] or 0, tie(d["account_id"])))
+    n = len(order)
+    return {d["account_id"]: (0.5 if n == 1 else i / (n - 1)) for i, d in enumerate(order)}
 
 
 def _people(detail: Any) -> list[dict[str, Any]]:
