@@ -54,4 +54,5 @@ def _retrain(manifest: dict[str, Any], latest: datetime | None, current_hash: st
     if (manifest.get("auc") or 1) < 0.65:
         why.append("its out-of-time AUC is weak (< 0.65): load more history or richer signals")
     return {"due": bool(why), "why": "; ".join(why) or
-            f"not yet: retrain when the data runs {RETRAIN_AFTER_DAYS} days past {trained_to} or the signals change"}
+            f"not yet: retrain when the data runs {RETRAIN_AFTER_DAYS} days past {(trained_to or '?')[:10]} or the "
+            "signals change"}

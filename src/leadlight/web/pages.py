@@ -177,7 +177,7 @@ def _people(detail: Any) -> list[dict[str, Any]]:
             badges.append("champion")
         if lead.user_id in deciders or lead.persona.seniority in LEADERS:
             badges.append("decision maker")
-        elif lead.persona.seniority in INFLUENCERS or (lead.pql and lead.user_id != champion):
+        elif lead.persona.seniority in INFLUENCERS:
             badges.append("influencer")
         out.append({"lead": lead, "badges": badges})
     return out
