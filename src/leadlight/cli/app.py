@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_plan",
     "leadlight.cli.cmd_mark",
     "leadlight.cli.cmd_sync",
+    "leadlight.cli.cmd_serve",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
     "leadlight.cli.cmd_backtest",

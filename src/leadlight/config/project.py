@@ -12,6 +12,7 @@ from leadlight.config.destinations import DestinationsConfig
 from leadlight.config.model import ModelConfig
 from leadlight.config.playbooks import Caps, Playbook, Route, Team
 from leadlight.config.scoring import ScoringConfig
+from leadlight.config.serve import ServeConfig
 from leadlight.config.signals import SignalList
 
 
@@ -62,6 +63,11 @@ class ProjectConfig(Strict):
     teams: dict[str, Team] = Field(default_factory=dict, description="Teams and their reps (round robin).")
     caps: Caps = Field(default_factory=Caps, description="Frequency caps and the cooldown after a rep's decision.")
 
+    destinations: DestinationsConfig = Field(
+        default_factory=DestinationsConfig, description="Where actions and CRM syncs go (secrets from the environment)."
+    )
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+
     @model_validator(mode="after")
     def _playbook_names_unique(self) -> "ProjectConfig":
         names = [p.name for p in self.playbooks]
@@ -69,6 +75,3 @@ class ProjectConfig(Strict):
         if repeated:
             raise ValueError(f"playbook names must be unique; repeated: {', '.join(repeated)}")
         return self
-    destinations: DestinationsConfig = Field(
-        default_factory=DestinationsConfig, description="Where actions and CRM syncs go (secrets from the environment)."
-    )

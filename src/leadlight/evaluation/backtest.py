@@ -68,9 +68,11 @@ def by_decile(replay: pd.DataFrame) -> list[dict]:
     """Conversion per score decile (10 = highest scores), deciles taken within each snapshot."""
     rank = replay.groupby("as_of").score.rank(method="first", pct=True)
     decile = np.ceil(rank * 10).clip(1, 10).astype(int)
-    table = replay.assign(decile=decile).groupby("decile").agg(rows=("label", "size"), conversions=("label", "sum"))
+    table = replay.assign(decile=decile).groupby("decile").agg(rows=("label", "size"), conversions=("label", "sum"),
+                                                               mean_score=("score", "mean"))
     return [{"decile": int(d), "rows": int(r.rows), "conversions": int(r.conversions),
-             "conversion_rate": metrics.rounded(r.conversions / r.rows)} for d, r in table.sort_index(ascending=False).iterrows()]
+             "conversion_rate": metrics.rounded(r.conversions / r.rows), "mean_score": _num(r.mean_score)}
+            for d, r in table.sort_index(ascending=False).iterrows()]
 
 
 def by_quadrant(replay: pd.DataFrame) -> list[dict]:

@@ -35,6 +35,12 @@ JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "ch
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
                  "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, people DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
+# Accounts a rep put aside, by their latest mark at a moment (both ``?``): a bad lead for good, done for 30 days,
+# not now until its time is up.
+MARKED_ASIDE = ("SELECT account_id FROM (SELECT account_id, arg_max(action, marked_at) AS action, "
+                "arg_max(until, marked_at) AS until, max(marked_at) AS last_mark FROM feedback GROUP BY account_id) "
+                "WHERE action = 'bad_lead' OR (action = 'done' AND last_mark + INTERVAL 30 DAY > ?) "
+                "OR (action = 'snooze' AND until > ?)")
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
 
@@ -76,6 +82,7 @@ class AccountFilter:
     play: str | None = None
     pqa: bool | None = None
     search: str | None = None
+    hide_marked_at: datetime | None = None  # hide what reps put aside (``MARKED_ASIDE``) as of this moment
 
     def where(self) -> tuple[str, list[Any]]:
         sql, params = [], []
@@ -94,6 +101,9 @@ class AccountFilter:
             sql.append("(name ILIKE ? OR domain ILIKE ? OR account_id ILIKE ?)")
             pattern = f"%{self.search.strip()}%"
             params += [pattern, pattern, pattern]
+        if self.hide_marked_at is not None:
+            sql.append(f"account_id NOT IN ({MARKED_ASIDE})")
+            params += [self.hide_marked_at, self.hide_marked_at]
         return "".join(f" AND {s}" for s in sql), params
 
 

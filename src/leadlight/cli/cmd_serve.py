@@ -1,0 +1,54 @@
+"""``leadlight serve``: the web UI for reps and RevOps and its REST API."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from leadlight.cli.options import ProjectOpt
+from leadlight.cli.output import run, stderr
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(rich_help_panel="Act")
+    def serve(
+        host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs credentials "
+                                          "(LEADLIGHT_UI_PASSWORD, LEADLIGHT_API_TOKEN).")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+        project: ProjectOpt = None,
+    ) -> None:
+        """Serve the web UI (account list, fit x intent map, account pages, definition report, model card) and
+        its JSON twins under /api (bearer token). Owns the project's data file while it runs; stop with Ctrl-C.
+
+        Example: `LEADLIGHT_API_TOKEN=... leadlight serve --port 8000`
+        """
+        run(False, lambda: _serve(project, host, port), lambda _: None)
+
+
+def _serve(project_dir, host: str, port: int) -> None:
+    import uvicorn
+
+    from leadlight.storage import Project
+    from leadlight.tasks.serve import owning, serve_settings
+    from leadlight.web import create_app
+
+    project = Project.locate(project_dir)
+    settings = serve_settings(project, host)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    web_log = logging.getLogger("leadlight.web")
+    web_log.addHandler(handler)
+    web_log.setLevel(logging.INFO)
+    with owning(project, f"leadlight serve --port {port}", url):
+        stderr.print(f"Leadlight serves {project.root} at [bold]{url}[/] "
+                     f"(UI sign-in {'required' if settings.sign_in else 'off: loopback only'}; "
+                     f"{len(settings.api_tokens)} API token{'s' if len(settings.api_tokens) != 1 else ''}). "
+                     "Ctrl-C stops it.", highlight=False, soft_wrap=True)
+        config = uvicorn.Config(create_app(project, settings), host=host, port=port, access_log=False,
+                                log_level="warning", proxy_headers=True, server_header=False)
+        uvicorn.Server(config).run()

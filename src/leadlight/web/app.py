@@ -1,0 +1,47 @@
+"""``create_app(project, settings)``: the FastAPI app behind ``leadlight serve``.
+
+Pages (``pages``), their JSON twins (``api``, bearer token), sign-in, static
+files shipped in the package (htmx, CSS, a little JS: nothing from a CDN), one
+error shape (``errors``) and the guard middleware (``security``). Other routers
+(the event collector under ``/v1``) are added with ``app.include_router(...)``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from leadlight import __version__
+from leadlight.storage.project import Project
+from leadlight.tasks.serve import ServeSettings
+from leadlight.web import api, errors, pages, signin
+from leadlight.web.render import HERE
+from leadlight.web.security import Guard
+
+
+def create_app(project: Project, settings: ServeSettings | None = None) -> FastAPI:
+    """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens)."""
+    app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None,
+                  description="Accounts and people to talk to now, and why. Every page has a JSON twin under /api.")
+    app.state.project = project
+    app.state.settings = settings or ServeSettings()
+    errors.install(app)
+
+    @app.exception_handler(pages.SignInRequired)
+    async def to_signin(request: Request, _: Exception) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(api.router)
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(Guard, settings=app.state.settings)
+    return app
