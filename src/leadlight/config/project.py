@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from leadlight.config.base import Strict
+from leadlight.config.collector import CollectorConfig
 from leadlight.config.model import ModelConfig
 from leadlight.config.scoring import ScoringConfig
 from leadlight.config.signals import SignalList
@@ -43,3 +44,4 @@ class ProjectConfig(Strict):
     signals: SignalList = Field(default_factory=list, description="Signals computed from product usage.")
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    collector: CollectorConfig = Field(default_factory=CollectorConfig)
