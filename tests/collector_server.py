@@ -22,6 +22,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# uvicorn re-raises SIGTERM once it has shut down; a handler turning it into SystemExit lets the profile be written.
+_PROFILED = """
+import cProfile, signal, sys
+from leadlight.web.collector import main
+def stop(*_):
+    raise SystemExit(0)
+signal.signal(signal.SIGTERM, stop)
+profile = cProfile.Profile()
+profile.enable()
+try:
+    main({args!r})
+finally:
+    profile.disable()
+    profile.dump_stats({out!r})
+"""
+
+
 @dataclass
 class Server:
     project: Path
@@ -49,13 +66,18 @@ class Server:
 
 
 def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | None = None,
-          port: int | None = None) -> Server:
-    """Start the collector for ``project`` and wait until it answers ``/healthz``."""
+          port: int | None = None, profile: Path | None = None) -> Server:
+    """Start the collector for ``project`` and wait until it answers ``/healthz``.
+
+    ``profile``: run it under cProfile, writing the profile there when it stops.
+    """
     port = port or free_port()
     environ = {**os.environ, "LEADLIGHT_WRITE_KEY": write_key, **(env or {})}
     src = str(Path(__file__).resolve().parents[1] / "src")
     environ["PYTHONPATH"] = os.pathsep.join([src, environ.get("PYTHONPATH", "")])
-    process = subprocess.Popen([sys.executable, "-m", "leadlight.web.collector", str(project), "--port", str(port)],
+    args = [str(project), "--port", str(port)]
+    command = ["-c", _PROFILED.format(args=args, out=str(profile))] if profile else ["-m", "leadlight.web.collector", *args]
+    process = subprocess.Popen([sys.executable, *command],
                                env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(project, port, process)
     deadline = time.monotonic() + 60

@@ -14,6 +14,7 @@ Write keys come from ``collector.write_keys`` in ``leadlight.yml`` and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -87,6 +88,10 @@ class Collector:
         """Append log lines; the future completes when they are durable. Raises ``LogBusy`` / ``LogUnavailable``."""
         return self.log.append(data)
 
+    def append_async(self, data: bytes) -> "asyncio.Future":
+        """``append`` for the running event loop (what the HTTP routes await)."""
+        return self.log.append_async(data)
+
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     @contextmanager
@@ -154,6 +159,7 @@ class Collector:
         s = self.log.stats
         return {
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
+                    "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments())},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,

@@ -20,11 +20,13 @@ when more than ``max_pending`` bytes wait for the disk (reply 429), and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
+from collections import defaultdict, deque
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SEGMENT_GLOB = "segment-*.ndjson"
@@ -53,6 +55,11 @@ class LogStats:
     bytes: int = 0
     flushes: int = 0
     segments_sealed: int = 0
+    flush_seconds: deque = field(default_factory=lambda: deque(maxlen=10_000))  # the latest write + fdatasync times
+
+    def flush_ms(self, quantile: float) -> float | None:
+        times = sorted(self.flush_seconds)
+        return round(times[int(quantile * (len(times) - 1))] * 1000, 2) if times else None
 
 
 class CollectorLog:
@@ -66,7 +73,7 @@ class CollectorLog:
         self.min_free = min_free
         self.stats = LogStats()
         self._cond = threading.Condition()
-        self._queue: list[tuple[bytes, Future]] = []
+        self._queue: list[tuple[bytes, Waiter]] = []
         self._pending = 0
         self._seal_requested = False
         self._closing = False
@@ -109,6 +116,17 @@ class CollectorLog:
         Raises ``LogBusy`` or ``LogUnavailable`` at once instead of queueing what cannot be kept.
         """
         future: Future = Future()
+        self._enqueue(data, future)
+        return future
+
+    def append_async(self, data: bytes) -> asyncio.Future:
+        """``append`` for the running event loop: all of one flush's futures on a loop are settled by one wake-up."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._enqueue(data, (loop, future))
+        return future
+
+    def _enqueue(self, data: bytes, future: "Waiter") -> None:
         with self._cond:
             if self._closing or self._failure is not None:
                 raise LogUnavailable(self._failure or "the collector is shutting down")
@@ -119,7 +137,6 @@ class CollectorLog:
             self._queue.append((data, future))
             self._pending += len(data)
             self._cond.notify()
-        return future
 
     def seal(self, older_than: float = 0.0) -> None:
         """Seal the current segment (if it holds anything and was started ``older_than`` seconds ago or more).
@@ -182,8 +199,9 @@ class CollectorLog:
                     self._seq += 1  # nothing is written any more: every segment is sealed
                     return
 
-    def _commit(self, batch: list[tuple[bytes, Future]]) -> None:
+    def _commit(self, batch: list[tuple[bytes, "Waiter"]]) -> None:
         data = b"".join(d for d, _ in batch)
+        began = time.perf_counter()
         try:
             view = memoryview(data)
             while view:
@@ -192,17 +210,16 @@ class CollectorLog:
         except OSError as err:
             with self._cond:
                 self._failure = f"the collector log cannot be written: {err}"
-            for _, future in batch:
-                future.set_exception(LogUnavailable(self._failure))
+            _settle([w for _, w in batch], LogUnavailable(self._failure))
             return
         self._size += len(data)
         self.stats.appends += len(batch)
         self.stats.bytes += len(data)
         self.stats.flushes += 1
+        self.stats.flush_seconds.append(time.perf_counter() - began)
         with self._cond:
             self._pending -= len(data)
-        for _, future in batch:
-            future.set_result(None)
+        _settle([w for _, w in batch], None)
 
     def _seal(self) -> None:
         os.close(self._fd)
@@ -226,6 +243,36 @@ class CollectorLog:
             low = True
         with self._cond:
             self._disk_low = low
+
+
+Waiter = Future | tuple[asyncio.AbstractEventLoop, asyncio.Future]
+
+
+def _settle(waiters: list[Waiter], error: BaseException | None) -> None:
+    """Complete the appenders' futures: thread futures at once, each event loop's in one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = defaultdict(list)
+    for waiter in waiters:
+        if isinstance(waiter, tuple):
+            by_loop[waiter[0]].append(waiter[1])
+        elif error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+    for loop, futures in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, futures, error)
+        except RuntimeError:  # that loop is closed: nobody waits any more
+            pass
+
+
+def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 def _fsync_directory(directory: Path) -> None:
