@@ -36,6 +36,16 @@ def server(project: Path):
     running.kill()
 
 
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only read replies."""
+    root = tmp_path_factory.mktemp("shared")
+    cli("init", str(root / "p"))
+    running = collector_server.start(root / "p")
+    yield running
+    running.kill()
+
+
 def stored(project: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
     try:
@@ -161,8 +171,8 @@ def test_a_bad_message_is_named_and_the_good_ones_of_its_batch_are_kept(project,
     (b"[1, 2]", 400, "invalid_json"),
     (b'{"batch": {"type": "track"}}', 400, "invalid_batch"),
 ])
-def test_malformed_bodies_get_400_with_code_and_message(server, content, status, code):
-    reply = httpx.post(server.url + "/v1/batch", content=content, auth=(WRITE_KEY, ""))
+def test_malformed_bodies_get_400_with_code_and_message(shared_server, content, status, code):
+    reply = httpx.post(shared_server.url + "/v1/batch", content=content, auth=(WRITE_KEY, ""))
     assert reply.status_code == status
     assert reply.json()["code"] == code and reply.json()["message"]
 
@@ -181,7 +191,8 @@ def test_oversize_message_and_batch_get_413(project, server):
     assert stored(project, "SELECT count(*) FROM events") == [(3,)]
 
 
-def test_write_key_ways_and_wrong_keys(server):
+def test_write_key_ways_and_wrong_keys(shared_server):
+    server = shared_server
     message = {"userId": "u1", "event": "E"}
     assert post(server, "/v1/track", message, key=None).status_code == 401
     assert post(server, "/v1/track", message, key="not-the-key").status_code == 401
