@@ -26,12 +26,16 @@ from typing import Any, Iterator, Mapping
 from leadlight.config import load_config
 from leadlight.config.collector import CollectorConfig
 from leadlight.identity import resolve
-from leadlight.ingest.collector import Accepted, CollectorLog, Drain, accept
+from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
+                                       LogUnavailable, PayloadError, accept, parse_body)
 from leadlight.ingest.validation import Tally
 from leadlight.storage.database import connect, hold
 from leadlight.storage.owner import announce
 from leadlight.storage.project import Project
 from leadlight.timeutil import utcnow
+
+__all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogUnavailable", "PayloadError",
+           "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
 IDENTITIES_EVERY = 10.0

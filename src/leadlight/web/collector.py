@@ -30,8 +30,8 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from leadlight.ingest.collector import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, LogBusy, LogUnavailable, PayloadError, parse_body
-from leadlight.tasks.collect import Collector
+from leadlight.tasks.collect import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Collector, LogBusy, LogUnavailable, PayloadError,
+                                     parse_body)
 
 if TYPE_CHECKING:
     from leadlight.storage.project import Project
