@@ -24,13 +24,19 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_generate",
     "leadlight.cli.cmd_init",
     "leadlight.cli.cmd_schema",
+    "leadlight.cli.cmd_check",
+    "leadlight.cli.cmd_status",
     "leadlight.cli.cmd_ingest",
     "leadlight.cli.cmd_score",
     "leadlight.cli.cmd_accounts",
     "leadlight.cli.cmd_leads",
     "leadlight.cli.cmd_explain",
     "leadlight.cli.cmd_snapshots",
+    "leadlight.cli.cmd_run",
+    "leadlight.cli.cmd_outbox",
+    "leadlight.cli.cmd_plan",
     "leadlight.cli.cmd_mark",
+    "leadlight.cli.cmd_sync",
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
     "leadlight.cli.cmd_backtest",
@@ -50,6 +56,8 @@ def _root(
     pass
 
 
+_app_imports = "leadlight.cli.options"  # its import makes --help and usage errors read like the rest (see there)
+importlib.import_module(_app_imports)
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 

@@ -7,16 +7,17 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from leadlight.cli.export import Format, FormatOpt, write_csv
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
-from leadlight.cli.output import run, stdout
+from leadlight.cli.output import run, stdout, u
+from leadlight.cli.words import as_of_words, number, reasons_text, words
 from leadlight.storage import Project
 
 SHOWN = 20
-LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N.", show_default=False)]
-
-
-def reasons_text(reasons: list[dict], n: int = 3) -> str:
-    return "\n".join(f"{'+' if r['contribution'] >= 0 else '-'} {r['text']}" for r in reasons[:n])
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N.", show_default=False)]
+QUADRANT_CHOICES = "high fit high intent, high fit low intent, low fit high intent, low fit low intent"
+ORDER_NOTE = ("Order: accounts sales does not already work first, then quadrant, then score; ties go to the higher "
+              "probability, then intent, then fit, then more people.")
 
 
 def register(app: typer.Typer) -> None:
@@ -24,38 +25,67 @@ def register(app: typer.Typer) -> None:
     def accounts(
         as_of: SnapshotOpt = None,
         quadrant: Annotated[Optional[str], typer.Option(
-            "--quadrant", "-q", help="high_fit_high_intent, high_fit_low_intent, low_fit_high_intent or "
-            "low_fit_low_intent.", show_default=False)] = None,
+            "--quadrant", "-q", metavar="QUADRANT",
+            help=f"Only this quadrant, written as the table prints it or with underscores: {QUADRANT_CHOICES}.",
+            show_default=False)] = None,
         limit: LimitOpt = None,
+        output: FormatOpt = Format.table,
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Accounts by priority: quadrant (high fit and high intent first), then score.
 
         Reads the snapshot stored by `leadlight score` (the latest, or --as-of); never recomputes.
+
+        Example: `leadlight accounts -q "high fit high intent" -n 10`, or `leadlight accounts --format csv > accounts.csv`
         """
+        from leadlight.tasks.snapshots import list_accounts, reading_context  # imported here: keeps --help fast
 
-        from leadlight.tasks.snapshots import list_accounts  # imported here: keeps `leadlight --help` fast
-        run(json_out, lambda: list_accounts(Project.locate(project), as_of, quadrant, limit),
-            lambda rows: render_accounts(rows, limit))
+        located: list[Project] = []
+
+        def work() -> list:
+            located.append(Project.locate(project))
+            return list_accounts(located[0], as_of, quadrant, limit)
+
+        def render(rows: list[dict]) -> None:
+            if output is Format.csv:
+                write_csv(rows)
+                return
+            context = reading_context(located[0], as_of)
+            render_accounts(rows, limit, title=f"Accounts by priority, as of {as_of_words(context['as_of'])}",
+                            threshold=context["pqa_threshold"])
+
+        run(json_out or output is Format.json, work, render)
 
 
-def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Accounts by priority") -> None:
+def why_cell(a: dict, threshold: float | None) -> str:
+    """Reasons for and against, then why it is not a PQA when its score is short of the threshold."""
+    text = reasons_text(a["reasons"])
+    if threshold is not None and not a["pqa"] and a["score"] is not None and a["score"] < threshold:
+        text += ("\n" if text else "") + f"[dim]not a PQA: below the threshold {number(threshold)}[/]"
+    return text
+
+
+def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Accounts by priority",
+                    threshold: float | None = None, show_probability: bool = True) -> None:
     if not rows:
-        stdout.print("No accounts match.")
+        stdout.print(f"{u(title)}: no accounts match.")
         return
-    table = Table(title=title, show_lines=True)
-    for col in ("account", "score", "prob.", "quadrant", "PQA", "champion", "why"):
-        table.add_column(col, overflow="fold")
-    for a in rows[: limit or SHOWN]:
+    table = Table(title=u(title), show_lines=True)
+    shown_prob = show_probability and any(a["probability"] is not None for a in rows)
+    for col in ("#", "account", "score", *(("chance",) if shown_prob else ()), "quadrant", "PQA", "champion", "why"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("#", "score", "chance") else "left")
+    for i, a in enumerate(rows[: limit or SHOWN], start=1):
         champ = a["champion"] or {}
-        prob = "" if a["probability"] is None else f"{a['probability']:.0%}"
+        prob = () if not shown_prob else ("" if a["probability"] is None else f"{a['probability']:.0%}",)
         table.add_row(
-            f"{a['name'] or a['account_id']}\n[dim]{a['domain'] or a['account_id']}[/]", f"{a['score']:.0f}",
-            prob, a["quadrant"].replace("_", " "), "yes" if a["pqa"] else "",
-            f"{champ.get('email') or champ.get('user_id') or ''}\n[dim]{champ.get('title') or ''}[/]",
-            reasons_text(a["reasons"]),
+            str(i),
+            f"{u(a['name'] or a['account_id'])}\n[dim]{u(a['domain'] or '')}\nid: {u(a['account_id'])}[/]",
+            number(a["score"], 0), *prob, words(a["quadrant"]), "yes" if a["pqa"] else "",
+            f"{u(champ.get('email') or champ.get('user_id') or '')}\n[dim]{u(champ.get('title') or '')}[/]",
+            why_cell(a, threshold),
         )
     stdout.print(table)
+    stdout.print(f"[dim]{ORDER_NOTE}[/]")
     if limit is None and len(rows) > SHOWN:
-        stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
+        stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N, --format csv or --json[/]")

@@ -7,16 +7,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from leadlight.cli.options import JsonOpt, ProjectOpt, date_option
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.options import JsonOpt, ProjectOpt, range_option
+from leadlight.cli.output import RichSteps, run, stdout, u
+from leadlight.cli.words import as_of_words, number, plural, words
 
 
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Models")
     def backtest(
         project: ProjectOpt = None,
-        start: Annotated[Optional[str], typer.Option("--from", help="First snapshot date (YYYY-MM-DD).", show_default=False)] = None,
-        end: Annotated[Optional[str], typer.Option("--to", help="Last snapshot date (YYYY-MM-DD).", show_default=False)] = None,
+        start: Annotated[Optional[str], typer.Option(
+            "--from", metavar="DATE", help="Replay snapshots from the start of this day (2026-01-01; 2026/01/01 and "
+            "20260101 too). Default: the first with enough history.", show_default=False)] = None,
+        end: Annotated[Optional[str], typer.Option(
+            "--to", metavar="DATE", help="... to the end of this day (the moment `--as-of DATE` names). Default: the "
+            "last whose outcome window is complete.", show_default=False)] = None,
         truth: Annotated[Optional[Path], typer.Option(
             "--truth", help="Evaluation aid for generated data: the truth.csv of `leadlight generate`; "
             "reports the oracle's AUC on the same rows.", show_default=False)] = None,
@@ -26,35 +31,69 @@ def register(app: typer.Typer) -> None:
 
         Replays both at past snapshots: AUC, precision and recall of the PQA flag, lift, conversion of flagged vs
         unflagged accounts, missed buyers, and a suggested threshold that flags 15-35% of accounts.
+
+        Example: `leadlight backtest --from 2026-01-01 --to 2026-06-30`
         """
         from leadlight.storage import Project
         from leadlight.tasks.backtest import run_backtest
 
         def work() -> dict:
-            return run_backtest(Project.locate(project), start=date_option(start, "--from"), end=date_option(end, "--to"),
+            return run_backtest(Project.locate(project), start=range_option(start, "--from"), end=range_option(end, "--to"),
                                 truth=truth, progress=RichSteps(quiet=json_out))
 
         run(json_out, work, render)
 
 
-def render(r: dict) -> None:
-    stdout.print(f"Snapshots {r['from']} .. {r['to']}; label: won sales opportunity within {r['horizon_days']} days")
+def threshold_words(name: str, value: float) -> str:
+    """A threshold in the definition's own scale: rule scores 0-100, model chances as percentages."""
+    return f"a score of {value:g} of 100" if name == "rules" or value > 1 else f"a {value:.0%} chance to buy"
+
+
+def render(r: dict, *, for_reps: bool = False) -> None:
+    """The backtest in words; ``for_reps`` leaves out AUC, lift and oracle figures (the demo's first screen)."""
+    stdout.print(f"Replayed {plural(r['definitions'][0]['snapshots'] if r['definitions'] else 0, 'past snapshot')} "
+                 f"from {as_of_words(r['from'])} to {as_of_words(r['to'])}; a buyer is an account with a won sales "
+                 f"deal within {plural(r['horizon_days'], 'day')} of a snapshot.", highlight=False)
     for d in r["definitions"]:
-        oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
-        stdout.print(f"\n[bold]{d['name']}[/]: {d['rows']:,} account-snapshots, {d['conversions']} conversions")
-        stdout.print(f"  AUC {_f(d['auc'])}{oracle}; top-decile lift {_f(d['lift_top_decile'], 2)}x")
-        stdout.print(f"  flagged {_pct(d['share_flagged'])} of accounts (target 15-35%), holding "
-                     f"{_pct(d['share_conversions_flagged'])} of conversions (target >= 60%)")
-        stdout.print(f"  precision {_pct(d['precision'])}, recall {_pct(d['recall'])}; flagged convert at "
-                     f"{_pct(d['pql_conversion_rate'])} vs {_pct(d['non_pql_conversion_rate'])} "
-                     f"({_f(d['conversion_multiple'], 1)}x)")
+        flagged_wins = round(d["conversions"] * (d["recall"] or 0))
+        stdout.print(f"\n[bold]{u(d['name'])}[/]: {number(d['rows'])} account-snapshots, "
+                     f"{plural(d['conversions'], 'buyer')}")
+        stdout.print(f"  flagged {_pct(d['share_flagged'])} of accounts, and they held {flagged_wins} of "
+                     f"{d['conversions']} buyers ({_pct(d['share_conversions_flagged'])}); flagged accounts bought "
+                     f"{_f(d['conversion_multiple'], 1)}x as often as the others ({_pct(d['pql_conversion_rate'])} vs "
+                     f"{_pct(d['non_pql_conversion_rate'])})")
+        if not for_reps:
+            oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
+            stdout.print(f"  AUC {_f(d['auc'])}{oracle}; PR-AUC {_f(d.get('pr_auc'))}; top-decile lift "
+                         f"{_f(d['lift_top_decile'], 2)}x; targets: flag 15-35%, hold >= 60% of buyers")
+        if d.get("by_decile"):
+            cells = ", ".join(f"{x['decile']}: {x['conversions']}/{number(x['rows'])}" for x in d["by_decile"])
+            stdout.print(f"  buyers by score decile (10 = top tenth): {cells}", highlight=False)
+        if d.get("by_quadrant"):
+            cells = "; ".join(f"{words(x['quadrant'])} {x['conversions']} of {number(x['rows'])} "
+                              f"({_pct(x['conversion_rate'])})" for x in d["by_quadrant"])
+            stdout.print(f"  buyers by quadrant: {cells}", highlight=False)
+        if d.get("median_amount_flagged_wins") is not None or d.get("median_amount_unflagged_wins") is not None:
+            stdout.print(f"  median deal size: flagged {_money(d.get('median_amount_flagged_wins'))}, "
+                         f"not flagged {_money(d.get('median_amount_unflagged_wins'))}")
         s = d.get("suggested_threshold")
         if s and s.get("threshold") is not None:
-            stdout.print(f"  suggested threshold {s['threshold']:g}: flags {_pct(s['share_flagged'])}, "
-                         f"holds {_pct(s['share_conversions'])} of conversions")
-        stdout.print(f"  missed buyers: {len(d['missed_buyers'])} listed; flagged but bought self-serve: "
-                     f"{d['self_serve_flagged']['count']}; median days flag -> opportunity: "
-                     f"{d['median_days_flag_to_opportunity']}")
+            stdout.print(f"  suggested threshold: {threshold_words(d['name'], s['threshold'])} flags "
+                         f"{_pct(s['share_flagged'])} and holds {_pct(s['share_conversions'])} of buyers")
+        missed = d["missed_buyers"]
+        stdout.print(f"  {d['conversions'] - flagged_wins} buyers were not flagged at their snapshot; "
+                     f"{plural(len(missed), 'account')} never flagged before the win:")
+        for m in missed:
+            stdout.print(f"    {u(m['account_id'])}: won {m['won_at'][:10] if m['won_at'] else '?'}"
+                         f"{', ' + _money(m['amount']) if m.get('amount') is not None else ''}; scored "
+                         f"{number(m['score'])} at {as_of_words(m['as_of'])}", highlight=False)
+        ss = d["self_serve_flagged"]
+        stdout.print(f"  flagged but bought self-serve: {ss['count']}; median days from flag to opportunity: "
+                     f"{number(d['median_days_flag_to_opportunity'])}")
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
 
 
 def _f(value: float | None, digits: int = 3) -> str:

@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOpt = False,
     ) -> None:
         """Time signals + scores over N generated events against the floor: one plain DuckDB
-        group-by scan of the same Parquet events. Prints both and their ratio (lower is better)."""
+        group-by scan of the same Parquet events. Prints both and their ratio (lower is better).
+
+        Example: `leadlight bench --events 200000`
+        """
         from leadlight.tasks.bench import run_bench
 
         def render(r: dict) -> None:

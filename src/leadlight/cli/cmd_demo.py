@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from leadlight.cli.options import JsonOpt
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.output import RichSteps, run, stdout, u
 
 
 def register(app: typer.Typer) -> None:
@@ -24,17 +24,20 @@ def register(app: typer.Typer) -> None:
 
         Everything runs on an embedded DuckDB file in --dir. Afterwards, explore with
         `leadlight accounts -p leadlight-demo` or `leadlight explain ACCOUNT_ID -p leadlight-demo`.
+
+        Example: `leadlight demo --dir /tmp/demo --accounts 300`
         """
         from leadlight.cli.cmd_accounts import render_accounts
         from leadlight.cli.cmd_backtest import render as render_backtest
         from leadlight.tasks.demo import run_demo
 
         def render(result: dict) -> None:
-            render_backtest(result["steps"]["backtest"])
+            render_backtest(result["steps"]["backtest"], for_reps=True)  # AUC and oracle: `leadlight backtest`
             render_accounts(result["top"], title="Talk to these accounts now")
-            stdout.print(f"\nProject: [bold]{result['project']}[/]  -  next: "
-                         f"`leadlight explain {result['top'][0]['account_id'] if result['top'] else 'ACCOUNT_ID'} "
-                         f"-p {result['project']}`")
+            first = result["top"][0]["account_id"] if result["top"] else "ACCOUNT_ID"
+            stdout.print(f"\nProject: [bold]{u(result['project'])}[/]. Next: `leadlight explain {u(first)} -p "
+                         f"{u(result['project'])}`; the full report for RevOps: `leadlight backtest -p "
+                         f"{u(result['project'])}`", highlight=False)
 
         def work() -> dict:
             result = run_demo(directory, accounts=accounts, progress=RichSteps(quiet=json_out))

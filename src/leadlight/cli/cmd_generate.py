@@ -18,12 +18,14 @@ def register(app: typer.Typer) -> None:
         accounts: Annotated[int, typer.Option("--accounts", min=1, help="How many companies (accounts).")] = 1000,
         days: Annotated[int, typer.Option("--days", min=28, help="Length of the simulated period in days.")] = 365,
         seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives byte-identical files.")] = 42,
-        end: Annotated[Optional[str], typer.Option("--end", help="Last simulated day, YYYY-MM-DD.", show_default="2026-10-31")] = None,
+        end: Annotated[Optional[str], typer.Option("--end", metavar="DATE", help="Last simulated day (2026-10-31; 2026/10/31 and 20261031 too).", show_default="2026-10-31")] = None,
         json_out: JsonOpt = False,
     ) -> None:
         """Write a synthetic PLG company: events.ndjson.gz, accounts.csv, users.csv, opportunities.csv, truth.csv.
 
         truth.csv holds the generator's own probability that an account creates a won sales opportunity within 30 days of each month start: the oracle to compare models with.
+
+        Example: `leadlight generate --out data --accounts 500 --days 180`
         """
 
         def work() -> dict:

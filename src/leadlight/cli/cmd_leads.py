@@ -7,24 +7,30 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from leadlight.cli.cmd_accounts import SHOWN, LimitOpt, reasons_text
+from leadlight.cli.cmd_accounts import SHOWN, LimitOpt
+from leadlight.cli.export import Format, FormatOpt, write_csv
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
-from leadlight.cli.output import run, stdout
+from leadlight.cli.output import run, stdout, u
+from leadlight.cli.words import as_of_words, number, reasons_text, words
 from leadlight.storage import Project
 
 
-def lead_table(rows: list[dict], title: str, limit: int | None = None) -> Table:
-    table = Table(title=title, show_lines=True)
+def lead_table(rows: list[dict], title: str, limit: int | None = None, threshold: float | None = None) -> Table:
+    table = Table(title=u(title), show_lines=True)
     for col in ("person", "account", "score", "PQL", "why / why not"):
-        table.add_column(col, overflow="fold")
-    for u in rows[: limit or SHOWN]:
-        why = reasons_text(u["reasons"])
-        if u["disqualifiers"]:
-            why = f"[red]not a PQL: {', '.join(u['disqualifiers'])}[/]" + (f"\n{why}" if why else "")
-        link = u["link"]["method"] or "unlinked"
+        table.add_column(col, overflow="fold", justify="right" if col == "score" else "left")
+    for p in rows[: limit or SHOWN]:
+        why = reasons_text(p["reasons"])
+        if p["disqualifiers"]:
+            why = f"[red]not a PQL: {u(', '.join(words(d) for d in p['disqualifiers']))}[/]" + (f"\n{why}" if why else "")
+        elif not p["pql"] and threshold is not None and (p["score"] or 0) < threshold:
+            why = (why + "\n" if why else "") + f"[dim]below the threshold {number(threshold)}[/]"
+        link = words(p["link"]["method"]) or "not linked to an account"
+        account = p.get("account_name") or p["account_id"] or ""
         table.add_row(
-            f"{u['email'] or u['user_id']}\n[dim]{u['title'] or ''}[/]",
-            f"{u['account_id'] or ''}\n[dim]via {link}[/]", f"{u['score']:.0f}", "yes" if u["pql"] else "", why,
+            f"{u(p['email'] or p['user_id'])}\n[dim]{u(p['title'] or '')}[/]",
+            f"{u(account)}\n[dim]{'id: ' + u(p['account_id']) + ', ' if p['account_id'] else ''}via {u(link)}[/]",
+            number(p["score"], 0), "yes" if p["pql"] else "", why,
         )
     return table
 
@@ -32,22 +38,37 @@ def lead_table(rows: list[dict], title: str, limit: int | None = None) -> Table:
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Scores")
     def leads(
-        account: Annotated[Optional[str], typer.Option("--account", "-a", help="Only this account's people.",
-                                                       show_default=False)] = None,
+        account: Annotated[Optional[str], typer.Option("--account", "-a", metavar="ACCOUNT_ID",
+                                                       help="Only this account's people.", show_default=False)] = None,
         limit: LimitOpt = None,
         as_of: SnapshotOpt = None,
+        output: FormatOpt = Format.table,
         project: ProjectOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
-        """People by priority (PQLs first, then score), with why and how they joined their account."""
+        """People by priority (PQLs first, then score), with why and how they joined their account.
+
+        Example: `leadlight leads -a acc_000050`, or `leadlight leads --format csv > leads.csv`
+        """
+        from leadlight.tasks.snapshots import list_leads, reading_context  # imported here: keeps --help fast
+
+        located: list[Project] = []
+
+        def work() -> list:
+            located.append(Project.locate(project))
+            return list_leads(located[0], account, limit, as_of)
 
         def render(rows: list[dict]) -> None:
-            if not rows:
-                stdout.print("No people scored.")
+            if output is Format.csv:
+                write_csv(rows)
                 return
-            stdout.print(lead_table(rows, "Leads by priority", limit))
+            context = reading_context(located[0], as_of)
+            title = f"Leads by priority, as of {as_of_words(context['as_of'])}"
+            if not rows:
+                stdout.print(f"{title}: no people scored.")
+                return
+            stdout.print(lead_table(rows, title, limit, context["pql_threshold"]))
             if limit is None and len(rows) > SHOWN:
-                stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N or --json[/]")
+                stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N, --format csv or --json[/]")
 
-        from leadlight.tasks.snapshots import list_leads  # imported here: keeps `leadlight --help` fast
-        run(json_out, lambda: list_leads(Project.locate(project), account, limit, as_of), render)
+        run(json_out or output is Format.json, work, render)

@@ -15,7 +15,7 @@ from leadlight.storage import Project
 def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Act")
     def mark(
-        account_id: Annotated[str, typer.Argument(help="The account's id.", show_default=False)],
+        account_id: Annotated[str, typer.Argument(metavar="ACCOUNT_ID", help="The account's id.", show_default=False)],
         done: Annotated[bool, typer.Option("--done", help="The rep acted on it: no playbook fires for it during "
                                            "the cooldown.")] = False,
         snooze: Annotated[Optional[str], typer.Option("--snooze", metavar="SPAN", help="Not now: no playbook fires "

@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from leadlight.config import ProjectConfig
 from leadlight.cli.output import stderr
 
 
@@ -22,7 +21,11 @@ def register(app: typer.Typer) -> None:
         Point your editor at it for completion and checks, e.g. in VS Code's YAML
         extension: `# yaml-language-server: $schema=leadlight.schema.json` at the top of
         leadlight.yml after `leadlight schema -o leadlight.schema.json`.
+
+        Example: `leadlight schema -o leadlight.schema.json`
         """
+        from leadlight.config.project import ProjectConfig  # imported here: keeps `leadlight --help` fast
+
         text = json.dumps(ProjectConfig.model_json_schema(), indent=2)
         if out is None:
             typer.echo(text)

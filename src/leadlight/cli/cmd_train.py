@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         The training set is point-in-time: at each past snapshot, features come strictly from before it and
         the label from after it (a won sales opportunity within model.horizon_days). It is split by time,
         never at random; LightGBM and a logistic baseline are chosen out of time and calibrated on a later slice.
+
+        Example: `leadlight train -p my-product`, then `leadlight score` to use the model
         """
         from leadlight.storage import Project
         from leadlight.tasks.train import run_train

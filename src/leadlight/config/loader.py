@@ -20,21 +20,24 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
+from leadlight.config import limits
 from leadlight.config.project import ProjectConfig
 from leadlight.config.scoring import FLAGS, SCORING_COLUMNS
-from leadlight.errors import ConfigError
-from leadlight.storage.project import Project
+from leadlight.errors import ConfigError, keep_secret
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Loc = tuple[str | int, ...]
 
 
-def load_config(project: Project) -> ProjectConfig:
-    """The project's ``leadlight.yml`` as a validated :class:`ProjectConfig`.
+def load_config(source: Path | str | Any) -> ProjectConfig:
+    """``leadlight.yml`` as a validated :class:`ProjectConfig`.
 
+    ``source``: the file's path, or anything with a ``config_path`` (a ``storage.Project``): config sits
+    below storage, so it takes a path rather than importing the project type.
     ``LEADLIGHT_ENGINE`` in the environment overrides ``engine:``.
     """
-    config = load_config_file(project.config_path)
+    path = Path(source) if isinstance(source, (str, os.PathLike)) else Path(source.config_path)
+    config = load_config_file(path)
     engine = os.environ.get("LEADLIGHT_ENGINE", "").strip().lower()
     if engine:
         if engine not in ("duckdb", "spark"):
@@ -47,13 +50,29 @@ def load_config(project: Project) -> ProjectConfig:
 
 def load_config_file(path: Path) -> ProjectConfig:
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > limits.MAX_BYTES:  # checked before reading: a 10 MB line would take minutes to parse
+            raise limits.too_big(str(path), size)
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path} does not exist", hint="create one with `leadlight init`") from None
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})",
+                          hint="save leadlight.yml as UTF-8 (most editors: Save with Encoding > UTF-8)") from None
     return parse_config(text, str(path))
 
 
 def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
+    text = text.removeprefix("\ufeff")
+    limits.check_text(text, filename)  # size, values, nesting, aliases: before anything expensive
+    try:
+        return _parse(text, filename)
+    except RecursionError:  # a safety net: check_text refuses deep nesting first
+        raise limits.too_deep(filename, None) from None
+
+
+def _parse(text: str, filename: str) -> ProjectConfig:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -76,7 +95,8 @@ def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
     if not isinstance(tree, CommentedMap):
         raise ConfigError(f"{filename}:1: the file must be a mapping of keys (engine:, signals:, scoring: ...)")
     secret_locs: set[Loc] = set()
-    plain = _expand(tree, (), filename, secret_locs, tree)
+    plain = _expand(tree, (), filename, secret_locs, tree, limits.Budget(filename))
+    limits.check_counts(plain, filename)
     try:
         config = ProjectConfig.model_validate(plain)
     except ValidationError as err:
@@ -119,12 +139,16 @@ def _check_signal_refs(config: ProjectConfig, tree: CommentedMap, filename: str)
         )
 
 
-def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: CommentedMap) -> Any:
-    """Plain Python values with ``${VAR}`` / ``${VAR:-default}`` replaced from the environment."""
+def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: CommentedMap,
+            budget: "limits.Budget") -> Any:
+    """Plain Python values with ``${VAR}`` / ``${VAR:-default}`` replaced from the environment.
+
+    YAML aliases are copied here, so ``budget`` stops a file whose aliases multiply it ("billion laughs")."""
+    budget.spend(loc)
     if isinstance(node, CommentedMap):
-        return {k: _expand(v, (*loc, k), filename, secret_locs, root) for k, v in node.items()}
+        return {k: _expand(v, (*loc, k), filename, secret_locs, root, budget) for k, v in node.items()}
     if isinstance(node, CommentedSeq):
-        return [_expand(v, (*loc, i), filename, secret_locs, root) for i, v in enumerate(node)]
+        return [_expand(v, (*loc, i), filename, secret_locs, root, budget) for i, v in enumerate(node)]
     if isinstance(node, str) and "${" in node:
         secret_locs.add(loc)
 
@@ -138,6 +162,7 @@ def _expand(node: Any, loc: Loc, filename: str, secret_locs: set[Loc], root: Com
                         hint=f"export {name}=..., or give a default: ${{{name}:-value}}",
                     )
                 return default
+            keep_secret(value)  # from here on, errors and warnings show *** instead
             return value
 
         return _ENV.sub(substitute, node)

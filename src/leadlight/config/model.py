@@ -20,7 +20,7 @@ the leads that arrived in ``[D, next snapshot)`` (their ``account_created_column
 else their first opportunity), labelled 1 when a sales opportunity created
 within ``horizon_days`` of the arrival was won. Each lead is one row, the fit
 (attributes) model carries the weight, and the time split still runs by
-snapshot. See ``leadlight.evaluation.label_times``.
+snapshot. See ``leadlight.labels.label_times``.
 """
 
 from __future__ import annotations

@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from leadlight.demo import segment, vocab
+from leadlight.demo.accounts import firmographics, lifecycles
 from leadlight.demo.behaviour import simulate_behaviour
 from leadlight.demo.catalog import Events
-from leadlight.demo.company import Company, build_company, internal_reps
+from leadlight.demo.company import SOLO_SHARE, Company, internal_reps
 from leadlight.demo.outcomes import Outcomes, draw_outcomes
+from leadlight.demo.people import members
 from leadlight.demo.period import DEFAULT_END, Period
 from leadlight.demo.writer import CompanyFiles
 from leadlight.errors import UsageError
@@ -96,3 +98,13 @@ def _write_tables(files: CompanyFiles, co: Company, outcomes: Outcomes, period: 
     counts["accounts"] += co.n_accounts
     counts["users"] += len(people)
     counts["opportunities"] += len(opps)
+
+
+def build_company(rng: np.random.Generator, period: Period, first_index: int, n: int, user_counter: int) -> tuple[Company, int]:
+    """Accounts ``first_index .. first_index + n - 1``, some individuals, and everyone in them."""
+    firms = firmographics(rng, first_index, n)
+    solo = int(rng.binomial(n, SOLO_SHARE))
+    life = lifecycles(rng, period, n, solo, firms["employees"])
+    people, user_counter = members(rng, period, firms, life, solo, user_counter)
+    life = {k: v for k, v in life.items() if k in Company.__dataclass_fields__}
+    return Company(n_accounts=n, **firms, **life, **people), user_counter

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from leadlight.evaluation import metrics
+from leadlight import metrics
 from leadlight.timeutil import iso
 
 TARGET_FLAGGED = (0.15, 0.35)

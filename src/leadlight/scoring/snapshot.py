@@ -156,9 +156,10 @@ def explain_name(item: Any) -> str:
 def _account_info(engine: Engine) -> Any:
     """Name, domain and owner per account (owner from an ``owner`` / ``owner_email`` column, when the file has one)."""
     table = engine.table(ACCOUNTS)
-    owners = {c: table[c].cast("string").max() for c in OWNER_COLUMNS if c in table.columns}
+    extra = {c: table[c].cast("string").max() for c in OWNER_COLUMNS if c in table.columns}
     return table.group_by(account_id=table.account_id.cast("string")).aggregate(
-        name=table.name.max(), domain=table.domain.max(), **owners).to_pandas()
+        name=table.name.max(), domain=table.domain.max(), employees=table.employees.max(),
+        industry=table.industry.max(), country=table.country.max(), plan=table.plan.max(), **extra).to_pandas()
 
 
 def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scoring: Any, specs: dict,
@@ -180,7 +181,8 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
         out.append({
             "account_id": a["account_id"], "name": known.get("name"), "domain": known.get("domain"),
             "status": standing, "owner": known.get("owner") or known.get("owner_email"),
-            "owner_email": known.get("owner_email"),
+            "owner_email": known.get("owner_email"), "employees": known.get("employees"),
+            "industry": known.get("industry"), "country": known.get("country"), "plan": known.get("plan"),
             "score": a["score"], "points": a["points"], "probability": None,
             "fit": a["fit"], "fit_score": a["fit_score"], "intent": a["intent"], "intent_score": a["intent_score"],
             "quadrant": a["quadrant"], "priority": a["priority"], "people": a["people"],
@@ -191,6 +193,9 @@ def _account_rows(engine: Engine, accounts: list[dict], users: list[dict], scori
             "fit_reasons": explain.top(explain.axis_reasons(a, scoring.fit, "fit", specs), scoring.reasons),
             "intent_reasons": explain.top(explain.axis_reasons(a, scoring.intent, "intent", specs), scoring.reasons),
             "model_reasons": None,
+            # every account signal's value as scored, for `explain --signals` and exports
+            "signals": {n: a.get(n) for n, s in specs.items() if getattr(s, "level", "account") == "account"
+                        and n in a and not n.startswith("ll_")},
             "champion": people.person(champ) if champ else None,
             "decision_makers": [people.person(p) for p in makers],
         })

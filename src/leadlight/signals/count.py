@@ -8,7 +8,7 @@ import ibis
 
 from leadlight.config.signals import CountSignal
 from leadlight.signals.context import Context
-from leadlight.signals.words import event_words, number, plural, window_phrase
+from leadlight.signals.words import counted, event_words, number, plural, window_phrase
 
 Params = CountSignal
 FILL: Any = 0
@@ -25,5 +25,5 @@ def compile(spec: CountSignal, ctx: Context) -> ibis.Table:
 
 
 def sentence(spec: CountSignal, value: Any) -> str:
-    noun = spec.label or f"{event_words(spec.events)} {plural('event', value)}"
+    noun = counted(spec.label, value) if spec.label else f"{event_words(spec.events)} {plural('event', value)}"
     return f"{number(value or 0)} {noun} {window_phrase(spec.window)}"

@@ -8,7 +8,7 @@ import ibis
 
 from leadlight.config.signals import DistinctUsersSignal
 from leadlight.signals.context import Context
-from leadlight.signals.words import event_words, number, plural, window_phrase
+from leadlight.signals.words import counted, event_words, number, plural, window_phrase
 
 Params = DistinctUsersSignal
 FILL: Any = 0
@@ -27,7 +27,7 @@ def compile(spec: DistinctUsersSignal, ctx: Context) -> ibis.Table:
 
 def sentence(spec: DistinctUsersSignal, value: Any) -> str:
     if spec.label:
-        return f"{number(value or 0)} {spec.label} {window_phrase(spec.window)}"
+        return f"{number(value or 0)} {counted(spec.label, value)} {window_phrase(spec.window)}"
     if spec.events:
         return f"{number(value or 0)} {plural('user', value)} did {event_words(spec.events)} {window_phrase(spec.window)}"
     return f"{number(value or 0)} active {plural('user', value)} {window_phrase(spec.window)}"

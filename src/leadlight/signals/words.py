@@ -54,3 +54,43 @@ def event_words(events: tuple[str, ...] | None) -> str:
     if not events:
         return "any activity"
     return " or ".join(events)
+
+
+_LINKS = {"in", "on", "of", "per", "for", "with", "from", "by", "at", "to"}
+_IRREGULAR = {"people": "person", "children": "child"}
+
+
+def counted(label: str, value: Any) -> str:
+    """A plural label read after a count: ``1 teammates invited`` -> ``1 teammate invited``.
+
+    The plural noun is the word before a participle or a preposition (``teammates invited``,
+    ``users in``), else the last word (``pricing page views``).
+    """
+    try:
+        one = float(value) == 1
+    except (TypeError, ValueError):
+        one = False
+    if not one:
+        return label
+    parts = label.split(" ")
+    at = len(parts) - 1
+    for i, word in enumerate(parts[:-1]):
+        after = parts[i + 1].lower()
+        if after.endswith("ed") or after in _LINKS:
+            at = i
+            break
+    parts[at] = _singular(parts[at])
+    return " ".join(parts)
+
+
+def _singular(word: str) -> str:
+    low = word.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low.endswith("ies") and len(low) > 4:
+        return word[:-3] + "y"
+    if low.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if low.endswith("s") and not low.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word

@@ -78,9 +78,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         # One row per action: written in the same transaction as the snapshot that caused it.
         """CREATE TABLE IF NOT EXISTS outbox (
             key VARCHAR PRIMARY KEY, playbook VARCHAR NOT NULL, trigger VARCHAR NOT NULL, destination VARCHAR NOT NULL,
-            account_id VARCHAR NOT NULL, team VARCHAR, as_of TIMESTAMP NOT NULL, payload VARCHAR NOT NULL,
+            account_id VARCHAR NOT NULL, person_id VARCHAR, team VARCHAR, rep VARCHAR, as_of TIMESTAMP NOT NULL,
+            payload VARCHAR NOT NULL,
             status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS outbox_account ON outbox (account_id)",
+    )),
+    Migration(7, "firmographics in snapshots", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS employees BIGINT",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS industry VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS country VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS plan VARCHAR",
+    )),
+    Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
+    )),
+    Migration(30, "opportunity stages as written, internal people, and what derived state was built from", (
+        # The CRM's own stage name ('Qualification', 'Closed Won'); `stage` holds it as open / won / lost.
+        "ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS stage_raw VARCHAR",
+        # The vendor's own staff (identity.internal_domains): never a PQL or a champion.
+        "ALTER TABLE identities ADD COLUMN IF NOT EXISTS is_internal BOOLEAN",
+        # name -> the fingerprint of the inputs (and settings) a derived table was last built from; a reader
+        # that finds another fingerprint rebuilds it (identity.resolve after an interrupted ingest).
+        "CREATE TABLE IF NOT EXISTS derived_state (name VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL, "
+        "built_at TIMESTAMP NOT NULL)",
+    )),
+    Migration(10, "CRM sync state: what each destination confirmed, and why a record failed", (
+        # fingerprint = the fields last CONFIRMED by the destination (null until then); a failure keeps the old
+        # fingerprint and records its reason, so the record is sent again next time.
+        """CREATE TABLE IF NOT EXISTS crm_sync (
+            destination VARCHAR NOT NULL, object VARCHAR NOT NULL, record_key VARCHAR NOT NULL, fingerprint VARCHAR,
+            remote_id VARCHAR, confirmed_at TIMESTAMP, error VARCHAR, failed_at TIMESTAMP,
+            PRIMARY KEY (destination, object, record_key))""",
     )),
 )
 

@@ -28,11 +28,12 @@ from leadlight.timeutil import iso
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
-                "disqualifiers", "flags", "play"}
+                "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
-# (high fit & high intent = 0), then score; ties by id so the order is stable.
+# (high fit & high intent = 0), then score; ties (many top accounts reach 100) go to the higher probability,
+# intent, fit, then more people; finally by id so the order is stable.
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "account_id")
+                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, people DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
@@ -216,7 +217,8 @@ def account_object(row: dict[str, Any]) -> AccountObject:
         quadrant=row.get("quadrant"), pqa=bool(row.get("pqa")), reasons=row.get("reasons") or [],
         champion=row.get("champion"), decision_makers=row.get("decision_makers") or [], play=row.get("play"),
         status=row.get("status") or "prospect", owner=row.get("owner"), motion=row.get("motion"),
-        expected_value=row.get("expected_value"), as_of=iso(row.get("as_of")),
+        expected_value=row.get("expected_value"), employees=row.get("employees"), industry=row.get("industry"),
+        country=row.get("country"), plan=row.get("plan"), as_of=iso(row.get("as_of")),
     )
 
 
@@ -241,5 +243,17 @@ def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: li
         fit_reasons=row.get("fit_reasons") or [], intent_reasons=row.get("intent_reasons") or [],
         model_reasons=row.get("model_reasons") or [], people=row.get("people"), pql_users=row.get("pql_users"),
         triggers_fired=row.get("triggers_fired"), definition_hash=row.get("definition_hash"),
-        leadlight_version=row.get("leadlight_version"), history=history,
+        leadlight_version=row.get("leadlight_version"), history=history, signals=row.get("signals"),
     )
+
+
+def decoded_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a snapshot frame (as ``to_frame`` made it) as the reader would return them: JSON decoded,
+    NaN as None."""
+    out = []
+    for row in frame.to_dict("records"):
+        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for key in JSON_COLUMNS & clean.keys():
+            clean[key] = json.loads(clean[key]) if isinstance(clean[key], str) else clean[key]
+        out.append(clean)
+    return out

@@ -12,7 +12,8 @@ from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine, open_engine
 from leadlight.storage.snapshots import write_snapshot
 from leadlight.storage.project import Project
-from leadlight.timeutil import iso, parse_as_of
+from leadlight.tasks import lint
+from leadlight.timeutil import MOMENT_GRAMMAR, iso, parse_as_of
 
 
 def as_of_option(text: str | None) -> datetime | None:
@@ -22,7 +23,7 @@ def as_of_option(text: str | None) -> datetime | None:
     try:
         return parse_as_of(text)
     except ValueError as err:
-        raise UsageError(f"--as-of: {err}", hint="write a date like 2026-03-31 or 2026-03-31T12:00:00Z") from None
+        raise UsageError(f"--as-of: {err}", hint=f"write {MOMENT_GRAMMAR}") from None
 
 
 def score(project: Project, as_of: str | None = None, *, progress: Progress = SILENT) -> dict:
@@ -32,12 +33,17 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     engine = open_engine(project, config)
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
+        warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(
+            engine, snapshot.as_of, asked=str(as_of).strip() if at is not None else None)
         with progress.step("storing the snapshot"):
             store(project, engine, snapshot)
     finally:
         engine.close()
     summary = snapshot.summary()
     summary["as_of"] = iso(snapshot.as_of)
+    # what the moment is: the one asked for (--as-of), else one second after the latest event
+    summary["as_of_source"] = "asked" if at is not None else "latest_event"
+    summary["warnings"] = warnings
     return summary
 
 

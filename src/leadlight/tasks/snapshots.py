@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from leadlight.contract import STATUSES, AccountDetail, AccountObject, LeadObject
-from leadlight.errors import NotFound, UsageError
+from leadlight.errors import LeadlightError, NotFound, UsageError
 from leadlight.scoring.quadrant import QUADRANTS
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
@@ -52,24 +52,56 @@ def list_leads(project: Project, account_id: str | None = None, limit: int | Non
         return read.leads(read.resolve(as_of_option(as_of)), account_id, limit=limit)
 
 
-def explain_account(project: Project, account_id: str, as_of: str | None = None) -> AccountDetail:
+def explain_account(project: Project, account_id: str, as_of: str | None = None, *,
+                    signals: bool = False) -> AccountDetail:
     """The account object with ``users`` (its people, PQLs first) and its score history.
 
-    ``account_id`` may also be the account's domain or a unique part of its name."""
+    ``account_id`` may also be the account's domain (or a URL of it) or a unique part of its name.
+    ``signals``: include every account signal's value (``signals``), else it is null."""
+    detail = _find_account(project, account_id, as_of)
+    return detail if signals else detail.model_copy(update={"signals": None})
+
+
+def _find_account(project: Project, account_id: str, as_of: str | None) -> AccountDetail:
     with reader(project) as read:
         at = read.resolve(as_of_option(as_of))
         try:
             return read.account(at, account_id)
         except NotFound:
-            matches = read.accounts(at, AccountFilter(search=account_id), limit=6)
-            exact = [a for a in matches if account_id.lower() in ((a.domain or "").lower(), (a.name or "").lower())]
+            wanted = as_domain(account_id)
+            matches = read.accounts(at, AccountFilter(search=wanted or account_id), limit=6)
+            exact = [a for a in matches if wanted in ((a.domain or "").lower(), (a.name or "").lower())
+                     or account_id.strip().lower() == (a.name or "").lower()]
             chosen = exact if len(exact) == 1 else matches
             if len(chosen) == 1:
                 return read.account(at, chosen[0].account_id)
             if chosen:
                 raise NotFound(f"{account_id!r} matches {len(chosen)} accounts",
-                               hint="use one of the ids: " + ", ".join(a.account_id for a in chosen[:5])) from None
-            raise
+                               hint="name one by its id: " + ", ".join(
+                                   f"{a.account_id} ({a.name or a.domain})" for a in chosen[:5])) from None
+            raise NotFound(f"no account with the id, domain or name {account_id!r} in the snapshot as of {iso(at)}",
+                           hint="list accounts with `leadlight accounts` (the id is under each name)") from None
+
+
+def as_domain(text: str) -> str:
+    """``https://www.Acme.com/pricing`` -> ``acme.com``; any other text lower-cased and trimmed."""
+    host = text.strip().lower()
+    host = host.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].split("@")[-1]
+    return host[4:] if host.startswith("www.") else host
+
+
+def reading_context(project: Project, as_of: str | None = None) -> dict:
+    """What a reader needs to print beside a list: the snapshot's moment and the PQA / PQL thresholds."""
+    from leadlight.config import load_config
+
+    with reader(project) as read:
+        at = read.resolve(as_of_option(as_of))
+    try:
+        scoring = load_config(project).scoring
+        thresholds = {"pqa_threshold": scoring.pqa.threshold, "pql_threshold": scoring.pql.threshold}
+    except LeadlightError:  # the list was stored; a config edited since must not stop reading it
+        thresholds = {"pqa_threshold": None, "pql_threshold": None}
+    return {"as_of": iso(at), **thresholds}
 
 
 def list_snapshots(project: Project) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from leadlight.config import load_config
-from leadlight.evaluation.label_times import data_range
+from leadlight.labels.label_times import data_range
 from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models import artifacts

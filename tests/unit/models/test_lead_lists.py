@@ -10,8 +10,8 @@ import pytest
 
 from tests.cli import cli
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation.arrivals import arrival_times, label_arrivals, reach
-from leadlight.evaluation.label_times import LABEL_COLUMNS
+from leadlight.labels.arrivals import arrival_times, label_arrivals, reach
+from leadlight.labels.label_times import LABEL_COLUMNS
 from leadlight.scoring.models.train import split_snapshots
 
 # Arrivals and outcomes, checked by hand against 2024-01-01 / 2024-02-01 / 2024-03-01 monthly snapshots.

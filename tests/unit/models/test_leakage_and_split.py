@@ -8,7 +8,7 @@ import pytest
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.evaluation.leakage import leak_warnings
+from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.learners import LightGBMLearner, LogisticLearner
 from leadlight.scoring.models.train import split_snapshots
 

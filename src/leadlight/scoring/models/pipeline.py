@@ -14,9 +14,9 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.evaluation import arrivals
-from leadlight.evaluation.label_times import label_times, training_snapshots
-from leadlight.evaluation.leakage import leak_warnings
+from leadlight.labels import arrivals
+from leadlight.labels.label_times import label_times, training_snapshots
+from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan_features, training_set
 from leadlight.scoring.models.train import Split, TrainedModels, split_snapshots, train_models

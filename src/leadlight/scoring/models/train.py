@@ -20,7 +20,7 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.evaluation import metrics
+from leadlight import metrics
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.calibrate import Calibrator
 from leadlight.scoring.models.features import FeatureSpec

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leadlight.evaluation.metrics import auc
+from leadlight.metrics import auc
 
 ALONE = 0.9
 NULLS = 0.8

@@ -20,7 +20,7 @@ Snapshots start once 56 days of history exist and end when the label window
 of the last one has fully passed (``D + horizon <= the latest data``).
 
 Lead lists, with no event log, are labelled by arrival instead
-(``model.eligibility``): see ``leadlight.evaluation.arrivals``.
+(``model.eligibility``): see ``leadlight.labels.arrivals``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation import arrivals
+from leadlight.labels import arrivals
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine

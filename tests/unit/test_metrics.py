@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from leadlight.evaluation import metrics
+from leadlight import metrics
 
 
 @pytest.mark.parametrize("seed", range(8))

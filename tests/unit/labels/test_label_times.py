@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation.label_times import label_one, label_times, opportunities, snapshot_dates
+from leadlight.labels.label_times import label_one, label_times, opportunities, snapshot_dates
 from tests.unit.models import tiny
 
 MARCH = datetime(2026, 3, 1)

@@ -1,0 +1,58 @@
+"""Rep-readable words for the terminal: plurals, one number format, flags and quadrants as words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadlight.cli.output import u
+
+_IRREGULAR = {"person": "people", "opportunity": "opportunities", "was": "were", "is": "are", "has": "have"}
+
+
+def plural(n: int | float, noun: str) -> str:
+    """``plural(1, "teammate")`` -> ``"1 teammate"``; ``plural(3, "person")`` -> ``"3 people"``."""
+    word = noun if n == 1 else _IRREGULAR.get(noun, noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s"))
+    return f"{number(n)} {word}"
+
+
+def number(value: Any, digits: int = 1) -> str:
+    """One format for every number: thousands separated, at most one decimal, no trailing ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    rounded = round(float(value), digits)
+    return f"{rounded:,.0f}" if rounded.is_integer() else f"{rounded:,.{digits}f}"
+
+
+def words(name: str | None) -> str:
+    """An identifier as words: ``personal_email`` -> ``personal email``, ``high_fit_high_intent`` -> ..."""
+    return (name or "").replace("_", " ").strip()
+
+
+def as_of_words(as_of: str | None) -> str:
+    """``2026-11-01T00:00:00Z`` -> ``2026-10-31 (end of day, UTC)``; other moments as given."""
+    if not as_of:
+        return "unknown"
+    if as_of.endswith("T00:00:00Z"):
+        from datetime import date, timedelta
+
+        day = date.fromisoformat(as_of[:10]) - timedelta(days=1)
+        return f"{day.isoformat()} (end of day, UTC)"
+    return as_of.replace("T", " ").replace("Z", " UTC")
+
+
+def as_of_flag(as_of: str | None) -> str:
+    """The ``--as-of`` value that reads this snapshot again (a bare date when it is the end of a day)."""
+    if not as_of:
+        return ""
+    if as_of.endswith("T00:00:00Z"):
+        return as_of_words(as_of).split(" ")[0]
+    return as_of
+
+
+def reasons_text(reasons: list[dict], positives: int = 3, negatives: int = 2) -> str:
+    """Up to ``positives`` reasons for and ``negatives`` against, one a line, ready for Rich."""
+    up = [r for r in reasons if r["contribution"] >= 0][:positives]
+    down = [r for r in reasons if r["contribution"] < 0][:negatives]
+    return "\n".join([f"+ {u(r['text'])}" for r in up] + [f"[red]- {u(r['text'])}[/]" for r in down])
