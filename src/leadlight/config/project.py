@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
+from leadlight.config.collector import CollectorConfig
 from leadlight.config.ingest import IngestConfig, OpportunitiesConfig
 from leadlight.config.destinations import DestinationsConfig
 from leadlight.config.model import ModelConfig
@@ -75,3 +76,4 @@ class ProjectConfig(Strict):
         if repeated:
             raise ValueError(f"playbook names must be unique; repeated: {', '.join(repeated)}")
         return self
+    collector: CollectorConfig = Field(default_factory=CollectorConfig)

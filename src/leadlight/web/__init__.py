@@ -1,4 +1,4 @@
-"""The web app: pages for reps and RevOps, their JSON twins under /api, charts drawn on the server."""
+"""The web app: pages for reps and RevOps, their JSON twins under /api, charts drawn on the server, and the event collector (``web.collector``)."""
 
 from leadlight.web.app import create_app
 
