@@ -90,8 +90,7 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
         try:
             write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
             playbook_state.save(con, before, after, snapshot.as_of)
-            for row in rows:
-                outbox.add(row, at)
+            outbox.add(rows, at)
             con.commit()
         except BaseException:
             con.rollback()
