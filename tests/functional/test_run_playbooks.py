@@ -208,3 +208,11 @@ def test_signed_webhooks_over_http_once_per_newly_qualified_account(company, tmp
     assert sorted(e["data"]["account"]["account_id"] for e in receiver.events) == sorted(pqas)
     assert len(receiver.ids) == len(pqas) and {a["status"] for a in first["actions"]} == {"sent"}
     assert again["actions"] == []
+
+
+def test_the_init_template_has_a_working_example_of_every_trigger_type(tmp_path):
+    _, project = generated_project(tmp_path, None, accounts=150, days=120, seed=3)
+    preview = cli("run", "--dry-run", "--project", str(project))
+    fired = {a["playbook"] for a in preview["actions"]}
+    assert fired == {"hot_account", "buying_signals", "pricing_interest", "growing_team", "going_quiet",
+                     "paywall_pressure", "stalled_activation", "buying_committee"}
