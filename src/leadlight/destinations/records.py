@@ -3,7 +3,7 @@
 ``CrmRecord.fields`` are Leadlight's own values (score, probability, quadrant,
 PQA/PQL, status, top reasons, champion, playbook, updated_at), with empty ones
 left out so they never overwrite what the CRM holds; the fingerprint is taken
-over exactly these. ``create_only`` values (a name, a domain, an email) are
+over these except ``updated_at`` (a re-score that changes nothing is not a change). ``create_only`` values (a name, a domain, an email) are
 sent the first time a record goes to a CRM and never again, so a CRM user's
 edits to them stand. A CRM target turns records into its own API's shape.
 """
@@ -22,6 +22,7 @@ Kind = Literal["account", "person"]
 KINDS: tuple[Kind, ...] = ("account", "person")
 ACCOUNT_FIELDS = ("account_id", "score", "probability", "quadrant", "pqa", "status", "reasons", "champion", "playbook",
                   "updated_at")
+NOT_A_CHANGE = frozenset({"updated_at"})
 PERSON_FIELDS = ("user_id", "score", "pql", "account_id", "reasons", "updated_at")
 
 
@@ -38,7 +39,9 @@ class CrmRecord:
 
     @property
     def fingerprint(self) -> str:
-        text = json.dumps(self.fields, sort_keys=True, separators=(",", ":"), default=str)
+        """What the record says, not when: a new snapshot with the same values is not a change."""
+        said = {k: v for k, v in self.fields.items() if k not in NOT_A_CHANGE}
+        text = json.dumps(said, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
