@@ -231,3 +231,25 @@ def test_every_command_reading_a_project_takes_project_p(command):
 def test_piped_output_is_not_wrapped_at_80_columns(project, scored):
     text = run("accounts", "-p", project, "-n", "3")
     assert max(len(line) for line in text.splitlines()) > 100
+
+
+# 19. Start-up: `leadlight --help` loads no database, no config models, no YAML parser
+def test_help_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom leadlight.cli.app import main\nsys.argv = ['leadlight', '--help']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', [m for m in ('duckdb', 'pydantic', 'ruamel.yaml', 'pandas', 'ibis') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED []"
+    assert "Usage: leadlight" in out
+
+
+# 20. The test command runs in parallel by default
+def test_pytest_runs_on_every_core_by_default():
+    import tomllib
+    from pathlib import Path
+
+    options = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-n auto" in options["addopts"] and "--dist loadfile" in options["addopts"]

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt, range_option
+from leadlight.errors import UsageError
 from leadlight.cli.output import RichSteps, run, stdout, u
 from leadlight.cli.words import as_of_words, number, plural, words
 
@@ -38,7 +39,10 @@ def register(app: typer.Typer) -> None:
         from leadlight.tasks.backtest import run_backtest
 
         def work() -> dict:
-            return run_backtest(Project.locate(project), start=range_option(start, "--from"), end=range_option(end, "--to"),
+            first, last = range_option(start, "--from"), range_option(end, "--to")
+            if first is not None and last is not None and first >= last:  # said in the user's own words
+                raise UsageError(f"--from {start} is after --to {end}", hint="give the earlier date to --from")
+            return run_backtest(Project.locate(project), start=first, end=last,
                                 truth=truth, progress=RichSteps(quiet=json_out))
 
         run(json_out, work, render)

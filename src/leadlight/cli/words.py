@@ -30,6 +30,13 @@ def words(name: str | None) -> str:
     return (name or "").replace("_", " ").strip()
 
 
+def domain_words(domain: str | None) -> str:
+    """A domain as a rep reads it, even when the accounts file held a URL: ``https://www.Acme.com/`` -> ``acme.com``."""
+    from leadlight.tasks.snapshots import as_domain  # the same rule `explain` matches domains by
+
+    return as_domain(domain or "")
+
+
 def as_of_words(as_of: str | None) -> str:
     """``2026-11-01T00:00:00Z`` -> ``2026-10-31 (end of day, UTC)``; other moments as given."""
     if not as_of:
@@ -79,5 +86,5 @@ def feature_words(feature: str) -> str:
         for suffix in ("_7d", "_28d"):
             if name.endswith(suffix):
                 return f"{words(name.removesuffix(suffix))} people, last {suffix[1:-1]} days"
-        return f"people: {words(name)}"
+        return {"velocity": "new people: last week against the 4 weeks before"}.get(name, f"people: {words(name)}")
     return words(feature)
