@@ -66,10 +66,11 @@ def render(r: dict, *, for_reps: bool = False) -> None:
                      f"{d['conversions']} buyers ({_pct(d['share_conversions_flagged'])}); flagged accounts bought "
                      f"{_f(d['conversion_multiple'], 1)}x as often as the others ({_pct(d['pql_conversion_rate'])} vs "
                      f"{_pct(d['non_pql_conversion_rate'])})")
-        if not for_reps:
-            oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
-            stdout.print(f"  AUC {_f(d['auc'])}{oracle}; PR-AUC {_f(d.get('pr_auc'))}; top-decile lift "
-                         f"{_f(d['lift_top_decile'], 2)}x; targets: flag 15-35%, hold >= 60% of buyers")
+        if for_reps:  # the rest (AUC, oracle, deciles, missed buyers) is the RevOps report: `leadlight backtest`
+            continue
+        oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
+        stdout.print(f"  AUC {_f(d['auc'])}{oracle}; PR-AUC {_f(d.get('pr_auc'))}; top-decile lift "
+                     f"{_f(d['lift_top_decile'], 2)}x; targets: flag 15-35%, hold >= 60% of buyers")
         if d.get("by_decile"):
             cells = ", ".join(f"{x['decile']}: {x['conversions']}/{number(x['rows'])}" for x in d["by_decile"])
             stdout.print(f"  buyers by score decile (10 = top tenth): {cells}", highlight=False)
@@ -89,11 +90,17 @@ def render(r: dict, *, for_reps: bool = False) -> None:
                      f"{plural(len(missed), 'account')} never flagged before the win:")
         for m in missed:
             stdout.print(f"    {u(m['account_id'])}: won {m['won_at'][:10] if m['won_at'] else '?'}"
-                         f"{', ' + _money(m['amount']) if m.get('amount') is not None else ''}; scored "
-                         f"{number(m['score'])} at {as_of_words(m['as_of'])}", highlight=False)
+                         f"{', ' + _money(m['amount']) if m.get('amount') is not None else ''}; "
+                         f"{_scored(d['name'], m['score'])} at {as_of_words(m['as_of'])}", highlight=False)
         ss = d["self_serve_flagged"]
         stdout.print(f"  flagged but bought self-serve: {ss['count']}; median days from flag to opportunity: "
                      f"{number(d['median_days_flag_to_opportunity'])}")
+
+
+def _scored(name: str, score: float | None) -> str:
+    if score is None:
+        return "not scored"
+    return f"scored {number(score)} of 100" if name == "rules" or score > 1 else f"a {score:.0%} chance to buy"
 
 
 def _money(value: float | None) -> str:
