@@ -31,9 +31,9 @@ JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "ch
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
 # (high fit & high intent = 0), then score; ties (many top accounts reach 100) go to the higher probability,
-# intent, fit, then more people; finally by id so the order is stable.
+# then intent, then fit; finally by id so the order is stable.
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, people DESC NULLS LAST, account_id")
+                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 # Accounts a rep put aside, by their latest mark at a moment (both ``?``): a bad lead for good, done for 30 days,
 # not now until its time is up.
