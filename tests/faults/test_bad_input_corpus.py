@@ -8,16 +8,15 @@ loaded right.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from tests.cli import cli
+from tests.functional.test_first_hour_ingest import rows
 
 TRACK = '{"type":"track","userId":"u1","event":"A","timestamp":"2026-01-05T10:00:00Z"}'  # no messageId: keyed by content
 
@@ -30,14 +29,6 @@ def project(tmp_path) -> Path:
 
 def load(project: Path, path: Path, kind: str, code: int = 0) -> dict:
     return cli("ingest", str(path), "--kind", kind, "--project", str(project), code=code)
-
-
-def rows(project: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("column", ["line", "raw", "bad", "utf8_ok", "shape_error", "reject_field", "_ll_line"])

@@ -34,7 +34,9 @@ def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
     disposable = ibis.coalesce(ident.is_disposable, ibis.literal(False))
     student = ibis.coalesce(ident.is_student, ibis.literal(False))
     # The vendor's own staff: by email domain (identity.internal_domains), and by a sales title only when asked.
-    internal = ibis.coalesce(ident.is_internal, ibis.literal(False))
+    # identities made before migration 30 (or by hand, as the bench's) have no is_internal column.
+    internal = ibis.coalesce(ident.is_internal, ibis.literal(False)) if "is_internal" in ident.columns \
+        else ibis.literal(False)
     if getattr(engine.identity, "sales_titles_are_internal", False):
         internal = internal | rep
     return ident.select(
