@@ -23,7 +23,8 @@ from leadlight.labels.label_times import MIN_HISTORY, label_times, training_snap
 from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.evaluation.replay import replay_model, replay_rules
 from leadlight.progress import SILENT, Progress
-from leadlight.storage.engine import Engine, open_engine
+from leadlight.storage.engine import Engine
+from leadlight.tasks.derived import open_current_engine
 from leadlight.storage.project import Project
 from leadlight.timeutil import iso
 
@@ -40,7 +41,7 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
         raise UsageError(f"--from {start} is after --to {end}", hint="give the earlier date to --from")
     config = load_config(project)
     truth_rows = read_truth(truth) if truth else None
-    engine = open_engine(project, config)
+    engine = open_current_engine(project, config)
     try:
         with progress.step("finding snapshots and labels"):
             snapshots = training_snapshots(engine, config.model, start, end)

@@ -9,7 +9,8 @@ from leadlight.errors import UsageError
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
 from leadlight.storage.database import connect
-from leadlight.storage.engine import Engine, open_engine
+from leadlight.storage.engine import Engine
+from leadlight.tasks.derived import open_current_engine
 from leadlight.storage.snapshots import write_snapshot
 from leadlight.storage.project import Project
 from leadlight.tasks import lint
@@ -30,7 +31,7 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     """Score every account and person; returns ``{as_of, accounts, users, pqas, pqls}``."""
     config = load_config(project)
     at = as_of_option(as_of)
-    engine = open_engine(project, config)
+    engine = open_current_engine(project, config)
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(

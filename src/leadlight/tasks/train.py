@@ -12,7 +12,7 @@ from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models import artifacts
 from leadlight.scoring.models.pipeline import build_and_train
 from leadlight.scoring.models.train import top_features
-from leadlight.storage.engine import open_engine
+from leadlight.tasks.derived import open_current_engine
 from leadlight.storage.project import Project
 from leadlight.timeutil import iso
 
@@ -23,7 +23,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
 
     config = load_config(project)
     truth_rows = read_truth(truth) if truth else None
-    engine = open_engine(project, config)
+    engine = open_current_engine(project, config)
     try:
         run = build_and_train(engine, config, progress)
         first, last = data_range(engine)
