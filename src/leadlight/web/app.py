@@ -8,6 +8,7 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -15,14 +16,16 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
-from leadlight.storage.project import Project
 from leadlight.tasks.serve import ServeSettings
 from leadlight.web import api, errors, pages, signin
 from leadlight.web.render import HERE
 from leadlight.web.security import Guard
 
+if TYPE_CHECKING:
+    from leadlight.storage.project import Project
 
-def create_app(project: Project, settings: ServeSettings | None = None) -> FastAPI:
+
+def create_app(project: "Project", settings: ServeSettings | None = None) -> FastAPI:
     """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens)."""
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None,
                   description="Accounts and people to talk to now, and why. Every page has a JSON twin under /api.")
