@@ -71,11 +71,19 @@ def account_page(request: Request, account_id: str, marked: str = "", until: str
         return RedirectResponse(f"/accounts/{detail.account_id}", status_code=303)
     notice = MARK_WORDS.get(marked, "").format(until=until[:10]) if marked else ""
     return page(request, "account.html", {
-        "a": detail, "people": _people(detail), "signals": timeline.recent_signals(project, detail.account_id),
-        "actions": timeline.actions_taken(project, detail.account_id),
+        "a": detail, "people": _people(detail), "actions": timeline.actions_taken(project, detail.account_id),
         "marks": worklist.account_marks(project, detail.account_id), "notice": notice,
         "positive": [r for r in detail.reasons if r.contribution >= 0],
         "negative": [r for r in detail.reasons if r.contribution < 0]})
+
+
+@router.get("/accounts/{account_id}/signals")
+def recent_signals(request: Request, account_id: str) -> Response:
+    """The account's recent activity: a fragment for the account page (htmx loads it after the page), or a page."""
+    signals = timeline.recent_signals(project_of(request), account_id)
+    fragment = bool(request.headers.get("hx-request"))
+    return page(request, "_signals.html" if fragment else "signals.html", {"signals": signals,
+                                                                          "account_id": account_id})
 
 
 @router.get("/accounts/{account_id}/history.svg")
