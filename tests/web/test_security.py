@@ -110,9 +110,10 @@ def test_logs_name_the_path_but_not_what_was_searched(open_client, caplog):
     with caplog.at_level(logging.INFO, logger="leadlight.web"):
         open_client.get("/", params={"q": "ceo@secret-company.example"})
         open_client.get("/api/accounts", headers={"Authorization": "Bearer very-secret-token"})
+        open_client.get("/accounts/cfo@other-company.example")
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "GET / 200" in logged and "GET /api/accounts 401" in logged
-    assert "secret-company" not in logged and "very-secret-token" not in logged
+    assert "GET / 200" in logged and "GET /api/accounts 401" in logged and "GET /accounts/<email> 404" in logged
+    assert "secret-company" not in logged and "very-secret-token" not in logged and "other-company" not in logged
 
 
 def test_pages_are_guarded_by_security_headers(project):

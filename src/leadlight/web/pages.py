@@ -13,7 +13,7 @@ from leadlight.errors import LeadlightError
 from leadlight.tasks import feedback, model_card, report, snapshots, timeline, worklist
 from leadlight.web import charts
 from leadlight.web.render import QUADRANT_LONG, page
-from leadlight.web.security import check_csrf, signed_in
+from leadlight.web.security import check_csrf, project_of, signed_in
 
 PAGE_SIZE = 50
 LEADERS = ("c_level", "vp", "head", "director")
@@ -32,10 +32,6 @@ def ui_access(request: Request) -> None:
 
 
 router = APIRouter(dependencies=[Depends(ui_access)], include_in_schema=False)
-
-
-def project_of(request: Request) -> Any:
-    return request.app.state.project
 
 
 @router.get("/")
@@ -137,13 +133,11 @@ def _with_charts(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _quadrant_history(request: Request) -> tuple[dict[str, dict], str | None]:
-    """Historical conversion per quadrant, from the (cached) backtest of the rule definition."""
-    try:
-        bt = report.backtest_report(project_of(request))
-    except LeadlightError as err:
-        if err.http_status >= 500:
-            raise
-        return {}, f"{err.message} ({err.hint})" if err.hint else err.message
+    """Historical conversion per quadrant, from the cached backtest of the rule definition (the report computes
+    it: replaying history can take minutes on a big project, so the map never starts it)."""
+    bt = report.cached_backtest(project_of(request))
+    if bt is None:
+        return {}, "open the definition report once: it replays history, and this column fills in"
     rules = next((d for d in bt["definitions"] if d["name"] == "rules"), None)
     return {r["quadrant"]: r for r in (rules or {}).get("by_quadrant", [])}, None
 
