@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Annotated, Optional
 
@@ -54,7 +55,14 @@ def _serve(project_dir, host: str, port: int, run_every: str | None) -> None:
                      f"(UI sign-in {'required' if settings.sign_in else 'off: loopback only'}; "
                      f"{len(settings.api_tokens)} API token{'s' if len(settings.api_tokens) != 1 else ''}). "
                      "Ctrl-C stops it.", highlight=False, soft_wrap=True)
+        # uvicorn re-raises the stop signal after its graceful shutdown: turn it into an exit, so the project's
+        # file and owner.json are released on the way out
+        signal.signal(signal.SIGTERM, _exit)
         app = create_app(project, settings, collector=Collector(project), run_every=run_every)
         config = uvicorn.Config(app, host=host, port=port, access_log=False,
                                 log_level="warning", proxy_headers=True, server_header=False)
         uvicorn.Server(config).run()
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(0)

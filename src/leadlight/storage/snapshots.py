@@ -152,9 +152,14 @@ class SnapshotReader:
         """Account objects of the snapshot at ``at``, best first."""
         check_page(limit, offset)
         clause, params = where.where()
-        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
-               + (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else ""))
-        return [account_object(r) for r in self.rows(sql, [at, *params])]
+        page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
+        if not page:
+            sql = f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
+            return [account_object(r) for r in self.rows(sql, [at, *params])]
+        # a page: sort the keys only, then read the page's full rows (a deep page sorted wide JSON rows before)
+        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ? AND account_id IN (SELECT account_id FROM "
+               f"{ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}{page}) ORDER BY {ACCOUNT_ORDER}")
+        return [account_object(r) for r in self.rows(sql, [at, at, *params])]
 
     def count_accounts(self, at: datetime, where: AccountFilter = AccountFilter()) -> int:
         clause, params = where.where()

@@ -66,7 +66,7 @@ def serve_settings(project: Project, host: str = "127.0.0.1") -> ServeSettings:
         tokens.append(os.environ[TOKEN_ENV])
     password = os.environ.get(PASSWORD_ENV) or serve.ui_password or None
     loopback = is_loopback(host)
-    sign_in = serve.sign_in == "always" or (serve.sign_in == "auto" and not loopback)
+    sign_in = serve.sign_in == "always" or not loopback
     if not loopback and not (password or tokens):
         raise UsageError(
             f"refusing to serve on {host} without credentials: anyone who can reach it would see your accounts",

@@ -9,7 +9,7 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 from __future__ import annotations
 
 from contextlib import ExitStack, asynccontextmanager
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
-from leadlight.storage.project import Project
 from leadlight.tasks.collect import Collector
 from leadlight.tasks.serve import ServeSettings, background_runs
 from leadlight.web import api, errors, pages, signin
@@ -25,8 +24,11 @@ from leadlight.web.collector import collector_router
 from leadlight.web.render import HERE
 from leadlight.web.security import Guard
 
+if TYPE_CHECKING:
+    from leadlight.storage.project import Project
 
-def create_app(project: Project, settings: ServeSettings | None = None, *, collector: Collector | None = None,
+
+def create_app(project: "Project", settings: ServeSettings | None = None, *, collector: Collector | None = None,
                run_every: str | None = None) -> FastAPI:
     """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens).
 
