@@ -32,6 +32,7 @@ def _serve(project_dir, host: str, port: int) -> None:
     import uvicorn
 
     from leadlight.storage import Project
+    from leadlight.tasks.collect import Collector
     from leadlight.tasks.serve import owning, serve_settings
     from leadlight.web import create_app
 
@@ -49,6 +50,7 @@ def _serve(project_dir, host: str, port: int) -> None:
                      f"(UI sign-in {'required' if settings.sign_in else 'off: loopback only'}; "
                      f"{len(settings.api_tokens)} API token{'s' if len(settings.api_tokens) != 1 else ''}). "
                      "Ctrl-C stops it.", highlight=False, soft_wrap=True)
-        config = uvicorn.Config(create_app(project, settings), host=host, port=port, access_log=False,
+        app = create_app(project, settings, collector=Collector(project))  # the event collector under /v1
+        config = uvicorn.Config(app, host=host, port=port, access_log=False,
                                 log_level="warning", proxy_headers=True, server_header=False)
         uvicorn.Server(config).run()

@@ -8,6 +8,7 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -16,15 +17,30 @@ from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
 from leadlight.storage.project import Project
+from leadlight.tasks.collect import Collector
 from leadlight.tasks.serve import ServeSettings
 from leadlight.web import api, errors, pages, signin
+from leadlight.web.collector import collector_router
 from leadlight.web.render import HERE
 from leadlight.web.security import Guard
 
 
-def create_app(project: Project, settings: ServeSettings | None = None) -> FastAPI:
-    """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens)."""
-    app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None,
+def create_app(project: Project, settings: ServeSettings | None = None, *, collector: Collector | None = None) -> FastAPI:
+    """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens).
+
+    With ``collector``, the Segment-compatible event collector is served under ``/v1`` and runs (its log and
+    drain) for the app's lifetime; the process must own the project's file (``tasks.serve.owning``).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if collector is None:
+            yield
+            return
+        with collector.running():
+            yield
+
+    app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Accounts and people to talk to now, and why. Every page has a JSON twin under /api.")
     app.state.project = project
     app.state.settings = settings or ServeSettings()
@@ -40,6 +56,8 @@ def create_app(project: Project, settings: ServeSettings | None = None) -> FastA
         return {"status": "ok", "version": __version__}
 
     app.include_router(api.router)
+    if collector is not None:
+        app.include_router(collector_router(collector))
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
