@@ -6,7 +6,7 @@ cost milliseconds), everything a snapshot depends on: the whole parsed
 data's generation: the rows and latest load of every input table, the files
 loaded (``ingested_files``: every ingest and every collector drain adds a row),
 reps' feedback and the other derived state (identities). ``record`` stores it
-in ``derived_state`` (name ``score_snapshot``) in the snapshot's transaction,
+in ``derived_state`` (name ``score_snapshot@<as_of>``) in the snapshot's transaction,
 with the snapshot's ``scored_at``; ``reusable`` finds the stored snapshot again
 only if the fingerprint is the same and the snapshot at that moment is still
 the very one recorded (a ``run`` or a re-score since would have replaced it).
@@ -31,7 +31,7 @@ SELECT (SELECT count(*) FROM events), (SELECT max(timestamp) FROM events),
        (SELECT count(*) FROM identities), (SELECT count(*) FROM aliases),
        (SELECT count(*) FROM ingested_files), (SELECT max(loaded_at) FROM ingested_files),
        (SELECT count(*) FROM feedback), (SELECT max(marked_at) FROM feedback),
-       (SELECT string_agg(name || '=' || inputs, ';' ORDER BY name) FROM derived_state WHERE name <> ?)
+       (SELECT string_agg(name || '=' || inputs, ';' ORDER BY name) FROM derived_state WHERE NOT starts_with(name, ?))
 """
 
 
@@ -56,13 +56,14 @@ def record(con: duckdb.DuckDBPyConnection, digest: str, as_of: datetime, scored_
     """Remember what the snapshot at ``as_of`` (written in this transaction) was computed from."""
     inputs = json.dumps({"fingerprint": digest, "as_of": as_of.isoformat(), "scored_at": scored_at.isoformat(),
                          **extra}, default=str)
-    con.execute("DELETE FROM derived_state WHERE name = ?", [NAME]).fetchall()
-    con.execute("INSERT INTO derived_state VALUES (?, ?, now()::TIMESTAMP)", [NAME, inputs]).fetchall()
+    name = _name(as_of)
+    con.execute("DELETE FROM derived_state WHERE name = ?", [name]).fetchall()
+    con.execute("INSERT INTO derived_state VALUES (?, ?, now()::TIMESTAMP)", [name, inputs]).fetchall()
 
 
 def reusable(con: duckdb.DuckDBPyConnection, digest: str, as_of: datetime) -> dict[str, Any] | None:
     """The recorded inputs of the stored snapshot at ``as_of`` when nothing it depends on changed, else None."""
-    rows = con.execute("SELECT inputs FROM derived_state WHERE name = ?", [NAME]).fetchall()
+    rows = con.execute("SELECT inputs FROM derived_state WHERE name = ?", [_name(as_of)]).fetchall()
     if not rows:
         return None
     found = json.loads(rows[0][0])
@@ -72,6 +73,10 @@ def reusable(con: duckdb.DuckDBPyConnection, digest: str, as_of: datetime) -> di
     if scored is None or scored.isoformat() != found.get("scored_at"):
         return None
     return found
+
+
+def _name(as_of: datetime) -> str:
+    return f"{NAME}@{as_of.isoformat()}"
 
 
 def stored_summary(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str, int]:
