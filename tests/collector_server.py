@@ -66,9 +66,10 @@ class Server:
 
 
 def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | None = None,
-          port: int | None = None, profile: Path | None = None) -> Server:
+          port: int | None = None, profile: Path | None = None, serve: bool = False) -> Server:
     """Start the collector for ``project`` and wait until it answers ``/healthz``.
 
+    ``serve``: run the whole ``leadlight serve`` (web app and collector) instead of the collector alone.
     ``profile``: run it under cProfile, writing the profile there when it stops.
     """
     port = port or free_port()
@@ -76,7 +77,12 @@ def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | No
     src = str(Path(__file__).resolve().parents[1] / "src")
     environ["PYTHONPATH"] = os.pathsep.join([src, environ.get("PYTHONPATH", "")])
     args = [str(project), "--port", str(port)]
-    command = ["-c", _PROFILED.format(args=args, out=str(profile))] if profile else ["-m", "leadlight.web.collector", *args]
+    if serve:
+        command = ["-c", "from leadlight.cli.app import main; main()", "serve", "--project", *args]
+    elif profile:
+        command = ["-c", _PROFILED.format(args=args, out=str(profile))]
+    else:
+        command = ["-m", "leadlight.web.collector", *args]
     process = subprocess.Popen([sys.executable, *command],
                                env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Server(project, port, process)

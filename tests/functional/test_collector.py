@@ -46,6 +46,14 @@ def shared_server(tmp_path_factory):
     running.kill()
 
 
+@pytest.fixture
+def serve(project: Path):
+    """The whole ``leadlight serve``: web app and collector in one process owning the project."""
+    running = collector_server.start(project, serve=True)
+    yield running
+    running.kill()
+
+
 def stored(project: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
     try:
@@ -84,35 +92,35 @@ def assert_exactly_once(project: Path, n: int) -> None:
     assert types == {"track": n, "identify": 1, "group": 1, "page": 1, "screen": 1}
 
 
-def test_segment_sdk_delivers_every_event_exactly_once(project, server):
+def test_segment_sdk_delivers_every_event_exactly_once(project, serve):
     from segment.analytics.client import Client
 
-    errors = []
-    send_with_sdk(Client(write_key=WRITE_KEY, host=server.url, upload_interval=0.05, upload_size=37,
+    errors: list = []
+    send_with_sdk(Client(write_key=WRITE_KEY, host=serve.url, upload_interval=0.05, upload_size=37,
                          on_error=lambda e, batch: errors.append(e)), 300)
-    server.stop()  # a graceful stop drains everything acknowledged
+    serve.stop()  # a graceful stop drains everything acknowledged
     assert errors == []
     assert_exactly_once(project, 300)
 
 
-def test_rudderstack_sdk_gzip_delivers_every_event_exactly_once(project, server):
+def test_rudderstack_sdk_gzip_delivers_every_event_exactly_once(project, serve):
     from rudderstack.analytics.client import Client
 
     errors = []
-    send_with_sdk(Client(write_key=WRITE_KEY, host=server.url, upload_interval=0.05, upload_size=41, gzip=True,
+    send_with_sdk(Client(write_key=WRITE_KEY, host=serve.url, upload_interval=0.05, upload_size=41, gzip=True,
                          on_error=lambda e, batch: errors.append(e)), 300)
-    server.stop()
+    serve.stop()
     assert errors == []
     assert_exactly_once(project, 300)
 
 
 @pytest.mark.skipif(not LEGACY_PYTHON.exists(), reason="legacy analytics-python venv missing (see docs/readme/live.md)")
-def test_legacy_analytics_python_delivers_every_event_exactly_once(project, server):
+def test_legacy_analytics_python_delivers_every_event_exactly_once(project, serve):
     script = textwrap.dedent(f"""
         import sys
         from analytics.client import Client
         errors = []
-        client = Client(write_key={WRITE_KEY!r}, host={server.url!r}, upload_interval=0.05, upload_size=29,
+        client = Client(write_key={WRITE_KEY!r}, host={serve.url!r}, upload_interval=0.05, upload_size=29,
                         on_error=lambda e, batch: errors.append(e))
         for i in range(300):
             client.track(user_id="user-%d" % (i % 5), event="Dashboard Viewed", properties={{"n": i}})
@@ -125,7 +133,7 @@ def test_legacy_analytics_python_delivers_every_event_exactly_once(project, serv
         sys.exit(1 if errors else 0)
     """)
     subprocess.run([str(LEGACY_PYTHON), "-c", script], check=True, timeout=120)
-    server.stop()
+    serve.stop()
     assert_exactly_once(project, 300)
 
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 from leadlight.errors import NotFound, NotReady, UsageError
 from leadlight.timeutil import iso
+
+if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
+    import pandas as pd
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
@@ -46,6 +48,8 @@ NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
 def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     for column in JSON_COLUMNS & set(frame.columns):
         frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]

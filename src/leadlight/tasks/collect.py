@@ -127,6 +127,8 @@ class Collector:
         with self._lock:
             if seal:
                 self.log.seal()
+            if not self.log.sealed_segments() and not (resolve_identities and self._unresolved):
+                return {"segments": 0, "read": 0, "loaded": 0, "duplicates": 0, "rejected": 0}
             con = connect(self.project)
             try:
                 result = self._drain.run(con, utcnow())

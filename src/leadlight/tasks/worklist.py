@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from leadlight.scoring.quadrant import QUADRANTS
 from leadlight.storage.snapshots import ACCOUNT_SCORES, AccountFilter
 from leadlight.storage.project import Project
 from leadlight.tasks.score import as_of_option
-from leadlight.tasks.snapshots import account_filter, reader
+from leadlight.tasks.snapshots import QUADRANTS, account_filter, reader
 from leadlight.tasks.timeline import has_table
 from leadlight.timeutil import iso, utcnow
 

@@ -64,6 +64,8 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
     if collector is not None:
         app.include_router(collector_router(collector))
     app.include_router(api.router)
+    if collector is not None:
+        app.include_router(collector_router(collector))
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
