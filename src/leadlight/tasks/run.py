@@ -33,11 +33,12 @@ from leadlight.playbooks.subjects import subjects
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
 from leadlight.storage.database import connect
-from leadlight.storage.engine import open_engine
+from leadlight.storage import score_inputs
 from leadlight.storage.project import Project
 from leadlight.storage.snapshots import write_snapshot
 from leadlight.tasks.feedback import cooldowns
-from leadlight.tasks.score import as_of_option
+from leadlight.tasks.derived import open_current_engine
+from leadlight.tasks.score import as_of_option, reusable_snapshot
 from leadlight.timeutil import iso, parse_window, utcnow
 
 Resolver = Callable[[str], "Destination | str"]
@@ -48,13 +49,28 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
         now: Callable[[], datetime] = utcnow) -> dict:
     """One run; returns ``{"as_of", "dry_run", "fired", "actions": [...], "parked": [...]}``."""
     config = load_config(project)
-    engine = open_engine(project, config)
+    at = as_of_option(as_of)
+    asked = str(as_of).strip() if at is not None else None
+    digest, unchanged = reusable_snapshot(project, config, at, asked)
+    if unchanged is not None and not dry_run:
+        # Nothing the last run scored from has changed, so no playbook can enter a new state: only deliver
+        # what is due (retries). A re-run with nothing new costs a lookup, not a re-score.
+        con = connect(project)
+        try:
+            delivered = deliver(Outbox(con), _resolver(config, project, destinations), now, stop)
+            actions = [public(r) for r in Outbox(con).list(limit=10_000) if r["key"] in delivered]
+            parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
+        finally:
+            con.close()
+        return {"as_of": unchanged["as_of"], "dry_run": False, "fired": 0, "rescored": False, "actions": actions,
+                "parked": parked}
+    engine = open_current_engine(project, config)
     try:
-        snapshot = score_snapshot(engine, config, as_of_option(as_of), progress=progress)
+        snapshot = score_snapshot(engine, config, at, progress=progress)
         con = engine.connection or connect(project)
         try:
             with progress.step("matching playbooks"):
-                rows = _plan(con, config, snapshot, now(), write=not dry_run)
+                rows = _plan(con, config, snapshot, now(), write=not dry_run, inputs=(digest, asked))
             if dry_run:
                 actions = [{**_preview(r), "status": "dry_run" if r.status == "pending" else r.status, "error": r.error}
                            for r in rows]
@@ -76,7 +92,8 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
         engine.close()
 
 
-def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: bool) -> list:
+def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: bool,
+          inputs: tuple[str | None, str | None] = (None, None)) -> list:
     """Match playbooks and decide the outbox rows; with ``write``, store everything in one transaction."""
     outbox = Outbox(con)
     before = playbook_state.load(con)
@@ -89,6 +106,10 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
         con.begin()
         try:
             write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+            if inputs[0] is not None:  # what it was scored from, so the next run with nothing new skips the work
+                scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
+                                     [snapshot.as_of]).fetchall()[0][0]
+                score_inputs.record(con, inputs[0], snapshot.as_of, scored, {"asked": inputs[1], "warnings": []})
             playbook_state.save(con, before, after, snapshot.as_of)
             outbox.add(rows, at)
             con.commit()
@@ -154,8 +175,8 @@ def _preview(row: Any) -> dict:
 
 
 def _result(snapshot: Snapshot, dry_run: bool, rows: list, actions: list, parked: list) -> dict:
-    return {"as_of": iso(snapshot.as_of), "dry_run": dry_run,
-            "fired": len({(r.playbook, r.account_id) for r in rows}), "actions": actions, "parked": parked}
+    return {"as_of": iso(snapshot.as_of), "dry_run": dry_run, "fired": len({(r.playbook, r.account_id) for r in rows}),
+            "rescored": True, "actions": actions, "parked": parked}
 
 
 def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop: threading.Event | None = None,

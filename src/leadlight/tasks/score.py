@@ -38,7 +38,7 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     config = load_config(project)
     at = as_of_option(as_of)
     asked = str(as_of).strip() if at is not None else None
-    digest, reused = _unchanged(project, config, at, asked)
+    digest, reused = reusable_snapshot(project, config, at, asked)
     if reused is not None:
         return reused
 
@@ -64,7 +64,8 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     return summary
 
 
-def _unchanged(project: Project, config, at: datetime | None, asked: str | None) -> tuple[str | None, dict | None]:
+def reusable_snapshot(project: Project, config, at: datetime | None,
+                      asked: str | None) -> tuple[str | None, dict | None]:
     """The inputs' fingerprint, and the stored snapshot's summary when it can be reused as it is."""
     if not project.database_path.exists():
         return None, None
