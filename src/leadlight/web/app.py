@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 
 def create_app(project: "Project", settings: ServeSettings | None = None) -> FastAPI:
-    """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens)."""
+    """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens).
+
+    Serve it inside ``tasks.serve.owning`` (as ``leadlight serve`` does): then every request reads through a
+    cursor of the one connection that holds the project's file."""
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None,
                   description="Accounts and people to talk to now, and why. Every page has a JSON twin under /api.")
     app.state.project = project
