@@ -136,3 +136,18 @@ def test_recent_signals_come_as_a_fragment_for_htmx_and_as_a_page_without_js(ope
     full = open_client.get(f"/accounts/{account_id}/signals")
     assert "<html" in full.text and 'class="timeline"' in full.text
     assert f'hx-get="/accounts/{account_id}/signals"' in open_client.get(f"/accounts/{account_id}").text
+
+
+def test_the_serve_section_is_strict_and_tokens_come_from_it(tmp_path, monkeypatch):
+    from leadlight.config import parse_config
+    from leadlight.errors import ConfigError
+
+    with pytest.raises(ConfigError) as wrong:
+        parse_config("version: 1\nserve:\n  api_token: x\n")
+    assert "leadlight.yml:3: serve.api_token: unknown key" in str(wrong.value) and "api_tokens" in str(wrong.value)
+    monkeypatch.setenv("MY_TOKEN", "from-the-environment")
+    monkeypatch.delenv("LEADLIGHT_API_TOKEN", raising=False)
+    monkeypatch.delenv("LEADLIGHT_UI_PASSWORD", raising=False)
+    (tmp_path / "leadlight.yml").write_text("version: 1\nserve:\n  api_tokens: ['${MY_TOKEN}']\n  sign_in: always\n")
+    settings = serve_settings(Project(tmp_path), "127.0.0.1")
+    assert settings.api_tokens == ("from-the-environment",) and settings.sign_in
