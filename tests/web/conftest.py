@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from leadlight.storage import Project
-from leadlight.storage.database import connect
+from leadlight.storage.database import connect, hold
 from tests.cli import cli, generated_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +85,11 @@ def serving(project: Path, *extra: str, env: dict[str, str] | None = None) -> It
 def project(tmp_path_factory) -> Path:
     """Shared by the in-process tests (they mark different accounts); browser tests make their own."""
     return scored_project(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def held(project):
+    """The project's file held by this process for the module, as `serve` holds it: every connection in the
+    process (pages, tasks, the test's own writes) is a cursor of one connection."""
+    with hold(Project(project)):
+        yield project

@@ -13,7 +13,8 @@ from leadlight.tasks.timeline import actions_taken
 from leadlight.web import create_app
 
 
-def test_outbox_rows_show_with_their_status_and_error(project):
+def test_outbox_rows_show_with_their_status_and_error(held):
+    project = held
     con = connect(Project(project))
     try:
         account_id = con.execute("SELECT account_id FROM account_scores LIMIT 1 OFFSET 7").fetchall()[0][0]

@@ -19,7 +19,8 @@ LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqual
 
 
 @pytest.fixture(scope="module")
-def client(project):
+def client(held):
+    project = held
     return TestClient(create_app(Project(project), ServeSettings(api_tokens=(TOKEN,))))
 
 
@@ -37,12 +38,14 @@ def test_api_refuses_a_missing_or_wrong_token(client, header):
     assert r.json()["error"] == "AccessDenied" and set(r.json()) == {"error", "message", "hint"}
 
 
-def test_api_without_configured_tokens_says_how_to_set_one(project):
+def test_api_without_configured_tokens_says_how_to_set_one(held):
+    project = held
     r = TestClient(create_app(Project(project))).get("/api/accounts", headers=AUTH)
     assert r.status_code == 401 and "LEADLIGHT_API_TOKEN" in r.json()["hint"]
 
 
-def test_accounts_are_the_cli_objects(client, project):
+def test_accounts_are_the_cli_objects(client, held):
+    project = held
     r = client.get("/api/accounts", headers=AUTH)
     assert r.status_code == 200
     got = r.json()
@@ -63,7 +66,8 @@ def test_accounts_filter_search_and_page(client):
     assert all(a["status"] == "prospect" for a in prospects)
 
 
-def test_account_detail_and_leads(client, project):
+def test_account_detail_and_leads(client, held):
+    project = held
     first = client.get("/api/accounts?limit=1", headers=AUTH).json()[0]
     detail = client.get(f"/api/accounts/{first['account_id']}", headers=AUTH).json()
     assert detail == cli("explain", first["account_id"], "--project", str(project))

@@ -13,7 +13,8 @@ AUTH = {"Authorization": "Bearer tok-123456"}
 
 
 @pytest.fixture(scope="module")
-def client(project):
+def client(held):
+    project = held
     app = create_app(Project(project), ServeSettings(api_tokens=("tok-123456",), max_request_bytes=4096))
 
     @app.get("/api/boom")  # a route added later (as the collector's router will be), failing unexpectedly

@@ -24,7 +24,8 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def open_client(project):
+def open_client(held):
+    project = held
     return TestClient(create_app(Project(project)), follow_redirects=False)
 
 
@@ -36,7 +37,8 @@ def first_account(project) -> tuple[str, str]:
         con.close()
 
 
-def test_marking_from_a_page_needs_its_csrf_token(open_client, project):
+def test_marking_from_a_page_needs_its_csrf_token(open_client, held):
+    project = held
     account_id, _ = first_account(project)
     page = open_client.get(f"/accounts/{account_id}")
     assert page.status_code == 200
@@ -58,7 +60,8 @@ def rename(project, account_id: str, name: str) -> None:
         con.close()
 
 
-def test_an_account_named_script_renders_as_text(open_client, project):
+def test_an_account_named_script_renders_as_text(open_client, held):
+    project = held
     account_id, name = first_account(project)
     evil = "<script>alert('x')</script>"
     rename(project, account_id, evil)
@@ -71,7 +74,8 @@ def test_an_account_named_script_renders_as_text(open_client, project):
         assert evil not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
 
 
-def test_the_ui_asks_to_sign_in_when_required(project):
+def test_the_ui_asks_to_sign_in_when_required(held):
+    project = held
     settings = ServeSettings(ui_password=PASSWORD, sign_in=True)
     client = TestClient(create_app(Project(project), settings), base_url="https://leadlight.example",
                         follow_redirects=False)
@@ -92,7 +96,8 @@ def test_the_ui_asks_to_sign_in_when_required(project):
     assert client.get("/").status_code == 303
 
 
-def test_serve_refuses_a_public_host_without_credentials(project, monkeypatch):
+def test_serve_refuses_a_public_host_without_credentials(held, monkeypatch):
+    project = held
     monkeypatch.delenv("LEADLIGHT_API_TOKEN", raising=False)
     monkeypatch.delenv("LEADLIGHT_UI_PASSWORD", raising=False)
     with pytest.raises(UsageError) as refused:
@@ -116,16 +121,33 @@ def test_logs_name_the_path_but_not_what_was_searched(open_client, caplog):
     assert "secret-company" not in logged and "very-secret-token" not in logged and "other-company" not in logged
 
 
-def test_pages_are_guarded_by_security_headers(project):
+def test_pages_are_guarded_by_security_headers(held):
+    project = held
     r = TestClient(create_app(Project(project))).get("/")
     assert r.headers["x-frame-options"] == "DENY" and "script-src 'self'" in r.headers["content-security-policy"]
     assert "ll_csrf=" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
 
 
-def test_recent_signals_come_as_a_fragment_for_htmx_and_as_a_page_without_js(open_client, project):
+def test_recent_signals_come_as_a_fragment_for_htmx_and_as_a_page_without_js(open_client, held):
+    project = held
     account_id, _ = first_account(project)
     fragment = open_client.get(f"/accounts/{account_id}/signals", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and 'class="timeline"' in fragment.text
     full = open_client.get(f"/accounts/{account_id}/signals")
     assert "<html" in full.text and 'class="timeline"' in full.text
     assert f'hx-get="/accounts/{account_id}/signals"' in open_client.get(f"/accounts/{account_id}").text
+
+
+def test_the_serve_section_is_strict_and_tokens_come_from_it(tmp_path, monkeypatch):
+    from leadlight.config import parse_config
+    from leadlight.errors import ConfigError
+
+    with pytest.raises(ConfigError) as wrong:
+        parse_config("version: 1\nserve:\n  api_token: x\n")
+    assert "leadlight.yml:3: serve.api_token: unknown key" in str(wrong.value) and "api_tokens" in str(wrong.value)
+    monkeypatch.setenv("MY_TOKEN", "from-the-environment")
+    monkeypatch.delenv("LEADLIGHT_API_TOKEN", raising=False)
+    monkeypatch.delenv("LEADLIGHT_UI_PASSWORD", raising=False)
+    (tmp_path / "leadlight.yml").write_text("version: 1\nserve:\n  api_tokens: ['${MY_TOKEN}']\n  sign_in: always\n")
+    settings = serve_settings(Project(tmp_path), "127.0.0.1")
+    assert settings.api_tokens == ("from-the-environment",) and settings.sign_in

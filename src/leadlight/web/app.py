@@ -34,7 +34,9 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
 
     With a ``collector`` the Segment-compatible routes (``/v1/*``) take events and its drain loads them; with
     ``run_every`` the playbooks run in the background every that span (``leadlight run`` inside serve), so an
-    event reaches a rep without another process fighting for the project's file.
+    event reaches a rep without another process fighting for the project's file. Serve it inside
+    ``tasks.serve.owning`` (as ``leadlight serve`` does): then every request reads through a cursor of the one
+    connection that holds the project's file.
     """
 
     @asynccontextmanager
