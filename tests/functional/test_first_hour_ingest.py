@@ -197,13 +197,18 @@ def test_a_segment_alias_call_merges_the_anonymous_visitor_and_epoch_millis_load
         {"type": "alias", "previousId": "anon-7", "userId": "u42", "timestamp": "2026-01-05T10:05:00Z",
          "messageId": "a1"},
         {"type": "track", "userId": "u42", "event": "Signed Up", "timestamp": "2026-01-05t10:06:00z", "messageId": "t1"},
+        # A user id renamed: the person's events under the old id are theirs.
+        {"type": "track", "userId": "old-9", "event": "Report Run", "timestamp": "2026-01-05T11:00:00Z", "messageId": "t2"},
+        {"type": "alias", "previousId": "old-9", "userId": "ann@acme.com", "timestamp": "2026-01-05T12:00:00Z",
+         "messageId": "a2"},
     ]
     path = write(tmp_path, "segment.ndjson", "".join(json.dumps(m) + "\n" for m in messages))
     report = ingest(project, path, "events")
-    assert (report["loaded"], report["rejected"]) == (3, 0)
+    assert (report["loaded"], report["rejected"]) == (5, 0)
     assert rows(project, "SELECT message_id, user_id, timestamp FROM events_resolved ORDER BY timestamp") == [
         ("p1", "u42", datetime(2026, 1, 5, 10)), ("a1", "u42", datetime(2026, 1, 5, 10, 5)),
-        ("t1", "u42", datetime(2026, 1, 5, 10, 6))]
+        ("t1", "u42", datetime(2026, 1, 5, 10, 6)), ("t2", "ann@acme.com", datetime(2026, 1, 5, 11)),
+        ("a2", "ann@acme.com", datetime(2026, 1, 5, 12))]
 
 
 def test_segment_batch_documents_load_as_messages(project, tmp_path):

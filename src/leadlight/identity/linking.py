@@ -35,15 +35,15 @@ from leadlight.storage.schema import ACCOUNTS, ALIASES, EVENTS, IDENTITIES
 
 _ACTIVITY = """
 CREATE OR REPLACE TEMP TABLE _ll_activity AS
-SELECT coalesce(e.user_id, a.user_id) AS user_id,
+SELECT coalesce(a.user_id, e.user_id) AS user_id,
        nullif(e.group_id, '') AS group_id,
        count(*) FILTER (WHERE e.type = 'group') AS group_calls,
        count(*) AS events,
        min(e.timestamp) AS first_at,
        max(e.timestamp) AS last_at
 FROM {events} AS e
-LEFT JOIN {aliases} AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
-WHERE coalesce(e.user_id, a.user_id) <> ''
+LEFT JOIN {aliases} AS a ON a.anonymous_id = coalesce(e.user_id, e.anonymous_id)
+WHERE coalesce(a.user_id, e.user_id) <> ''
 GROUP BY ALL
 """
 

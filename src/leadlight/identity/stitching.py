@@ -2,7 +2,10 @@
 
 A message carrying both an ``anonymousId`` and a ``userId`` (an identify call,
 and every call analytics.js sends after it) says the anonymous visitor is that
-user. Two identified users are never merged: an anonymousId seen with several
+user. So does an ``alias`` call: its ``previousId`` (stored as the anonymous id)
+becomes its ``userId``, also when the previousId was itself a user id (the
+person's events under the old id count for the new one; one step, not chains).
+Otherwise two identified users are never merged: an anonymousId seen with several
 userIds (a shared laptop, a sales demo) maps to the first one only, by the
 time they were first seen together (ties: the lowest userId). The view
 ``events_resolved`` (storage/schema.py) uses the aliases to give anonymous

@@ -71,7 +71,10 @@ def _parquet(source: InputFile, kind: str, configured, batch_rows: int) -> Table
     except (pa.ArrowException, OSError) as err:
         raise InputError(f"{source.path} cannot be read as Parquet: {err}", hint="check the file is complete") from None
     headers = list(parquet.schema_arrow.names)
-    names, renamed = map_columns(headers, kind, configured)
+    try:
+        names, renamed = map_columns(headers, kind, configured)
+    except InputError as err:
+        raise InputError(f"{source.path}: {err.message}", hint=err.hint) from None
 
     def batches() -> Iterator[pa.Table]:
         first = 1

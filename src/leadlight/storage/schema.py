@@ -19,17 +19,17 @@ EVENTS_RESOLVED = "events_resolved"
 
 
 def resolved_events_sql(events: str = EVENTS, aliases: str = ALIASES, identities: str = IDENTITIES) -> str:
-    """Every event with its resolved user (anonymous events stitched through aliases) and account (the user's
-    identity, else the event's own group_id). ``identity.as_of`` runs it over tables resolved as of a moment."""
+    """Every event with its resolved user (anonymous events stitched through aliases, and the events of a user id
+    an alias call renamed) and account (the user's identity, else the event's own group_id). ``identity.as_of`` runs it over tables resolved as of a moment."""
     return f"""
         SELECT e.message_id, e.type,
-               coalesce(e.user_id, a.user_id) AS user_id,
+               coalesce(a.user_id, e.user_id) AS user_id,
                e.anonymous_id, e.event, e.timestamp, e.group_id,
                coalesce(i.account_id, e.group_id) AS account_id,
                e.properties, e.traits, e.source_file
         FROM {events} AS e
-        LEFT JOIN {aliases} AS a ON e.user_id IS NULL AND a.anonymous_id = e.anonymous_id
-        LEFT JOIN {identities} AS i ON i.user_id = coalesce(e.user_id, a.user_id)"""
+        LEFT JOIN {aliases} AS a ON a.anonymous_id = coalesce(e.user_id, e.anonymous_id)
+        LEFT JOIN {identities} AS i ON i.user_id = coalesce(a.user_id, e.user_id)"""
 
 
 DDL: dict[str, str] = {
