@@ -59,6 +59,30 @@ BASE: dict[str, Any] = {
     "model": {"snapshot_every": "month", "account_created_column": "created_at", "attributes": ["industry"],
               "ignore_attributes": ["plan"], "leaky_attributes": ["x"], "algorithms": ["logistic"],
               "eligibility": "auto", "features": "both", "calibration": "platt", "history_from": "2026-01-01"},
+    "playbooks": [
+        {"name": "hot", "description": "d", "team": "sdr", "audience": ["prospect"],
+         "trigger": {"kind": "enters", "state": "quadrant", "quadrant": "high_fit_high_intent"},
+         "message": {"subject": "s", "text": "t", "pain_point": "p", "value_proposition": "v", "talk_track": "k",
+                     "variants": [{"department": ["engineering"], "seniority": ["vp"], "industry": ["Software"],
+                                   "subject": "s", "text": "t", "talk_track": "k"}]},
+         "actions": [{"destination": "slack"}]},
+        {"name": "lights", "trigger": {"kind": "conditions", "light": "green",
+                                       "all": [{"signal": "invites_14d", "op": ">=", "value": 1}]}},
+        {"name": "k_of_n", "trigger": {"kind": "k_of_n"}},
+        {"name": "committee", "trigger": {"kind": "many_pqls", "within": "14d"}},
+    ],
+    "routing": [{"when": [{"field": "employees", "op": ">=", "value": 500}], "team": "ae"}, {"team": "sdr"}],
+    "teams": {"sdr": {"members": ["sam@example.com"]}},
+    "caps": {"period": "7d", "cooldown": "30d"},
+    "destinations": {
+        "csv": {"path": "actions.csv", "sync_dir": "sync"},
+        "hubspot": {"company_id_property": "c", "contact_id_property": "e", "property_prefix": "leadlight_"},
+        "salesforce": {"api_version": "v61.0", "account_external_id": "A__c", "people_external_id": "P__c",
+                       "people_object": "Lead", "field_prefix": "Leadlight_"},
+        "webhook": {"event_type": "e", "sync_type": "s"},
+    },
+    "serve": {"api_tokens": ["t"], "ui_password": "p", "sign_in": "auto", "secure_cookies": "auto"},
+    "collector": {"write_keys": [{"key": "k", "source": "web"}]},
 }
 
 SCHEMA = json.loads(runner.invoke(app, ["schema"]).stdout)
@@ -111,6 +135,10 @@ def plantings(schema: dict = SCHEMA, instance: Any = BASE, path: tuple = ()) -> 
         if isinstance(extra, dict) and _accepts_text(extra):
             for key in instance:
                 yield (*path, key), name or "map", "(value)"
+
+    elif isinstance(instance, dict) and "$ref" in schema.get("additionalProperties", {}):
+        for key, value in instance.items():  # a map of models (teams: {sdr: {members: [...]}})
+            yield from plantings(schema["additionalProperties"], value, (*path, key))
     elif isinstance(instance, list):
         items = schema.get("items", {})
         for i, item in enumerate(instance):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from leadlight.contract import AccountObject
 from leadlight.storage import Project
 from leadlight.tasks.serve import ServeSettings
 from leadlight.web import create_app
@@ -12,9 +13,7 @@ from tests.cli import cli
 
 TOKEN = "t0ken-for-tests-only"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
-                "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
-                "as_of"}
+ACCOUNT_KEYS = set(AccountObject.model_fields)
 LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqualifiers", "reasons"}
 
 
