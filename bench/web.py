@@ -7,7 +7,8 @@ snapshots by default, so history has points), ``identities`` and ``events`` (for
 the account page's timeline). Then ``leadlight serve`` starts in a child process
 on a free loopback port and is asked, one request at a time, for list pages
 (first page, a quadrant, a search, a deep page, owner + status filters) and
-account pages (random accounts). Prints one JSON document: p50 / p95 / max in
+account pages (random accounts), then each account's recent-signals fragment (htmx loads it after the
+page). Prints one JSON document: p50 / p95 / max in
 milliseconds per page kind, the sizes, and the machine's load average.
 """
 
@@ -96,11 +97,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def timed(client: httpx.Client, urls: list[str]) -> list[float]:
+def timed(client: httpx.Client, urls: list[str], headers: dict | None = None) -> list[float]:
     out = []
     for url in urls:
         started = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         out.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: HTTP {response.status_code}: {response.text[:200]}")
@@ -132,7 +133,7 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
         server = subprocess.Popen([sys.executable, "-c", "from leadlight.cli.app import main; main()", "serve",
                                    "--project", tmp, "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -149,6 +150,7 @@ def main() -> None:
                 timed(client, list_urls + account_urls[:10])  # warm-up: first queries, template compilation
                 lists = timed(client, [list_urls[i % len(list_urls)] for i in range(args.requests)])
                 accounts = timed(client, account_urls)
+                signals = timed(client, [f"{u}/signals" for u in account_urls], {"HX-Request": "true"})
                 api = timed(client, ["/healthz"] * 20)
         finally:
             server.terminate()
@@ -156,6 +158,7 @@ def main() -> None:
     print(json.dumps({
         "accounts": args.accounts, "people": args.people, "snapshots": args.snapshots, "events": args.events,
         "fill_seconds": round(fill_seconds, 1), "list_page": summary(lists), "account_page": summary(accounts),
+        "account_recent_signals_fragment": summary(signals),
         "healthz": summary(api), "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
         "targets_ms": {"list_page_p95": 150, "account_page_p95": 100},
     }, indent=2))

@@ -139,7 +139,8 @@ def from_unexpected(exc: BaseException) -> LeadlightError:
     engine = type(exc).__module__.split(".")[0].lstrip("_") == "duckdb"
     if isinstance(exc, KeyboardInterrupt):
         err: LeadlightError = Interrupted("interrupted", hint="nothing half-done was kept; run the command again")
-    elif "No space left on device" in text or getattr(exc, "errno", None) == 28:
+    elif any("No space left on device" in str(e) or getattr(e, "errno", None) == 28 for e in _chain(exc)):
+        # a rollback failing after a full disk hides the first error: look through the chain
         err = LeadlightError("the disk is full" + (f" (writing {exc.filename})" if getattr(exc, "filename", None) else ""),
                              hint="free space on the disk that holds the project (and TMPDIR), then run the command "
                              "again; what was being written was not kept")
@@ -165,6 +166,15 @@ def from_unexpected(exc: BaseException) -> LeadlightError:
                              "(LEADLIGHT_DEBUG=1 prints the traceback)")
     err.__cause__ = exc
     return err
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and the ones it was raised from or while handling, oldest last."""
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 10:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 class AccessDenied(LeadlightError, PermissionError):

@@ -8,7 +8,6 @@ or no negatives), so reports can say "n/a" instead of inventing a number.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
@@ -18,6 +17,18 @@ def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"labels and scores differ in length ({len(y)} vs {len(s)})")
     keep = ~np.isnan(s)
     return y[keep], s[keep]
+
+
+def rankdata(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their average rank (scipy's default, without importing scipy.stats)."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
+    ends = np.r_[starts[1:], len(values)]
+    average = (starts + ends + 1) / 2.0
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat(average, ends - starts)
+    return ranks
 
 
 def auc(y, score) -> float | None:
@@ -80,3 +91,30 @@ def rate(y) -> float | None:
 
 def rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def bootstrap_interval(y, score, groups, metric, *, reps: int = 200, level: float = 0.9,
+                       seed: int = 0) -> tuple[float, float] | None:
+    """A ``level`` percentile interval of ``metric(y, score)`` resampling whole ``groups`` (accounts).
+
+    Rows of one account across snapshots are not independent, so accounts are drawn with replacement,
+    each bringing all its rows. None when fewer than 10 replicates give a value."""
+    y, s = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
+    codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)[1]
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    if n_groups < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(y))
+    values = []
+    for _ in range(reps):
+        weight = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[codes]
+        pick = np.repeat(rows, weight)
+        v = metric(y[pick], s[pick])
+        if v is not None:
+            values.append(v)
+    if len(values) < 10:
+        return None
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(values, [tail, 100 - tail])
+    return float(lo), float(hi)

@@ -111,6 +111,7 @@ def test_not_configured_says_which_variable(project, monkeypatch):
     err = cli("sync", "hubspot", "--project", project, code=1)
     assert err["message"] == "hubspot is not configured: set HUBSPOT_ACCESS_TOKEN"
     assert cli("sync", "pipedrive", "--project", project, code=2)["error"] == "UsageError"
+    assert "--setup is for hubspot" in cli("sync", "csv", "--setup", "--project", project, code=2)["message"]
 
 
 def test_salesforce_sync_with_a_refused_record(project, salesforce, monkeypatch):

@@ -231,3 +231,71 @@ def test_every_command_reading_a_project_takes_project_p(command):
 def test_piped_output_is_not_wrapped_at_80_columns(project, scored):
     text = run("accounts", "-p", project, "-n", "3")
     assert max(len(line) for line in text.splitlines()) > 100
+
+
+# 19. Start-up: `leadlight --help` loads no database, no config models, no YAML parser
+def test_help_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom leadlight.cli.app import main\nsys.argv = ['leadlight', '--help']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', [m for m in ('duckdb', 'pydantic', 'ruamel.yaml', 'pandas', 'ibis') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED []"
+    assert "Usage: leadlight" in out
+
+
+# 20. The test command runs in parallel by default
+def test_pytest_runs_on_every_core_by_default():
+    import tomllib
+    from pathlib import Path
+
+    options = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-n auto" in options["addopts"] and "--dist loadfile" in options["addopts"]
+
+
+# 14/15. The demo's screen for reps has no AUC or oracle; the RevOps report lists what it counts
+BACKTEST = {"from": "2026-01-01T00:00:00Z", "to": "2026-10-01T00:00:00Z", "horizon_days": 30, "definitions": [{
+    "name": "rules", "rows": 1125, "snapshots": 10, "conversions": 39, "recall": 0.7436, "auc": 0.81, "pr_auc": 0.13,
+    "oracle_auc": 0.88, "lift_top_decile": 4.6, "share_flagged": 0.24, "share_conversions_flagged": 0.74,
+    "conversion_multiple": 9.0, "pql_conversion_rate": 0.11, "non_pql_conversion_rate": 0.01,
+    "by_decile": [{"decile": 10, "rows": 116, "conversions": 16, "conversion_rate": 0.14}],
+    "by_quadrant": [{"quadrant": "high_fit_high_intent", "rows": 275, "conversions": 27, "conversion_rate": 0.1}],
+    "median_amount_flagged_wins": 22100.0, "median_amount_unflagged_wins": 9400.0,
+    "suggested_threshold": {"threshold": 70.0, "share_flagged": 0.24, "share_conversions": 0.74},
+    "missed_buyers": [{"account_id": "acc_17", "as_of": "2026-03-01T00:00:00Z", "won_at": "2026-03-13T01:52:12Z",
+                       "amount": 5900.0, "score": 50.0}],
+    "self_serve_flagged": {"count": 21}, "median_days_flag_to_opportunity": 70.9}]}
+
+
+def _rendered(**kwargs) -> str:
+    from leadlight.cli import cmd_backtest, output
+    from rich.console import Console
+
+    saved = output.stdout
+    cmd_backtest.stdout = Console(file=io.StringIO(), width=200)
+    try:
+        cmd_backtest.render(BACKTEST, **kwargs)
+        return cmd_backtest.stdout.file.getvalue()
+    finally:
+        cmd_backtest.stdout = saved
+
+
+def test_backtest_in_words_and_the_reps_screen_without_jargon():
+    full = _rendered()
+    assert "acc_17: won 2026-03-13, 5,900; scored 50 of 100" in full
+    assert "10 buyers were not flagged" in full and "1 account never flagged" in full
+    assert "buyers by score decile" in full and "high fit high intent 27 of 275" in full
+    assert "a score of 70 of 100" in full and "median deal size: flagged 22,100" in full
+    assert "AUC" in full and "oracle" in full
+    reps = _rendered(for_reps=True)
+    assert "AUC" not in reps and "oracle" not in reps and "held 29 of 39 buyers" in reps
+
+
+def test_model_reasons_are_ratios_not_log_scales():
+    from leadlight.signals.behaviour import describe
+
+    text = describe("ev__plan_limit_reached__trend", 1.1, ["Plan Limit Reached"])
+    assert text == "Plan Limit Reached events 3x more often last week than in the 3 weeks before"
+    assert "log" not in describe("people__velocity", -0.9)

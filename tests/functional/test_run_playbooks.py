@@ -188,3 +188,31 @@ def test_plan_replays_playbooks_over_history(company, tmp_path):
     assert all(0 <= entry[k] <= 1 for k in ("triggered_conversion_rate", "untriggered_conversion_rate")
                if entry[k] is not None)
     assert outbox(project)["actions"] == []  # a replay acts on nothing
+
+
+def test_signed_webhooks_over_http_once_per_newly_qualified_account(company, tmp_path, monkeypatch):
+    from tests.fakes.webhook import WebhookReceiver
+
+    project = fresh(company, tmp_path)
+    config = project.config_path
+    config.write_text(config.read_text().replace("[{destination: slack}, {destination: webhook}]",
+                                                 "[{destination: webhook}]"))
+    receiver = WebhookReceiver()
+    with receiver.server:
+        monkeypatch.setenv("LEADLIGHT_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("LEADLIGHT_WEBHOOK_SECRET", receiver.secret)
+        first = cli("run", "--project", str(project.root))
+        again = cli("run", "--project", str(project.root))
+    pqas = {a["account_id"] for a in cli("accounts", "--project", str(project.root)) if a["pqa"]}
+    assert receiver.rejected == 0  # every signature verified by the Standard Webhooks library
+    assert sorted(e["data"]["account"]["account_id"] for e in receiver.events) == sorted(pqas)
+    assert len(receiver.ids) == len(pqas) and {a["status"] for a in first["actions"]} == {"sent"}
+    assert again["actions"] == []
+
+
+def test_the_init_template_has_a_working_example_of_every_trigger_type(tmp_path):
+    _, project = generated_project(tmp_path, None, accounts=150, days=120, seed=3)
+    preview = cli("run", "--dry-run", "--project", str(project))
+    fired = {a["playbook"] for a in preview["actions"]}
+    assert fired == {"hot_account", "buying_signals", "pricing_interest", "growing_team", "going_quiet",
+                     "paywall_pressure", "stalled_activation", "buying_committee"}

@@ -48,3 +48,20 @@ def test_calibration_error_matches_sklearn_calibration_curve():
     counts = np.histogram(p, bins=np.linspace(0, 1, 11))[0]
     counts = counts[counts > 0]
     assert metrics.calibration_error(y, p) == pytest.approx((counts * np.abs(observed - predicted)).sum() / len(p))
+
+
+def test_rankdata_matches_scipy_on_ties():
+    from scipy.stats import rankdata as scipy_rank
+
+    values = np.array([3.0, 1.0, 3.0, 2.0, 2.0, 2.0, 5.0])
+    assert np.allclose(metrics.rankdata(values), scipy_rank(values))
+
+
+def test_bootstrap_interval_resamples_accounts_and_brackets_the_estimate():
+    rng = np.random.default_rng(1)
+    accounts = np.repeat(np.arange(300), 3)
+    y = (rng.random(900) < 0.2).astype(int)
+    score = y + rng.normal(0, 1.0, 900)
+    lo, hi = metrics.bootstrap_interval(y, score, accounts, metrics.auc, reps=100)
+    assert lo < metrics.auc(y, score) < hi and hi - lo < 0.2
+    assert metrics.bootstrap_interval([1, 0], [1, 0], ["a", "a"], metrics.auc) is None  # one account: no interval

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,16 +50,17 @@ def free_port() -> int:
 def serving(project: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`leadlight serve` in a subprocess on a free loopback port; yields its base URL, stops it after."""
     port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="leadlight-serve-", suffix=".log", delete=False)
     environment = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}", **(env or {})}
     process = subprocess.Popen([sys.executable, "-c", "from leadlight.cli.app import main; main()", "serve",
                                 "--project", str(project), "--port", str(port), *extra],
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=environment, stdout=log, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"serve exited with {process.returncode}: {process.stderr.read()}")
+                raise RuntimeError(f"serve exited with {process.returncode}: {Path(log.name).read_text()}")
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                     break
@@ -75,6 +77,8 @@ def serving(project: Path, *extra: str, env: dict[str, str] | None = None) -> It
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -88,6 +88,7 @@ def test_a_rep_opens_an_account_copies_the_message_and_marks_it_done(page, shots
     assert page.locator("ul.reasons.plus li").count() > 0
     assert page.locator(".badge.b-champion").count() == 1
     assert page.locator("img.chart").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_selector("#signals ol.timeline li")  # htmx loads the recent signals after the page
     page.screenshot(path=str(shots / "account.png"), full_page=True)
 
     page.click("#copy-message")

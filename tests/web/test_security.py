@@ -110,12 +110,22 @@ def test_logs_name_the_path_but_not_what_was_searched(open_client, caplog):
     with caplog.at_level(logging.INFO, logger="leadlight.web"):
         open_client.get("/", params={"q": "ceo@secret-company.example"})
         open_client.get("/api/accounts", headers={"Authorization": "Bearer very-secret-token"})
+        open_client.get("/accounts/cfo@other-company.example")
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "GET / 200" in logged and "GET /api/accounts 401" in logged
-    assert "secret-company" not in logged and "very-secret-token" not in logged
+    assert "GET / 200" in logged and "GET /api/accounts 401" in logged and "GET /accounts/<email> 404" in logged
+    assert "secret-company" not in logged and "very-secret-token" not in logged and "other-company" not in logged
 
 
 def test_pages_are_guarded_by_security_headers(project):
     r = TestClient(create_app(Project(project))).get("/")
     assert r.headers["x-frame-options"] == "DENY" and "script-src 'self'" in r.headers["content-security-policy"]
     assert "ll_csrf=" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+
+
+def test_recent_signals_come_as_a_fragment_for_htmx_and_as_a_page_without_js(open_client, project):
+    account_id, _ = first_account(project)
+    fragment = open_client.get(f"/accounts/{account_id}/signals", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'class="timeline"' in fragment.text
+    full = open_client.get(f"/accounts/{account_id}/signals")
+    assert "<html" in full.text and 'class="timeline"' in full.text
+    assert f'hx-get="/accounts/{account_id}/signals"' in open_client.get(f"/accounts/{account_id}").text

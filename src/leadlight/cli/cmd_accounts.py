@@ -10,14 +10,14 @@ from rich.table import Table
 from leadlight.cli.export import Format, FormatOpt, write_csv
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import run, stdout, u
-from leadlight.cli.words import as_of_words, number, reasons_text, words
+from leadlight.cli.words import as_of_words, domain_words, number, reasons_text, words
 from leadlight.storage import Project
 
 SHOWN = 20
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N.", show_default=False)]
 QUADRANT_CHOICES = "high fit high intent, high fit low intent, low fit high intent, low fit low intent"
 ORDER_NOTE = ("Order: accounts sales does not already work first, then quadrant, then score; ties go to the higher "
-              "probability, then intent, then fit, then more people.")
+              "probability, then the higher intent score, then fit score.")
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +80,7 @@ def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Ac
         prob = () if not shown_prob else ("" if a["probability"] is None else f"{a['probability']:.0%}",)
         table.add_row(
             str(i),
-            f"{u(a['name'] or a['account_id'])}\n[dim]{u(a['domain'] or '')}\nid: {u(a['account_id'])}[/]",
+            f"{u(a['name'] or a['account_id'])}\n[dim]{u(domain_words(a['domain']))}\nid: {u(a['account_id'])}[/]",
             number(a["score"], 0), *prob, words(a["quadrant"]), "yes" if a["pqa"] else "",
             f"{u(champ.get('email') or champ.get('user_id') or '')}\n[dim]{u(champ.get('title') or '')}[/]",
             why_cell(a, threshold),

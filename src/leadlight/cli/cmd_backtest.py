@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt, range_option
+from leadlight.errors import UsageError
 from leadlight.cli.output import RichSteps, run, stdout, u
 from leadlight.cli.words import as_of_words, number, plural, words
 
@@ -38,7 +39,10 @@ def register(app: typer.Typer) -> None:
         from leadlight.tasks.backtest import run_backtest
 
         def work() -> dict:
-            return run_backtest(Project.locate(project), start=range_option(start, "--from"), end=range_option(end, "--to"),
+            first, last = range_option(start, "--from"), range_option(end, "--to")
+            if first is not None and last is not None and first >= last:  # said in the user's own words
+                raise UsageError(f"--from {start} is after --to {end}", hint="give the earlier date to --from")
+            return run_backtest(Project.locate(project), start=first, end=last,
                                 truth=truth, progress=RichSteps(quiet=json_out))
 
         run(json_out, work, render)
@@ -62,10 +66,11 @@ def render(r: dict, *, for_reps: bool = False) -> None:
                      f"{d['conversions']} buyers ({_pct(d['share_conversions_flagged'])}); flagged accounts bought "
                      f"{_f(d['conversion_multiple'], 1)}x as often as the others ({_pct(d['pql_conversion_rate'])} vs "
                      f"{_pct(d['non_pql_conversion_rate'])})")
-        if not for_reps:
-            oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
-            stdout.print(f"  AUC {_f(d['auc'])}{oracle}; PR-AUC {_f(d.get('pr_auc'))}; top-decile lift "
-                         f"{_f(d['lift_top_decile'], 2)}x; targets: flag 15-35%, hold >= 60% of buyers")
+        if for_reps:  # the rest (AUC, oracle, deciles, missed buyers) is the RevOps report: `leadlight backtest`
+            continue
+        oracle = f" (oracle {_f(d['oracle_auc'])})" if d.get("oracle_auc") is not None else ""
+        stdout.print(f"  AUC {_f(d['auc'])}{oracle}; PR-AUC {_f(d.get('pr_auc'))}; top-decile lift "
+                     f"{_f(d['lift_top_decile'], 2)}x; targets: flag 15-35%, hold >= 60% of buyers")
         if d.get("by_decile"):
             cells = ", ".join(f"{x['decile']}: {x['conversions']}/{number(x['rows'])}" for x in d["by_decile"])
             stdout.print(f"  buyers by score decile (10 = top tenth): {cells}", highlight=False)
@@ -85,11 +90,17 @@ def render(r: dict, *, for_reps: bool = False) -> None:
                      f"{plural(len(missed), 'account')} never flagged before the win:")
         for m in missed:
             stdout.print(f"    {u(m['account_id'])}: won {m['won_at'][:10] if m['won_at'] else '?'}"
-                         f"{', ' + _money(m['amount']) if m.get('amount') is not None else ''}; scored "
-                         f"{number(m['score'])} at {as_of_words(m['as_of'])}", highlight=False)
+                         f"{', ' + _money(m['amount']) if m.get('amount') is not None else ''}; "
+                         f"{_scored(d['name'], m['score'])} at {as_of_words(m['as_of'])}", highlight=False)
         ss = d["self_serve_flagged"]
         stdout.print(f"  flagged but bought self-serve: {ss['count']}; median days from flag to opportunity: "
                      f"{number(d['median_days_flag_to_opportunity'])}")
+
+
+def _scored(name: str, score: float | None) -> str:
+    if score is None:
+        return "not scored"
+    return f"scored {number(score)} of 100" if name == "rules" or score > 1 else f"a {score:.0%} chance to buy"
 
 
 def _money(value: float | None) -> str:

@@ -9,7 +9,7 @@ import typer
 from leadlight.cli.cmd_leads import lead_table
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import run, stdout, u
-from leadlight.cli.words import as_of_words, number, words
+from leadlight.cli.words import as_of_words, domain_words, number, words
 from leadlight.storage import Project
 
 
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
 
         def render(a: dict) -> None:
             prob = "" if a["probability"] is None else f", chance to buy {a['probability']:.0%}"
-            stdout.print(f"[bold]{u(a['name'] or a['account_id'])}[/] ({u(a['domain'] or 'no domain')}, "
+            stdout.print(f"[bold]{u(a['name'] or a['account_id'])}[/] ({u(domain_words(a['domain']) or 'no domain')}, "
                          f"id {u(a['account_id'])}) as of {as_of_words(a['as_of'])}")
             fit = f"fit {a['fit']} ({number(a['fit_score'], 0)})" if a["fit"] else "fit unknown"
             intent = f"intent {a['intent']} ({number(a['intent_score'], 0)})" if a["intent"] else "intent unknown"

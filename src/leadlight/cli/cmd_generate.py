@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, date_option
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.output import RichSteps, run, stdout, u
 
 
 def register(app: typer.Typer) -> None:
@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         def render(result: dict) -> None:
             stdout.print(
                 f"Wrote {result['accounts']:,} accounts, {result['users']:,} users, {result['events']:,} events and "
-                f"{result['opportunities']:,} opportunities to [bold]{result['out']}[/].\n"
-                f"Next: `leadlight ingest {result['out']}/events.ndjson.gz --kind events`."
+                f"{result['opportunities']:,} opportunities to [bold]{u(result['out'])}[/].\n"
+                f"Next: `leadlight ingest {u(result['out'])}/events.ndjson.gz --kind events`."
             )
 
         from leadlight.tasks.generate import generate  # imported here: keeps `leadlight --help` fast

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.output import RichSteps, run, stdout, u
 from leadlight.storage import Project
 
 
@@ -47,10 +47,10 @@ def register(app: typer.Typer) -> None:
             for warning in r["warnings"]:
                 stdout.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
             for e in r["errors"][:10]:
-                field = f" {e['field']}:" if e["field"] else ""
-                stdout.print(f"  {e['file']}:{e['line']}{field} {e['message']}", highlight=False, soft_wrap=True)
+                field = f" {u(e['field'])}:" if e["field"] else ""  # user text: never read as Rich markup
+                stdout.print(f"  {u(e['file'])}:{e['line']}{field} {u(e['message'])}", highlight=False, soft_wrap=True)
             if r["quarantine"]:
-                stdout.print(f"Rejected records are in {r['quarantine']}", highlight=False, soft_wrap=True)  # paths unbroken
+                stdout.print(f"Rejected records are in {u(r['quarantine'])}", highlight=False, soft_wrap=True)
 
         from leadlight.tasks.ingest import ingest as ingest_task  # imported here: keeps `leadlight --help` fast
         run(json_out, work, render)

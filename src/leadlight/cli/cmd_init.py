@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
-from leadlight.cli.output import run, stdout
+from leadlight.cli.output import run, stdout, u
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         """
 
         def render(result: dict) -> None:
-            stdout.print(f"Created [bold]{result['project']}/leadlight.yml[/]. Next: "
+            stdout.print(f"Created [bold]{u(result['project'])}/leadlight.yml[/]. Next: "
                          "`leadlight ingest events.ndjson.gz --kind events`.")
 
         from leadlight.tasks.init import init_project  # imported here: keeps `leadlight --help` fast

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
-from leadlight.cli.output import run, stdout
+from leadlight.cli.output import run, stdout, u
 from leadlight.errors import UsageError
 from leadlight.storage import Project
 
@@ -43,6 +43,6 @@ def register(app: typer.Typer) -> None:
 
         def render(r: dict) -> None:
             what = {"done": "done", "snooze": f"not now, until {r['until']}", "bad_lead": f"a bad lead ({r['reason']})"}
-            stdout.print(f"Marked {r['account_id']} {what[r['action']]}.", highlight=False)
+            stdout.print(f"Marked {u(r['account_id'])} {u(what[r['action']])}.", highlight=False)
 
         run(json_out, work, render)

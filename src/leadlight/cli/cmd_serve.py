@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,17 +19,21 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs credentials "
                                           "(LEADLIGHT_UI_PASSWORD, LEADLIGHT_API_TOKEN).")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+        run_every: Annotated[Optional[str], typer.Option("--run-every", metavar="SPAN", help="Also run the playbooks "
+                             "every SPAN (e.g. 10s, 5m): new events reach reps without another process.",
+                             show_default=False)] = None,
         project: ProjectOpt = None,
     ) -> None:
-        """Serve the web UI (account list, fit x intent map, account pages, definition report, model card) and
-        its JSON twins under /api (bearer token). Owns the project's data file while it runs; stop with Ctrl-C.
+        """Serve the web UI (account list, fit x intent map, account pages, definition report, model card), its JSON
+        twins under /api (bearer token) and the Segment-compatible event collector under /v1 (write key:
+        LEADLIGHT_WRITE_KEY). Owns the project's data file while it runs; stop with Ctrl-C.
 
         Example: `LEADLIGHT_API_TOKEN=... leadlight serve --port 8000`
         """
-        run(False, lambda: _serve(project, host, port), lambda _: None)
+        run(False, lambda: _serve(project, host, port, run_every), lambda _: None)
 
 
-def _serve(project_dir, host: str, port: int) -> None:
+def _serve(project_dir, host: str, port: int, run_every: str | None) -> None:
     import uvicorn
 
     from leadlight.storage import Project
@@ -50,7 +55,14 @@ def _serve(project_dir, host: str, port: int) -> None:
                      f"(UI sign-in {'required' if settings.sign_in else 'off: loopback only'}; "
                      f"{len(settings.api_tokens)} API token{'s' if len(settings.api_tokens) != 1 else ''}). "
                      "Ctrl-C stops it.", highlight=False, soft_wrap=True)
-        app = create_app(project, settings, collector=Collector(project))  # the event collector under /v1
+        # uvicorn re-raises the stop signal after its graceful shutdown: turn it into an exit, so the project's
+        # file and owner.json are released on the way out
+        signal.signal(signal.SIGTERM, _exit)
+        app = create_app(project, settings, collector=Collector(project), run_every=run_every)
         config = uvicorn.Config(app, host=host, port=port, access_log=False,
                                 log_level="warning", proxy_headers=True, server_header=False)
         uvicorn.Server(config).run()
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(0)

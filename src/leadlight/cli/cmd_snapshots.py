@@ -9,6 +9,7 @@ from rich.table import Table
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import run, stdout
+from leadlight.cli.words import as_of_words
 from leadlight.storage import Project
 
 
@@ -34,10 +35,11 @@ def register(app: typer.Typer) -> None:
                 stdout.print("No snapshots yet: run `leadlight score`.")
                 return
             table = Table(title="Stored snapshots")
-            for col in ("as of", "accounts", "PQAs", "definition"):
+            for col in ("as of", "that is", "accounts", "PQAs", "definition"):
                 table.add_column(col)
             for s in result["snapshots"]:
-                table.add_row(s["as_of"], f"{s['accounts']:,}", f"{s['pqas']:,}", s["definition_hash"][:12])
+                table.add_row(s["as_of"], as_of_words(s["as_of"]), f"{s['accounts']:,}", f"{s['pqas']:,}",
+                              s["definition_hash"][:12])
             stdout.print(table)
 
         from leadlight.tasks.snapshots import delete_snapshot, list_snapshots  # keeps `leadlight --help` fast

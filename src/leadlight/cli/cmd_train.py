@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
-from leadlight.cli.output import RichSteps, run, stdout
+from leadlight.cli.output import RichSteps, run, stdout, u
+from leadlight.cli.words import feature_words
 
 
 def register(app: typer.Typer) -> None:
@@ -40,9 +41,10 @@ def register(app: typer.Typer) -> None:
             for part in ("fit", "intent"):
                 if r.get(part):
                     stdout.print(f"{part} model ({r[part]['chosen']}): AUC {_f(r[part]['auc'])}")
-            stdout.print("Top features: " + ", ".join(f["feature"] for f in r["top_features"][:8]), highlight=False)
+            stdout.print("Top features: " + ", ".join(u(feature_words(f["feature"])) for f in r["top_features"][:8]),
+                         highlight=False)
             for w in r["warnings"]:
-                stdout.print(f"[yellow]warning:[/] {w['message']}" + (" (dropped)" if w.get("dropped") else ""),
+                stdout.print(f"[yellow]warning:[/] {u(w['message'])}" + (" (dropped)" if w.get("dropped") else ""),
                              highlight=False)
 
         run(json_out, lambda: run_train(Project.locate(project), truth=truth, progress=RichSteps(quiet=json_out)), render)

@@ -25,8 +25,9 @@ from rich.text import Text
 
 from leadlight.errors import LeadlightError, from_unexpected, redact
 
-# Piped output is not wrapped at 80 columns: a pipe or a file gets lines as long as they are.
-_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", 0) or 200)
+# Piped output is not wrapped at 80 columns (nor at a COLUMNS=80 some environments export): a pipe or a file
+# gets tables 200 wide and lines as long as they are; LEADLIGHT_WIDTH sets another width.
+_WIDTH = int(os.environ.get("LEADLIGHT_WIDTH", 0) or 0) or (None if sys.stdout.isatty() else 200)
 stdout = Console(width=_WIDTH, soft_wrap=_WIDTH is not None)
 stderr = Console(stderr=True)
 SLOW_STEP_SECONDS = 2.0

@@ -30,6 +30,13 @@ def words(name: str | None) -> str:
     return (name or "").replace("_", " ").strip()
 
 
+def domain_words(domain: str | None) -> str:
+    """A domain as a rep reads it, even when the accounts file held a URL: ``https://www.Acme.com/`` -> ``acme.com``."""
+    from leadlight.tasks.snapshots import as_domain  # the same rule `explain` matches domains by
+
+    return as_domain(domain or "")
+
+
 def as_of_words(as_of: str | None) -> str:
     """``2026-11-01T00:00:00Z`` -> ``2026-10-31 (end of day, UTC)``; other moments as given."""
     if not as_of:
@@ -56,3 +63,28 @@ def reasons_text(reasons: list[dict], positives: int = 3, negatives: int = 2) ->
     up = [r for r in reasons if r["contribution"] >= 0][:positives]
     down = [r for r in reasons if r["contribution"] < 0][:negatives]
     return "\n".join([f"+ {u(r['text'])}" for r in up] + [f"[red]- {u(r['text'])}[/]" for r in down])
+
+
+_STATS = {"count": "how many", "users": "people doing", "days": "active days with"}
+
+
+def feature_words(feature: str) -> str:
+    """A model feature's name as a phrase: ``ev__plan_limit_reached__count_28d`` -> ``plan limit reached events,
+    last 28 days``; ``people__new_7d`` -> ``new people, last 7 days``; a signal name -> its words."""
+    parts = feature.split("__")
+    if len(parts) == 3 and parts[0] == "ev":
+        what = "any events" if parts[1] in ("any", "_any") else f"{words(parts[1])} events"
+        stat = parts[2]
+        if stat == "days_since":
+            return f"days since the last of {what}"
+        if stat == "trend":
+            return f"{what}: last week against the 3 weeks before"
+        kind, _, window = stat.partition("_")
+        return f"{_STATS.get(kind, words(kind))} {what}, last {window.removesuffix('d')} days"
+    if len(parts) == 2 and parts[0] == "people":
+        name = parts[1]
+        for suffix in ("_7d", "_28d"):
+            if name.endswith(suffix):
+                return f"{words(name.removesuffix(suffix))} people, last {suffix[1:-1]} days"
+        return {"velocity": "new people: last week against the 4 weeks before"}.get(name, f"people: {words(name)}")
+    return words(feature)

@@ -27,8 +27,9 @@ class ServeConfig(Strict):
         default_factory=list, description="Bearer tokens accepted by /api (LEADLIGHT_API_TOKEN adds one). Use ${ENV}.")
     ui_password: str | None = Field(
         None, description="Password for the web UI's sign-in (LEADLIGHT_UI_PASSWORD overrides it). Use ${ENV}.")
-    sign_in: Literal["auto", "always", "never"] = Field(
-        "auto", description="auto: the UI asks to sign in whenever serve is bound to a non-loopback host.")
+    sign_in: Literal["auto", "always"] = Field(
+        "auto", description="auto: the UI asks to sign in whenever serve is bound to a non-loopback host; "
+        "always: on loopback too.")
     secure_cookies: Literal["auto", "always"] = Field(
         "auto", description="auto: the session cookie is Secure when the request came over HTTPS.")
     max_request_kb: int = Field(512, ge=1, le=65536, description="Larger request bodies are refused with 413.")

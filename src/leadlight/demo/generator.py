@@ -53,7 +53,9 @@ def generate_company(
     except OSError as err:
         raise UsageError(f"cannot create {out}: {err.strerror}", hint="choose a folder you can write to") from None
     period = Period.ending(end or DEFAULT_END, days)
-    salt = int(np.random.default_rng([seed, 1 << 20]).integers(0, 1 << 62))
+    # The dataset's shape is in the id namespace: two datasets of one seed (other --accounts or --days) never share
+    # a messageId, so loading both does not drop one's events as the other's duplicates.
+    salt = int(np.random.default_rng([seed, 1 << 20, accounts, days, int(period.start_epoch)]).integers(0, 1 << 62))
     counts = {"accounts": 0, "users": 0, "events": 0, "opportunities": 0}
     users_counter = messages = 0
     chunks = range(0, accounts, chunk_size)

@@ -16,10 +16,10 @@ from typing import Any, ClassVar, Mapping
 from pydantic import SecretStr
 
 from leadlight.config.destinations import DestinationsConfig
-from leadlight.destinations.base import Delivery, NotConfigured, Sent
+from leadlight.destinations.base import NotConfigured
 from leadlight.destinations.http import HttpSession, session
-from leadlight.destinations.records import (ACCOUNT_FIELDS, PERSON_FIELDS, CrmRecord, Kind, RecordResult,
-                                           upsert_one_account)
+from leadlight.destinations.records import (ACCOUNT_FIELDS, PERSON_FIELDS, CrmDestination, CrmRecord, Kind,
+                                           RecordResult)
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 MAX_BATCH = 100
@@ -36,11 +36,11 @@ def hubspot_value(value: Any) -> Any:
     return ("true" if value else "false") if isinstance(value, bool) else value
 
 
-class HubSpotDestination:
+class HubSpotDestination(CrmDestination):
     """Upserts companies and contacts; idempotent (an upsert by a unique property)."""
 
     name: ClassVar[str] = "hubspot"
-    idempotent: ClassVar[bool] = True
+    record_word: ClassVar[str] = "company"
 
     def __init__(self, token: SecretStr, config: DestinationsConfig, *, base_url: str = DEFAULT_BASE_URL,
                  http: HttpSession | None = None) -> None:
@@ -130,14 +130,3 @@ class HubSpotDestination:
         if prop["name"] == self.id_property(kind):
             prop["hasUniqueValue"] = True
         return prop
-
-    def deliver(self, delivery: Delivery) -> Sent:
-        """A playbook action: write the account's fields onto its company (creating it if new)."""
-        result = upsert_one_account(self, delivery.account)
-        return Sent(remote_id=result.remote_id, detail="company " + ("created" if result.created else "updated"))
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __repr__(self) -> str:
-        return "HubSpotDestination(token=***)"

@@ -3,7 +3,7 @@
 ``CrmRecord.fields`` are Leadlight's own values (score, probability, quadrant,
 PQA/PQL, status, top reasons, champion, playbook, updated_at), with empty ones
 left out so they never overwrite what the CRM holds; the fingerprint is taken
-over exactly these. ``create_only`` values (a name, a domain, an email) are
+over these except ``updated_at`` (a re-score that changes nothing is not a change). ``create_only`` values (a name, a domain, an email) are
 sent the first time a record goes to a CRM and never again, so a CRM user's
 edits to them stand. A CRM target turns records into its own API's shape.
 """
@@ -13,15 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from leadlight.contract import AccountObject, LeadObject
-from leadlight.destinations.base import DeliveryFailed
+from leadlight.destinations.base import Delivery, DeliveryFailed, Sent
 
 Kind = Literal["account", "person"]
 KINDS: tuple[Kind, ...] = ("account", "person")
 ACCOUNT_FIELDS = ("account_id", "score", "probability", "quadrant", "pqa", "status", "reasons", "champion", "playbook",
                   "updated_at")
+NOT_A_CHANGE = frozenset({"updated_at"})
 PERSON_FIELDS = ("user_id", "score", "pql", "account_id", "reasons", "updated_at")
 
 
@@ -38,7 +39,9 @@ class CrmRecord:
 
     @property
     def fingerprint(self) -> str:
-        text = json.dumps(self.fields, sort_keys=True, separators=(",", ":"), default=str)
+        """What the record says, not when: a new snapshot with the same values is not a change."""
+        said = {k: v for k, v in self.fields.items() if k not in NOT_A_CHANGE}
+        text = json.dumps(said, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -80,14 +83,6 @@ class RecordResult:
     error: str | None = None
 
 
-def upsert_one_account(target: "CrmTarget", account: AccountObject) -> RecordResult:
-    """A playbook action on a CRM: write one account's fields onto its record (creating it if new)."""
-    result = target.upsert("account", [account_record(account)], known=set())[0]
-    if not result.ok:
-        raise DeliveryFailed(f"{target.name} refused {account.account_id}: {result.error}", retryable=False)
-    return result
-
-
 class CrmTarget(Protocol):
     """A destination that upserts records in batches (HubSpot, Salesforce, a webhook, CSV files)."""
 
@@ -100,3 +95,27 @@ class CrmTarget(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class CrmDestination:
+    """What HubSpot and Salesforce share: a playbook action writes one account's fields onto its record."""
+
+    name: ClassVar[str]
+    idempotent: ClassVar[bool] = True
+    record_word: ClassVar[str] = "record"
+    http: Any  # the subclass's HttpSession; the subclass also defines ``upsert``
+
+    def deliver(self, delivery: Delivery) -> Sent:
+        """Create or update the account's record (creating it with its name and domain if new)."""
+        result = self.upsert("account", [account_record(delivery.account)], known=set())[0]  # type: ignore[attr-defined]
+        if not result.ok:
+            raise DeliveryFailed(f"{self.name} refused {delivery.account.account_id}: {result.error}",
+                                 retryable=False)
+        return Sent(remote_id=result.remote_id,
+                    detail=f"{self.record_word} " + ("created" if result.created else "updated"))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(token=***)"

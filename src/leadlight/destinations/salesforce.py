@@ -17,9 +17,9 @@ import httpx
 from pydantic import SecretStr
 
 from leadlight.config.destinations import DestinationsConfig
-from leadlight.destinations.base import Delivery, DeliveryFailed, NotConfigured, Sent
+from leadlight.destinations.base import DeliveryFailed, NotConfigured
 from leadlight.destinations.http import HttpSession, session
-from leadlight.destinations.records import CrmRecord, Kind, RecordResult, upsert_one_account
+from leadlight.destinations.records import CrmDestination, CrmRecord, Kind, RecordResult
 
 MAX_BATCH = 200
 LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
@@ -36,11 +36,11 @@ def limit_exceeded(response: httpx.Response) -> bool:
     return response.status_code == 403 and LIMIT_EXCEEDED in response.text
 
 
-class SalesforceDestination:
+class SalesforceDestination(CrmDestination):
     """Upserts Accounts and Leads/Contacts by external id; idempotent."""
 
     name: ClassVar[str] = "salesforce"
-    idempotent: ClassVar[bool] = True
+    record_word: ClassVar[str] = "account"
 
     def __init__(self, instance_url: str, token: SecretStr, config: DestinationsConfig,
                  http: HttpSession | None = None) -> None:
@@ -104,14 +104,3 @@ class SalesforceDestination:
                                     for e in answer.get("errors") or []) or "failed"
                 out.append(RecordResult(record.key, False, error=reasons))
         return out
-
-    def deliver(self, delivery: Delivery) -> Sent:
-        """A playbook action: write the account's fields onto its account (creating it if new)."""
-        result = upsert_one_account(self, delivery.account)
-        return Sent(remote_id=result.remote_id, detail="account " + ("created" if result.created else "updated"))
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __repr__(self) -> str:
-        return "SalesforceDestination(token=***)"

@@ -77,6 +77,14 @@ class _Sequencer:
 
     def enrol(self, person: Person, delivery: Delivery) -> str: ...
 
+    def find_or_create(self, search: str, params: dict[str, Any], create: str, body: dict[str, Any],
+                       headers: dict[str, str] | None = None) -> str:
+        """The id of the first match of ``GET search?params``, else of what ``POST create`` made."""
+        found = self.http.request("GET", search, params=params).json()
+        if found.get("data"):
+            return str(found["data"][0]["id"])
+        return str(self.http.request("POST", create, json=body, headers=headers).json()["data"]["id"])
+
     def check_enrolled(self, response: httpx.Response) -> None:
         """Enrolled now or before; anything else (a 409/422 about something else) is refused for good."""
         if response.status_code >= 300 and not already_enrolled(response):
@@ -98,14 +106,12 @@ class OutreachDestination(_Sequencer):
     token_env, url_env, default_url = "OUTREACH_ACCESS_TOKEN", "OUTREACH_BASE_URL", OUTREACH_URL
 
     def prospect_id(self, person: Person, delivery: Delivery) -> str:
-        found = self.http.request("GET", "/api/v2/prospects", params={"filter[emails]": person.email}).json()
-        if found.get("data"):
-            return str(found["data"][0]["id"])
         attributes = {"emails": [person.email], "title": person.title, "company": delivery.account.name,
                       "websiteUrl1": delivery.account.domain and f"https://{delivery.account.domain}"}
-        created = self.http.request("POST", "/api/v2/prospects", headers={"content-type": JSON_API}, json={
-            "data": {"type": "prospect", "attributes": {k: v for k, v in attributes.items() if v}}}).json()
-        return str(created["data"]["id"])
+        return self.find_or_create(
+            "/api/v2/prospects", {"filter[emails]": person.email}, "/api/v2/prospects",
+            {"data": {"type": "prospect", "attributes": {k: v for k, v in attributes.items() if v}}},
+            headers={"content-type": JSON_API})
 
     def enrol(self, person: Person, delivery: Delivery) -> str:
         options, defaults = delivery.options, self.config.outreach
@@ -129,13 +135,10 @@ class SalesloftDestination(_Sequencer):
     token_env, url_env, default_url = "SALESLOFT_API_KEY", "SALESLOFT_BASE_URL", SALESLOFT_URL
 
     def person_id(self, person: Person, delivery: Delivery) -> str:
-        found = self.http.request("GET", "/v2/people", params={"email_addresses[]": person.email}).json()
-        if found.get("data"):
-            return str(found["data"][0]["id"])
         fields = {"email_address": person.email, "title": person.title,
                   "last_name": (person.email or "").split("@")[0]}
-        created = self.http.request("POST", "/v2/people", json={k: v for k, v in fields.items() if v}).json()
-        return str(created["data"]["id"])
+        return self.find_or_create("/v2/people", {"email_addresses[]": person.email}, "/v2/people",
+                                   {k: v for k, v in fields.items() if v})
 
     def enrol(self, person: Person, delivery: Delivery) -> str:
         options, defaults = delivery.options, self.config.salesloft

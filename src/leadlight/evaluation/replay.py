@@ -101,3 +101,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     return value
+
+
+def replay_out_of_time(model: Any, labels: pd.DataFrame) -> pd.DataFrame:
+    """The model's walk-forward predictions, saved at training, for the label rows they cover.
+
+    The saved model was refitted on every labelled snapshot, so replaying it there would judge it on
+    rows it learned from; the out-of-fold probabilities are what it could have said at the time."""
+    oot = getattr(model.models, "out_of_time", None)
+    if oot is None or labels.empty:
+        return labels.iloc[0:0].assign(score=pd.Series(dtype="float64"), flag=pd.Series(dtype="bool"), quadrant=None)
+    columns = ["probability", "fit_probability", "intent_probability"]
+    saved = oot.assign(account_id=oot.account_id.astype("string"), as_of=pd.to_datetime(oot.as_of))[
+        ["account_id", "as_of", *columns]]
+    rows = labels.assign(account_id=labels.account_id.astype("string"), as_of=pd.to_datetime(labels.as_of))
+    replay = rows.merge(saved, on=["account_id", "as_of"], how="inner").rename(columns={"probability": "score"})
+    replay["flag"] = replay.score >= model.flag_threshold
+    high_fit = replay.groupby("as_of").fit_probability.transform(lambda v: pd.Series(_top_share(v), index=v.index))
+    high_intent = replay.groupby("as_of").intent_probability.transform(lambda v: pd.Series(_top_share(v), index=v.index))
+    replay["quadrant"] = [f"{'high' if f else 'low'}_fit_{'high' if i else 'low'}_intent"
+                          for f, i in zip(high_fit.astype(bool), high_intent.astype(bool))]
+    return replay.drop(columns=["fit_probability", "intent_probability"])

@@ -124,12 +124,17 @@ def map_columns(headers: Sequence[str], kind: str, configured: Mapping[str, str]
     return names, renamed
 
 
-def _looks_like(headers: Sequence[str], kind: str) -> bool:
+def _telltales(headers: Sequence[str], kind: str) -> set[str]:
+    """Which of ``kind``'s telltale columns the headers have, by name or a spelling specific enough to count."""
     try:
         names, _ = map_columns(headers, kind, generic=False)
     except InputError:
-        return False
-    return all(c in names for c in _SIGNATURE[kind])
+        return set()
+    return set(_SIGNATURE[kind]) & set(names)
+
+
+def _looks_like(headers: Sequence[str], kind: str) -> bool:
+    return len(_telltales(headers, kind)) == len(_SIGNATURE[kind])
 
 
 def check_columns(path: str, kind: str, headers: Sequence[str], names: Sequence[str]) -> None:
@@ -142,7 +147,10 @@ def check_columns(path: str, kind: str, headers: Sequence[str], names: Sequence[
                 hint=f"load it with --kind {other}")
     missing = [" or ".join(group) for group in REQUIRED[kind] if not any(c in names for c in group)]
     if missing:
-        guess = next((k for k in _SIGNATURE if k != kind and _looks_like(headers, k)), None)
+        # Another kind is named only when the file has none of this kind's telltale columns (an
+        # opportunities file without a stage column is still an opportunities file).
+        guess = None if _telltales(headers, kind) else next(
+            (k for k in _SIGNATURE if k != kind and _looks_like(headers, k)), None)
         example = REQUIRED[kind][[" or ".join(g) for g in REQUIRED[kind]].index(missing[0])][0]
         hint = (f"load it with --kind {guess}" if guess else
                 f"rename the columns, or map them in leadlight.yml: ingest: {{columns: {{{kind}: "

@@ -85,14 +85,6 @@ def arrival_times(attributes: pd.DataFrame, opps: pd.DataFrame, column: str) -> 
     return arrived.sort_index()
 
 
-def snapshot_bounds(arrived: pd.Series, opps: pd.DataFrame, config: ModelConfig) -> tuple[datetime, datetime] | None:
-    """The first snapshot (the period of the first arrival) and the last moment of known history."""
-    if arrived.empty:
-        return None
-    last = max(arrived.max(), opps.created_at.max()) if len(opps) else arrived.max()
-    return period_start(pd.Timestamp(arrived.min()).to_pydatetime(), config.snapshot_every), pd.Timestamp(last).to_pydatetime()
-
-
 def complete(snapshots: list[datetime], last: datetime, config: ModelConfig) -> list[datetime]:
     """Snapshots whose every lead's label window has passed by ``last``."""
     horizon = timedelta(days=config.horizon_days)

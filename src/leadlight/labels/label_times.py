@@ -16,8 +16,10 @@ yet. Features for the row come only from data before ``D`` (see
 ``leadlight.signals.asof``), so nothing after an opportunity's creation feeds
 its features.
 
-Snapshots start once 56 days of history exist and end when the label window
-of the last one has fully passed (``D + horizon <= the latest data``).
+Snapshots start once ``lead_in_days`` of history exist and end when the label
+window of the last one has fully passed (``D + horizon <= the latest data``).
+``snapshot_every: auto`` resolves to monthly snapshots when history holds at
+least ``MONTHLY_AT_LEAST`` of them, else weekly (``resolve``).
 
 Lead lists, with no event log, are labelled by arrival instead
 (``model.eligibility``): see ``leadlight.labels.arrivals``.
@@ -25,6 +27,7 @@ Lead lists, with no event log, are labelled by arrival instead
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -37,7 +40,7 @@ from leadlight.storage.engine import Engine
 from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
 
-MIN_HISTORY = timedelta(days=56)
+MONTHLY_AT_LEAST = 8
 LABEL_COLUMNS = ["account_id", "as_of", "label", "self_serve", "won_at", "amount"]
 
 
@@ -65,27 +68,58 @@ def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
     return (min(los) if los else None, max(his) if his else None)
 
 
+@dataclass(frozen=True)
+class History:
+    """What bounds the snapshots: the first and last known moments, and whether this is a lead list.
+
+    For a lead list ``first`` is the earliest arrival; for an event log, the first event or opportunity."""
+
+    first: datetime | None
+    last: datetime | None
+    lead_list: bool
+
+
+def history(engine: Engine, config: ModelConfig) -> History:
+    """Read once, then reused to plan snapshots under any cadence or horizon (``snapshots_of``)."""
+    if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
+        opps = opportunities(engine)
+        arrived = lead_arrivals(engine, config, opps)
+        if arrived.empty:
+            return History(None, None, True)
+        last = max(arrived.max(), opps.created_at.max()) if len(opps) else arrived.max()
+        return History(pd.Timestamp(arrived.min()).to_pydatetime(), pd.Timestamp(last).to_pydatetime(), True)
+    return History(*data_range(engine), False)
+
+
+def resolve(engine: Engine, config: ModelConfig, known: History | None = None) -> ModelConfig:
+    """``config`` with ``snapshot_every: auto`` replaced by the cadence the history supports."""
+    if config.snapshot_every != "auto":
+        return config
+    monthly = snapshots_of(known or history(engine, config), config.model_copy(update={"snapshot_every": "month"}))
+    return config.model_copy(update={"snapshot_every": "month" if len(monthly) >= MONTHLY_AT_LEAST else "week"})
+
+
 def training_snapshots(engine: Engine, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
     """Every snapshot with enough history before it and a complete label window after it."""
-    lead_list = arrivals.eligibility(engine, config) == arrivals.ARRIVAL
-    if lead_list:
-        opps = opportunities(engine)
-        bounds = arrivals.snapshot_bounds(lead_arrivals(engine, config, opps), opps, config)
-        first, last = bounds if bounds else (None, None)
-    else:
-        first, last = data_range(engine)
-    if first is None or last is None:
+    known = history(engine, config)
+    return snapshots_of(known, resolve(engine, config, known), start, end)
+
+
+def snapshots_of(known: History, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
+    """The snapshots ``config`` (a concrete cadence) cuts from ``known`` history."""
+    if known.first is None or known.last is None:
         return []
-    lo = first if lead_list else first + MIN_HISTORY
-    hi = last - timedelta(days=config.horizon_days)
+    every = config.snapshot_every
+    lo = arrivals.period_start(known.first, every) if known.lead_list else known.first + timedelta(days=config.lead_in_days)
+    hi = known.last - timedelta(days=config.horizon_days)
     for bound in (config.history_from, start):
         if bound is not None:
             lo = max(lo, datetime(bound.year, bound.month, bound.day))
     for bound in (config.history_to, end):
         if bound is not None:
             hi = min(hi, datetime(bound.year, bound.month, bound.day))
-    snapshots = snapshot_dates(lo, hi, config.snapshot_every)
-    return arrivals.complete(snapshots, last, config) if lead_list else snapshots
+    snapshots = snapshot_dates(lo, hi, every)
+    return arrivals.complete(snapshots, known.last, config) if known.lead_list else snapshots
 
 
 def lead_arrivals(engine: Engine, config: ModelConfig, opps: pd.DataFrame) -> pd.Series:
@@ -114,6 +148,7 @@ def label_times(
     engine: Engine, config: ModelConfig, snapshots: list[datetime], opps: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row per eligible (account, snapshot): ``account_id, as_of, label, self_serve, won_at, amount``."""
+    config = resolve(engine, config)
     opps = opportunities(engine) if opps is None else opps
     horizon = timedelta(days=config.horizon_days)
     if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:

@@ -29,7 +29,8 @@ class Planner:
         caps = config.caps
         self.period = parse_window(caps.period)
         self.given = outbox.given_per_team()
-        self._this_run: dict[tuple[str, str], int] = {}
+        # what earlier runs already sent, counted once; this run's rows are added as they are planned
+        self._counts = outbox.cap_counts(now - self.period, now - timedelta(days=1))
 
     def rows(self, hit: Hit, as_of: datetime) -> list[OutboxRow]:
         pb, subject = hit.playbook, hit.subject
@@ -73,27 +74,22 @@ class Planner:
         if account_id in self.cooldowns:
             return f"cooldown: {self.cooldowns[account_id]}"
         caps = self.config.caps
-        n = self.outbox.alerts_since(self.now - self.period, account_id) + self._this_run.get(("account", account_id), 0)
-        if n >= caps.per_account:
+        if self._counts.get(("account", account_id), 0) >= caps.per_account:
             return f"capped: {caps.per_account} alert(s) per account every {caps.period}"
         return None
 
     def _channel_held_back(self, destination: str, person: str | None) -> str | None:
         caps = self.config.caps
-        day = self.outbox.counted_since(self.now - timedelta(days=1), destination=destination) + self._this_run.get(
-            ("channel", destination), 0)
-        if day >= caps.per_channel:
+        if self._counts.get(("channel", destination), 0) >= caps.per_channel:
             return f"capped: {caps.per_channel} actions a day to {destination}"
         if person is not None:
-            n = self.outbox.counted_since(self.now - self.period, person_id=person) + self._this_run.get(
-                ("person", person), 0)
-            if n >= caps.per_person:
+            if self._counts.get(("person", person), 0) >= caps.per_person:
                 return f"capped: {caps.per_person} enrolments per person every {caps.period}"
         return None
 
     def _count(self, *keys: tuple[str, str]) -> None:
         for key in keys:
-            self._this_run[key] = self._this_run.get(key, 0) + 1
+            self._counts[key] = self._counts.get(key, 0) + 1
 
 
 def render_fallback(account: Any) -> Message:

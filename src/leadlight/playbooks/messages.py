@@ -8,9 +8,10 @@ action with the message instead of sending broken words.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from leadlight.config.playbooks import MessageConfig, Variant
@@ -24,6 +25,12 @@ _HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, trim_bl
 
 class MessageError(Exception):
     """A template that could not be filled for one account (user-code error: names playbook, field, line)."""
+
+
+@lru_cache(maxsize=512)
+def _compiled(template: str, html: bool) -> Template:
+    """Templates compile once per process: compiling costs far more than filling."""
+    return (_HTML if html else _TEXT).from_string(template)
 
 
 def context(subject: Subject, *, playbook: str, trigger: str, team: str | None, rep: str | None) -> dict[str, Any]:
@@ -70,14 +77,13 @@ def render(config: MessageConfig, values: dict[str, Any], subject: Subject, *, p
               "value_proposition": config.value_proposition, "talk_track": config.talk_track}
     if variant is not None:
         fields.update({k: getattr(variant, k) for k in ("text", "subject", "talk_track") if getattr(variant, k)})
-    env = _HTML if html else _TEXT
     out = {}
     for name, template in fields.items():
         if template is None:
             out[name] = None
             continue
         try:
-            out[name] = env.from_string(template).render(values).strip()
+            out[name] = _compiled(template, html).render(values).strip()
         except UndefinedError as err:
             raise MessageError(f"playbook {playbook!r}: message.{name}: {err.message}") from None
         except TemplateError as err:

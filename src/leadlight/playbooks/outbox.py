@@ -57,17 +57,16 @@ class Outbox:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def add(self, row: OutboxRow, now: datetime) -> bool:
-        """Insert the row unless its key is already there; returns whether it was new."""
-        found = self.con.execute("SELECT count(*) FROM outbox WHERE key = ?", [row.key]).fetchall()[0][0]
-        if found:
-            return False
-        self.con.execute(
-            "INSERT INTO outbox (key, playbook, trigger, destination, account_id, person_id, team, rep, as_of, payload, "
-            "status, attempts, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-            [row.key, row.playbook, row.trigger, row.destination, row.account_id, row.person_id, row.team, row.rep,
-             row.as_of, row.delivery.model_dump_json(), row.status, row.error, now, now]).fetchall()
-        return True
+    def add(self, rows: list[OutboxRow], now: datetime) -> None:
+        """Insert the rows whose key is not there yet (a re-run adds nothing twice)."""
+        if not rows:
+            return
+        self.con.executemany(
+            "INSERT OR IGNORE INTO outbox (key, playbook, trigger, destination, account_id, person_id, team, rep, "
+            "as_of, payload, status, attempts, error, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            [[r.key, r.playbook, r.trigger, r.destination, r.account_id, r.person_id, r.team, r.rep, r.as_of,
+              r.delivery.model_dump_json(), r.status, r.error, now, now] for r in rows])
 
     def due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         """Rows to deliver now, oldest first."""
@@ -96,21 +95,22 @@ class Outbox:
         self.con.execute("UPDATE outbox SET status = 'skipped', error = ?, updated_at = ? WHERE key = ?",
                          [reason, now, key]).fetchall()
 
-    def counted_since(self, since: datetime, *, account_id: str | None = None, destination: str | None = None,
-                      person_id: str | None = None) -> int:
-        """Actions (sent or on their way) since a moment, for caps."""
-        sql, params = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'retrying', 'sent') AND created_at >= ?", [since]
-        for column, value in (("account_id", account_id), ("destination", destination), ("person_id", person_id)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        return int(self.con.execute(sql, params).fetchall()[0][0])
-
-    def alerts_since(self, since: datetime, account_id: str) -> int:
-        """Alerts (one per playbook firing, whatever its destinations) for an account since a moment."""
-        return int(self.con.execute(
-            "SELECT count(DISTINCT playbook || '/' || CAST(as_of AS VARCHAR)) FROM outbox WHERE account_id = ? "
-            "AND status IN ('pending', 'retrying', 'sent') AND created_at >= ?", [account_id, since]).fetchall()[0][0])
+    def cap_counts(self, since: datetime, day_start: datetime) -> dict[tuple[str, str], int]:
+        """What caps count, from rows that went or will go out: alerts per account (one per playbook firing,
+        whatever its destinations) and enrolments per person since ``since``; actions per destination since
+        ``day_start``."""
+        live = "status IN ('pending', 'retrying', 'sent')"
+        counts: dict[tuple[str, str], int] = {}
+        for kind, sql, start in (
+            ("account", f"SELECT account_id, count(DISTINCT playbook || '/' || CAST(as_of AS VARCHAR)) FROM outbox "
+                        f"WHERE {live} AND created_at >= ? GROUP BY account_id", since),
+            ("person", f"SELECT person_id, count(*) FROM outbox WHERE {live} AND person_id IS NOT NULL "
+                       "AND created_at >= ? GROUP BY person_id", since),
+            ("channel", f"SELECT destination, count(*) FROM outbox WHERE {live} AND created_at >= ? "
+                        "GROUP BY destination", day_start),
+        ):
+            counts.update({(kind, key): int(n) for key, n in self.con.execute(sql, [start]).fetchall()})
+        return counts
 
     def given_per_team(self) -> dict[str, int]:
         """How many accounts each team was given so far (round robin continues across runs)."""

@@ -44,7 +44,7 @@ from leadlight.timeutil import utcnow
 
 # Who is never put forward as champion or decision maker (an account-level disqualifier, like a
 # self-serve purchase, does not change who the people are).
-NOT_A_CONTACT = ("personal_email", "disposable_email", "student", "sales_persona")
+NOT_A_CONTACT = ("personal_email", "disposable_email", "student", "internal")
 ACTIVITY, ADMIN, INVITES = "ll_people_activity", "ll_people_admin", "ll_people_invites"
 OWNER_COLUMNS = ("owner", "owner_email")
 

@@ -216,7 +216,9 @@ def describe(feature: str, value: float | None, vocab_events: list[str] | None =
             "known": f"{v} people signed up so far",
             "new_7d": f"{v} new people in the last 7 days",
             "new_prior_28d": f"{v} new people in the 28 days before last week",
-            "velocity": f"sign-up pace vs the month before: {v} (log scale)",
+            "velocity": _times(value, "{r}x as many new people in the last 7 days as in a typical week before",
+                               "{r}x fewer new people in the last 7 days than in a typical week before",
+                               "about as many new people in the last 7 days as in a typical week before"),
             "personal_share": f"{_pct(value)} of people use personal emails",
             "student_share": f"{_pct(value)} of people use student emails",
             "unconfirmed_share": f"{_pct(value)} of people have not confirmed their email",
@@ -227,7 +229,9 @@ def describe(feature: str, value: float | None, vocab_events: list[str] | None =
     if stat == "days_since":
         return f"last {what[:-1] if what.endswith('events') else what} {v} days ago" if v != "no" else f"never: {what}"
     if stat == "trend":
-        return f"{what}: last week vs the 3 weeks before {v} (log scale)"
+        return _times(value, f"{what} {{r}}x more often last week than in the 3 weeks before",
+                      f"{what} {{r}}x less often last week than in the 3 weeks before",
+                      f"{what} about as often last week as in the 3 weeks before")
     kind, window = stat.split("_", 1)
     span = window.removesuffix("d")
     if kind == "count":
@@ -235,6 +239,18 @@ def describe(feature: str, value: float | None, vocab_events: list[str] | None =
     if kind == "users":
         return f"{v} people active ({what}) in the last {span} days"
     return f"{v} active days ({what}) in the last {span} days"
+
+
+def _times(log_ratio: float | None, more: str, less: str, same: str) -> str:
+    """A trend (a difference of ``log1p``: about the log of a ratio) in words, never "log scale": "3x more often"."""
+    if log_ratio is None or log_ratio != log_ratio:
+        return same
+    ratio = math.exp(float(log_ratio))
+    if ratio >= 1.15:
+        return more.format(r=f"{ratio:.1f}".removesuffix(".0"))
+    if ratio <= 1 / 1.15:
+        return less.format(r=f"{1 / ratio:.1f}".removesuffix(".0"))
+    return same
 
 
 def _num(value: float) -> str:

@@ -70,12 +70,3 @@ def fail(con: duckdb.DuckDBPyConnection, destination: str, kind: str, rows: list
         frame = pd.DataFrame([(destination, kind, k, None, None, None, e, at) for k, e in rows], columns=COLUMNS)
         frame = frame.astype({"fingerprint": "string", "remote_id": "string", "confirmed_at": "datetime64[us]"})
         _upsert(con, frame, "error = excluded.error, failed_at = excluded.failed_at")
-
-
-def failures(con: duckdb.DuckDBPyConnection, destination: str) -> list[dict]:
-    """Records whose last attempt failed, with the reason."""
-    if not _exists(con):
-        return []
-    rows = con.execute(f"SELECT object, record_key, error, failed_at FROM {CRM_SYNC} WHERE destination = ? "
-                       "AND error IS NOT NULL ORDER BY failed_at DESC, record_key", [destination]).fetchall()
-    return [{"object": o, "key": k, "error": e, "failed_at": t} for o, k, e, t in rows]

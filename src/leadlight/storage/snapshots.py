@@ -33,9 +33,9 @@ JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "ch
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
 # (high fit & high intent = 0), then score; ties (many top accounts reach 100) go to the higher probability,
-# intent, fit, then more people; finally by id so the order is stable.
+# then intent, then fit; finally by id so the order is stable.
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, people DESC NULLS LAST, account_id")
+                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 # Accounts a rep put aside, by their latest mark at a moment (both ``?``): a bad lead for good, done for 30 days,
 # not now until its time is up.
@@ -156,9 +156,14 @@ class SnapshotReader:
         """Account objects of the snapshot at ``at``, best first."""
         check_page(limit, offset)
         clause, params = where.where()
-        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
-               + (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else ""))
-        return [account_object(r) for r in self.rows(sql, [at, *params])]
+        page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
+        if not page:
+            sql = f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
+            return [account_object(r) for r in self.rows(sql, [at, *params])]
+        # a page: sort the keys only, then read the page's full rows (a deep page sorted wide JSON rows before)
+        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ? AND account_id IN (SELECT account_id FROM "
+               f"{ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}{page}) ORDER BY {ACCOUNT_ORDER}")
+        return [account_object(r) for r in self.rows(sql, [at, at, *params])]
 
     def count_accounts(self, at: datetime, where: AccountFilter = AccountFilter()) -> int:
         clause, params = where.where()

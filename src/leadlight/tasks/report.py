@@ -26,22 +26,35 @@ _LOCK = threading.Lock()
 
 def backtest_report(project: Project, *, refresh: bool = False) -> dict[str, Any]:
     """The ``backtest --json`` document, from the cache when nothing it depends on changed."""
-    path = project.data_dir / "reports" / "backtest.json"
+    path = _cache_path(project)
     with _LOCK:
         key = _fingerprint(project)
-        if not refresh and path.is_file():
-            try:
-                cached = json.loads(path.read_text())
-                if cached.get("fingerprint") == key:
-                    return cached["report"]
-            except (OSError, ValueError):
-                pass
+        cached = None if refresh else _cached(path, key)
+        if cached is not None:
+            return cached
         report = run_backtest(project)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"fingerprint": key, "report": report}, default=str))
         os.replace(tmp, path)
         return report
+
+
+def cached_backtest(project: Project) -> dict[str, Any] | None:
+    """The backtest document if one is cached for the current data and definition, else None (never replays)."""
+    return _cached(_cache_path(project), _fingerprint(project))
+
+
+def _cache_path(project: Project) -> Any:
+    return project.data_dir / "reports" / "backtest.json"
+
+
+def _cached(path: Any, key: str) -> dict[str, Any] | None:
+    try:
+        cached = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return cached["report"] if cached.get("fingerprint") == key else None
 
 
 def definition_report(project: Project, *, refresh: bool = False) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from leadlight.config import load_config
+from leadlight.errors import LeadlightError
 from leadlight.contract import Delivery
 from leadlight.destinations.base import DeliveryFailed, Destination, NotConfigured
 from leadlight.destinations.registry import build
@@ -89,8 +90,7 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
         try:
             write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
             playbook_state.save(con, before, after, snapshot.as_of)
-            for row in rows:
-                outbox.add(row, at)
+            outbox.add(rows, at)
             con.commit()
         except BaseException:
             con.rollback()
@@ -158,17 +158,26 @@ def _result(snapshot: Snapshot, dry_run: bool, rows: list, actions: list, parked
             "fired": len({(r.playbook, r.account_id) for r in rows}), "actions": actions, "parked": parked}
 
 
-def run_every(project: Project, every: str, *, progress: Progress = SILENT,
+def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop: threading.Event | None = None,
               on_result: Callable[[dict], None] | None = None, **options: Any) -> dict:
-    """Run again every ``every`` until SIGTERM or SIGINT; the item in flight is finished, nothing is lost."""
+    """Run again every ``every`` until ``stop`` is set (by default: until SIGTERM or SIGINT); the item in flight is
+    finished, nothing is lost. A failed run is reported through ``on_result`` as ``{"error": ...}`` and retried
+    next period (``serve --run-every`` must keep serving)."""
     period = parse_window(every).total_seconds()
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    own_signals = stop is None
+    stop = stop or threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)} \
+        if own_signals else {}
     runs = 0
     try:
         while not stop.is_set():
             started = time.monotonic()
-            result = run(project, progress=progress, stop=stop, **options)
+            try:
+                result = run(project, progress=progress, stop=stop, **options)
+            except LeadlightError as err:
+                if own_signals and runs == 0:
+                    raise  # a first run that cannot work (bad config, no data) is the user's to fix now
+                result = {"error": err.to_dict()}
             runs += 1
             if on_result is not None:
                 on_result(result)

@@ -43,10 +43,10 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
         return reused
 
     from leadlight.scoring.snapshot import score_snapshot
-    from leadlight.storage.engine import open_engine
+    from leadlight.tasks.derived import open_current_engine
     from leadlight.tasks import lint
 
-    engine = open_engine(project, config)
+    engine = open_current_engine(project, config)
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(

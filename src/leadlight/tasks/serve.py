@@ -9,8 +9,11 @@ sees a committed snapshot or the one before it, never half of one. Other
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
+import threading
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -21,6 +24,7 @@ from leadlight.storage import owner
 from leadlight.storage.database import hold
 from leadlight.storage.project import Project
 
+log = logging.getLogger("leadlight.web")
 TOKEN_ENV = "LEADLIGHT_API_TOKEN"
 PASSWORD_ENV = "LEADLIGHT_UI_PASSWORD"
 
@@ -62,7 +66,7 @@ def serve_settings(project: Project, host: str = "127.0.0.1") -> ServeSettings:
         tokens.append(os.environ[TOKEN_ENV])
     password = os.environ.get(PASSWORD_ENV) or serve.ui_password or None
     loopback = is_loopback(host)
-    sign_in = serve.sign_in == "always" or (serve.sign_in == "auto" and not loopback)
+    sign_in = serve.sign_in == "always" or not loopback
     if not loopback and not (password or tokens):
         raise UsageError(
             f"refusing to serve on {host} without credentials: anyone who can reach it would see your accounts",
@@ -85,3 +89,28 @@ def owning(project: Project, command: str, url: str) -> Iterator[None]:
     """Hold the project's DuckDB file and tell other processes who holds it, for the life of the block."""
     with hold(project), owner.announce(project, command, url):
         yield
+
+
+@contextmanager
+def background_runs(project: Project, every: str) -> Iterator[None]:
+    """``leadlight run`` every ``every`` in a thread of the serving process, for the life of the block."""
+    from leadlight.tasks.run import run_every
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_every, args=(project, every), name="leadlight-run-every", daemon=True,
+                              kwargs={"stop": stop, "on_result": _log_run})
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _log_run(result: dict) -> None:
+    if "error" in result:
+        log.warning("run failed (retried next period): %s", result["error"]["message"])
+    else:
+        statuses = Counter(a["status"] for a in result["actions"])
+        log.info("run as of %s: %d playbook hit(s); %s", result["as_of"], result["fired"],
+                 ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no actions")

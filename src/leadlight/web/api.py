@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from leadlight.contract import AccountDetail, AccountObject, LeadObject
 from leadlight.tasks import feedback, model_card, report, snapshots, timeline, worklist
-from leadlight.web.security import require_token
+from leadlight.web.security import project_of, require_token
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_token)], tags=["api"])
-
-
-def project_of(request: Request) -> Any:
-    return request.app.state.project
 
 
 class Mark(BaseModel):

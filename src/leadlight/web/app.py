@@ -8,7 +8,8 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -16,28 +17,33 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
-from leadlight.storage.project import Project
 from leadlight.tasks.collect import Collector
-from leadlight.tasks.serve import ServeSettings
+from leadlight.tasks.serve import ServeSettings, background_runs
 from leadlight.web import api, errors, pages, signin
 from leadlight.web.collector import collector_router
 from leadlight.web.render import HERE
 from leadlight.web.security import Guard
 
+if TYPE_CHECKING:
+    from leadlight.storage.project import Project
 
-def create_app(project: Project, settings: ServeSettings | None = None, *, collector: Collector | None = None) -> FastAPI:
+
+def create_app(project: "Project", settings: ServeSettings | None = None, *, collector: Collector | None = None,
+               run_every: str | None = None) -> FastAPI:
     """The web app for ``project``; ``settings`` say who may use it (default: loopback, no tokens).
 
-    With ``collector``, the Segment-compatible event collector is served under ``/v1`` and runs (its log and
-    drain) for the app's lifetime; the process must own the project's file (``tasks.serve.owning``).
+    With a ``collector`` the Segment-compatible routes (``/v1/*``) take events and its drain loads them; with
+    ``run_every`` the playbooks run in the background every that span (``leadlight run`` inside serve), so an
+    event reaches a rep without another process fighting for the project's file.
     """
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
-        if collector is None:
-            yield
-            return
-        with collector.running():
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        with ExitStack() as stack:
+            if collector is not None:
+                stack.enter_context(collector.running())
+            if run_every:
+                stack.enter_context(background_runs(project, run_every))
             yield
 
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
@@ -55,6 +61,8 @@ def create_app(project: Project, settings: ServeSettings | None = None, *, colle
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
+    if collector is not None:
+        app.include_router(collector_router(collector))
     app.include_router(api.router)
     if collector is not None:
         app.include_router(collector_router(collector))

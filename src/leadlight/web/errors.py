@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from leadlight.errors import AccessDenied, InvalidRequest, LeadlightError, NotFound, UsageError
+from leadlight.web.security import EMAIL
 
 log = logging.getLogger("leadlight.web")
 GENERIC = {404: NotFound, 401: AccessDenied, 405: UsageError, 400: UsageError, 413: UsageError}
@@ -58,6 +59,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, EMAIL.sub("<email>", request.url.path))
         err = LeadlightError("something went wrong on the server", hint="the server log has the details")
         return error_response(err, request.url.path, _html(request), request)

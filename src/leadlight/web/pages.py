@@ -13,7 +13,7 @@ from leadlight.errors import LeadlightError
 from leadlight.tasks import feedback, model_card, report, snapshots, timeline, worklist
 from leadlight.web import charts
 from leadlight.web.render import QUADRANT_LONG, page
-from leadlight.web.security import check_csrf, signed_in
+from leadlight.web.security import check_csrf, project_of, signed_in
 
 PAGE_SIZE = 50
 LEADERS = ("c_level", "vp", "head", "director")
@@ -32,10 +32,6 @@ def ui_access(request: Request) -> None:
 
 
 router = APIRouter(dependencies=[Depends(ui_access)], include_in_schema=False)
-
-
-def project_of(request: Request) -> Any:
-    return request.app.state.project
 
 
 @router.get("/")
@@ -71,11 +67,19 @@ def account_page(request: Request, account_id: str, marked: str = "", until: str
         return RedirectResponse(f"/accounts/{detail.account_id}", status_code=303)
     notice = MARK_WORDS.get(marked, "").format(until=until[:10]) if marked else ""
     return page(request, "account.html", {
-        "a": detail, "people": _people(detail), "signals": timeline.recent_signals(project, detail.account_id),
-        "actions": timeline.actions_taken(project, detail.account_id),
+        "a": detail, "people": _people(detail), "actions": timeline.actions_taken(project, detail.account_id),
         "marks": worklist.account_marks(project, detail.account_id), "notice": notice,
         "positive": [r for r in detail.reasons if r.contribution >= 0],
         "negative": [r for r in detail.reasons if r.contribution < 0]})
+
+
+@router.get("/accounts/{account_id}/signals")
+def recent_signals(request: Request, account_id: str) -> Response:
+    """The account's recent activity: a fragment for the account page (htmx loads it after the page), or a page."""
+    signals = timeline.recent_signals(project_of(request), account_id)
+    fragment = bool(request.headers.get("hx-request"))
+    return page(request, "_signals.html" if fragment else "signals.html", {"signals": signals,
+                                                                          "account_id": account_id})
 
 
 @router.get("/accounts/{account_id}/history.svg")
@@ -129,13 +133,11 @@ def _with_charts(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _quadrant_history(request: Request) -> tuple[dict[str, dict], str | None]:
-    """Historical conversion per quadrant, from the (cached) backtest of the rule definition."""
-    try:
-        bt = report.backtest_report(project_of(request))
-    except LeadlightError as err:
-        if err.http_status >= 500:
-            raise
-        return {}, f"{err.message} ({err.hint})" if err.hint else err.message
+    """Historical conversion per quadrant, from the cached backtest of the rule definition (the report computes
+    it: replaying history can take minutes on a big project, so the map never starts it)."""
+    bt = report.cached_backtest(project_of(request))
+    if bt is None:
+        return {}, "open the definition report once: it replays history, and this column fills in"
     rules = next((d for d in bt["definitions"] if d["name"] == "rules"), None)
     return {r["quadrant"]: r for r in (rules or {}).get("by_quadrant", [])}, None
 

@@ -6,7 +6,8 @@
 - Every POST from a page carries the CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``) that
   matches the ``ll_csrf`` cookie (double submit), compared in constant time.
 - Bodies over ``max_request_bytes`` are refused with 413 before they are read.
-- The access log names method, path (never the query string, which may hold a searched email) and status.
+- The access log names method, path (never the query string, which may hold a searched email; an email in the
+  path is masked) and status.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -29,10 +31,16 @@ CSRF_COOKIE = "ll_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 log = logging.getLogger("leadlight.web")
+EMAIL = re.compile(r"[^/@]+@[^/]+")  # an id that is an email stays out of the log
 
 
 def settings_of(request: Request) -> ServeSettings:
     return request.app.state.settings
+
+
+def project_of(request: Request) -> Any:
+    """The project the app serves."""
+    return request.app.state.project
 
 
 def require_token(request: Request) -> None:
@@ -155,7 +163,7 @@ class Guard:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         finally:
-            log.info("%s %s %s %.0fms", scope.get("method"), scope.get("path"), status,
+            log.info("%s %s %s %.0fms", scope.get("method"), EMAIL.sub("<email>", scope.get("path", "")), status,
                      (time.perf_counter() - started) * 1000)
 
 

@@ -151,3 +151,15 @@ def test_salesforce_batch_limit_and_auth(salesforce):
     with pytest.raises(DeliveryFailed) as failed:
         dest.upsert("account", records[:1], set())
     assert failed.value.status == 401 and not failed.value.retryable
+
+
+def test_playbook_actions_write_the_account(hubspot, salesforce):
+    dest = hub(hubspot)
+    dest.setup()
+    assert dest.deliver(samples.delivery()).detail == "company created"
+    assert dest.deliver(samples.delivery()).detail == "company updated"
+    sf_dest = sf(salesforce)
+    salesforce.reject.add("acme")
+    with pytest.raises(DeliveryFailed) as refused:
+        sf_dest.deliver(samples.delivery())
+    assert "salesforce refused acme: FIELD_CUSTOM_VALIDATION_EXCEPTION" in refused.value.message

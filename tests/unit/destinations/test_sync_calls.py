@@ -22,6 +22,8 @@ def test_hubspot_calls_per_account_batch(tmp_path, hubspot):
     report = sync(project, "hubspot", env=env)
     assert (report["updated"], report["created"], hubspot.calls - setup_calls) == (N, 0, 6)
     assert sync(project, "hubspot", env=env)["unchanged"] == N and hubspot.calls - setup_calls == 6
+    scored_project(tmp_path / "p", N, score_shift=0.5, as_of="2026-12-02")  # re-scored, the same values
+    assert sync(project, "hubspot", env=env)["unchanged"] == N and hubspot.calls - setup_calls == 6
 
 
 def test_salesforce_calls_per_account_batch(tmp_path, salesforce):

@@ -121,7 +121,7 @@ def test_leads_show_link_flags_and_disqualifiers(company):
     by_id = {u["user_id"]: u for u in leads}
     assert by_id["pat"]["pql"] is False and by_id["pat"]["disqualifiers"] == ["personal_email"]
     assert by_id["pat"]["flags"]["personal_email"] is True
-    assert by_id["rep"]["disqualifiers"] == ["sales_persona"]
+    assert by_id["rep"]["disqualifiers"] == []  # a customer's Account Executive; the title rule is opt-in
     assert by_id["cy"]["disqualifiers"] == ["bought_self_serve"]
     assert by_id["ann"]["link"] == {"method": "group", "account_id": "a1"}
     assert by_id["ann"]["persona"] == {"seniority": "c_level", "department": "engineering"}
