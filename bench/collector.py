@@ -1,6 +1,6 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
-    python bench/collector.py [--seconds 8] [--connections 16] [--profile]
+    python bench/collector.py [--seconds 8] [--connections 16] [--serve] [--profile]
 
 Phases, each bounded in time and requests (the generator shares the machine's cores with the server):
 
@@ -11,7 +11,8 @@ Phases, each bounded in time and requests (the generator shares the machine's co
 
 Then how long the drain takes to have every acknowledged event in DuckDB. Every event has its own messageId,
 and the figures count only HTTP 200 replies (a 429/503 is counted apart). Prints one JSON document.
-``--profile`` runs the server under cProfile and prints its top functions (to find where the time goes).
+``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the collector) instead of the
+collector alone. ``--profile`` runs the server under cProfile and prints its top functions (to find where the time goes).
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--serve", action="store_true", help="load the whole `leadlight serve` (web app + collector)")
     parser.add_argument("--drain-every", type=float, default=1.0,
                         help="seconds between drains (a large value keeps the drain out of the load phases)")
     args = parser.parse_args()
@@ -172,7 +174,8 @@ def main() -> None:
         project = Path(tmp) / "p"
         project.mkdir()
         (project / "leadlight.yml").write_text(f"version: 1\nname: bench\ncollector:\n  drain_every: {args.drain_every}\n")
-        server = collector_server.start(project, profile=Path(tmp) / "server.prof" if args.profile else None)
+        server = collector_server.start(project, profile=Path(tmp) / "server.prof" if args.profile else None,
+                                        serve=args.serve)
         out: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg()}
         try:
             rate_pool = int(30_000 * args.seconds)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,10 @@ class Server:
     project: Path
     port: int
     process: subprocess.Popen
+    log: Path
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")
 
     @property
     def url(self) -> str:
@@ -57,12 +62,14 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout)
+        self.log.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """``kill -9``: no chance to flush or drain."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        self.log.unlink(missing_ok=True)
 
 
 def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | None = None,
@@ -83,13 +90,15 @@ def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | No
         command = ["-c", _PROFILED.format(args=args, out=str(profile))]
     else:
         command = ["-m", "leadlight.web.collector", *args]
-    process = subprocess.Popen([sys.executable, *command],
-                               env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = Server(project, port, process)
+    # stderr to a file, never a pipe nobody reads: serve logs a line per request, and a full pipe would block it
+    log = tempfile.NamedTemporaryFile(prefix="leadlight-collector-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, *command], env=environ, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    server = Server(project, port, process, Path(log.name))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the collector exited: {process.stderr.read().decode(errors='replace')}")
+            raise RuntimeError(f"the collector exited: {server.stderr()}")
         try:
             server.health()
             return server

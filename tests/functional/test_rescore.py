@@ -83,3 +83,9 @@ def test_new_events_a_new_definition_or_a_replaced_snapshot_compute_again(compan
     cli("score", "--project", str(project), "--as-of", "2026-10-01")  # another moment: the latest stays stored
     assert score(Project(project))["reused"] is True
     assert score(Project(project), "2026-10-01")["reused"] is True
+
+    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"))
+    con.execute("DELETE FROM account_scores WHERE account_id IN (SELECT min(account_id) FROM account_scores)")
+    con.close()
+    again = score(Project(project))
+    assert again["reused"] is False and again["accounts"] == 40

@@ -9,7 +9,8 @@ reps' feedback and the other derived state (identities). ``record`` stores it
 in ``derived_state`` (name ``score_snapshot@<as_of>``) in the snapshot's transaction,
 with the snapshot's ``scored_at``; ``reusable`` finds the stored snapshot again
 only if the fingerprint is the same and the snapshot at that moment is still
-the very one recorded (a ``run`` or a re-score since would have replaced it).
+the very one recorded (a ``run`` or a re-score since would have replaced it; rows deleted since change its
+counts). Hand edits of stored rows are not detected.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def record(con: duckdb.DuckDBPyConnection, digest: str, as_of: datetime, scored_
            extra: dict[str, Any]) -> None:
     """Remember what the snapshot at ``as_of`` (written in this transaction) was computed from."""
     inputs = json.dumps({"fingerprint": digest, "as_of": as_of.isoformat(), "scored_at": scored_at.isoformat(),
-                         **extra}, default=str)
+                         "rows": stored_summary(con, as_of), **extra}, default=str)
     name = _name(as_of)
     con.execute("DELETE FROM derived_state WHERE name = ?", [name]).fetchall()
     con.execute("INSERT INTO derived_state VALUES (?, ?, now()::TIMESTAMP)", [name, inputs]).fetchall()
@@ -71,6 +72,8 @@ def reusable(con: duckdb.DuckDBPyConnection, digest: str, as_of: datetime) -> di
         return None
     scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?", [as_of]).fetchall()[0][0]
     if scored is None or scored.isoformat() != found.get("scored_at"):
+        return None
+    if stored_summary(con, as_of) != found.get("rows"):  # rows deleted (or added) since it was stored
         return None
     return found
 

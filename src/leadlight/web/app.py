@@ -61,7 +61,10 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict:
-        return {"status": "ok", "version": __version__}
+        health = {"status": "ok", "version": __version__}
+        if collector is not None:
+            health["collector"] = collector.stats()  # what the log took and the drain loaded
+        return health
 
     if collector is not None:
         app.include_router(collector_router(collector))
