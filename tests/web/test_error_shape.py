@@ -50,3 +50,9 @@ def test_a_browser_gets_the_same_error_as_a_page(client):
     r = client.get("/accounts/no-such-account", headers={"Accept": "text/html"})
     assert r.status_code == 404 and "text/html" in r.headers["content-type"]
     assert "NotFound" in r.text and "leadlight accounts" in r.text
+
+
+def test_a_body_too_large_for_the_collector_has_the_code_segment_sdks_need(client):
+    reply = client.post("/v1/batch", content=b"{" + b" " * 8000 + b"}", headers={"content-type": "application/json"})
+    assert reply.status_code == 413
+    assert {"code", "message", "error", "hint"} <= set(reply.json())  # the SDKs give up instead of retrying

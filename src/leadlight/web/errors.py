@@ -24,6 +24,9 @@ GENERIC = {404: NotFound, 401: AccessDenied, 405: UsageError, 400: UsageError, 4
 
 def error_response(err: LeadlightError, path: str, wants_html: bool = False, request: Request | None = None) -> Response:
     body = err.to_dict()
+    if path.startswith("/v1/"):
+        # Segment's SDKs give up on a 4xx only when the body has `code` and `message`; otherwise they retry it.
+        body["code"] = type(err).__name__
     if wants_html and request is not None and not path.startswith("/api"):
         from leadlight.web.render import page
 
