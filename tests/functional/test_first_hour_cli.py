@@ -299,3 +299,12 @@ def test_model_reasons_are_ratios_not_log_scales():
     text = describe("ev__plan_limit_reached__trend", 1.1, ["Plan Limit Reached"])
     assert text == "Plan Limit Reached events 3x more often last week than in the 3 weeks before"
     assert "log" not in describe("people__velocity", -0.9)
+
+
+# 18. A step that takes over 2 s leaves a line on stderr, even when stderr is not a terminal
+def test_slow_steps_leave_a_line_on_stderr(project, scored, monkeypatch):
+    from leadlight.cli import output
+
+    monkeypatch.setattr(output, "SLOW_STEP_SECONDS", 0.0)
+    result = runner.invoke(app, ["score", "-p", project])
+    assert result.exit_code == 0 and re.search(r"computing signals and scores: \d+\.\d s", result.stderr)
