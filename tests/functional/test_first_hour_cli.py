@@ -308,3 +308,30 @@ def test_slow_steps_leave_a_line_on_stderr(project, scored, monkeypatch):
     monkeypatch.setattr(output, "SLOW_STEP_SECONDS", 0.0)
     result = runner.invoke(app, ["score", "-p", project])
     assert result.exit_code == 0 and re.search(r"computing signals and scores: \d+\.\d s", result.stderr)
+
+
+def test_a_quiet_last_week_is_said(tmp_path):
+    """Events stopped arriving: 50 a day for two months, then 2 in the last week. The default moment follows
+    the last event, and score says the last days hold almost nothing."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 8, 1)
+    lines = []
+    for day in range(60):
+        for i in range(50 if day < 53 else (1 if day in (55, 59) else 0)):
+            lines.append(json.dumps({"type": "track", "userId": f"u{i % 7}", "event": "Report Viewed",
+                                     "messageId": f"m{day}-{i}", "timestamp": (start + timedelta(days=day, minutes=i))
+                                     .isoformat() + "Z"}))
+    events = tmp_path / "events.ndjson"
+    events.write_text("\n".join(lines) + "\n")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "leadlight.yml").write_text("version: 1\nsignals:\n  - {name: reports_7d, kind: count, "
+                                           "event: Report Viewed, window: 7d}\n")
+    cli("ingest", str(events), "--kind", "events", "-p", str(project))
+    result = runner.invoke(app, ["score", "-p", str(project)])
+    assert result.exit_code == 0, result.output
+    quiet = re.search(r"the last 7 days before \S+ hold only (\d+) events \(a typical week before had 350\)",
+                      result.stderr)
+    assert quiet and int(quiet.group(1)) < 70, result.stderr
+    assert "(just after the latest event)" in result.stdout
