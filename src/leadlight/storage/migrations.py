@@ -98,10 +98,14 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations this file has not had; returns its version afterwards."""
+    """Apply the migrations this file has not had; returns its version afterwards.
+
+    "Not had" is by number, not "above the highest": branches number their migrations in their own
+    ranges (cli 40-49, learn 50-59, ...), so a file may have had 50 before 40 existed."""
     version = current_version(con)
+    applied = {int(r[0]) for r in con.execute(f"SELECT version FROM {SCHEMA_VERSION_TABLE}").fetchall()}
     for migration in MIGRATIONS:
-        if migration.version <= version:
+        if migration.version in applied:
             continue
         con.begin()
         try:
@@ -113,5 +117,5 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except BaseException:
             con.rollback()
             raise
-        version = migration.version
+        version = max(version, migration.version)
     return version
