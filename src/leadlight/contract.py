@@ -73,6 +73,10 @@ class AccountObject(_Object):
     owner: str | None = None
     motion: Motion | None = None
     expected_value: float | None = None
+    employees: int | None = None
+    industry: str | None = None
+    country: str | None = None
+    plan: str | None = None
     as_of: str | None = None
 
 
@@ -130,3 +134,29 @@ class AccountDetail(AccountObject):
     history: list[HistoryPoint] = []
     signals: dict[str, Any] | None = Field(None, description="Every account signal's value at as_of "
                                            "(`explain --signals`); null when not asked for or not stored")
+
+
+class Message(_Object):
+    """A playbook's filled-in words: signal -> pain point -> value proposition -> talk track."""
+
+    subject: str | None = None
+    text: str
+    pain_point: str | None = None
+    value_proposition: str | None = None
+    talk_track: str | None = None
+
+
+class Delivery(_Object):
+    """One action to deliver: which playbook fired, for which account, with what words, to whom."""
+
+    key: str  # idempotency key: (playbook, entity, state version); the same on every retry
+    playbook: str
+    trigger: str
+    account: AccountObject
+    people: list[LeadObject] = []  # whom the action is about (e.g. prospects to enrol in a sequence)
+    message: Message
+    team: str | None = None
+    rep: str | None = None  # who the routing picked (the owner, or round robin in the team)
+    owner: str | None = None
+    account_url: str | None = None  # the account's page when LEADLIGHT_BASE_URL is set
+    options: dict[str, Any] = {}  # the playbook action's own settings (a sequence id, a channel, ...)

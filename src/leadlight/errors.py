@@ -12,7 +12,10 @@ the CLI and an ``http_status`` for the web app::
     ├── NotFound(LookupError)         exit 1, HTTP 404   an account or user that does not exist
     ├── TrainingRefused(RuntimeError) exit 1, HTTP 409   too little history to learn from
     ├── ProjectBusy(RuntimeError)     exit 1, HTTP 503   another Leadlight process owns the project's DuckDB file
-    └── Interrupted                   exit 130, HTTP 503 Ctrl-C (the CLI's catch-all, see from_unexpected)
+    ├── Interrupted                   exit 130, HTTP 503 Ctrl-C (the CLI's catch-all, see from_unexpected)
+    └── AccessDenied(PermissionError) exit 1, HTTP 401   web: no or wrong API token, not signed in
+        └── CsrfFailed                exit 1, HTTP 403   web: a form without its CSRF token
+    (web only: InvalidRequest(UsageError) HTTP 422 for malformed parameters, RequestTooLarge HTTP 413)
 
 Bad *records* are not errors: ingestion quarantines them and reports counts.
 
@@ -172,3 +175,20 @@ def _chain(exc: BaseException) -> list[BaseException]:
         seen.append(exc)
         exc = exc.__cause__ or exc.__context__
     return seen
+
+
+class AccessDenied(LeadlightError, PermissionError):
+    exit_code = 1
+    http_status = 401
+
+
+class CsrfFailed(AccessDenied):
+    http_status = 403
+
+
+class InvalidRequest(UsageError):
+    http_status = 422
+
+
+class RequestTooLarge(UsageError):
+    http_status = 413

@@ -9,19 +9,19 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-_WINDOW = re.compile(r"^\s*(\d+)\s*([dhw])\s*$")
-_UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+_WINDOW = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_window(text: str | int) -> timedelta:
-    """``"28d"`` -> 28 days; ``"12h"``, ``"2w"`` too. A bare integer means days."""
+    """``"28d"`` -> 28 days; ``"12h"``, ``"2w"``, ``"5m"`` (minutes), ``"10s"`` too. A bare integer means days."""
     if isinstance(text, int):
         if text <= 0:
             raise ValueError("a window must be positive")
         return timedelta(days=text)
     m = _WINDOW.match(str(text))
     if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not a window; write a positive number and a unit: 7d, 12h or 2w")
+        raise ValueError(f"{text!r} is not a window; write a positive number and a unit: 7d, 12h, 2w, 5m or 30s")
     return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
 
 

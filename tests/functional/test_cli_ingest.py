@@ -25,7 +25,8 @@ def test_json_report_and_exit_0_with_rejects(tmp_path):
     result = runner.invoke(app, ["ingest", str(data), "--kind", "events", "--project", str(proj), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"kind", "files", "read", "loaded", "duplicates", "rejected", "quarantine", "errors"}
+    assert set(report) == {"kind", "files", "read", "loaded", "duplicates", "rejected", "quarantine", "errors",
+                           "updated", "unchanged", "notes", "warnings"}
     assert (report["kind"], report["files"], report["read"], report["loaded"], report["duplicates"],
             report["rejected"]) == ("events", 1, 3, 1, 1, 1)
     assert report["errors"] == [{"file": str(data), "line": 2, "field": None, "message": "invalid JSON"}]

@@ -103,24 +103,23 @@ def test_a_self_serve_win_named_by_domain_disqualifies_the_accounts_people(shop,
 
 
 @pytest.mark.parametrize(("kind", "missing"), [("accounts", "account_id"), ("opportunities", "opportunity_id")])
-def test_a_file_without_its_key_column_is_quarantined_not_a_crash(shop, tmp_path, kind, missing):
+def test_a_file_without_its_key_column_is_refused_once_not_a_crash(shop, tmp_path, kind, missing):
     wrong = tmp_path / "users_again.csv"
     wrong.write_text(USERS)
     result = invoke("ingest", str(wrong), "--kind", kind, "--project", str(shop))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert (report["read"], report["loaded"], report["rejected"]) == (3, 0, 3)
-    assert report["errors"][0] == {"file": str(wrong), "line": 2, "field": missing,
-                                   "message": f"the file has no {missing} column"}
+    assert report["error"] == "InputError" and str(wrong) in report["message"]
+    assert "nothing was loaded" in report["message"] and "--kind users" in report["hint"]
 
 
-def test_opportunities_without_a_stage_column_are_rejected_row_by_row(shop, tmp_path):
+def test_opportunities_without_a_stage_column_are_refused_once(shop, tmp_path):
     opps = tmp_path / "opps.csv"
-    opps.write_text("opportunity_id,account_id,created_at\nO1,A1,2026-04-01\n")
+    opps.write_text("opportunity_id,account_id,created_at\nO1,A1,2026-04-01\nO2,A1,2026-04-02\n")
     result = invoke("ingest", str(opps), "--kind", "opportunities", "--project", str(shop))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert report["rejected"] == 1 and report["errors"][0]["field"] == "stage"
+    assert "opportunities need stage" in report["message"] and "map them in leadlight.yml" in report["hint"]
 
 
 def test_backtest_without_a_judgeable_snapshot_says_why(shop):

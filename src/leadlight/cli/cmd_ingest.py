@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from leadlight.cli.options import JsonOpt, ProjectOpt
 from leadlight.cli.output import RichSteps, run, stdout, u
@@ -36,10 +37,15 @@ def register(app: typer.Typer) -> None:
             return ingest_task(Project.locate(project), paths, kind, progress=RichSteps(quiet=json_out))
 
         def render(r: dict) -> None:
+            kept = f"{r['updated']:,} updated, {r['unchanged']:,} unchanged, " if r["kind"] != "events" else ""
             stdout.print(
                 f"{r['kind']}: {r['files']} file(s), {r['read']:,} read, [bold]{r['loaded']:,} loaded[/], "
-                f"{r['duplicates']:,} duplicates, {r['rejected']:,} rejected"
+                f"{kept}{r['duplicates']:,} duplicates, {r['rejected']:,} rejected"
             )
+            for note in r["notes"]:
+                stdout.print(f"  {escape(note)}", highlight=False, soft_wrap=True)
+            for warning in r["warnings"]:
+                stdout.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
             for e in r["errors"][:10]:
                 field = f" {u(e['field'])}:" if e["field"] else ""  # user text: never read as Rich markup
                 stdout.print(f"  {u(e['file'])}:{e['line']}{field} {u(e['message'])}", highlight=False, soft_wrap=True)

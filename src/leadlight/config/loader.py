@@ -24,18 +24,20 @@ from leadlight.config import limits
 from leadlight.config.project import ProjectConfig
 from leadlight.config.scoring import FLAGS, SCORING_COLUMNS
 from leadlight.errors import ConfigError, keep_secret
-from leadlight.storage.project import Project
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Loc = tuple[str | int, ...]
 
 
-def load_config(project: Project) -> ProjectConfig:
-    """The project's ``leadlight.yml`` as a validated :class:`ProjectConfig`.
+def load_config(source: Path | str | Any) -> ProjectConfig:
+    """``leadlight.yml`` as a validated :class:`ProjectConfig`.
 
+    ``source``: the file's path, or anything with a ``config_path`` (a ``storage.Project``): config sits
+    below storage, so it takes a path rather than importing the project type.
     ``LEADLIGHT_ENGINE`` in the environment overrides ``engine:``.
     """
-    config = load_config_file(project.config_path)
+    path = Path(source) if isinstance(source, (str, os.PathLike)) else Path(source.config_path)
+    config = load_config_file(path)
     engine = os.environ.get("LEADLIGHT_ENGINE", "").strip().lower()
     if engine:
         if engine not in ("duckdb", "spark"):

@@ -3,12 +3,14 @@
 Example (every key optional)::
 
     model:
-      snapshot_every: month        # or week: one labelled row per eligible account per snapshot
+      snapshot_every: auto         # month | week | auto: month when history holds >= 8 monthly snapshots
+      lead_in_days: 28             # history a snapshot needs before it (behaviour windows fill up)
+      cv_folds: 4                  # walk-forward folds choosing the model and calibrating it
       horizon_days: 30             # label: a WON sales opportunity created in [as_of, as_of + 30d)
       eligible_active_days: 90     # only accounts active in the 90 days before as_of are labelled
       eligibility: auto            # activity (event logs), arrival (lead lists), auto: arrival when there are no events
       account_created_column: created_at  # lead lists: the accounts column dating each lead's arrival
-      min_positives: 50            # fewer positives in history: `train` refuses, scoring stays rule-only
+      min_positives: 20            # fewer positive rows in history: `train` refuses, scoring stays rule-only
       features: both               # auto (zero-config behaviour), declared (signals), both
       min_accounts_per_event: 20   # rarer events are pooled into "other events"
       ignore_attributes: [plan]    # account columns never used as features
@@ -20,7 +22,7 @@ the leads that arrived in ``[D, next snapshot)`` (their ``account_created_column
 else their first opportunity), labelled 1 when a sales opportunity created
 within ``horizon_days`` of the arrival was won. Each lead is one row, the fit
 (attributes) model carries the weight, and the time split still runs by
-snapshot. See ``leadlight.evaluation.label_times``.
+snapshot. See ``leadlight.labels.label_times``.
 """
 
 from __future__ import annotations
@@ -36,8 +38,17 @@ from leadlight.config.base import Strict
 class ModelConfig(Strict):
     """Point-in-time training sets, the fit / intent models and the backtest."""
 
-    snapshot_every: Literal["month", "week"] = Field(
-        "month", description="How often history is cut into snapshots (midnight UTC on the 1st, or on Mondays)."
+    snapshot_every: Literal["auto", "month", "week"] = Field(
+        "auto",
+        description="How often history is cut into snapshots (midnight UTC on the 1st, or on Mondays); auto: monthly "
+        "when history holds at least 8 monthly snapshots, else weekly.",
+    )
+    lead_in_days: int = Field(
+        28, ge=0, le=365, description="Days of history a snapshot needs before it (its behaviour windows fill up)."
+    )
+    cv_folds: int = Field(
+        4, ge=2, le=12, description="Walk-forward folds: each later block of snapshots is predicted by a model trained "
+        "only on snapshots whose label windows ended before it; they choose the learner and calibrate it.",
     )
     horizon_days: int = Field(
         30, ge=1, le=365, description="A snapshot is labelled positive when a won sales opportunity is created within this many days after it."
@@ -56,7 +67,8 @@ class ModelConfig(Strict):
         "Accounts without it arrive with their first opportunity.",
     )
     min_positives: int = Field(
-        50, ge=1, description="Below this many positive snapshots `leadlight train` refuses and scoring stays rule-only."
+        20, ge=1, description="Below this many positive rows `leadlight train` refuses and scoring stays rule-only; "
+        "under 30 buyers in the out-of-time folds the report carries a warning."
     )
     features: Literal["auto", "declared", "both"] = Field(
         "both", description="auto: zero-config per-event behaviour features; declared: the signals list; both."
@@ -82,7 +94,7 @@ class ModelConfig(Strict):
     )
     calibration: Literal["platt", "isotonic"] = Field("platt", description="How probabilities are calibrated on a later slice.")
     test_snapshots: int = Field(
-        0, ge=0, description="Latest snapshots held out for the report; 0 picks about a quarter (at least 1)."
+        0, ge=0, description="Snapshots per walk-forward fold; 0 spreads the later half of history over cv_folds."
     )
     history_from: date | None = Field(None, description="Ignore snapshots before this date.")
     history_to: date | None = Field(None, description="Ignore snapshots after this date.")

@@ -7,7 +7,10 @@ points it adds when it holds::
 
 People can also be judged on built-in *flags* that need no signal:
 ``personal_email``, ``disposable_email``, ``student``, ``unconfirmed_email``,
-``sales_persona`` (the title reads as a sales rep), ``bought_self_serve`` (the
+``sales_persona`` (the title reads as a sales rep: a customer's Account
+Executive too, so it is not a default disqualifier), ``internal`` (the
+vendor's own staff: ``identity.internal_domains``, and sales titles when
+``identity.sales_titles_are_internal``), ``bought_self_serve`` (the
 account won a self-serve opportunity before as_of), and their positives
 ``work_email`` and ``confirmed_email``.
 
@@ -30,6 +33,7 @@ Flag = Literal[
     "student",
     "unconfirmed_email",
     "sales_persona",
+    "internal",
     "bought_self_serve",
     "work_email",
     "confirmed_email",
@@ -104,7 +108,7 @@ class PqlConfig(Strict):
         default_factory=list, description="All must hold to be a PQL: flags (work_email, confirmed_email) or conditions."
     )
     disqualifiers: list[Gate] = Field(
-        default_factory=lambda: ["personal_email", "disposable_email", "student", "sales_persona", "bought_self_serve"],
+        default_factory=lambda: ["personal_email", "disposable_email", "student", "internal", "bought_self_serve"],
         description="Any one makes a person not a PQL: flags or conditions (e.g. a count of Unsubscribed > 0).",
     )
     decay: Decay | None = Field(None, description="Fade points with inactivity; omit for no decay.")

@@ -105,16 +105,3 @@ def internal_reps(period: Period) -> list[dict]:
             "created_at": period.moment(-400 + 17 * k, 9 * 3600),
         })
     return reps
-
-
-def build_company(rng: np.random.Generator, period: Period, first_index: int, n: int, user_counter: int) -> tuple["Company", int]:
-    """Accounts ``first_index .. first_index + n - 1``, some individuals, and everyone in them."""
-    from leadlight.demo.accounts import firmographics, lifecycles
-    from leadlight.demo.people import members
-
-    firms = firmographics(rng, first_index, n)
-    solo = int(rng.binomial(n, SOLO_SHARE))
-    life = lifecycles(rng, period, n, solo, firms["employees"])
-    people, user_counter = members(rng, period, firms, life, solo, user_counter)
-    life = {k: v for k, v in life.items() if k in Company.__dataclass_fields__}
-    return Company(n_accounts=n, **firms, **life, **people), user_counter

@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from leadlight.demo import segment, vocab
+from leadlight.demo.accounts import firmographics, lifecycles
 from leadlight.demo.behaviour import simulate_behaviour
 from leadlight.demo.catalog import Events
-from leadlight.demo.company import Company, build_company, internal_reps
+from leadlight.demo.company import SOLO_SHARE, Company, internal_reps
 from leadlight.demo.outcomes import Outcomes, draw_outcomes
+from leadlight.demo.people import members
 from leadlight.demo.period import DEFAULT_END, Period
 from leadlight.demo.writer import CompanyFiles
 from leadlight.errors import UsageError
@@ -51,7 +53,9 @@ def generate_company(
     except OSError as err:
         raise UsageError(f"cannot create {out}: {err.strerror}", hint="choose a folder you can write to") from None
     period = Period.ending(end or DEFAULT_END, days)
-    salt = int(np.random.default_rng([seed, 1 << 20]).integers(0, 1 << 62))
+    # The dataset's shape is in the id namespace: two datasets of one seed (other --accounts or --days) never share
+    # a messageId, so loading both does not drop one's events as the other's duplicates.
+    salt = int(np.random.default_rng([seed, 1 << 20, accounts, days, int(period.start_epoch)]).integers(0, 1 << 62))
     counts = {"accounts": 0, "users": 0, "events": 0, "opportunities": 0}
     users_counter = messages = 0
     chunks = range(0, accounts, chunk_size)
@@ -96,3 +100,13 @@ def _write_tables(files: CompanyFiles, co: Company, outcomes: Outcomes, period: 
     counts["accounts"] += co.n_accounts
     counts["users"] += len(people)
     counts["opportunities"] += len(opps)
+
+
+def build_company(rng: np.random.Generator, period: Period, first_index: int, n: int, user_counter: int) -> tuple[Company, int]:
+    """Accounts ``first_index .. first_index + n - 1``, some individuals, and everyone in them."""
+    firms = firmographics(rng, first_index, n)
+    solo = int(rng.binomial(n, SOLO_SHARE))
+    life = lifecycles(rng, period, n, solo, firms["employees"])
+    people, user_counter = members(rng, period, firms, life, solo, user_counter)
+    life = {k: v for k, v in life.items() if k in Company.__dataclass_fields__}
+    return Company(n_accounts=n, **firms, **life, **people), user_counter

@@ -15,34 +15,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from leadlight.contract import AccountObject, LeadObject
-
-
-class Message(BaseModel):
-    """A playbook's filled-in words: signal -> pain point -> value proposition -> talk track."""
-
-    model_config = ConfigDict(extra="forbid")
-    subject: str | None = None
-    text: str
-    pain_point: str | None = None
-    value_proposition: str | None = None
-    talk_track: str | None = None
-
-
-class Delivery(BaseModel):
-    """One action to deliver: which playbook fired, for which account, with what words, to whom."""
-
-    model_config = ConfigDict(extra="forbid")
-    key: str  # idempotency key: (playbook, entity, state version); the same on every retry
-    playbook: str
-    trigger: str
-    account: AccountObject
-    people: list[LeadObject] = []  # whom the action is about (e.g. prospects to enrol in a sequence)
-    message: Message
-    team: str | None = None
-    owner: str | None = None
-    account_url: str | None = None  # the account's page when LEADLIGHT_BASE_URL is set
-    options: dict[str, Any] = {}  # the playbook action's own settings (a sequence id, a channel, ...)
+from leadlight.contract import Delivery, Message  # noqa: F401  (the payload shapes are part of the contract)
+from leadlight.errors import NotReady
 
 
 class Sent(BaseModel):
@@ -61,6 +35,20 @@ class DeliveryFailed(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+
+
+class NotConfigured(NotReady):
+    """A destination whose settings are missing; the outbox marks its actions ``skipped`` with this reason."""
+
+    def __init__(self, destination: str, missing: list[str]) -> None:
+        self.destination = destination
+        self.missing = missing
+        super().__init__(f"{destination} is not configured: set {' and '.join(missing)}",
+                         hint=f"export {missing[0]}=... (see `destinations:` in the README)")
+
+    @property
+    def reason(self) -> str:
+        return f"not configured: set {' and '.join(self.missing)}"
 
 
 class Destination(Protocol):

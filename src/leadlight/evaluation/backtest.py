@@ -16,12 +16,13 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from leadlight.evaluation import metrics
+from leadlight import metrics
 from leadlight.timeutil import iso
 
 TARGET_FLAGGED = (0.15, 0.35)
 TARGET_CONVERSIONS = 0.60
 MAX_LISTED = 50
+FEW_BUYERS = 30
 
 
 def judge(name: str, replay: pd.DataFrame, signals_of: Callable[[pd.Series], dict] | None = None) -> dict[str, Any]:
@@ -58,19 +59,48 @@ def judge(name: str, replay: pd.DataFrame, signals_of: Callable[[pd.Series], dic
         "median_amount_unflagged_wins": _median(replay.amount[(y == 1) & ~flag]),
         "suggested_threshold": suggest_threshold(replay),
     }
+    out.update(reliability(replay))
     share = out["share_flagged"]
     out["in_target_band"] = share is not None and TARGET_FLAGGED[0] <= share <= TARGET_FLAGGED[1]
     out["meets_conversion_target"] = (out["share_conversions_flagged"] or 0) >= TARGET_CONVERSIONS
     return out
 
 
+def reliability(replay: pd.DataFrame) -> dict[str, Any]:
+    """90% bootstrap intervals over accounts for AUC, top-decile lift and the conversion multiple, and
+    a warning when the figures rest on fewer than ``FEW_BUYERS`` buying accounts."""
+    y = replay.label.to_numpy(dtype=int)
+    accounts = replay.account_id.astype(str).to_numpy()
+    flag = replay.flag.fillna(False).to_numpy(dtype=float)
+    checks = (("auc", replay.score.to_numpy(dtype=float), metrics.auc),
+              ("lift_top_decile", replay.score.to_numpy(dtype=float), lambda a, b: metrics.lift_at(a, b, 0.1)),
+              ("conversion_multiple", flag, _multiple))
+    intervals = {}
+    for key, score, fn in checks:
+        ci = metrics.bootstrap_interval(y, score, accounts, fn) if len(y) else None
+        intervals[key] = None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
+    buyers = int(replay.account_id[replay.label == 1].nunique())
+    warning = (f"these figures rest on {buyers} buying accounts (under {FEW_BUYERS}): read them as rough"
+               if buyers < FEW_BUYERS else None)
+    return {"intervals_90": intervals, "buyers": buyers, "warning": warning}
+
+
+def _multiple(y: np.ndarray, flag: np.ndarray) -> float | None:
+    on, off = y[flag == 1], y[flag == 0]
+    if not len(on) or not len(off) or off.mean() == 0:
+        return None
+    return float(on.mean() / off.mean())
+
+
 def by_decile(replay: pd.DataFrame) -> list[dict]:
     """Conversion per score decile (10 = highest scores), deciles taken within each snapshot."""
     rank = replay.groupby("as_of").score.rank(method="first", pct=True)
     decile = np.ceil(rank * 10).clip(1, 10).astype(int)
-    table = replay.assign(decile=decile).groupby("decile").agg(rows=("label", "size"), conversions=("label", "sum"))
+    table = replay.assign(decile=decile).groupby("decile").agg(rows=("label", "size"), conversions=("label", "sum"),
+                                                               mean_score=("score", "mean"))
     return [{"decile": int(d), "rows": int(r.rows), "conversions": int(r.conversions),
-             "conversion_rate": metrics.rounded(r.conversions / r.rows)} for d, r in table.sort_index(ascending=False).iterrows()]
+             "conversion_rate": metrics.rounded(r.conversions / r.rows), "mean_score": _num(r.mean_score)}
+            for d, r in table.sort_index(ascending=False).iterrows()]
 
 
 def by_quadrant(replay: pd.DataFrame) -> list[dict]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from leadlight.errors import InputError
-from leadlight.evaluation import metrics
+from leadlight import metrics
 
 
 def read_truth(path: str | Path) -> pd.DataFrame:

@@ -5,8 +5,10 @@ table (anonymous -> known user, see ``stitching``), the ``identities`` table
 (user -> account, email flags, title; see ``linking``) and the
 ``events_resolved`` view that signals read. First it fills what no accounts
 file says about an account from its group calls' traits (``group_traits``).
-It is idempotent: run it after every ingest. The work is set-based SQL in
-DuckDB; Python only classifies the distinct email domains (``domains``).
+It is idempotent. ``ensure_resolved`` runs it only when the stored state is
+stale (``freshness``): after every ingest, failed or not, and before every
+score, train or backtest. The work is set-based SQL in DuckDB; Python only
+classifies the distinct email domains (``domains``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import duckdb
 
 from leadlight.config.project import IdentityConfig
 from leadlight.identity.domains import DomainClass, DomainRules, builtin_personal_domains
+from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.identity.group_traits import fill_accounts
 from leadlight.identity.linking import rebuild_identities
 from leadlight.identity.stitching import rebuild_aliases
@@ -25,7 +28,7 @@ from leadlight.storage.schema import DDL, EVENTS_RESOLVED, IDENTITIES
 
 METHODS = ("group", "users_file", "domain", "manual")
 
-__all__ = ["METHODS", "DomainClass", "DomainRules", "builtin_personal_domains", "resolve"]
+__all__ = ["METHODS", "DomainClass", "DomainRules", "builtin_personal_domains", "ensure_resolved", "resolve"]
 
 
 def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None) -> dict:
@@ -35,14 +38,27 @@ def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None
     ``by_method`` ({method: users}), ``personal``, ``disposable``, ``students``,
     ``unconfirmed`` (email_confirmed false) and ``aliases``.
     """
-    rules = DomainRules.from_config(config or IdentityConfig())
+    config = config or IdentityConfig()
+    rules = DomainRules.from_config(config)
     with _transaction(con):
         fill_accounts(con)  # before linking: a group call may give an account the domain users join by
         aliases = rebuild_aliases(con)
         rebuild_identities(con, rules)
         con.execute(f"DROP VIEW IF EXISTS {EVENTS_RESOLVED}")
         con.execute(DDL[EVENTS_RESOLVED])
+        record_fingerprint(con, inputs_fingerprint(con, config))
     return _counts(con, aliases)
+
+
+def ensure_resolved(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None) -> dict | None:
+    """``resolve`` when the stored identity state was not built from the current inputs and settings.
+
+    Returns its counts, or None when the state was current (a cheap check).
+    """
+    config = config or IdentityConfig()
+    if stored_fingerprint(con) == inputs_fingerprint(con, config):
+        return None
+    return resolve(con, config)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, aliases: int) -> dict:

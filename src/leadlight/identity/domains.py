@@ -56,6 +56,7 @@ class DomainClass:
     personal: bool
     disposable: bool
     student: bool
+    internal: bool = False  # the vendor's own staff (identity.internal_domains)
 
 
 class DomainRules:
@@ -68,6 +69,7 @@ class DomainRules:
         disposable: Iterable[str] = DISPOSABLE,
         student_suffixes: Iterable[str] = (),
         work_domains: Iterable[str] = (),
+        internal_domains: Iterable[str] = (),
     ) -> None:
         exact: set[str] = set()
         stems: set[str] = set()
@@ -81,6 +83,7 @@ class DomainRules:
         self._personal_stems = frozenset(stems)
         self._disposable = frozenset(d.lower() for d in disposable)
         self._work = frozenset(d.strip().lower().lstrip("@") for d in work_domains)
+        self._internal = frozenset(d.strip().lower().lstrip("@") for d in internal_domains if d.strip())
         patterns = [_suffix_pattern(s) for s in student_suffixes if s.strip(". ")]
         self._student = re.compile("|".join(patterns)) if patterns else None
 
@@ -91,13 +94,15 @@ class DomainRules:
             [*builtin_personal_domains(), *config.personal_domains],
             student_suffixes=config.student_suffixes,
             work_domains=config.work_domains,
+            internal_domains=config.internal_domains,
         )
 
     def classify(self, domain: str) -> DomainClass:
         domain = domain.lower()
         parents = parent_domains(domain)
-        if any(p in self._work for p in parents):
-            return DomainClass(False, False, False)
+        internal = any(p in self._internal for p in parents)
+        if internal or any(p in self._work for p in parents):
+            return DomainClass(False, False, False, internal)
         return DomainClass(
             personal=any(p in self._personal for p in parents) or self._matches_stem(domain),
             disposable=any(p in self._disposable for p in parents),
@@ -117,7 +122,7 @@ class DomainRules:
         return False
 
     def table(self, domains: Iterable[str]) -> pa.Table:
-        """One row per domain: ``domain, is_personal, is_disposable, is_student``."""
+        """One row per domain: ``domain, is_personal, is_disposable, is_student, is_internal``."""
         names = sorted(set(domains))
         classes = [self.classify(d) for d in names]
         return pa.table(
@@ -126,6 +131,7 @@ class DomainRules:
                 "is_personal": pa.array([c.personal for c in classes], pa.bool_()),
                 "is_disposable": pa.array([c.disposable for c in classes], pa.bool_()),
                 "is_student": pa.array([c.student for c in classes], pa.bool_()),
+                "is_internal": pa.array([c.internal for c in classes], pa.bool_()),
             }
         )
 

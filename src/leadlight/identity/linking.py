@@ -10,7 +10,8 @@ in this order of precedence:
 2. ``users_file`` - the ``account_id`` column of the users input.
 3. ``domain`` - the work-email domain equals an account's domain, or is a
    subdomain of it (eng.acme.com -> acme.com; the most specific match wins).
-   Personal, disposable, student and unconfirmed emails never link this way.
+   Personal, disposable, student, internal (``identity.internal_domains``: the
+   vendor's own staff) and unconfirmed emails never link this way.
    When several accounts share a domain (two workspaces of one company), the
    user joins the one with the most users linked by group call (ties: the
    lowest account_id).
@@ -134,7 +135,7 @@ FROM _ll_people AS p
 JOIN _ll_domain_class AS k ON k.domain = p.email_domain
 JOIN _ll_domain_candidates AS c ON c.domain = p.email_domain
 JOIN _ll_domain_owners AS o ON o.domain = c.candidate
-WHERE NOT (k.is_personal OR k.is_disposable OR k.is_student)
+WHERE NOT (k.is_personal OR k.is_disposable OR k.is_student OR k.is_internal)
   AND p.email_confirmed IS DISTINCT FROM false
 QUALIFY row_number() OVER (PARTITION BY p.user_id ORDER BY c.depth) = 1
 """
@@ -151,6 +152,7 @@ SELECT p.user_id,
        coalesce(k.is_personal, false) AS is_personal,
        coalesce(k.is_disposable, false) AS is_disposable,
        coalesce(k.is_student, false) AS is_student,
+       coalesce(k.is_internal, false) AS is_internal,
        p.email_confirmed,
        CASE WHEN g.account_id IS NOT NULL THEN g.linked_at
             WHEN p.listed_account_id IS NOT NULL THEN coalesce(p.created_at, p.first_seen)

@@ -26,6 +26,7 @@ import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable, Iterator
 
 import duckdb
@@ -34,8 +35,11 @@ import pyarrow.compute as pc
 
 from leadlight.ingest.dedupe import Pending, SeenMessages, first_new
 from leadlight.ingest.quarantine import Quarantine
-from leadlight.ingest.readers import META_COLUMNS, NDJSON, InputFile, iter_line_batches, iter_table_batches, parallel_scan, prefetch
+from leadlight.ingest.columns import check_columns
+from leadlight.ingest.readers import NDJSON, InputFile, iter_message_batches, parallel_scan, prefetch
 from leadlight.ingest.segment import EARLIEST, fast_parse_sql, parse_sql
+from leadlight.ingest.tabular import LINE, META_COLUMNS, RAW, SHAPE_ERROR, UTF8_OK, open_table
+from leadlight.ingest.timestamps import bad_offset_sql, timestamp_sql
 from leadlight.ingest.validation import Reject, Rule, Tally, failure_message, first_failure_index, quoted_value
 from leadlight.storage.schema import EVENTS
 
@@ -57,22 +61,30 @@ def load_events(
     *,
     seen: SeenMessages | None = None,
     pending_path: Path | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Tally:
     """Load one events file into ``events`` inside the caller's transaction.
 
     ``digest`` (uncompressed NDJSON only) is fed the file's bytes as they are
     read. ``seen`` holds the messages loaded so far (built from ``events`` when
     not given) and is updated; ``pending_path`` is where rows that may be
-    duplicates wait (the loader puts it in ``.leadlight/tmp``).
+    duplicates wait (the loader puts it in ``.leadlight/tmp``); ``columns`` is
+    ``ingest.columns.events`` of leadlight.yml (CSV/Parquet).
     """
     tally = Tally()
     if seen is None:
         seen = SeenMessages.of_events(con, expected_new=expected_events(source))
     pending = Pending(pending_path or Path(tempfile.gettempdir()) / f"leadlight-pending-{os.getpid()}.parquet")
     if source.format == NDJSON:
-        batches = prefetch(_checked(prefetch(iter_line_batches(source, digest=digest)), _line_check(now)))
+        batches = prefetch(_checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now)))
     else:
-        batches = prefetch(_checked(prefetch(iter_table_batches(source)), _table_check(now)))
+        table = open_table(source, "events", columns)
+        tally.notes.extend(table.notes)
+        if not table.headers:
+            tally.warnings.append(f"{source.path} is empty: nothing to load")
+            return tally
+        check_columns(str(source.path), "events", table.headers, table.names)
+        batches = prefetch(_checked(prefetch(table.batches), _table_check(now)))
     try:
         for rows in batches:
             _load_batch(con, rows, source, quarantine, tally, seen, pending)
@@ -83,6 +95,8 @@ def load_events(
     finally:
         pending.discard()
     tally.duplicates = tally.read - tally.rejected - tally.loaded
+    if not tally.read:
+        tally.warnings.append(f"{source.path} holds no records: nothing to load")
     return tally
 
 
@@ -202,19 +216,18 @@ def _value(column: str, present: set[str]) -> str:
 
 
 def tabular_events_sql(source: str, schema: pa.Schema, now: datetime) -> str:
-    """SQL mapping a CSV/Parquet events batch (see ``readers.iter_table_batches``) to events rows."""
+    """SQL mapping a CSV/Parquet events batch (see ``tabular.open_table``) to events rows."""
     present = set(schema.names)
-    missing = [c for c in ("user_id", "event", "timestamp") if c not in present]
     future = (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
     data_columns = [n for n in schema.names if n not in META_COLUMNS]
     as_json = "CAST(to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in data_columns) + ")) AS VARCHAR)"
     rules = [
         Rule("NOT utf8_ok", None, "'not valid UTF-8 text'"),
         Rule("shape_error IS NOT NULL", None, "shape_error"),
-        *[Rule("true", c, f"'the file has no {c} column'") for c in missing],
         Rule("user_id IS NULL", "user_id", "'missing user_id'"),
         Rule("event IS NULL", "event", "'missing event'"),
         Rule("ts_text IS NULL", "timestamp", "'missing timestamp'"),
+        Rule(bad_offset_sql("ts_text"), "timestamp", f"'UTC offset out of range (at most 18 hours) in ' || {quoted_value('ts_text')}"),
         Rule("ts IS NULL", "timestamp", f"'unparseable timestamp ' || {quoted_value('ts_text')}"),
         Rule(f"ts > TIMESTAMP '{future}'", "timestamp",
              f"'timestamp ' || {quoted_value('ts_text')} || ' is more than a day in the future'"),
@@ -225,11 +238,11 @@ def tabular_events_sql(source: str, schema: pa.Schema, now: datetime) -> str:
     field, message = failure_message(rules, "bad")
     return f"""
     WITH fields AS (
-        SELECT line, coalesce(raw, {as_json}) AS raw, utf8_ok, shape_error,
+        SELECT {LINE} AS line, coalesce({RAW}, {as_json}) AS raw, {UTF8_OK} AS utf8_ok, {SHAPE_ERROR} AS shape_error,
             {_value('user_id', present)} AS user_id,
             {_value('event', present)} AS event,
             {_value('timestamp', present)} AS ts_text,
-            date_trunc('second', timezone('UTC', try_cast({_value('timestamp', present)} AS TIMESTAMPTZ))) AS ts,
+            {timestamp_sql(_value('timestamp', present))} AS ts,
             {_value('account_id', present)} AS account_id,
             {_value('message_id', present)} AS message_id_given,
             {_value('properties', present)} AS properties

@@ -11,14 +11,17 @@ the first time and are not counted again).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable
 
 import duckdb
 
+from leadlight.config.ingest import OpportunitiesConfig
 from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.events import load_events
 from leadlight.ingest.quarantine import Quarantine
@@ -49,24 +52,33 @@ def load_file(
     on_batch: Callable[[int], None] = lambda n: None,
     seen: SeenMessages | None = None,
     work_dir: Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    stages: OpportunitiesConfig | None = None,
 ) -> FileResult:
     """Load ``source`` as ``kind`` in one transaction; see the module docstring.
 
     For events, ``seen`` is the run's filter of loaded messages and ``work_dir``
     where rows that may be duplicates wait until the end of the file.
+    ``columns`` maps the file's headers (``ingest.columns.<kind>``), ``stages``
+    its opportunity stages (the ``opportunities:`` section of leadlight.yml).
     """
     size = source.path.stat().st_size
     digest = None
+    variant = _settings(source, kind, columns, stages)
     if _hash_while_reading(con, source, kind, size):
         digest = hashlib.sha256()
     else:
-        sha = file_sha256(source.path)
+        sha = _keyed(file_sha256(source.path), variant)
         earlier = con.execute(
             f"SELECT loaded + duplicates FROM {INGESTED_FILES} WHERE sha256 = ? AND kind = ? LIMIT 1", [sha, kind]
-        ).fetchone()
-        if earlier is not None:
+        ).fetchall()
+        if earlier:
             tally = Tally()
-            tally.add(read=earlier[0], duplicates=earlier[0])
+            if kind == "events":
+                tally.add(read=earlier[0][0], duplicates=earlier[0][0])
+            else:  # the same rows again: every key is there, as it was
+                tally.add(read=earlier[0][0])
+                tally.unchanged = earlier[0][0]
             return FileResult(source, tally, skipped=True, quarantine=None)
 
     quarantine = Quarantine(quarantine_dir, kind, run_stamp, source.path)
@@ -74,16 +86,19 @@ def load_file(
     try:
         if kind == "events":
             pending = work_dir / f"ingest-pending-{os.getpid()}.parquet" if work_dir is not None else None
-            tally = load_events(con, source, quarantine, now, on_batch, digest, seen=seen, pending_path=pending)
+            tally = load_events(con, source, quarantine, now, on_batch, digest, seen=seen, pending_path=pending,
+                                columns=columns)
             if digest is not None:
-                sha = digest.hexdigest()
+                sha = _keyed(digest.hexdigest(), variant)
         else:
-            tally = load_table(con, source, kind, quarantine, now, on_batch)
+            tally = load_table(con, source, kind, quarantine, now, on_batch, columns=columns, stages=stages)
         quarantine.close()
         con.execute(
             f"INSERT INTO {INGESTED_FILES} (sha256, kind, path, bytes, read, loaded, duplicates, rejected, loaded_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [sha, kind, str(source.path), size, tally.read, tally.loaded, tally.duplicates, tally.rejected, now],
+            # loaded: the records this file holds (new, updated or unchanged), what a rerun of it reports.
+            [sha, kind, str(source.path), size, tally.read, tally.loaded + tally.updated + tally.unchanged,
+             tally.duplicates, tally.rejected, now],
         )
         con.commit()
     except BaseException:
@@ -91,6 +106,21 @@ def load_file(
         quarantine.discard()
         raise
     return FileResult(source, tally, skipped=False, quarantine=quarantine.rejected_path if quarantine.count else None)
+
+
+def _settings(source: InputFile, kind: str, columns: Mapping[str, str] | None,
+              stages: OpportunitiesConfig | None) -> str:
+    """The leadlight.yml settings that change how this file loads: other settings, another load."""
+    wanted = {}
+    if columns and source.format != NDJSON:
+        wanted["columns"] = dict(sorted(columns.items()))
+    if kind == "opportunities" and stages is not None and stages != OpportunitiesConfig():
+        wanted["stages"] = stages.model_dump()
+    return json.dumps(wanted, sort_keys=True) if wanted else ""
+
+
+def _keyed(sha: str, variant: str) -> str:
+    return hashlib.sha256(f"{sha}:{variant}".encode()).hexdigest() if variant else sha
 
 
 def _hash_while_reading(con: duckdb.DuckDBPyConnection, source: InputFile, kind: str, size: int) -> bool:

@@ -10,11 +10,8 @@ report points at the line a text editor shows.
 
 from __future__ import annotations
 
-import csv
 import glob
-import gzip
 import mmap
-import re
 import threading
 import hashlib
 from dataclasses import dataclass
@@ -24,12 +21,14 @@ from typing import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from leadlight.errors import InputError, UsageError
+from leadlight.errors import UsageError
+from leadlight.ingest import documents
+from leadlight.ingest.sniff import BOM, LINES, gzip_error, head, sniff_ndjson
 
 NDJSON, CSV, PARQUET = "ndjson", "csv", "parquet"
-_SUFFIXES = {".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON, ".csv": CSV, ".parquet": PARQUET, ".pq": PARQUET}
+_SUFFIXES = {".ndjson": NDJSON, ".jsonl": NDJSON, ".json": NDJSON, ".csv": CSV, ".tsv": CSV,
+             ".parquet": PARQUET, ".pq": PARQUET}
 FORMATS_BY_KIND = {
     "events": (NDJSON, CSV, PARQUET),
     "accounts": (CSV, PARQUET),
@@ -108,7 +107,7 @@ def _input(path: Path, allowed: tuple[str, ...]) -> InputFile:
 
 
 def _describe(formats: tuple[str, ...]) -> str:
-    names = {NDJSON: "NDJSON (.ndjson/.jsonl/.json, optionally .gz)", CSV: "CSV (.csv, optionally .gz)", PARQUET: "Parquet"}
+    names = {NDJSON: "NDJSON (.ndjson/.jsonl/.json, optionally .gz)", CSV: "CSV (.csv/.tsv, optionally .gz)", PARQUET: "Parquet"}
     return ", ".join(names[f] for f in formats)
 
 
@@ -131,13 +130,24 @@ def iter_line_batches(
     chunk that is not valid UTF-8 is split in Python so only the offending
     lines are marked ``utf8_ok = false`` (those lines come without their
     newline). ``digest``, if given, is fed the bytes read (uncompressed files
-    only), which saves a second pass to hash the file.
+    only), which saves a second pass to hash the file. A UTF-8 byte-order mark
+    is dropped; a file whose lines end in a lone ``\\r`` (old Mac, some Excel
+    exports) is read as if they ended in ``\\n``.
     """
     next_line = 1
     carry = b""  # the start of a line that continues in the next chunk
+    first, lone_cr = True, False
     for chunk in _chunks(source, chunk_bytes or CHUNK_BYTES):
         if digest is not None:
             digest.update(chunk)
+        if first:
+            first = False
+            if chunk.slice(0, min(3, chunk.size)).to_pybytes() == BOM:
+                chunk = chunk.slice(3)
+            window = chunk.slice(0, min(1 << 20, chunk.size)).to_pybytes()
+            lone_cr = b"\n" not in window and b"\r" in window
+        if lone_cr:
+            chunk = pa.py_buffer(chunk.to_pybytes().replace(b"\r", b"\n"))
         ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
         if len(ends) == 0:
             carry += chunk.to_pybytes()
@@ -151,13 +161,30 @@ def iter_line_batches(
         yield _lines(carry, None, None, next_line)
 
 
+def iter_message_batches(source: InputFile, digest: "hashlib._Hash | None" = None) -> Iterator[pa.Table]:
+    """An NDJSON file's messages as ``(line, raw, utf8_ok)`` tables: its lines, or the messages of the
+    Segment batches (``{"batch": [...]}``) and pretty-printed documents it holds (see ``sniff``)."""
+    found = sniff_ndjson(source.path, source.compressed)
+    if found.layout != LINES:
+        messages = documents.messages(source, found.layout, digest)
+        if messages is not None:
+            yield from messages
+            return
+    yield from iter_line_batches(source, digest=digest)
+
+
 def _chunks(source: InputFile, chunk_bytes: int) -> Iterator[pa.Buffer]:
     """The file's bytes in chunks: memory-mapped windows of a plain file (no copy), or gunzipped reads."""
     if source.compressed:
-        with pa.input_stream(str(source.path), compression="gzip") as stream:
-            while (chunk := stream.read_buffer(chunk_bytes)).size:
-                yield chunk
+        head(source.path, compressed=True, size=0)  # a file named .gz that is not gzip: say so
+        try:
+            with pa.input_stream(str(source.path), compression="gzip") as stream:
+                while (chunk := stream.read_buffer(chunk_bytes)).size:
+                    yield chunk
+        except (OSError, pa.ArrowException) as err:
+            raise gzip_error(source.path, err) from None
         return
+    head(source.path, compressed=False, size=0)  # gzip bytes under a plain name: say so
     size = source.path.stat().st_size
     step = max(mmap.ALLOCATIONGRANULARITY, chunk_bytes // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY)
     with open(source.path, "rb") as f:
@@ -259,133 +286,3 @@ def _split_lines_slowly(body: bytes, first_line: int) -> pa.Table:
         [pa.array(np.arange(first_line, first_line + n, dtype=np.int64)), pa.array(raws, pa.string()), pa.array(oks)],
         schema=LINES_SCHEMA,
     ))
-
-
-TABLE_BATCH_ROWS = 100_000
-META_COLUMNS = ("line", "raw", "utf8_ok", "shape_error")
-
-
-class _LineTap:
-    """Hands lines to ``csv.reader`` and remembers them, so a record's original text is known."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self.taken: list[str] = []
-        self.consumed = 0
-
-    def __iter__(self) -> "_LineTap":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
-        self.consumed += 1
-        return line
-
-
-def column_name(header: str) -> str:
-    """A CSV/Parquet header as a column name: ``"Account ID"`` -> ``account_id``."""
-    name = re.sub(r"[^0-9a-zA-Z]+", "_", header.strip()).strip("_").lower()
-    return name or "column"
-
-
-def _column_names(headers: list[str], source: InputFile) -> list[str]:
-    names = [column_name(h) for h in headers]
-    seen: set[str] = set()
-    for header, name in zip(headers, names):
-        if name in seen:
-            raise InputError(f"{source.path}: column {header!r} appears twice", hint="rename or drop one of them")
-        seen.add(name)
-    return names
-
-
-def iter_table_batches(source: InputFile, batch_rows: int = TABLE_BATCH_ROWS) -> Iterator[pa.Table]:
-    """A CSV or Parquet file as Arrow tables with ``line``, ``raw``, ``utf8_ok``, ``shape_error``
-    and one column per input column (named by ``column_name``).
-
-    CSV: every value is text, ``line`` is the record's first physical line
-    (the header is line 1) and ``raw`` its original text. Parquet: values keep
-    their types, ``line`` is the 1-based row index and ``raw`` is NULL (render
-    the row as JSON when it is needed).
-    """
-    if source.format == PARQUET:
-        yield from _parquet_batches(source, batch_rows)
-    else:
-        yield from _csv_batches(source, batch_rows)
-
-
-def _parquet_batches(source: InputFile, batch_rows: int) -> Iterator[pa.Table]:
-    try:
-        parquet = pq.ParquetFile(source.path)
-    except (pa.ArrowException, OSError) as err:
-        raise InputError(f"{source.path} cannot be read as Parquet: {err}", hint="check the file is complete") from None
-    names = _column_names(parquet.schema_arrow.names, source)
-    first = 1
-    for batch in parquet.iter_batches(batch_size=batch_rows):
-        n = batch.num_rows
-        table = pa.Table.from_batches([batch]).rename_columns(names)
-        extra = {
-            "line": pa.array(np.arange(first, first + n, dtype=np.int64)),
-            "raw": pa.nulls(n, pa.string()),
-            "utf8_ok": pa.array(np.ones(n, dtype=bool)),
-            "shape_error": pa.nulls(n, pa.string()),
-        }
-        first += n
-        yield parallel_scan(pa.table({**extra, **{name: table.column(name) for name in names}}))
-
-
-def _csv_batches(source: InputFile, batch_rows: int) -> Iterator[pa.Table]:
-    opener = gzip.open if source.compressed else open
-    with opener(source.path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        tap = _LineTap(iter(f))
-        reader = csv.reader(tap)
-        try:
-            headers = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            raise InputError(f"{source.path}: cannot read the CSV header: {err}", hint="check the file is CSV") from None
-        names = _column_names(headers, source)
-        width = len(names)
-        rows: dict[str, list] = {k: [] for k in ("line", "raw", "utf8_ok", "shape_error", *names)}
-        while True:
-            tap.taken.clear()
-            start = tap.consumed + 1
-            try:
-                record = next(reader)
-                problem = None
-            except StopIteration:
-                break
-            except csv.Error as err:
-                record, problem = [], f"not a CSV record: {err}"
-            raw = "".join(tap.taken).rstrip("\r\n")
-            if not record and problem is None:
-                continue  # a blank line
-            ok = not _has_surrogates(raw)
-            if problem is None and len(record) != width:
-                problem = f"has {len(record)} fields; the header has {width}"
-            rows["line"].append(start)
-            rows["raw"].append(raw if ok else raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-            rows["utf8_ok"].append(ok)
-            rows["shape_error"].append(problem)
-            values = record if problem is None and ok else [None] * width
-            for name, value in zip(names, values):
-                rows[name].append(value)
-            if len(rows["line"]) >= batch_rows:
-                yield _text_table(rows)
-                rows = {k: [] for k in rows}
-        if rows["line"]:
-            yield _text_table(rows)
-
-
-def _has_surrogates(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return False
-    except UnicodeEncodeError:
-        return True
-
-
-def _text_table(rows: dict[str, list]) -> pa.Table:
-    types = {"line": pa.int64(), "utf8_ok": pa.bool_()}
-    return parallel_scan(pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()}))

@@ -7,6 +7,8 @@ cheaper and hands back the ones it cannot vouch for, to be read this way.
 The mapping:
 
 - ``type`` lowercased; ``screen`` is kept as its own type but read like ``page``;
+  ``alias`` calls keep ``previousId`` in ``anonymous_id`` (identity stitching
+  merges it into ``userId``, see ``identity.stitching``);
 - ``event``: the track event name; for page/screen calls the ``name`` (or
   ``'page'`` / ``'screen'`` when absent); NULL for identify and group calls;
 - ``group_id``: ``groupId`` of group calls, ``context.groupId`` of track calls;
@@ -22,14 +24,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from leadlight.ingest.timestamps import bad_offset_sql, timestamp_sql
 from leadlight.ingest.validation import Rule, failure_message, first_failure_index, quoted_value
 
-MESSAGE_TYPES = ("track", "identify", "group", "page", "screen")
+MESSAGE_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 TIMESTAMP_FIELDS = ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
 EARLIEST = "2000-01-01"
 
-_MEMBERS = ("type", "userId", "anonymousId", "event", "name", "groupId", "messageId", "properties", "traits",
+_MEMBERS = ("type", "userId", "anonymousId", "previousId", "event", "name", "groupId", "messageId", "properties", "traits",
             "context", *TIMESTAMP_FIELDS)
+# The line without its ending: "\n", "\r\n" or a lone "\r".
+_WITHOUT_LINE_END = "rtrim(raw, chr(13) || chr(10))"
 _STRUCTURE = "{" + ",".join(f'"{m}":"JSON"' for m in _MEMBERS) + "}"
 
 
@@ -62,15 +67,22 @@ def _rules(now: datetime) -> list[Rule]:
         Rule("m.type IS NULL", "type", "'missing type'"),
         Rule(f"NOT {_is_string('m.type')}", "type", "'type must be a string'"),
         Rule(f"list_position([{allowed}], msg_type) IS NULL", "type",
-             f"'unknown message type ' || {quoted_value('msg_type')} || '; expected track, identify, group, page or screen'"),
+             f"'unknown message type ' || {quoted_value('msg_type')} || '; expected track, identify, group, page, screen or alias'"),
         Rule(f"m.userId IS NOT NULL AND NOT {_is_scalar_id('m.userId')}", "userId", "'userId must be a string or a number'"),
         Rule(f"m.anonymousId IS NOT NULL AND NOT {_is_scalar_id('m.anonymousId')}", "anonymousId",
              "'anonymousId must be a string or a number'"),
+        Rule(f"m.previousId IS NOT NULL AND NOT {_is_scalar_id('m.previousId')}", "previousId",
+             "'previousId must be a string or a number'"),
+        Rule("msg_type = 'alias' AND coalesce(user_id, '') = ''", "userId", "'alias call without userId'"),
+        Rule("msg_type = 'alias' AND coalesce(anonymous_id, '') = ''", "previousId", "'alias call without previousId'"),
         Rule("coalesce(user_id, '') = '' AND coalesce(anonymous_id, '') = ''", "userId", "'no userId and no anonymousId'"),
         Rule(f"m.messageId IS NOT NULL AND NOT {_is_scalar_id('m.messageId')}", "messageId",
              "'messageId must be a string or a number'"),
         Rule("ts_json IS NULL", "timestamp", "'missing timestamp'"),
-        Rule(f"NOT {_is_string('ts_json')}", "ts_field", "ts_field || ' must be an ISO-8601 string'"),
+        Rule(f"NOT {_is_scalar_id('ts_json')}", "ts_field",
+             "ts_field || ' must be an ISO-8601 string or epoch milliseconds'"),
+        Rule(bad_offset_sql(_text("ts_json")), "ts_field",
+             f"'UTC offset out of range (at most 18 hours) in ' || {quoted_value(_text('ts_json'))}"),
         Rule("ts IS NULL", "ts_field", f"'unparseable timestamp ' || {quoted_value(_text('ts_json'))}"),
         Rule(f"ts > TIMESTAMP '{future}'", "ts_field",
              f"'timestamp ' || {quoted_value(_text('ts_json'))} || ' is more than a day in the future'"),
@@ -119,10 +131,11 @@ def parse_sql(source: str, now: datetime) -> str:
         SELECT *,
             lower({_text('m.type')}) AS msg_type,
             {_text('m.userId')} AS user_id,
-            {_text('m.anonymousId')} AS anonymous_id,
+            CASE WHEN lower({_text('m.type')}) = 'alias' THEN coalesce({_text('m.previousId')}, {_text('m.anonymousId')})
+                 ELSE {_text('m.anonymousId')} END AS anonymous_id,
             {ts_json} AS ts_json,
             {ts_field} AS ts_field,
-            date_trunc('second', timezone('UTC', try_cast({_text(ts_json)} AS TIMESTAMPTZ))) AS ts,
+            {timestamp_sql(f"nullif(trim({_text(ts_json)}), '')")} AS ts,
             CASE WHEN {_is_object('m.context')} THEN json_extract(m.context, '$.groupId') END AS context_group
         FROM parsed
     ), checked AS (
@@ -134,7 +147,7 @@ def parse_sql(source: str, now: datetime) -> str:
     SELECT line, raw, bad,
         CASE WHEN bad > 0 THEN {field} END AS reject_field,
         CASE WHEN bad > 0 THEN {message} END AS reject_message,
-        coalesce({_text('m.messageId')}, md5(CASE WHEN suffix(raw, '\n') THEN left(raw, -1) ELSE raw END)) AS message_id,
+        coalesce({_text('m.messageId')}, md5({_WITHOUT_LINE_END})) AS message_id,
         msg_type AS type,
         user_id,
         anonymous_id,
@@ -153,7 +166,7 @@ def parse_sql(source: str, now: datetime) -> str:
     FROM checked"""
 
 
-_SCALARS = ("type", "userId", "anonymousId", "event", "name", "groupId", "messageId", *TIMESTAMP_FIELDS)
+_SCALARS = ("type", "userId", "anonymousId", "previousId", "event", "name", "groupId", "messageId", *TIMESTAMP_FIELDS)
 _FAST_STRUCTURE = "{" + ",".join(f'"{m}":"{"VARCHAR" if m in _SCALARS else "JSON"}"' for m in _MEMBERS) + "}"
 
 
@@ -191,6 +204,7 @@ def fast_parse_sql(source: str, now: datetime) -> str:
     good = " AND ".join([
         "utf8_ok", "m IS NOT NULL", plain,
         f"list_position([{allowed}], msg_type) IS NOT NULL",
+        "msg_type <> 'alias'",  # previousId stands in for anonymousId: the exact path maps it
         "(coalesce(m.userId, '') <> '' OR coalesce(m.anonymousId, '') <> '')",
         f"ts >= TIMESTAMP '{EARLIEST}'", f"ts <= TIMESTAMP '{future}'",
         *[f"(m.{o} IS NULL OR {_is_object('m.' + o)})" for o in ("properties", "traits", "context")],
@@ -204,9 +218,12 @@ def fast_parse_sql(source: str, now: datetime) -> str:
         FROM {source}
     ), fields AS (
         SELECT *,
-            coalesce(m.messageId, md5(CASE WHEN suffix(raw, '\n') THEN left(raw, -1) ELSE raw END)) AS message_id,
+            coalesce(m.messageId, md5({_WITHOUT_LINE_END})) AS message_id,
             lower(m.type) AS msg_type,
-            date_trunc('second', timezone('UTC', try_cast({ts_text} AS TIMESTAMPTZ))) AS ts,
+            -- Upper-case ISO-8601 with Z or an offset in range is decided here; other spellings go the exact way.
+            CASE WHEN (suffix({ts_text}, 'Z') OR NOT {bad_offset_sql(ts_text)}) AND NOT contains({ts_text}, 't')
+                      AND NOT contains({ts_text}, 'z')
+                 THEN date_trunc('second', timezone('UTC', try_cast({ts_text} AS TIMESTAMPTZ))) END AS ts,
             CASE WHEN {_is_object('m.context')} THEN json_extract(m.context, '$.groupId') END AS context_group
         FROM parsed
     ), checked AS (

@@ -1,33 +1,49 @@
 """Accounts, users and opportunities: validated, then upserted by their key.
 
-A file's rows are staged, checked in SQL (``RULES``), and merged into the
-canonical table: a key already there is updated with the columns the file
-has (columns it lacks keep their values), a new key is inserted. Within a
-file the last row of a key wins; the rows it replaces count as duplicates.
+A file's columns are checked first (``columns.check_columns``: the wrong
+``--kind`` or a missing column refuses the whole file, once). Its rows are
+staged, checked in SQL (``_rules``), and merged into the canonical table: a
+key already there is updated with the columns the file has (columns it lacks
+keep their values) and counted as ``updated`` or ``unchanged``; a new key is
+inserted (``loaded``). Within a file the last row of a key wins; the rows it
+replaces count as duplicates.
 
 Accounts and users may carry further columns (firmographics, user
 attributes). Each becomes a column of the table, typed BIGINT or DOUBLE when
-every non-empty value is a number, else VARCHAR, so fit rules and models can
-use it. A later file with text in a numeric attribute widens it to VARCHAR.
+every non-empty value is a number, else VARCHAR (``attributes``).
+
+Opportunity stages: ``opportunities.stages`` in leadlight.yml maps a CRM's
+names to won / lost / open; ``Closed Won`` / ``closedwon`` are won,
+``Closed Lost`` / ``closedlost`` lost, any other stage not starting with
+"closed" is open. The stage as written is kept in ``stage_raw``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Callable
 
 import duckdb
 
+from leadlight.config.ingest import OpportunitiesConfig, stage_key
+from leadlight.ingest.attributes import add_attribute_columns, settle_attribute_types
+from leadlight.ingest.columns import check_columns
 from leadlight.ingest.quarantine import Quarantine
-from leadlight.ingest.readers import META_COLUMNS, InputFile, iter_table_batches
-from leadlight.ingest.validation import Reject, Rule, Tally, failure_message, first_failure_index, quoted_value
+from leadlight.ingest.readers import InputFile
+from leadlight.ingest.tabular import LINE, META_COLUMNS, RAW, SHAPE_ERROR, UTF8_OK, open_table
+from leadlight.ingest.timestamps import timestamp_sql
+from leadlight.ingest.validation import Reject, Rule, Tally, failure_message, first_failure_index, quoted_value, sql_text
 from leadlight.storage.database import table_columns
 from leadlight.storage.schema import CANONICAL_COLUMNS
 
 STAGED, CHECKED = "ingest_rows", "ingest_checked"
+BAD = "_ll_bad"
 KEYS = {"accounts": "account_id", "users": "user_id", "opportunities": "opportunity_id"}
 STAGES, SOURCES = ("open", "won", "lost"), ("sales", "self_serve")
 _TRUE, _FALSE = ("true", "t", "yes", "y", "1"), ("false", "f", "no", "n", "0")
+_BUILTIN_STAGES = {"won": "won", "closedwon": "won", "lost": "lost", "closedlost": "lost", "open": "open"}
+MAX_EMPLOYEES = 10**12
 
 
 def _v(column: str) -> str:
@@ -35,64 +51,68 @@ def _v(column: str) -> str:
 
 
 def _when(column: str) -> str:
-    return f"date_trunc('second', timezone('UTC', try_cast({_v(column)} AS TIMESTAMPTZ)))"
+    return timestamp_sql(_v(column))
 
 
 def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+    return "(" + ", ".join(sql_text(v) for v in values) + ")"
 
 
-# CRMs write 'Closed Won' (Salesforce), 'closedwon' (HubSpot): the same stages as won / lost.
-_STAGE = f"regexp_replace(lower(trim({_v('stage')})), '^closed[ _-]*', '')"
+def stage_sql(config: OpportunitiesConfig, present: set[str]) -> str:
+    """SQL giving won / lost / open for the ``stage`` column; NULL for a missing or unknown closed stage."""
+    key = f"regexp_replace(lower({_v('stage')}), '[^a-z0-9]', '', 'g')"
+    mapping = {**_BUILTIN_STAGES, **{stage_key(name): outcome for name, outcome in config.stages.items()}}
+    cases = " ".join(f"WHEN {key} IN {_in(tuple(k for k, v in mapping.items() if v == outcome))} THEN '{outcome}'"
+                     for outcome in STAGES if outcome in mapping.values())
+    by_probability = ""
+    if config.stages_by_probability and "probability" in present:
+        text = f"replace({_v('probability')}, '%', '')"
+        pct = f"(CASE WHEN contains({text}, '.') AND try_cast({text} AS DOUBLE) <= 1 THEN 100 ELSE 1 END * try_cast({text} AS DOUBLE))"
+        by_probability = f"WHEN {pct} >= 100 THEN 'won' WHEN {pct} = 0 THEN 'lost'"
+    return f"(CASE WHEN {key} IS NULL THEN NULL {cases} {by_probability} WHEN prefix({key}, 'closed') THEN NULL " \
+           "ELSE 'open' END)"
 
 
-def _typed(kind: str, present: set[str]) -> dict[str, str]:
+def _typed(kind: str, present: set[str], stages: OpportunitiesConfig) -> dict[str, str]:
     """SQL for each canonical column the file has, converted to its table type."""
     exprs = {
         "domain": f"lower({_v('domain')})",
-        "employees": f"CAST(try_cast({_v('employees')} AS DOUBLE) AS BIGINT)",
+        "employees": f"try_cast(try_cast({_v('employees')} AS DOUBLE) AS BIGINT)",
         "created_at": _when("created_at"),
         "closed_at": _when("closed_at"),
         "email_confirmed": f"CASE WHEN lower({_v('email_confirmed')}) IN {_in(_TRUE)} THEN true "
         f"WHEN lower({_v('email_confirmed')}) IN {_in(_FALSE)} THEN false END",
-        "stage": _STAGE,
+        "stage": stage_sql(stages, present),
         "amount": f"try_cast({_v('amount')} AS DOUBLE)",
         "source": f"coalesce(lower({_v('source')}), 'sales')" if "source" in present else "'sales'",
     }
     wanted = [c for c in CANONICAL_COLUMNS[kind] if c in present or (kind, c) == ("opportunities", "source")]
-    return {c: exprs.get(c, _v(c)) for c in wanted}
+    typed = {c: exprs.get(c, _v(c)) for c in wanted}
+    if kind == "opportunities":
+        typed["stage_raw"] = _v("stage")
+    return typed
 
 
-def _events_shaped(present: set[str]) -> bool:
-    """An events export loaded with the wrong --kind: its columns must not become attributes."""
-    return {"event", "timestamp"} <= present
-
-
-def _rules(kind: str, present: set[str]) -> list[Rule]:
+def _rules(kind: str, present: set[str], stages: OpportunitiesConfig) -> list[Rule]:
     key = KEYS[kind]
-    wrong_kind = [Rule("true", None, f"'this looks like an events file (it has event and timestamp columns), not "
-                                      f"{kind}: load it with --kind events'")] if _events_shaped(present) else []
     rules = [
-        *wrong_kind,
-        Rule("NOT utf8_ok", None, "'not valid UTF-8 text'"),
-        Rule("shape_error IS NOT NULL", None, "shape_error"),
-        Rule(f"{_v(key)} IS NULL", key, f"'missing {key}'") if key in present
-        else Rule("true", key, f"'the file has no {key} column'"),
+        Rule(f"NOT {UTF8_OK}", None, "'not valid UTF-8 text'"),
+        Rule(f"{SHAPE_ERROR} IS NOT NULL", None, SHAPE_ERROR),
+        Rule(f"{_v(key)} IS NULL", key, f"'missing {key}'"),
     ]
 
     def bad_time(column: str, required: bool = False) -> None:
+        if required:
+            rules.append(Rule(f"{_v(column)} IS NULL", column, f"'missing {column}'"))
         if column in present:
-            if required:
-                rules.append(Rule(f"{_v(column)} IS NULL", column, f"'missing {column}'"))
             rules.append(Rule(f"{_v(column)} IS NOT NULL AND {_when(column)} IS NULL", column,
                               f"'unparseable date ' || {quoted_value(_v(column))}"))
-        elif required:
-            rules.append(Rule("true", column, f"'the file has no {column} column'"))
 
     if kind == "accounts" and "employees" in present:
         number = f"try_cast({_v('employees')} AS DOUBLE)"
-        rules.append(Rule(f"{_v('employees')} IS NOT NULL AND ({number} IS NULL OR {number} <> floor({number}))",
-                          "employees", f"'employees must be an integer, not ' || {quoted_value(_v('employees'))}"))
+        rules.append(Rule(f"{_v('employees')} IS NOT NULL AND ({number} IS NULL OR {number} <> floor({number}) "
+                          f"OR abs({number}) > {MAX_EMPLOYEES})", "employees",
+                          f"'employees must be a whole number up to {MAX_EMPLOYEES:,}, not ' || {quoted_value(_v('employees'))}"))
     if kind == "users":
         bad_time("created_at")
         if "email_confirmed" in present:
@@ -100,16 +120,14 @@ def _rules(kind: str, present: set[str]) -> list[Rule]:
                               f"{_in(_TRUE + _FALSE)}", "email_confirmed",
                               f"'email_confirmed must be true or false, not ' || {quoted_value(_v('email_confirmed'))}"))
     if kind == "opportunities":
-        account = " AND ".join(f"{_v(c)} IS NULL" for c in ("account_id", "domain") if c in present) or "true"
+        account = " AND ".join(f"{_v(c)} IS NULL" for c in ("account_id", "domain") if c in present)
         rules.append(Rule(account, "account_id", "'needs an account_id or a domain'"))
         bad_time("created_at", required=True)
         bad_time("closed_at")
-        if "stage" in present:
-            rules.append(Rule(f"{_STAGE} IS NULL", "stage", "'missing stage; use open, won or lost'"))
-            rules.append(Rule(f"{_STAGE} NOT IN {_in(STAGES)}", "stage",
-                              f"'stage must be open, won or lost, not ' || {quoted_value(_v('stage'))}"))
-        else:
-            rules.append(Rule("true", "stage", "'the file has no stage column (open, won or lost)'"))
+        rules.append(Rule(f"{_v('stage')} IS NULL", "stage", "'missing stage'"))
+        rules.append(Rule(f"{stage_sql(stages, present)} IS NULL", "stage",
+                          f"'stage ' || {quoted_value(_v('stage'))} || ' is closed but neither won nor lost: map it "
+                          f"under opportunities.stages in leadlight.yml'"))
         if "amount" in present:
             rules.append(Rule(f"{_v('amount')} IS NOT NULL AND try_cast({_v('amount')} AS DOUBLE) IS NULL", "amount",
                               f"'amount must be a number, not ' || {quoted_value(_v('amount'))}"))
@@ -126,11 +144,25 @@ def load_table(
     quarantine: Quarantine,
     now: datetime,
     on_batch: Callable[[int], None] = lambda n: None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    stages: OpportunitiesConfig | None = None,
 ) -> Tally:
-    """Upsert one accounts/users/opportunities file inside the caller's transaction."""
+    """Upsert one accounts/users/opportunities file inside the caller's transaction.
+
+    ``columns`` is ``ingest.columns.<kind>`` and ``stages`` the ``opportunities:`` section of leadlight.yml.
+    Raises ``InputError`` (nothing loaded) when the file's columns do not fit ``kind``.
+    """
+    stages = stages or OpportunitiesConfig()
     tally = Tally()
+    table = open_table(source, kind, columns)
+    tally.notes.extend(table.notes)
+    if not table.headers:
+        tally.warnings.append(f"{source.path} is empty: nothing to load")
+        return tally
+    check_columns(str(source.path), kind, table.headers, table.names)
     staged = False
-    for batch in iter_table_batches(source):
+    for batch in table.batches:
         con.register("ingest_batch", batch)
         verb = "INSERT INTO" if staged else "CREATE OR REPLACE TEMP TABLE"
         con.execute(f"{verb} {STAGED} {'AS ' if not staged else ''}SELECT * FROM ingest_batch")
@@ -138,70 +170,67 @@ def load_table(
         staged = True
         on_batch(batch.num_rows)
     if not staged:
+        tally.warnings.append(f"{source.path} has a header but no records: nothing to load")
         return tally
-    columns = [c for c in table_columns(con, STAGED) if c not in META_COLUMNS]
-    present = set(columns)
-    typed = _typed(kind, present)
-    extras = [c for c in columns if c not in CANONICAL_COLUMNS[kind]] if kind != "opportunities" else []
-    rules = _rules(kind, present)
-    field, message = failure_message(rules, "bad")
-    raw_json = "CAST(to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in columns) + ")) AS VARCHAR)"
+    names = [c for c in table_columns(con, STAGED) if c not in META_COLUMNS]
+    present = set(names)
+    typed = _typed(kind, present, stages)
+    extras = [c for c in names if c not in CANONICAL_COLUMNS[kind]] if kind != "opportunities" else []
+    rules = _rules(kind, present, stages)
+    field, message = failure_message(rules, BAD)
+    raw_json = "CAST(to_json(struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in names) + ")) AS VARCHAR)"
     selected = ", ".join([f'{expr} AS "{c}"' for c, expr in typed.items()] + [f'{_v(c)} AS "{c}"' for c in extras])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {CHECKED} AS
-        WITH checked AS (SELECT *, {first_failure_index(rules)} AS bad FROM {STAGED})
-        SELECT line, bad, {selected},
-            CASE WHEN bad > 0 THEN coalesce(raw, {raw_json}) END AS raw,
-            CASE WHEN bad > 0 THEN {field} END AS reject_field,
-            CASE WHEN bad > 0 THEN {message} END AS reject_message
+        WITH checked AS (SELECT *, {first_failure_index(rules)} AS {BAD} FROM {STAGED})
+        SELECT {LINE}, {BAD}, {selected},
+            CASE WHEN {BAD} > 0 THEN coalesce({RAW}, {raw_json}) END AS {RAW},
+            CASE WHEN {BAD} > 0 THEN {field} END AS _ll_reject_field,
+            CASE WHEN {BAD} > 0 THEN {message} END AS _ll_reject_message
         FROM checked"""
     )
     rows = con.execute(
-        f"SELECT line, raw, reject_field, reject_message FROM {CHECKED} WHERE bad > 0 ORDER BY line"
+        f"SELECT {LINE}, {RAW}, _ll_reject_field, _ll_reject_message FROM {CHECKED} WHERE {BAD} > 0 ORDER BY {LINE}"
     ).fetchall()
     rejects = [(raw, Reject(str(source.path), line, f, m)) for line, raw, f, m in rows]
     quarantine.add(rejects)
     tally.note([r for _, r in rejects])
-    # Without its key column (or in an events file) every row was rejected above: nothing to count or merge.
-    keyed = KEYS[kind] in present and not _events_shaped(present)
-    distinct_keys = f'count(DISTINCT "{KEYS[kind]}") FILTER (WHERE bad = 0)' if keyed else "0"
+    key = KEYS[kind]
     read, good, distinct = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE bad = 0), {distinct_keys} FROM {CHECKED}"
-    ).fetchone()
-    if keyed:
-        _add_attribute_columns(con, kind, extras)
-        _upsert(con, kind, [*typed, *extras])
-    tally.add(read=read, loaded=distinct, duplicates=good - distinct, rejected=read - good)
+        f'SELECT count(*), count(*) FILTER (WHERE {BAD} = 0), count(DISTINCT "{key}") FILTER (WHERE {BAD} = 0) '
+        f"FROM {CHECKED}"
+    ).fetchall()[0]
+    if read and not good:
+        tally.warnings.append(f"{source.path}: every record was rejected (first: line {rejects[0][1].line}, "
+                              f"{rejects[0][1].message})")
+    tally.warnings.extend(add_attribute_columns(con, kind, extras, CHECKED, BAD, LINE, source.name))
+    inserted, updated = _upsert(con, kind, [*typed, *extras])
+    tally.notes.extend(settle_attribute_types(con, kind, extras))
+    tally.add(read=read, loaded=inserted, duplicates=good - distinct, rejected=read - good)
+    tally.updated += updated
+    tally.unchanged += distinct - inserted - updated
     con.execute(f"DROP TABLE {CHECKED}")
     con.execute(f"DROP TABLE {STAGED}")
     return tally
 
 
-def _add_attribute_columns(con: duckdb.DuckDBPyConnection, kind: str, extras: list[str]) -> None:
-    existing = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{kind}")').fetchall())
-    for column in extras:
-        values = f'"{column}"'
-        integral, numeric = con.execute(
-            f"SELECT bool_and(regexp_full_match({values}, '\\s*[-+]?\\d{{1,18}}\\s*')), "
-            f"bool_and(try_cast({values} AS DOUBLE) IS NOT NULL) FROM {CHECKED} WHERE bad = 0 AND {values} IS NOT NULL"
-        ).fetchone()
-        wanted = "BIGINT" if integral else "DOUBLE" if numeric else "VARCHAR"
-        have = existing.get(column)
-        if have is None:
-            con.execute(f'ALTER TABLE "{kind}" ADD COLUMN "{column}" {wanted}')
-        elif have != wanted and have != "VARCHAR" and not (have == "DOUBLE" and wanted == "BIGINT"):
-            widened = "DOUBLE" if {have, wanted} == {"BIGINT", "DOUBLE"} else "VARCHAR"
-            con.execute(f'ALTER TABLE "{kind}" ALTER COLUMN "{column}" TYPE {widened}')
-
-
-def _upsert(con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> None:
+def _upsert(con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> tuple[int, int]:
+    """Merge the checked rows into ``kind``; returns (keys inserted, existing keys whose values changed)."""
     key = KEYS[kind]
-    latest = f"(SELECT * FROM {CHECKED} WHERE bad = 0 QUALIFY row_number() OVER (PARTITION BY \"{key}\" ORDER BY line DESC) = 1)"
-    updates = ", ".join(f'"{c}" = s."{c}"' for c in columns if c != key)
-    if updates:
-        con.execute(f'UPDATE "{kind}" AS t SET {updates} FROM {latest} AS s WHERE t."{key}" = s."{key}"')
+    latest = f'(SELECT * FROM {CHECKED} WHERE {BAD} = 0 QUALIFY row_number() OVER (PARTITION BY "{key}" ORDER BY {LINE} DESC) = 1)'
+    types = dict(con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{kind}")').fetchall())
+    others = [c for c in columns if c != key]
+    changed = " OR ".join(f't."{c}" IS DISTINCT FROM TRY_CAST(s."{c}" AS {types[c]})' for c in others) or "false"
+    ((updated,),) = con.execute(
+        f'SELECT count(t."{key}") FILTER (WHERE {changed}) '
+        f'FROM {latest} AS s LEFT JOIN "{kind}" AS t ON t."{key}" = s."{key}"'
+    ).fetchall()
+    if others and updated:
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in others)
+        con.execute(f'UPDATE "{kind}" AS t SET {sets} FROM {latest} AS s WHERE t."{key}" = s."{key}" AND ({changed})')
     names = ", ".join(f'"{c}"' for c in columns)
-    con.execute(
+    ((inserted,),) = con.execute(
         f'INSERT INTO "{kind}" ({names}) SELECT {names} FROM {latest} AS s '
         f'WHERE NOT EXISTS (SELECT 1 FROM "{kind}" AS t WHERE t."{key}" = s."{key}")'
-    )
+    ).fetchall()
+    return inserted, updated

@@ -38,13 +38,23 @@ class Reject:
 
 @dataclass
 class Tally:
-    """Counts for one file (or a whole run) and its first ``MAX_REPORTED_ERRORS`` rejects."""
+    """Counts for one file (or a whole run) and its first ``MAX_REPORTED_ERRORS`` rejects.
+
+    ``loaded`` counts new records; ``updated`` / ``unchanged`` the keys of
+    accounts, users or opportunities already loaded that a file changed or
+    repeated as they were. ``notes`` say what was found in a file (a ``;``
+    delimiter, renamed columns); ``warnings`` what may give a wrong answer.
+    """
 
     read: int = 0
     loaded: int = 0
     duplicates: int = 0
     rejected: int = 0
+    updated: int = 0
+    unchanged: int = 0
     errors: list[Reject] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, *, read: int = 0, loaded: int = 0, duplicates: int = 0, rejected: int = 0) -> None:
         self.read += read
@@ -59,7 +69,11 @@ class Tally:
 
     def merge(self, other: "Tally") -> None:
         self.add(read=other.read, loaded=other.loaded, duplicates=other.duplicates, rejected=other.rejected)
+        self.updated += other.updated
+        self.unchanged += other.unchanged
         self.note(other.errors)
+        self.notes.extend(other.notes)
+        self.warnings.extend(other.warnings)
 
 
 def sql_text(text: str) -> str:

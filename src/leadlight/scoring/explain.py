@@ -19,20 +19,40 @@ Reason = dict[str, Any]
 
 def plain(value: Any) -> Any:
     """A JSON-ready Python value: numpy scalars unwrapped, NaN / NA -> None, whole floats -> int."""
-    if value is None:
-        return None
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # the common cases, answered first
+        return value
+    if kind is float:
+        return plain_float(value)
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
         value = value.item()
     try:
-        if value != value or value is getattr(__import__("pandas"), "NA"):
+        if value != value or value is _pandas_na():
             return None
     except (TypeError, ValueError):
         return None
     if isinstance(value, float):
-        if math.isinf(value):
-            return None
-        return int(value) if value.is_integer() else round(value, 4)
+        return plain_float(value)
     return value
+
+
+def plain_float(value: float) -> float | int | None:
+    """``plain`` for a Python float: NaN and infinities -> None, whole -> int, else rounded to 4 places."""
+    if value != value or math.isinf(value):
+        return None
+    return int(value) if value.is_integer() else round(value, 4)
+
+
+def _pandas_na() -> Any:
+    global _NA
+    if _NA is None:
+        import pandas
+
+        _NA = pandas.NA
+    return _NA
+
+
+_NA: Any = None
 
 
 def say(specs: Mapping[str, Any], signal: str, value: Any) -> str:

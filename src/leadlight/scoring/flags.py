@@ -21,7 +21,7 @@ from leadlight.storage.engine import Engine
 from leadlight.storage.opportunities import opportunities_by_account
 
 PERSON_FLAGS = ("personal_email", "disposable_email", "student", "unconfirmed_email", "sales_persona",
-                "work_email", "confirmed_email")
+                "internal", "work_email", "confirmed_email")
 
 
 def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
@@ -33,6 +33,12 @@ def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
     personal = ibis.coalesce(ident.is_personal, ibis.literal(False))
     disposable = ibis.coalesce(ident.is_disposable, ibis.literal(False))
     student = ibis.coalesce(ident.is_student, ibis.literal(False))
+    # The vendor's own staff: by email domain (identity.internal_domains), and by a sales title only when asked.
+    # identities made before migration 30 (or by hand, as the bench's) have no is_internal column.
+    internal = ibis.coalesce(ident.is_internal, ibis.literal(False)) if "is_internal" in ident.columns \
+        else ibis.literal(False)
+    if getattr(engine.identity, "sales_titles_are_internal", False):
+        internal = internal | rep
     return ident.select(
         user_id=ident.user_id.cast("string"),
         email=ident.email.cast("string"),
@@ -44,6 +50,7 @@ def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
         student=student,
         unconfirmed_email=ibis.coalesce(ident.email_confirmed == ibis.literal(False), ibis.literal(False)),
         sales_persona=rep,
+        internal=internal,
         work_email=has_email & ~personal & ~disposable & ~student,
         confirmed_email=ibis.coalesce(ident.email_confirmed, ibis.literal(False)),
     )

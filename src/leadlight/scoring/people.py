@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 SENIORITIES = ("c_level", "vp", "head", "director", "manager", "senior", "individual", "student", "unknown")
@@ -77,6 +78,7 @@ def normalise(title: str | None) -> str:
     return re.sub(r"vice[ -]president", "vp", text)  # else "president" would read as c-level
 
 
+@lru_cache(maxsize=65536)  # titles repeat across people; a Persona is immutable
 def parse_title(title: str | None) -> Persona:
     """``"VP Eng"`` -> Persona('vp', 'engineering'); ``"Founder & CEO"`` -> ('c_level', 'executive')."""
     text = normalise(title)

@@ -39,6 +39,9 @@ def hold(project: Project) -> Iterator[duckdb.DuckDBPyConnection]:
     While held, every ``connect`` in this process (any thread) gets a cursor of the one connection: its own
     transaction context over the same database, so tasks run unchanged and other processes are told who owns it.
     """
+    if project.database_path in _HELD:  # already owned by an outer block of this process
+        yield _HELD[project.database_path]
+        return
     con = connect(project)
     _HELD[project.database_path] = con
     try:

@@ -1,8 +1,10 @@
 """Every table Leadlight keeps in the DuckDB file, as one ordered list of migrations.
 
 A migration is a version number and the statements that bring a file from the
-previous version to it. ``migrate`` applies the ones a file has not had yet, in
-one transaction each, and records them in ``schema_version``. Every statement is
+previous version to it. ``migrate`` applies the ones a file has not had yet (by
+version, not by "newer than the newest": numbers are reserved in blocks per
+area, so a later block may land first), in version order, one transaction
+each, and records them in ``schema_version``. Every statement is
 idempotent (``IF NOT EXISTS``), so files made before this list existed upgrade
 in place. A new table or column is a new entry at the end; never edit one that
 has shipped. Packages own what their tables *mean*; this list owns their shape.
@@ -78,33 +80,55 @@ MIGRATIONS: tuple[Migration, ...] = (
         # One row per action: written in the same transaction as the snapshot that caused it.
         """CREATE TABLE IF NOT EXISTS outbox (
             key VARCHAR PRIMARY KEY, playbook VARCHAR NOT NULL, trigger VARCHAR NOT NULL, destination VARCHAR NOT NULL,
-            account_id VARCHAR NOT NULL, team VARCHAR, as_of TIMESTAMP NOT NULL, payload VARCHAR NOT NULL,
+            account_id VARCHAR NOT NULL, person_id VARCHAR, team VARCHAR, rep VARCHAR, as_of TIMESTAMP NOT NULL,
+            payload VARCHAR NOT NULL,
             status VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TIMESTAMP, error VARCHAR,
             remote_id VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, sent_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS outbox_account ON outbox (account_id)",
+    )),
+    Migration(7, "firmographics in snapshots", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS employees BIGINT",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS industry VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS country VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS plan VARCHAR",
     )),
     Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
     )),
+    Migration(30, "opportunity stages as written, internal people, and what derived state was built from", (
+        # The CRM's own stage name ('Qualification', 'Closed Won'); `stage` holds it as open / won / lost.
+        "ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS stage_raw VARCHAR",
+        # The vendor's own staff (identity.internal_domains): never a PQL or a champion.
+        "ALTER TABLE identities ADD COLUMN IF NOT EXISTS is_internal BOOLEAN",
+        # name -> the fingerprint of the inputs (and settings) a derived table was last built from; a reader
+        # that finds another fingerprint rebuilds it (identity.resolve after an interrupted ingest).
+        "CREATE TABLE IF NOT EXISTS derived_state (name VARCHAR PRIMARY KEY, inputs VARCHAR NOT NULL, "
+        "built_at TIMESTAMP NOT NULL)",
+    )),
+    Migration(10, "CRM sync state: what each destination confirmed, and why a record failed", (
+        # fingerprint = the fields last CONFIRMED by the destination (null until then); a failure keeps the old
+        # fingerprint and records its reason, so the record is sent again next time.
+        """CREATE TABLE IF NOT EXISTS crm_sync (
+            destination VARCHAR NOT NULL, object VARCHAR NOT NULL, record_key VARCHAR NOT NULL, fingerprint VARCHAR,
+            remote_id VARCHAR, confirmed_at TIMESTAMP, error VARCHAR, failed_at TIMESTAMP,
+            PRIMARY KEY (destination, object, record_key))""",
+    )),
 )
 
-LATEST = MIGRATIONS[-1].version
+LATEST = max(m.version for m in MIGRATIONS)
 
 
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The file's schema version (0 for a new file or one made before migrations were recorded)."""
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations this file has had (none for a new file or one made before they were recorded)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (version INTEGER NOT NULL, "
                 "description VARCHAR, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)").fetchall()
-    return int(con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0])
+    return {int(r[0]) for r in con.execute(f"SELECT version FROM {SCHEMA_VERSION_TABLE}").fetchall()}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations this file has not had; returns its version afterwards.
-
-    "Not had" is by number, not "above the highest": branches number their migrations in their own
-    ranges (cli 40-49, learn 50-59, ...), so a file may have had 50 before 40 existed."""
-    version = current_version(con)
-    applied = {int(r[0]) for r in con.execute(f"SELECT version FROM {SCHEMA_VERSION_TABLE}").fetchall()}
-    for migration in MIGRATIONS:
+    """Apply, in version order, every migration this file has not had; returns the latest version."""
+    applied = applied_versions(con)
+    for migration in sorted(MIGRATIONS, key=lambda m: m.version):
         if migration.version in applied:
             continue
         con.begin()
@@ -117,5 +141,4 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except BaseException:
             con.rollback()
             raise
-        version = max(version, migration.version)
-    return version
+    return LATEST

@@ -16,14 +16,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 from leadlight.errors import NotFound, NotReady, UsageError
 from leadlight.timeutil import iso
+
+if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
+    import pandas as pd
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
@@ -35,11 +37,19 @@ JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "ch
 ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
                  "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
+# Accounts a rep put aside, by their latest mark at a moment (both ``?``): a bad lead for good, done for 30 days,
+# not now until its time is up.
+MARKED_ASIDE = ("SELECT account_id FROM (SELECT account_id, arg_max(action, marked_at) AS action, "
+                "arg_max(until, marked_at) AS until, max(marked_at) AS last_mark FROM feedback GROUP BY account_id) "
+                "WHERE action = 'bad_lead' OR (action = 'done' AND last_mark + INTERVAL 30 DAY > ?) "
+                "OR (action = 'snooze' AND until > ?)")
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
 
 def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     for column in JSON_COLUMNS & set(frame.columns):
         frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
@@ -76,6 +86,7 @@ class AccountFilter:
     play: str | None = None
     pqa: bool | None = None
     search: str | None = None
+    hide_marked_at: datetime | None = None  # hide what reps put aside (``MARKED_ASIDE``) as of this moment
 
     def where(self) -> tuple[str, list[Any]]:
         sql, params = [], []
@@ -94,6 +105,9 @@ class AccountFilter:
             sql.append("(name ILIKE ? OR domain ILIKE ? OR account_id ILIKE ?)")
             pattern = f"%{self.search.strip()}%"
             params += [pattern, pattern, pattern]
+        if self.hide_marked_at is not None:
+            sql.append(f"account_id NOT IN ({MARKED_ASIDE})")
+            params += [self.hide_marked_at, self.hide_marked_at]
         return "".join(f" AND {s}" for s in sql), params
 
 
@@ -142,9 +156,14 @@ class SnapshotReader:
         """Account objects of the snapshot at ``at``, best first."""
         check_page(limit, offset)
         clause, params = where.where()
-        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
-               + (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else ""))
-        return [account_object(r) for r in self.rows(sql, [at, *params])]
+        page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
+        if not page:
+            sql = f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
+            return [account_object(r) for r in self.rows(sql, [at, *params])]
+        # a page: sort the keys only, then read the page's full rows (a deep page sorted wide JSON rows before)
+        sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ? AND account_id IN (SELECT account_id FROM "
+               f"{ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}{page}) ORDER BY {ACCOUNT_ORDER}")
+        return [account_object(r) for r in self.rows(sql, [at, at, *params])]
 
     def count_accounts(self, at: datetime, where: AccountFilter = AccountFilter()) -> int:
         clause, params = where.where()
@@ -217,7 +236,8 @@ def account_object(row: dict[str, Any]) -> AccountObject:
         quadrant=row.get("quadrant"), pqa=bool(row.get("pqa")), reasons=row.get("reasons") or [],
         champion=row.get("champion"), decision_makers=row.get("decision_makers") or [], play=row.get("play"),
         status=row.get("status") or "prospect", owner=row.get("owner"), motion=row.get("motion"),
-        expected_value=row.get("expected_value"), as_of=iso(row.get("as_of")),
+        expected_value=row.get("expected_value"), employees=row.get("employees"), industry=row.get("industry"),
+        country=row.get("country"), plan=row.get("plan"), as_of=iso(row.get("as_of")),
     )
 
 
@@ -244,3 +264,15 @@ def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: li
         triggers_fired=row.get("triggers_fired"), definition_hash=row.get("definition_hash"),
         leadlight_version=row.get("leadlight_version"), history=history, signals=row.get("signals"),
     )
+
+
+def decoded_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a snapshot frame (as ``to_frame`` made it) as the reader would return them: JSON decoded,
+    NaN as None."""
+    out = []
+    for row in frame.to_dict("records"):
+        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for key in JSON_COLUMNS & clean.keys():
+            clean[key] = json.loads(clean[key]) if isinstance(clean[key], str) else clean[key]
+        out.append(clean)
+    return out

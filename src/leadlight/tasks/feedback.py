@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from leadlight.errors import NotFound, UsageError
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
-from leadlight.storage.snapshots import SnapshotReader
 from leadlight.timeutil import iso, parse_window, utcnow
 
 ACTIONS = ("done", "snooze", "bad_lead")
@@ -35,9 +34,9 @@ def mark(project: Project, account_id: str, action: str, *, snooze: str | None =
         raise UsageError("a bad lead needs a reason", hint='say why, e.g. --bad-lead "student project"')
     con = connect(project)
     try:
-        read = SnapshotReader(con)
-        if read.has_scores() and not con.execute(
-                "SELECT count(*) FROM account_scores WHERE account_id = ?", [account_id]).fetchall()[0][0]:
+        scored, known = con.execute("SELECT count(*), count(*) FILTER (WHERE account_id = ?) FROM account_scores",
+                                    [account_id]).fetchall()[0]
+        if scored and not known:
             raise NotFound(f"account {account_id!r} has never been scored",
                            hint="check the id with `leadlight accounts`")
         con.execute("INSERT INTO feedback (account_id, action, reason, until, by_whom, marked_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -10,7 +10,7 @@ import duckdb
 
 from leadlight.config import load_config
 from leadlight.errors import UsageError
-from leadlight.identity import resolve
+from leadlight.identity import ensure_resolved
 from leadlight.ingest import KINDS, expand_inputs, load_file
 from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.events import expected_events
@@ -32,10 +32,15 @@ def ingest(
 ) -> dict:
     """Load every file named by ``paths`` as ``kind``; one transaction per file.
 
-    Returns the contract's report: ``kind``, ``files``, ``read``, ``loaded``,
-    ``duplicates``, ``rejected``, ``quarantine`` (the quarantine file written,
-    the quarantine folder when several were, else None) and the first 50
-    ``errors``. Rejected rows do not make it fail.
+    Returns the contract's report: ``kind``, ``files``, ``read``, ``loaded``
+    (new records), ``duplicates``, ``rejected``, ``quarantine`` (the
+    quarantine file written, the quarantine folder when several were, else
+    None) and the first 50 ``errors``; and ``updated`` / ``unchanged`` (keys
+    already loaded that the files changed / repeated), ``notes`` (what was
+    found: a delimiter, an encoding, renamed columns) and ``warnings``.
+    Rejected rows do not make it fail; a file that cannot be loaded at all
+    does (``InputError``), after the files before it are committed and
+    identities are rebuilt for them.
     """
     if kind not in KINDS:
         raise UsageError(f"--kind {kind!r} is not a kind of input", hint="use one of: " + ", ".join(KINDS))
@@ -54,17 +59,20 @@ def ingest(
         for source in sources:
             with progress.step(f"{kind} {source.name}") as step:
                 result = load_file(con, source, kind, quarantine_dir=project.quarantine_dir, run_stamp=run_stamp,
-                                   now=now, on_batch=step.advance, seen=seen, work_dir=work_dir)
+                                   now=now, on_batch=step.advance, seen=seen, work_dir=work_dir,
+                                   columns=config.ingest.columns.get(kind), stages=config.opportunities)
             total.merge(result.tally)
             if result.quarantine is not None:
                 written.append(result.quarantine)
             if result.skipped:
                 progress.log(f"{source.path} was loaded before; skipped")
-        if total.loaded and kind != "opportunities":
-            with progress.step("resolving identities"):
-                resolve(con, config.identity)
     finally:
-        con.close()
+        try:
+            # Also after a failed file, and when nothing new loaded: state left stale by an earlier run is repaired.
+            with progress.step("resolving identities"):
+                ensure_resolved(con, config.identity)
+        finally:
+            con.close()
     quarantine = str(written[0]) if len(written) == 1 else str(project.quarantine_dir) if written else None
     return {
         "kind": kind,
@@ -75,6 +83,10 @@ def ingest(
         "rejected": total.rejected,
         "quarantine": quarantine,
         "errors": [e.to_dict() for e in total.errors],
+        "updated": total.updated,
+        "unchanged": total.unchanged,
+        "notes": total.notes,
+        "warnings": total.warnings,
     }
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from leadlight.config import load_config
 from leadlight.errors import UsageError
 from leadlight.progress import SILENT, Progress
-from leadlight.scoring.snapshot import Snapshot, score_snapshot
+from leadlight.storage import score_inputs
 from leadlight.storage.database import connect
-from leadlight.storage.engine import Engine, open_engine
-from leadlight.storage.snapshots import write_snapshot
 from leadlight.storage.project import Project
-from leadlight.tasks import lint
 from leadlight.timeutil import MOMENT_GRAMMAR, iso, parse_as_of
+
+if TYPE_CHECKING:  # scoring, Ibis and pandas load only when there is something to compute
+    from leadlight.scoring.snapshot import Snapshot
+    from leadlight.storage.engine import Engine
 
 
 def as_of_option(text: str | None) -> datetime | None:
@@ -27,16 +30,29 @@ def as_of_option(text: str | None) -> datetime | None:
 
 
 def score(project: Project, as_of: str | None = None, *, progress: Progress = SILENT) -> dict:
-    """Score every account and person; returns ``{as_of, accounts, users, pqas, pqls}``."""
+    """Score every account and person; returns ``{as_of, accounts, users, pqas, pqls}``.
+
+    When nothing the stored snapshot for that moment was computed from has changed (same ``leadlight.yml``,
+    data, models and version: ``storage.score_inputs``), it is returned as it is, with ``reused: true``.
+    """
     config = load_config(project)
     at = as_of_option(as_of)
-    engine = open_engine(project, config)
+    asked = str(as_of).strip() if at is not None else None
+    digest, reused = reusable_snapshot(project, config, at, asked)
+    if reused is not None:
+        return reused
+
+    from leadlight.scoring.snapshot import score_snapshot
+    from leadlight.tasks.derived import open_current_engine
+    from leadlight.tasks import lint
+
+    engine = open_current_engine(project, config)
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(
-            engine, snapshot.as_of, asked=str(as_of).strip() if at is not None else None)
+            engine, snapshot.as_of, asked=asked)
         with progress.step("storing the snapshot"):
-            store(project, engine, snapshot)
+            store(project, engine, snapshot, inputs=(digest, {"asked": asked, "warnings": warnings}))
     finally:
         engine.close()
     summary = snapshot.summary()
@@ -44,16 +60,51 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     # what the moment is: the one asked for (--as-of), else one second after the latest event
     summary["as_of_source"] = "asked" if at is not None else "latest_event"
     summary["warnings"] = warnings
+    summary["reused"] = False
     return summary
 
 
-def store(project: Project, engine: Engine, snapshot: Snapshot) -> None:
-    """Write the snapshot in one transaction (on the engine's own connection when it has one)."""
+def reusable_snapshot(project: Project, config, at: datetime | None,
+                      asked: str | None) -> tuple[str | None, dict | None]:
+    """The inputs' fingerprint, and the stored snapshot's summary when it can be reused as it is."""
+    if not project.database_path.exists():
+        return None, None
+    con = connect(project)
+    try:
+        digest = score_inputs.fingerprint(con, project, config)
+        moment = at if at is not None else score_inputs.latest_moment(con)
+        if moment is None:  # no events: a lead list is scored as of now, never reused
+            return digest, None
+        found = score_inputs.reusable(con, digest, moment)
+        if found is None or found.get("asked") != asked:
+            return digest, None
+        summary = {"as_of": iso(moment), **score_inputs.stored_summary(con, moment)}
+    finally:
+        con.close()
+    summary["as_of_source"] = "asked" if at is not None else "latest_event"
+    summary["warnings"] = found.get("warnings", [])
+    summary["reused"] = True
+    return digest, summary
+
+
+def store(project: Project, engine: "Engine", snapshot: "Snapshot",
+          inputs: tuple[str | None, dict] | None = None) -> None:
+    """Write the snapshot in one transaction (on the engine's own connection when it has one).
+
+    ``inputs``: the fingerprint of what it was computed from (and what to tell a caller that reuses it).
+    """
+    from leadlight.storage.snapshots import write_snapshot
+
     con = engine.connection or connect(project)
     try:
         con.begin()
         try:
             write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+            if inputs is not None and inputs[0] is not None:
+                scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
+                                     [snapshot.as_of]).fetchall()[0][0]
+                if scored is not None:
+                    score_inputs.record(con, inputs[0], snapshot.as_of, scored, inputs[1])
             con.commit()
         except BaseException:
             con.rollback()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, get_args
 
-from leadlight.contract import STATUSES, AccountDetail, AccountObject, LeadObject
+from leadlight.contract import STATUSES, AccountDetail, AccountObject, LeadObject, Quadrant
 from leadlight.errors import LeadlightError, NotFound, UsageError
-from leadlight.scoring.quadrant import QUADRANTS
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
 from leadlight.storage.snapshots import AccountFilter, SnapshotReader
 from leadlight.storage.snapshots import delete_snapshot as delete
 from leadlight.tasks.score import as_of_option
 from leadlight.timeutil import iso
+
+QUADRANTS = get_args(Quadrant)  # the contract's order (importing scoring for it would load Ibis and pandas)
 
 
 @contextmanager

@@ -92,8 +92,7 @@ def test_events_load_the_same_in_small_chunks(ws, monkeypatch):
     assert ws.rows("SELECT user_id FROM events WHERE message_id = 'm10'") == [("u710",)]
 
 
-def test_a_message_without_id_is_keyed_by_the_md5_of_its_line(ws):
+def test_a_message_without_id_is_keyed_by_the_md5_of_its_line_without_its_ending(ws):
     line = '{"type":"track","userId":"u1","event":"A","timestamp":"2026-02-01T10:00:00Z"}'
-    ws.load("e.ndjson", line + "\r\n" + line + "\n")
-    want = {hashlib.md5((line + "\r").encode()).hexdigest(), hashlib.md5(line.encode()).hexdigest()}
-    assert {r[0] for r in ws.rows("SELECT message_id FROM events")} == want
+    ws.load("e.ndjson", line + "\r\n" + line + "\n")  # the same message, once from Windows and once from Unix
+    assert ws.rows("SELECT message_id FROM events") == [(hashlib.md5(line.encode()).hexdigest(),)]

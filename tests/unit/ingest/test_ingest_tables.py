@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyarrow as pa
+import pytest
 import pyarrow.parquet as pq
+
+from leadlight.errors import InputError
 
 
 def column_types(ws, table: str) -> dict[str, str]:
@@ -29,7 +32,7 @@ def test_accounts_extra_columns_become_typed_attributes(ws):
 def test_accounts_upsert_latest_file_wins_and_absent_columns_are_kept(ws):
     ws.load("a.csv", "account_id,name,plan,score\na1,Acme,free,5\na2,Globex,team,7\n", kind="accounts")
     report = ws.load("b.csv", "account_id,plan,score\na1,business,high\na3,free,1\na1,enterprise,x\n", kind="accounts")
-    assert (report["read"], report["loaded"], report["duplicates"]) == (3, 2, 1)
+    assert (report["read"], report["loaded"], report["updated"], report["unchanged"], report["duplicates"]) == (3, 1, 1, 0, 1)
     assert column_types(ws, "accounts")["score"] == "VARCHAR"  # widened: "high" is not a number
     assert ws.rows("SELECT account_id, name, plan, score FROM accounts ORDER BY 1") == [
         ("a1", "Acme", "enterprise", "x"), ("a2", "Globex", "team", "7"), ("a3", None, "free", "1")]
@@ -70,15 +73,15 @@ def test_opportunities_validation_and_source_default(ws):
         "o3,,,2026-01-11,,open,\n"
         "o4,a1,,,,open,\n"
         "o5,a1,,2026-01-11,soon,lost,\n"
-        "o6,a1,,2026-01-11,,pending,\n"
+        "o6,a1,,2026-01-11,,Closed - Duplicate,\n"
         "o7,a1,,2026-01-11,,open,lots\n"
     )
     report = ws.load("opps.csv", text, kind="opportunities")
     assert [(e["line"], e["field"]) for e in report["errors"]] == [
         (4, "account_id"), (5, "created_at"), (6, "closed_at"), (7, "stage"), (8, "amount")]
     assert ws.rows("SELECT * FROM opportunities ORDER BY 1") == [
-        ("o1", "a1", None, datetime(2026, 1, 10), datetime(2026, 2, 1), "won", 12000.0, "sales"),
-        ("o2", None, "globex.io", datetime(2026, 1, 11), None, "open", None, "sales")]
+        ("o1", "a1", None, datetime(2026, 1, 10), datetime(2026, 2, 1), "won", 12000.0, "sales", "Won"),
+        ("o2", None, "globex.io", datetime(2026, 1, 11), None, "open", None, "sales", "open")]
 
 
 def test_opportunities_source_is_checked_and_upserted(ws):
@@ -111,11 +114,11 @@ def test_crm_stage_spellings_mean_won_and_lost(ws):
         ("o1", "won"), ("o2", "lost"), ("o3", "won")]
 
 
-def test_an_events_file_loaded_as_users_is_quarantined_whole_and_adds_no_columns(ws):
+def test_an_events_file_loaded_as_users_is_refused_whole_and_adds_no_columns(ws):
     text = "user_id,event,timestamp,properties\nu1,Signed Up,2026-01-01T10:00:00Z,\nu2,Export Run,2026-01-02T10:00:00Z,{}\n"
-    report = ws.load("events.csv", text, kind="users")
-    assert (report["loaded"], report["rejected"]) == (0, 2)
-    assert "load it with --kind events" in report["errors"][0]["message"]
+    with pytest.raises(InputError) as refused:
+        ws.load("events.csv", text, kind="users")
+    assert "looks like a events file" in refused.value.message and refused.value.hint == "load it with --kind events"
     assert ws.rows("SELECT count(*) FROM users") == [(0,)]
     columns = [r[0] for r in ws.rows("SELECT column_name FROM (DESCRIBE users)")]
     assert "event" not in columns and "timestamp" not in columns

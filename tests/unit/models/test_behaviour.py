@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation.label_times import label_times
+from leadlight.labels.label_times import label_times
 from leadlight.scoring.models.features import load_attributes, plan_features, training_set
 from leadlight.signals.behaviour import OTHER, Vocabulary, behaviour_features, describe, vocabulary
 from tests.unit.models import tiny

@@ -10,9 +10,9 @@ import pytest
 
 from tests.cli import cli
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation.arrivals import arrival_times, label_arrivals, reach
-from leadlight.evaluation.label_times import LABEL_COLUMNS
-from leadlight.scoring.models.train import split_snapshots
+from leadlight.labels.arrivals import arrival_times, label_arrivals, reach
+from leadlight.labels.label_times import LABEL_COLUMNS
+from leadlight.scoring.models.folds import walk_forward
 
 # Arrivals and outcomes, checked by hand against 2024-01-01 / 2024-02-01 / 2024-03-01 monthly snapshots.
 LEADS = """account_id,created_at,source
@@ -65,13 +65,14 @@ def test_each_lead_is_labelled_once_in_the_period_it_arrived_in():
     assert labels.loc[labels.account_id == "l1", "won_at"].iloc[0] == pd.Timestamp("2024-01-10")
 
 
-def test_split_purges_the_period_a_lead_list_label_reaches_past():
+def test_folds_purge_the_period_a_lead_list_label_reaches_past():
     config = ModelConfig(snapshot_every="week", horizon_days=14)
     weeks = [datetime(2024, 1, 1) + timedelta(weeks=i) for i in range(20)]
-    split = split_snapshots(weeks, config, reach(config, "arrival"))
-    assert max(split.train) < min(split.valid) and max(split.valid) < min(split.test)
-    assert all(d + timedelta(days=21) <= min(split.valid) for d in split.train)
-    assert all(d + timedelta(days=21) <= min(split.test) for d in split.valid)
+    folds = walk_forward(weeks, config, reach(config, "arrival"))
+    assert folds
+    for fold in folds:
+        assert all(d + timedelta(days=21) <= min(fold.test) for d in fold.train)
+        assert fold.purged and all(d + timedelta(days=21) > min(fold.test) for d in fold.purged)
 
 
 # A lead list: 10 leads a week over 40 weeks; referrals from large firms buy, most others don't.
@@ -122,8 +123,9 @@ def project(tmp_path_factory):
 def test_a_lead_list_without_events_trains_on_attributes_split_by_time(project):
     r = cli("train", "--project", str(project))
     assert r["n_train"] > 100 and r["n_test"] > 30
-    snaps = r["snapshots"]
-    assert max(snaps["train"]) < min(snaps["valid"]) < min(snaps["test"])
+    assert r["validation"].startswith("walk-forward") and r["folds"]
+    assert all(f["train"] >= 1 and f["purged"] >= 1 for f in r["folds"])  # a lead's window reaches a period on
+    assert min(r["snapshots"]["train"]) < min(r["snapshots"]["test"])
     assert r["auc"] > 0.8 and r["lift_top_decile"] > 1.5
     assert set(r["features"]) == {"lead_source", "employees", "country"}
     assert r["intent"] is None

@@ -1,16 +1,15 @@
 """A planted leaking attribute is caught; snapshots are split by time with purged label windows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from leadlight.config.model import ModelConfig
-from leadlight.errors import TrainingRefused
-from leadlight.evaluation.leakage import leak_warnings
+from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.learners import LightGBMLearner, LogisticLearner
-from leadlight.scoring.models.train import split_snapshots
+from leadlight.scoring.models.folds import walk_forward
 
 
 def planted(n=2000, seed=0):
@@ -59,17 +58,21 @@ def months(n):
     return [datetime(2026, 1 + i, 1) if i < 12 else datetime(2027, i - 11, 1) for i in range(n)]
 
 
-def test_split_is_by_time_and_purges_overlapping_label_windows():
-    s = split_snapshots(months(10), ModelConfig())
-    assert max(s.train) < min(s.valid) and max(s.valid) < min(s.test)
-    assert len(s.test) == 3 and len(s.valid) == 2
-    weekly = [datetime(2026, 1, 5) + pd.Timedelta(weeks=i) for i in range(20)]
-    s = split_snapshots(weekly, ModelConfig(horizon_days=30))
-    assert all(d + pd.Timedelta(days=30) <= min(s.valid) for d in s.train)
-    assert all(d + pd.Timedelta(days=30) <= min(s.test) for d in s.valid)
-    assert s.purged
+def test_folds_walk_forward_and_purge_overlapping_label_windows():
+    folds = walk_forward(months(10), ModelConfig(cv_folds=4), timedelta(days=30))
+    assert len(folds) == 4
+    tested = [d for f in folds for d in f.test]
+    assert tested == sorted(tested) == months(10)[-len(tested):]  # the later blocks, in order, once each
+    for f in folds:
+        assert max(f.train) + timedelta(days=30) <= min(f.test)  # never trained on a window reaching the block
+    weekly = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(20)]
+    for f in walk_forward(weekly, ModelConfig(horizon_days=30), timedelta(days=30)):
+        assert all(d + timedelta(days=30) <= min(f.test) for d in f.train)
+        assert len(f.purged) == 4  # the four weeks before the block see labels inside it
 
 
-def test_too_little_history_is_refused():
-    with pytest.raises(TrainingRefused):
-        split_snapshots(months(2), ModelConfig())
+def test_too_little_history_gives_no_fold():
+    assert walk_forward(months(1), ModelConfig(), timedelta(days=30)) == []
+    weekly = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(4)]
+    assert walk_forward(weekly, ModelConfig(), timedelta(days=30)) == []
+    assert len(walk_forward(weekly, ModelConfig(horizon_days=14), timedelta(days=14))) >= 1

@@ -66,7 +66,8 @@ def build(root: Path, events: pd.DataFrame | None = None, accounts: pd.DataFrame
                 "SELECT user_id, email, title, account_id, CAST(created_at AS TIMESTAMP) FROM users_in")
     opps = frame(OPPORTUNITIES)
     con.register("opps_in", opps)
-    con.execute("INSERT INTO opportunities SELECT opportunity_id, account_id, domain, CAST(created_at AS TIMESTAMP), "
+    con.execute("INSERT INTO opportunities (opportunity_id, account_id, domain, created_at, closed_at, stage, amount, "
+                "source) SELECT opportunity_id, account_id, domain, CAST(created_at AS TIMESTAMP), "
                 "CAST(closed_at AS TIMESTAMP), stage, amount, source FROM opps_in")
     events = frame(EVENTS) if events is None else events
     events = events.reset_index(drop=True).assign(message_id=lambda f: [f"m{i}" for i in range(len(f))])

@@ -104,7 +104,8 @@ def build(root: Path):
             "INSERT INTO events (message_id, type, user_id, event, timestamp, group_id) VALUES (?, 'track', ?, ?, ?, ?)",
             [f"m{i}", user, event, D - timedelta(days=days), account_of[user]],
         )
-    con.executemany("INSERT INTO opportunities VALUES (?,?,NULL,?,?,?,?,?)", OPPORTUNITIES)
+    con.executemany("INSERT INTO opportunities (opportunity_id, account_id, domain, created_at, closed_at, stage, amount, "
+                    "source) VALUES (?,?,NULL,?,?,?,?,?)", OPPORTUNITIES)
     resolve(con)
     return project, con
 

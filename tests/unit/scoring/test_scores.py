@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from leadlight.config.project import IdentityConfig
 from leadlight.scoring import score_frames
 from leadlight.scoring.flags import person_flags, self_serve_buyers
 from leadlight.signals import compute_signals
@@ -46,10 +47,22 @@ def test_each_disqualifier(company):
     _, _, engine = company
     _, users = scored(engine)
     assert users["pat"]["score"] == 60.0 and users["pat"]["personal_email"] and not users["pat"]["pql"]
-    assert users["rep"]["sales_persona"] and users["rep"]["disqualified"]
+    # A customer's Account Executive is a lead like anyone else: the title rule is opt-in.
+    assert users["rep"]["sales_persona"] and not users["rep"]["internal"] and not users["rep"]["disqualified"]
     assert users["cy"]["bought_self_serve"] and users["cy"]["disqualified"]
     assert not users["ann"]["bought_self_serve"]  # a1's self-serve deal closes after D
-    assert {u for u, r in users.items() if r["disqualified"]} == {"pat", "rep", "cy"}
+    assert {u for u, r in users.items() if r["disqualified"]} == {"pat", "cy"}
+
+
+def test_the_vendors_own_staff_are_internal_and_disqualified(company):
+    _, con, engine = company
+    con.execute("UPDATE identities SET is_internal = true WHERE user_id = 'bob'")  # identity.internal_domains found him
+    _, users = scored(engine)
+    assert users["bob"]["internal"] and users["bob"]["disqualified"] and not users["bob"]["pql"]
+    assert not users["rep"]["internal"]
+    engine.identity = IdentityConfig(sales_titles_are_internal=True)  # the old title rule, asked for
+    _, users = scored(engine)
+    assert users["rep"]["internal"] and users["rep"]["disqualified"]
 
 
 def test_condition_disqualifier_and_student_and_disposable(company):

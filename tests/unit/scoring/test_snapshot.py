@@ -16,6 +16,7 @@ from tests.unit.scoring.fixtures import D
 
 ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
                 "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
+                "employees", "industry", "country", "plan",
                 "as_of"}
 LEAD_KEYS = {"schema_version", "user_id", "email", "title", "account_id", "account_name", "score", "pql",
              "disqualifiers", "reasons", "link", "flags", "persona"}
@@ -120,7 +121,7 @@ def test_leads_show_link_flags_and_disqualifiers(company):
     by_id = {u["user_id"]: u for u in leads}
     assert by_id["pat"]["pql"] is False and by_id["pat"]["disqualifiers"] == ["personal_email"]
     assert by_id["pat"]["flags"]["personal_email"] is True
-    assert by_id["rep"]["disqualifiers"] == ["sales_persona"]
+    assert by_id["rep"]["disqualifiers"] == []  # a customer's Account Executive; the title rule is opt-in
     assert by_id["cy"]["disqualifiers"] == ["bought_self_serve"]
     assert by_id["ann"]["link"] == {"method": "group", "account_id": "a1"}
     assert by_id["ann"]["persona"] == {"seniority": "c_level", "department": "engineering"}

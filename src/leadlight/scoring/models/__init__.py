@@ -4,6 +4,16 @@
 ``leadlight train`` has produced a model.
 """
 
-from leadlight.scoring.models.predict import ActiveModel, active_model
+from typing import Any
 
 __all__ = ["ActiveModel", "active_model"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: prediction pulls in training and scipy, seconds that a project without a trained
+    # model (or a caller reading artifacts) should not pay.
+    if name in __all__:
+        from leadlight.scoring.models import predict
+
+        return getattr(predict, name)
+    raise AttributeError(f"module 'leadlight.scoring.models' has no attribute {name!r}")

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.evaluation.arrivals import has_events
+from leadlight.labels.arrivals import has_events
 from leadlight.progress import SILENT, Progress
 from leadlight.signals import compute_signals
 from leadlight.signals.behaviour import Vocabulary, behaviour_features, feature_names, vocabulary

@@ -1,7 +1,6 @@
-"""From a project's history to trained, checked models: labels, features, leakage check, training.
+"""From a project's history to trained, checked models: preflight, labels, features, leakage check, training.
 
-``build_and_train`` is what ``leadlight train`` runs; the backtest reuses
-``training_frame`` to replay the same rows.
+``build_and_train`` is what ``leadlight train`` runs.
 """
 
 from __future__ import annotations
@@ -14,58 +13,70 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.evaluation import arrivals
-from leadlight.evaluation.label_times import label_times, training_snapshots
-from leadlight.evaluation.leakage import leak_warnings
+from leadlight.labels.label_times import label_times, resolve, training_snapshots
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan_features, training_set
-from leadlight.scoring.models.train import Split, TrainedModels, split_snapshots, train_models
+from leadlight.scoring.models.folds import Fold
+from leadlight.scoring.models.leakage import leak_warnings
+from leadlight.scoring.models.preflight import check_history
+from leadlight.scoring.models.train import FEW_BUYERS, TrainedModels, train_models
 from leadlight.storage.engine import Engine
 
 
 @dataclass
 class TrainingRun:
-    split: Split
+    config: ModelConfig  # with snapshot_every resolved
+    folds: list[Fold]
     frame: pd.DataFrame
     models: TrainedModels
     warnings: list[dict]
 
 
-def refuse_if_too_few(labels: pd.DataFrame, config: ModelConfig) -> None:
+def refuse_if_too_few(labels: pd.DataFrame, config: ModelConfig, folds: list[Fold]) -> None:
+    """The exact counts, once labels exist: positives overall, and buyers the folds can learn from."""
     positives = int(labels.label.sum()) if len(labels) else 0
+    problems = []
     if positives < config.min_positives:
-        raise TrainingRefused(
-            f"history holds {positives} won sales opportunities created within {config.horizon_days} days of a "
-            f"snapshot, fewer than the {config.min_positives} needed to learn from",
-            hint="scoring stays rule-only; load more history or opportunities, or lower model.min_positives "
-            "(estimates from few buyers are unreliable)",
-        )
+        problems.append(f"history holds {positives} eligible accounts that won a sales opportunity created within "
+                        f"{config.horizon_days} days of a snapshot, fewer than model.min_positives "
+                        f"({config.min_positives})")
+    trainable = [f for f in folds if labels[labels.as_of.isin(f.train)].label.nunique() == 2
+                 and labels[labels.as_of.isin(f.test)].label.sum() > 0]
+    if not trainable:
+        problems.append("no walk-forward fold has buyers both in its training snapshots and in the ones it predicts")
+    if problems:
+        raise TrainingRefused("; ".join(problems), hint="scoring stays rule-only; load more history or "
+                              "opportunities" + (f", or set model.min_positives: {positives}" if 10 <= positives < config.min_positives else ""))
 
 
 def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
                     start: date | None = None, end: date | None = None) -> TrainingRun:
-    """Label history, build point-in-time features, drop leaking attributes, train, measure out of time."""
-    mc: ModelConfig = config.model
-    with progress.step("finding snapshots and labels"):
+    """Check history, label it, build point-in-time features, drop leaking attributes, cross-validate, fit."""
+    mc: ModelConfig = resolve(engine, config.model)
+    with progress.step("checking history"):
         snapshots = training_snapshots(engine, mc, start, end)
+        folds = check_history(engine, mc, snapshots)
+    with progress.step("finding labels"):
         labels = label_times(engine, mc, snapshots)
-    refuse_if_too_few(labels, mc)
-    reach = arrivals.reach(mc, arrivals.eligibility(engine, mc))
-    split = split_snapshots([d for d in snapshots if (labels.as_of == d).any()], mc, reach)
+    refuse_if_too_few(labels, mc, folds)
     attributes = load_attributes(engine)
     specs = list(config.signals)
-    spec = plan_features(engine, mc, specs, max(split.train + split.valid), attributes)
+    spec = plan_features(engine, mc, specs, max(labels.as_of), attributes)
     frame = training_set(engine, spec, specs, labels, attributes, progress)
-    train_rows = frame[frame.as_of.isin(split.train)]
-    warnings = leak_warnings(train_rows, train_rows.label.to_numpy(), spec.fit_columns, spec.intent_columns)
+    warnings = leak_warnings(frame, frame.label.to_numpy(), spec.fit_columns, spec.intent_columns)
     leaking = [w["feature"] for w in warnings if w["attribute"]]
     if leaking and mc.drop_detected_leaks:
         for w in warnings:
             if w["attribute"]:
                 w["dropped"] = True
         spec = drop_columns(spec, leaking, "the leakage check flagged it")
-    models = train_models(frame, spec, split, mc, progress)
-    return TrainingRun(split, frame, models, warnings)
+    models = train_models(frame, spec, folds, mc, progress)
+    if models.metrics["few_buyers"]:
+        buyers = models.metrics["buyers"]
+        warnings.append({"feature": None, "check": "few_buyers", "auc": None, "attribute": False,
+                         "message": f"the out-of-time metrics rest on {buyers} buyers (under {FEW_BUYERS}): "
+                         "read them as rough, and look at the intervals"})
+    return TrainingRun(mc, folds, frame, models, warnings)
 
 
 def drop_columns(spec: FeatureSpec, columns: list[str], why: str) -> FeatureSpec:

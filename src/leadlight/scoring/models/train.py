@@ -1,69 +1,30 @@
-"""Training the fit, intent and combined models on a point-in-time training set, split by time.
+"""Training the fit, intent and combined models: walk-forward cross-validation, then a fit on all history.
 
-Snapshots are split in order, never at random: the earliest train the
-candidates, the next ones (*validation*) choose between LightGBM and the
-logistic baseline and calibrate probabilities, the latest (*test*) are only
-ever used for the reported metrics. A snapshot whose label window would reach
-past the start of the next slice is purged, so no training label knows about
-days that the validation or test features already cover.
+Each candidate learner is trained once per fold (``folds.walk_forward``) and
+predicts the fold's later, purged block of snapshots. Those out-of-fold
+predictions choose between LightGBM and the logistic baseline, fit the
+calibration (Platt or isotonic) and give the reported out-of-time metrics,
+with bootstrap intervals over accounts. The saved model is the chosen learner
+refitted on every labelled snapshot, with that calibration.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from leadlight import metrics
 from leadlight.config.model import ModelConfig
-from leadlight.errors import TrainingRefused
-from leadlight.evaluation import metrics
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.calibrate import Calibrator
 from leadlight.scoring.models.features import FeatureSpec
+from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.learners import Learner, make_learner
 
-MIN_SNAPSHOTS = 3
-
-
-@dataclass
-class Split:
-    train: list[datetime]
-    valid: list[datetime]
-    test: list[datetime]
-    purged: list[datetime] = field(default_factory=list)
-
-
-def split_snapshots(snapshots: list[datetime], config: ModelConfig, reach: timedelta | None = None) -> Split:
-    """Earliest -> train, next -> validation, latest -> test; purge label windows crossing a boundary.
-
-    ``reach``: how far past a snapshot its labels look (default ``horizon_days``; lead lists add a period).
-    """
-    snaps = sorted(snapshots)
-    n = len(snaps)
-    if n < MIN_SNAPSHOTS:
-        raise TrainingRefused(
-            f"only {n} snapshot(s) of history with a complete {config.horizon_days}-day outcome window",
-            hint=f"a time split needs at least {MIN_SNAPSHOTS}; load more history, or use model.snapshot_every: week",
-        )
-    n_test = min(config.test_snapshots or max(1, math.ceil(n / 4)), n - 2)
-    n_valid = max(1, min(n // 5, n - n_test - 1))
-    horizon = reach if reach is not None else timedelta(days=config.horizon_days)
-    test = snaps[n - n_test:]
-    before_test = [d for d in snaps[: n - n_test] if d + horizon <= test[0]]
-    valid = before_test[-n_valid:]
-    train = [d for d in before_test if valid and d + horizon <= valid[0]]
-    if not train:
-        raise TrainingRefused(
-            f"{n} snapshots are too few to keep training, validation and test {config.horizon_days}-day "
-            "label windows apart",
-            hint="load more history, or shorten model.horizon_days",
-        )
-    purged = [d for d in snaps if d not in train and d not in valid and d not in test]
-    return Split(train, valid, test, purged)
+FEW_BUYERS = 30
 
 
 @dataclass
@@ -87,47 +48,82 @@ class TrainedModels:
     intent: ModelPart | None
     flag_threshold: float
     metrics: dict[str, Any]
+    # account_id, as_of, label, fold, probability, fit_probability, intent_probability: calibrated, out of fold
+    out_of_time: pd.DataFrame | None = None
 
 
-def _choose(role: str, columns: list[str], config: ModelConfig, train: pd.DataFrame, valid: pd.DataFrame,
-            progress: Progress) -> ModelPart:
-    y_train, y_valid = train.label.to_numpy(), valid.label.to_numpy()
+def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str]) -> tuple[np.ndarray, list[float | None]]:
+    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC."""
+    raw = np.full(len(frame), np.nan)
+    aucs: list[float | None] = []
+    for fold in folds:
+        train = frame[frame.as_of.isin(fold.train)]
+        inside = frame.as_of.isin(fold.test).to_numpy()
+        if train.label.nunique() < 2 or not inside.any():
+            aucs.append(None)
+            continue
+        raw[inside] = make_learner(name, columns).fit(train, train.label.to_numpy()).raw(frame[inside])
+        aucs.append(metrics.auc(frame.label.to_numpy()[inside], raw[inside]))
+    return raw, aucs
+
+
+def _weighted(aucs: list[float | None], frame: pd.DataFrame, folds: list[Fold]) -> float:
+    """Fold AUCs averaged, each weighted by its buyers (a fold of 3 buyers says little)."""
+    pairs = [(a, int(frame.label[frame.as_of.isin(f.test)].sum())) for a, f in zip(aucs, folds) if a is not None]
+    total = sum(w for _, w in pairs)
+    return sum(a * w for a, w in pairs) / total if total else 0.0
+
+
+def _part(role: str, columns: list[str], algorithms: list[str], config: ModelConfig, frame: pd.DataFrame,
+          folds: list[Fold], progress: Progress) -> tuple[ModelPart, np.ndarray]:
+    """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
     candidates = []
-    for name in config.algorithms:
-        learner = make_learner(name, columns).fit(train, y_train)
-        raw = learner.raw(valid)
-        candidates.append((metrics.auc(y_valid, raw) or 0.0, name, learner, raw))
-        progress.log(f"{role} model, {name}: validation AUC {candidates[-1][0]:.3f}")
-    best = max(candidates, key=lambda c: c[0])
-    calibrator = Calibrator(config.calibration).fit(best[3], y_valid)
-    return ModelPart(role, best[2], calibrator, {name: round(a, 4) for a, name, *_ in candidates})
+    for name in algorithms:
+        raw, aucs = out_of_fold(frame, folds, name, columns)
+        candidates.append((_weighted(aucs, frame, folds), name, raw))
+        progress.log(f"{role} model, {name}: walk-forward AUC {candidates[-1][0]:.3f}")
+    score, name, raw = max(candidates, key=lambda c: c[0])
+    seen = ~np.isnan(raw)
+    calibrator = Calibrator(config.calibration).fit(raw[seen], frame.label.to_numpy()[seen])
+    learner = make_learner(name, columns).fit(frame, frame.label.to_numpy())
+    part = ModelPart(role, learner, calibrator, {n: round(a, 4) for a, n, _ in candidates})
+    return part, calibrator.probability(raw)
 
 
-def train_models(frame: pd.DataFrame, spec: FeatureSpec, split: Split, config: ModelConfig,
+def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
                  progress: Progress = SILENT) -> TrainedModels:
-    """Fit every model on the train slice, choose and calibrate on validation, measure on test."""
-    train = frame[frame.as_of.isin(split.train)]
-    valid = frame[frame.as_of.isin(split.valid)]
-    test = frame[frame.as_of.isin(split.test)]
-    for slice_name, rows in (("training", train), ("validation", valid)):
-        if rows.label.nunique() < 2:
-            raise TrainingRefused(
-                f"the {slice_name} snapshots hold no {'buyers' if rows.label.sum() == 0 else 'non-buyers'}",
-                hint="load more history, or set model.snapshot_every: week to get more snapshots",
-            )
+    """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row."""
     with progress.step("training fit, intent and combined models"):
-        combined = _choose("combined", spec.columns, config, train, valid, progress)
-        fit = _choose("fit", spec.fit_columns, config, train, valid, progress) if spec.fit_columns else None
-        intent = _choose("intent", spec.intent_columns, config, train, valid, progress) if spec.intent_columns else None
-    threshold = float(np.quantile(combined.probability(valid), 1 - config.flag_share))
-    report = evaluate_parts(test, combined, fit, intent)
+        combined, p = _part("combined", spec.columns, list(config.algorithms), config, frame, folds, progress)
+        chosen = [combined.learner.name]
+        fit = intent = None
+        p_fit = p_intent = None
+        if spec.fit_columns:
+            fit, p_fit = _part("fit", spec.fit_columns, chosen, config, frame, folds, progress)
+        if spec.intent_columns:
+            intent, p_intent = _part("intent", spec.intent_columns, chosen, config, frame, folds, progress)
+    seen = ~np.isnan(p)
+    fold_of = np.full(len(frame), -1)
+    for i, fold in enumerate(folds):
+        fold_of[frame.as_of.isin(fold.test).to_numpy()] = i
+    nothing = np.full(int(seen.sum()), np.nan)
+    oot = frame.loc[seen, ["account_id", "as_of", "label"]].assign(
+        fold=fold_of[seen], probability=p[seen],
+        fit_probability=p_fit[seen] if p_fit is not None else nothing,
+        intent_probability=p_intent[seen] if p_intent is not None else nothing)
+    threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
+    report = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
+    for role, values in (("fit", p_fit), ("intent", p_intent)):
+        if values is not None:
+            report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
     report["flag_threshold"] = round(threshold, 6)
-    return TrainedModels(spec, combined, fit, intent, threshold, report)
+    report["folds"] = [{"train": len(f.train), "test": [str(d.date()) for d in f.test], "purged": len(f.purged),
+                        "buyers": int(frame.label[frame.as_of.isin(f.test)].sum())} for f in folds]
+    return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True))
 
 
-def evaluate_parts(test: pd.DataFrame, combined: ModelPart, fit: ModelPart | None, intent: ModelPart | None) -> dict:
-    y = test.label.to_numpy()
-    p = combined.probability(test)
+def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray) -> dict[str, Any]:
+    """Out-of-time metrics with 90% bootstrap intervals over accounts, and the buyers they rest on."""
     out: dict[str, Any] = {
         "auc": metrics.rounded(metrics.auc(y, p)),
         "pr_auc": metrics.rounded(metrics.pr_auc(y, p)),
@@ -135,10 +131,14 @@ def evaluate_parts(test: pd.DataFrame, combined: ModelPart, fit: ModelPart | Non
         "calibration_error": metrics.rounded(metrics.calibration_error(y, p)),
         "mean_probability": metrics.rounded(float(p.mean()) if len(p) else None),
         "conversion_rate": metrics.rounded(metrics.rate(y)),
+        "buyers": int(len(set(accounts[np.asarray(y) == 1]))),
     }
-    for part in (fit, intent):
-        if part is not None:
-            out[f"{part.role}_auc"] = metrics.rounded(metrics.auc(y, part.probability(test)))
+    intervals = {}
+    for key, fn in (("auc", metrics.auc), ("lift_top_decile", lambda a, b: metrics.lift_at(a, b, 0.1))):
+        ci = metrics.bootstrap_interval(y, p, accounts, fn)
+        intervals[key] = None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
+    out["intervals_90"] = intervals
+    out["few_buyers"] = out["buyers"] < FEW_BUYERS
     return out
 
 

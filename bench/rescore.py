@@ -1,0 +1,105 @@
+"""Re-score benchmark: what `leadlight score` costs when everything, one day or nothing is new.
+
+    python bench/rescore.py [--accounts 300] [--days 365] [--project DIR]
+
+Generates a company (or reuses ``--project``, a scored-or-not project made with ``leadlight generate`` +
+``ingest``; it is copied, never changed), then times the real commands, each in a process of its own as a user
+runs them: a full ``score``; ``score`` again with nothing new (the stored snapshot is reused); ``score`` after
+ingesting one more day of events (the last day's events replayed a day later, new messageIds); ``accounts
+--limit 5``; ``--help``. Prints one JSON document: wall and CPU seconds of each, and the machine's load
+average (other work on the machine slows the wall times, not the CPU seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+def leadlight(*args: str) -> dict:
+    """Run ``leadlight ARGS``; its wall and CPU seconds and what it printed on stdout (JSON when it was asked)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from leadlight.cli.app import main; main()", *args], env=ENV,
+                          capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {"seconds": round(wall, 2), "cpu_seconds": round(after.ru_utime + after.ru_stime
+                                                           - before.ru_utime - before.ru_stime, 2)}
+    if "--json" in args:
+        out["result"] = json.loads(done.stdout)
+    return out
+
+
+def one_more_day(events: Path, out: Path) -> int:
+    """The last day's events a day later, with new messageIds, as NDJSON; returns how many."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    source = f"read_ndjson('{events}', format = 'newline_delimited', columns = {{'type': 'VARCHAR', 'userId': 'VARCHAR', "\
+             "'anonymousId': 'VARCHAR', 'event': 'VARCHAR', 'name': 'VARCHAR', 'groupId': 'VARCHAR', "\
+             "'messageId': 'VARCHAR', 'timestamp': 'TIMESTAMPTZ', 'properties': 'JSON', 'traits': 'JSON', 'context': 'JSON'})"
+    con.execute(f"""COPY (
+        WITH e AS (SELECT * FROM {source}), last AS (SELECT max(timestamp) AS ts FROM e)
+        SELECT type, userId, anonymousId, event, name, groupId, messageId || '-next-day' AS messageId,
+               strftime(timezone('UTC', timestamp) + INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%SZ') AS timestamp,
+               properties, traits, context
+        FROM e, last WHERE e.timestamp > last.ts - INTERVAL 1 DAY
+    ) TO '{out}' (FORMAT json)""")
+    return con.execute(f"SELECT count(*) FROM read_ndjson('{out}')").fetchall()[0][0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=300)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--project", type=Path, help="reuse this project (copied) and the data next to it")
+    parser.add_argument("--data", type=Path, help="the generated data of --project (default: its ../data)")
+    args = parser.parse_args()
+    out: dict = {"load_average_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="leadlight-bench-rescore-") as tmp:
+        project, data = Path(tmp) / "p", Path(tmp) / "data"
+        if args.project:
+            shutil.copytree(args.project, project)
+            data = args.data or args.project.parent / "data"
+        else:
+            leadlight("generate", "--out", str(data), "--accounts", str(args.accounts), "--days", str(args.days), "--json")
+            leadlight("init", str(project), "--json")
+            for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"),
+                               ("opportunities.csv", "opportunities"), ("events.ndjson.gz", "events")):
+                leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
+        con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"))
+        out["events"] = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')")  # a cold start
+        con.close()
+        p = ["--project", str(project)]
+        out["full_score"] = leadlight("score", *p, "--json")
+        out["nothing_new"] = leadlight("score", *p, "--json")
+        out["one_more_day_events"] = one_more_day(data / "events.ndjson.gz", Path(tmp) / "next-day.ndjson")
+        out["ingest_one_more_day"] = leadlight("ingest", str(Path(tmp) / "next-day.ndjson"), "--kind", "events", *p, "--json")
+        out["after_one_more_day"] = leadlight("score", *p, "--json")
+        out["accounts_limit_5"] = leadlight("accounts", "--limit", "5", *p, "--json")
+        out["help"] = leadlight("--help")
+    for key in ("full_score", "nothing_new", "after_one_more_day", "accounts_limit_5"):
+        out[key].pop("result", None)
+    out["ingest_one_more_day"] = {k: v for k, v in out["ingest_one_more_day"].items() if k != "result"}
+    out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
+    out["one_more_day_vs_full"] = round(out["after_one_more_day"]["seconds"] / out["full_score"]["seconds"], 3)
+    out["load_average_after"] = os.getloadavg()
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The ``collector:`` section: the Segment-compatible event collector of ``leadlight serve``.
+
+Example (every key optional)::
+
+    collector:
+      write_keys:                    # several keys, each naming the source that sends with it
+        - {key: "${WEB_WRITE_KEY}", source: web}
+        - {key: "${BACKEND_WRITE_KEY}", source: backend}
+      drain_every: 1.0               # seconds between loads of the log into the DuckDB file
+      segment_mb: 64                 # a log segment is sealed past this size (or when drained)
+
+``LEADLIGHT_WRITE_KEY`` in the environment adds one more key (source ``default``).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from leadlight.config.base import Strict
+
+
+class WriteKey(Strict):
+    key: str = Field(min_length=1, description="The write key a client sends (HTTP Basic username or writeKey).")
+    source: str = Field("default", min_length=1, description="The name of the source that sends with this key.")
+
+
+class CollectorConfig(Strict):
+    write_keys: list[WriteKey] = Field(default_factory=list, description="Accepted write keys, one per source.")
+    drain_every: float = Field(1.0, gt=0, le=3600, description="Seconds between loads of the log into DuckDB.")
+    segment_mb: int = Field(64, ge=1, le=4096, description="A log segment is sealed past this size in MB.")
+    max_pending_mb: int = Field(
+        64, ge=1, le=4096, description="Bytes waiting for the disk past which requests get 429 + Retry-After."
+    )
+    min_free_mb: int = Field(
+        256, ge=0, description="Free disk below which requests get 503 + Retry-After instead of a write that may fail."
+    )

@@ -1,0 +1,45 @@
+"""Whether the derived identity state matches the inputs it was built from.
+
+``identities``, ``aliases``, the accounts' group-trait fills and the
+``events_resolved`` view are derived from events, users and accounts. A
+fingerprint of those inputs (row counts, the loaded files) and of the
+``identity:`` settings is stored in ``derived_state`` in the same transaction
+that rebuilds them. A reader that finds another fingerprint (an ingest killed
+during resolution, a later file of a run that failed, a changed
+``internal_domains``) rebuilds before reading: derived state is never
+trusted because something new loaded, only because its inputs are the ones
+it was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+from leadlight.config.project import IdentityConfig
+from leadlight.storage.schema import ACCOUNTS, EVENTS, INGESTED_FILES, USERS
+
+IDENTITY = "identity"
+DERIVED_STATE = "derived_state"
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> str:
+    """A digest of what identity resolution reads: cheap (counts come from table statistics)."""
+    row = con.execute(
+        f"""SELECT (SELECT count(*) FROM {EVENTS}), (SELECT count(*) FROM {USERS}), (SELECT count(*) FROM {ACCOUNTS}),
+                   (SELECT md5(coalesce(string_agg(sha256, ',' ORDER BY sha256), '')) FROM {INGESTED_FILES}
+                    WHERE kind <> 'opportunities')"""
+    ).fetchall()[0]
+    text = "|".join(map(str, row)) + "|" + config.model_dump_json()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    rows = con.execute(f"SELECT inputs FROM {DERIVED_STATE} WHERE name = ?", [IDENTITY]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def record_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute(f"DELETE FROM {DERIVED_STATE} WHERE name = ?", [IDENTITY])
+    con.execute(f"INSERT INTO {DERIVED_STATE} VALUES (?, ?, now()::TIMESTAMP)", [IDENTITY, fingerprint])

@@ -1,0 +1,308 @@
+"""The collector's append-only log: what a 200 promises is on disk before it is sent.
+
+Messages arrive as NDJSON lines and are appended to numbered segment files
+(``segment-000000000001.ndjson``, ...) in ``.leadlight/collector/``. One writer
+thread does all the writing with *group commit*: it takes every append queued
+since its last write, writes them together and calls ``fdatasync`` once, then
+completes each appender's future. So a request is acknowledged only after its
+bytes are durable, and many concurrent requests share one disk flush.
+
+A segment is *sealed* when it passes the size limit or when the drain asks
+(``seal``): the writer then starts the next one. Only sealed segments are read
+by the drain, and a drained segment is deleted. On opening, a torn last line
+left by a crash (bytes written, never fsynced, never acknowledged) is cut off,
+and writing resumes in a new segment: every existing one is sealed.
+
+Back-pressure is explicit, never a silent drop: ``append`` raises ``LogBusy``
+when more than ``max_pending`` bytes wait for the disk (reply 429), and
+``LogUnavailable`` when the disk is nearly full or a write failed (reply 503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections import defaultdict, deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SEGMENT_GLOB = "segment-*.ndjson"
+DISK_CHECK_SECONDS = 1.0
+
+
+class LogBusy(Exception):
+    """More bytes wait for the disk than the log accepts: ask the client to retry shortly."""
+
+
+class LogUnavailable(Exception):
+    """The log cannot write (disk nearly full, an I/O error, closed)."""
+
+
+def segment_name(seq: int) -> str:
+    return f"segment-{seq:012d}.ndjson"
+
+
+def segment_seq(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+@dataclass
+class LogStats:
+    appends: int = 0
+    bytes: int = 0
+    flushes: int = 0
+    segments_sealed: int = 0
+    flush_seconds: deque = field(default_factory=lambda: deque(maxlen=10_000))  # the latest write + fdatasync times
+
+    def flush_ms(self, quantile: float) -> float | None:
+        times = sorted(self.flush_seconds)
+        return round(times[int(quantile * (len(times) - 1))] * 1000, 2) if times else None
+
+
+class CollectorLog:
+    """Group-committed appends to segment files in ``directory``; see the module docstring."""
+
+    def __init__(self, directory: Path, *, segment_bytes: int = 64 << 20, max_pending: int = 64 << 20,
+                 min_free: int = 256 << 20) -> None:
+        self.directory = directory
+        self.segment_bytes = segment_bytes
+        self.max_pending = max_pending
+        self.min_free = min_free
+        self.stats = LogStats()
+        self._cond = threading.Condition()
+        self._queue: list[tuple[bytes, Waiter]] = []
+        self._pending = 0
+        self._seal_requested = False
+        self._closing = False
+        self._failure: str | None = None
+        self._disk_low = False
+        self._fd = -1
+        self._seq = 0
+        self._size = 0
+        self._opened_at = 0.0
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Recover what a crash left, start a fresh segment and the writer thread."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        existing = self.segments()
+        for path in existing:
+            _cut_torn_tail(path)
+        self._seq = (segment_seq(existing[-1]) if existing else 0) + 1
+        self._start_segment()
+        self._check_disk()
+        self._thread = threading.Thread(target=self._write_loop, name="leadlight-collector-log", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Write what is queued, seal the current segment and stop the writer."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    # -- appending -------------------------------------------------------------------------------------------
+
+    def append(self, data: bytes) -> Future:
+        """Queue ``data`` (whole NDJSON lines); the future completes once they are fsynced.
+
+        Raises ``LogBusy`` or ``LogUnavailable`` at once instead of queueing what cannot be kept.
+        """
+        future: Future = Future()
+        self._enqueue(data, future)
+        return future
+
+    def append_async(self, data: bytes) -> asyncio.Future:
+        """``append`` for the running event loop: all of one flush's futures on a loop are settled by one wake-up."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._enqueue(data, (loop, future))
+        return future
+
+    def _enqueue(self, data: bytes, future: "Waiter") -> None:
+        with self._cond:
+            if self._closing or self._failure is not None:
+                raise LogUnavailable(self._failure or "the collector is shutting down")
+            if self._disk_low:
+                raise LogUnavailable(f"less than {self.min_free >> 20} MB free on the disk holding {self.directory}")
+            if self._pending and self._pending + len(data) > self.max_pending:
+                raise LogBusy(f"{self._pending >> 20} MB already wait for the disk")
+            self._queue.append((data, future))
+            self._pending += len(data)
+            self._cond.notify()
+
+    def seal(self, older_than: float = 0.0) -> None:
+        """Seal the current segment (if it holds anything and was started ``older_than`` seconds ago or more).
+
+        Returns once the writer has moved on to a new segment, so every line appended before the call that was
+        acknowledged is in a sealed segment.
+        """
+        with self._cond:
+            if self._size == 0 and not self._queue:
+                return
+            if time.monotonic() - self._opened_at < older_than:
+                return
+            self._seal_requested = True
+            self._cond.notify()
+            while self._seal_requested and self._thread is not None and self._failure is None:
+                self._cond.wait(0.5)
+
+    def segments(self) -> list[Path]:
+        """Every segment file on disk, oldest first."""
+        return sorted(self.directory.glob(SEGMENT_GLOB), key=segment_seq)
+
+    def sealed_segments(self) -> list[Path]:
+        """The segments no longer written to, oldest first: what the drain may load."""
+        with self._cond:
+            current = self._seq
+        return [p for p in self.segments() if segment_seq(p) < current]
+
+    @property
+    def pending_bytes(self) -> int:
+        return self._pending
+
+    # -- the writer thread -----------------------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        last_disk_check = time.monotonic()
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing and not self._seal_requested:
+                    self._cond.wait(DISK_CHECK_SECONDS)
+                    if time.monotonic() - last_disk_check >= DISK_CHECK_SECONDS:
+                        break
+                batch, self._queue = self._queue, []
+                closing = self._closing
+            if batch:
+                self._commit(batch)
+            if time.monotonic() - last_disk_check >= DISK_CHECK_SECONDS:
+                self._check_disk()
+                last_disk_check = time.monotonic()
+            with self._cond:
+                seal = self._seal_requested or closing or self._size >= self.segment_bytes
+            if seal and self._size:
+                self._seal()
+            with self._cond:
+                self._seal_requested = False
+                self._cond.notify_all()
+                if closing and not self._queue:
+                    os.close(self._fd)
+                    if self._size == 0:
+                        (self.directory / segment_name(self._seq)).unlink(missing_ok=True)
+                    self._seq += 1  # nothing is written any more: every segment is sealed
+                    return
+
+    def _commit(self, batch: list[tuple[bytes, "Waiter"]]) -> None:
+        data = b"".join(d for d, _ in batch)
+        began = time.perf_counter()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            os.fdatasync(self._fd)
+        except OSError as err:
+            with self._cond:
+                self._failure = f"the collector log cannot be written: {err}"
+            _settle([w for _, w in batch], LogUnavailable(self._failure))
+            return
+        self._size += len(data)
+        self.stats.appends += len(batch)
+        self.stats.bytes += len(data)
+        self.stats.flushes += 1
+        self.stats.flush_seconds.append(time.perf_counter() - began)
+        with self._cond:
+            self._pending -= len(data)
+        _settle([w for _, w in batch], None)
+
+    def _seal(self) -> None:
+        os.close(self._fd)
+        self.stats.segments_sealed += 1
+        with self._cond:
+            self._seq += 1
+        self._start_segment()
+
+    def _start_segment(self) -> None:
+        path = self.directory / segment_name(self._seq)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._size = 0
+        self._opened_at = time.monotonic()
+        _fsync_directory(self.directory)  # the new file's name must survive a power cut too
+
+    def _check_disk(self) -> None:
+        try:
+            stat = os.statvfs(self.directory)
+            low = stat.f_bavail * stat.f_frsize < self.min_free
+        except OSError:
+            low = True
+        with self._cond:
+            self._disk_low = low
+
+
+Waiter = Future | tuple[asyncio.AbstractEventLoop, asyncio.Future]
+
+
+def _settle(waiters: list[Waiter], error: BaseException | None) -> None:
+    """Complete the appenders' futures: thread futures at once, each event loop's in one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = defaultdict(list)
+    for waiter in waiters:
+        if isinstance(waiter, tuple):
+            by_loop[waiter[0]].append(waiter[1])
+        elif error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+    for loop, futures in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, futures, error)
+        except RuntimeError:  # that loop is closed: nobody waits any more
+            pass
+
+
+def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _cut_torn_tail(path: Path) -> None:
+    """Cut a last line without its newline (a write a crash interrupted); remove an empty segment."""
+    size = path.stat().st_size
+    if size == 0:
+        path.unlink()
+        return
+    with open(path, "r+b") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            f.seek(start)
+            chunk = f.read(end - start)
+            if end == size and chunk.endswith(b"\n"):
+                return
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                f.truncate(start + newline + 1)
+                f.flush()
+                os.fsync(f.fileno())
+                return
+            end = start
+        f.truncate(0)
+    path.unlink()

@@ -1,0 +1,182 @@
+"""Label times: which account, at which snapshot, went on to buy through sales.
+
+For each snapshot ``D`` (midnight UTC: the 1st of each month, or each Monday)
+an account is **eligible** when
+
+* it has activity in ``[D - eligible_active_days, D)`` (the ``asof`` boundary), and
+* it is not already a sales customer nor in a sales cycle at ``D``: every sales
+  opportunity it created before ``D`` was closed lost before ``D``.
+
+Self-serve upgraders stay eligible (sales can still expand them). An eligible
+account is **labelled 1** when a sales opportunity it created in
+``[D, D + horizon_days)`` was won. A self-serve upgrade in that window is a
+separate outcome (``self_serve``), never a sales win. Rows whose only sales
+opportunity in the window is still open are dropped: their outcome is not known
+yet. Features for the row come only from data before ``D`` (see
+``leadlight.signals.asof``), so nothing after an opportunity's creation feeds
+its features.
+
+Snapshots start once ``lead_in_days`` of history exist and end when the label
+window of the last one has fully passed (``D + horizon <= the latest data``).
+``snapshot_every: auto`` resolves to monthly snapshots when history holds at
+least ``MONTHLY_AT_LEAST`` of them, else weekly (``resolve``).
+
+Lead lists, with no event log, are labelled by arrival instead
+(``model.eligibility``): see ``leadlight.labels.arrivals``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from leadlight.config.model import ModelConfig
+from leadlight.labels import arrivals
+from leadlight.signals import asof
+from leadlight.signals.activity import raw_events
+from leadlight.storage.engine import Engine
+from leadlight.storage.opportunities import opportunities_by_account
+from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
+
+MONTHLY_AT_LEAST = 8
+LABEL_COLUMNS = ["account_id", "as_of", "label", "self_serve", "won_at", "amount"]
+
+
+def snapshot_dates(first: datetime, last: datetime, every: str) -> list[datetime]:
+    """Midnights from ``first`` to ``last`` inclusive: the 1st of each month, or each Monday."""
+    day = date(first.year, first.month, first.day)
+    if datetime(day.year, day.month, day.day) < first:
+        day += timedelta(days=1)
+    out: list[datetime] = []
+    while datetime(day.year, day.month, day.day) <= last:
+        if (every == "month" and day.day == 1) or (every == "week" and day.weekday() == 0):
+            out.append(datetime(day.year, day.month, day.day))
+        day += timedelta(days=1)
+    return out
+
+
+def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    """First and last moment of known history: events and opportunities."""
+    rows = raw_events(engine)
+    ev = rows.aggregate(lo=rows.ts_first.min(), hi=rows.ts_last.max()).to_pandas().iloc[0]
+    opp = engine.table(OPPORTUNITIES)
+    op = opp.aggregate(lo=opp.created_at.min(), hi=opp.created_at.max()).to_pandas().iloc[0]
+    los = [pd.Timestamp(x).to_pydatetime() for x in (ev.lo, op.lo) if pd.notna(x)]
+    his = [pd.Timestamp(x).to_pydatetime() for x in (ev.hi, op.hi, ev.lo) if pd.notna(x)]
+    return (min(los) if los else None, max(his) if his else None)
+
+
+@dataclass(frozen=True)
+class History:
+    """What bounds the snapshots: the first and last known moments, and whether this is a lead list.
+
+    For a lead list ``first`` is the earliest arrival; for an event log, the first event or opportunity."""
+
+    first: datetime | None
+    last: datetime | None
+    lead_list: bool
+
+
+def history(engine: Engine, config: ModelConfig) -> History:
+    """Read once, then reused to plan snapshots under any cadence or horizon (``snapshots_of``)."""
+    if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
+        opps = opportunities(engine)
+        arrived = lead_arrivals(engine, config, opps)
+        if arrived.empty:
+            return History(None, None, True)
+        last = max(arrived.max(), opps.created_at.max()) if len(opps) else arrived.max()
+        return History(pd.Timestamp(arrived.min()).to_pydatetime(), pd.Timestamp(last).to_pydatetime(), True)
+    return History(*data_range(engine), False)
+
+
+def resolve(engine: Engine, config: ModelConfig, known: History | None = None) -> ModelConfig:
+    """``config`` with ``snapshot_every: auto`` replaced by the cadence the history supports."""
+    if config.snapshot_every != "auto":
+        return config
+    monthly = snapshots_of(known or history(engine, config), config.model_copy(update={"snapshot_every": "month"}))
+    return config.model_copy(update={"snapshot_every": "month" if len(monthly) >= MONTHLY_AT_LEAST else "week"})
+
+
+def training_snapshots(engine: Engine, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
+    """Every snapshot with enough history before it and a complete label window after it."""
+    known = history(engine, config)
+    return snapshots_of(known, resolve(engine, config, known), start, end)
+
+
+def snapshots_of(known: History, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
+    """The snapshots ``config`` (a concrete cadence) cuts from ``known`` history."""
+    if known.first is None or known.last is None:
+        return []
+    every = config.snapshot_every
+    lo = arrivals.period_start(known.first, every) if known.lead_list else known.first + timedelta(days=config.lead_in_days)
+    hi = known.last - timedelta(days=config.horizon_days)
+    for bound in (config.history_from, start):
+        if bound is not None:
+            lo = max(lo, datetime(bound.year, bound.month, bound.day))
+    for bound in (config.history_to, end):
+        if bound is not None:
+            hi = min(hi, datetime(bound.year, bound.month, bound.day))
+    snapshots = snapshot_dates(lo, hi, every)
+    return arrivals.complete(snapshots, known.last, config) if known.lead_list else snapshots
+
+
+def lead_arrivals(engine: Engine, config: ModelConfig, opps: pd.DataFrame) -> pd.Series:
+    """When each account arrived (lead lists): ``model.account_created_column``, else its first opportunity."""
+    accounts = engine.table(ACCOUNTS)
+    wanted = config.account_created_column
+    columns = ["account_id", wanted] if wanted in accounts.columns and wanted != "account_id" else ["account_id"]
+    frame = accounts.select(*columns).to_pandas()
+    frame = frame.assign(account_id=frame.account_id.astype("string")).drop_duplicates("account_id", keep="last")
+    return arrivals.arrival_times(frame.set_index("account_id"), opps, wanted)
+
+
+def opportunities(engine: Engine) -> pd.DataFrame:
+    """Every opportunity with an account id (filled from ``domain`` when only that was given)."""
+    frame = opportunities_by_account(engine).to_pandas()
+    return frame[frame.account_id.notna()].reset_index(drop=True)
+
+
+def active_accounts(engine: Engine, as_of: datetime, days: int) -> set[str]:
+    rows = asof.in_window(raw_events(engine, as_of), as_of, timedelta(days=days))
+    rows = rows.filter(rows.account_id.notnull())
+    return set(rows.select(account_id=rows.account_id.cast("string")).distinct().to_pandas().account_id)
+
+
+def label_times(
+    engine: Engine, config: ModelConfig, snapshots: list[datetime], opps: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per eligible (account, snapshot): ``account_id, as_of, label, self_serve, won_at, amount``."""
+    config = resolve(engine, config)
+    opps = opportunities(engine) if opps is None else opps
+    horizon = timedelta(days=config.horizon_days)
+    if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
+        return arrivals.label_arrivals(lead_arrivals(engine, config, opps), opps, snapshots,
+                                       config.snapshot_every, horizon, LABEL_COLUMNS)
+    parts = []
+    for d in snapshots:
+        active = active_accounts(engine, d, config.eligible_active_days)
+        parts.append(label_one(active, opps, d, horizon))
+    if not parts:
+        return pd.DataFrame(columns=LABEL_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def label_one(active: set[str], opps: pd.DataFrame, as_of: datetime, horizon: timedelta) -> pd.DataFrame:
+    """Labels at one snapshot, from the set of recently active accounts and every opportunity."""
+    sales = opps[opps.source == "sales"]
+    before = sales[sales.created_at < as_of]
+    closed_lost = (before.stage == "lost") & before.closed_at.notna() & (before.closed_at < as_of)
+    blocked = set(before.loc[~closed_lost, "account_id"])
+    inside = opps[(opps.created_at >= as_of) & (opps.created_at < as_of + horizon)]
+    won = inside[(inside.source == "sales") & (inside.stage == "won")].sort_values("created_at")
+    first_won = won.groupby("account_id").agg(won_at=("created_at", "first"), amount=("amount", "first"))
+    pending = set(inside.loc[(inside.source == "sales") & (inside.stage == "open"), "account_id"]) - set(first_won.index)
+    upgraded = set(inside.loc[(inside.source == "self_serve") & (inside.stage == "won"), "account_id"])
+    accounts = sorted(active - blocked - pending)
+    frame = pd.DataFrame({"account_id": pd.Series(accounts, dtype="string"), "as_of": as_of})
+    frame = frame.join(first_won, on="account_id")
+    frame["label"] = frame.won_at.notna().astype("int8")
+    frame["self_serve"] = frame.account_id.isin(upgraded).astype("int8")
+    return frame[LABEL_COLUMNS]

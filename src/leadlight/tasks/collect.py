@@ -1,0 +1,173 @@
+"""The event collector as a running service: write keys, the durable log and the drain thread.
+
+``leadlight serve`` (or ``web.collector.create_collector_app``) owns one
+``Collector`` for the life of the process: ``with collector.running():``
+opens the log and starts a thread that, every ``collector.drain_every``
+seconds, seals the current log segment and loads the sealed ones into the
+DuckDB file (see ``ingest.collector.drain``), then refreshes identities (at
+most every ``identities_every`` seconds). The process must own the file
+(``storage.database.hold``): the drain's ``connect`` then gets a cursor of it.
+
+Write keys come from ``collector.write_keys`` in ``leadlight.yml`` and
+``LEADLIGHT_WRITE_KEY`` (source ``default``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+from leadlight.config import load_config
+from leadlight.config.collector import CollectorConfig
+from leadlight.identity import resolve
+from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
+                                       LogUnavailable, PayloadError, accept, parse_body)
+from leadlight.ingest.validation import Tally
+from leadlight.storage.database import connect, hold
+from leadlight.storage.owner import announce
+from leadlight.storage.project import Project
+from leadlight.timeutil import utcnow
+
+__all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogUnavailable", "PayloadError",
+           "locate_project", "parse_body", "write_keys"]
+
+WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
+IDENTITIES_EVERY = 10.0
+log = logging.getLogger("leadlight.collector")
+
+
+def locate_project(path: str | None) -> Project:
+    """The project at ``path`` (or ``LEADLIGHT_PROJECT``, or the current folder)."""
+    return Project.locate(path)
+
+
+def write_keys(config: CollectorConfig, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``{write key: source name}`` from the config and ``LEADLIGHT_WRITE_KEY``."""
+    keys = {k.key: k.source for k in config.write_keys}
+    if environ.get(WRITE_KEY_ENV):
+        keys.setdefault(environ[WRITE_KEY_ENV], "default")
+    return keys
+
+
+class Collector:
+    """One project's collector: checks payloads, appends them durably, drains the log in the background."""
+
+    def __init__(self, project: Project, config: CollectorConfig | None = None, *,
+                 environ: Mapping[str, str] = os.environ) -> None:
+        self.project = project
+        self.config = config if config is not None else load_config(project).collector
+        self.keys = write_keys(self.config, environ)
+        self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
+                                max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
+        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=project.data_dir / "tmp")
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one drain at a time
+        self._last_resolve = 0.0
+        self._unresolved = False
+        self.drained = Tally()
+        self.segments_drained = 0
+        self.last_error: str | None = None
+
+    # -- requests --------------------------------------------------------------------------------------------
+
+    def source(self, key: str | None) -> str | None:
+        """The source a write key names, or None for a missing or unknown key."""
+        return self.keys.get(key) if key else None
+
+    def accept(self, payload: dict[str, Any], kind: str | None, source: str) -> Accepted:
+        """The log lines of ``payload``'s good messages and its first bad one (see ``ingest.collector.messages``)."""
+        now = utcnow()
+        received = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        return accept(payload, kind, source=source, received_at=received)
+
+    def append(self, data: bytes) -> Future:
+        """Append log lines; the future completes when they are durable. Raises ``LogBusy`` / ``LogUnavailable``."""
+        return self.log.append(data)
+
+    def append_async(self, data: bytes) -> "asyncio.Future":
+        """``append`` for the running event loop (what the HTTP routes await)."""
+        return self.log.append_async(data)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def running(self) -> Iterator["Collector"]:
+        """Open the log and run the drain thread for the block; on exit, drain what was acknowledged."""
+        self.log.open()
+        self._thread = threading.Thread(target=self._drain_loop, name="leadlight-collector-drain", daemon=True)
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            self._wake.set()
+            self._thread.join()
+            self.log.close()
+            try:
+                self.drain_now(seal=False, resolve_identities=True)
+            except Exception as err:  # the log keeps it; the next start loads it
+                log.warning("final drain failed (the log keeps the events for the next start): %s", err)
+
+    @contextmanager
+    def owning(self, command: str, url: str | None = None) -> Iterator["Collector"]:
+        """``running()`` in a process that owns the project's DuckDB file for the block (a standalone collector)."""
+        with hold(self.project), announce(self.project, command, url), self.running():
+            yield self
+
+    def drain_now(self, *, seal: bool = True, resolve_identities: bool = False) -> dict:
+        """Seal the current segment and load every sealed one now; returns what this drain did."""
+        with self._lock:
+            if seal:
+                self.log.seal()
+            if not self.log.sealed_segments() and not (resolve_identities and self._unresolved):
+                return {"segments": 0, "read": 0, "loaded": 0, "duplicates": 0, "rejected": 0}
+            con = connect(self.project)
+            try:
+                result = self._drain.run(con, utcnow())
+                if result.tally.loaded:
+                    self._unresolved = True
+                due = time.monotonic() - self._last_resolve >= IDENTITIES_EVERY
+                if self._unresolved and (resolve_identities or due):
+                    resolve(con, load_config(self.project).identity)
+                    self._unresolved = False
+                    self._last_resolve = time.monotonic()
+            finally:
+                con.close()
+        self.drained.merge(result.tally)
+        self.segments_drained += result.segments
+        return {"segments": result.segments, "read": result.tally.read, "loaded": result.tally.loaded,
+                "duplicates": result.tally.duplicates, "rejected": result.tally.rejected}
+
+    def _drain_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.config.drain_every)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.log.seal(older_than=0.0)
+                self.drain_now(seal=False)
+                self.last_error = None
+            except Exception as err:  # keep serving; the log holds the events until a drain succeeds
+                self.last_error = str(err)
+                log.warning("collector drain failed, will retry: %s", err)
+
+    def stats(self) -> dict:
+        """Counters for ``/healthz``: what the log took and what the drain loaded."""
+        s = self.log.stats
+        return {
+            "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
+                    "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
+                    "segments_waiting": len(self.log.sealed_segments())},
+            "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
+                      "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
+                      "last_error": self.last_error},
+        }

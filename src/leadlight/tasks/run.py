@@ -1,0 +1,209 @@
+"""``leadlight run``: score what changed, match playbooks, write the outbox in the snapshot's transaction, deliver.
+
+One run: (1) score as of the latest data; (2) in ONE transaction store the
+snapshot, the playbook state and an outbox row per action of every playbook
+that fired (entering a state, never staying in it); (3) deliver every due
+row - this run's and earlier ones waiting for a retry - marking each sent,
+retrying or parked. A crash before (2) commits leaves nothing half done; a
+crash between a send and its mark re-sends with the same key next run (so
+idempotent destinations see it once; Slack, which has no idempotency key, at
+most once more). ``--dry-run`` writes nothing and routes every action to the
+console. ``--every`` repeats until SIGTERM/SIGINT, finishing the item in flight.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from leadlight.config import load_config
+from leadlight.errors import LeadlightError
+from leadlight.contract import Delivery
+from leadlight.destinations.base import DeliveryFailed, Destination, NotConfigured
+from leadlight.destinations.registry import build
+from leadlight.destinations.console import ConsoleDestination
+from leadlight.playbooks import state as playbook_state
+from leadlight.playbooks.actions import Planner
+from leadlight.playbooks.matching import match
+from leadlight.playbooks.outbox import Outbox, public
+from leadlight.playbooks.subjects import subjects
+from leadlight.progress import SILENT, Progress
+from leadlight.scoring.snapshot import Snapshot, score_snapshot
+from leadlight.storage.database import connect
+from leadlight.storage import score_inputs
+from leadlight.storage.project import Project
+from leadlight.storage.snapshots import write_snapshot
+from leadlight.tasks.feedback import cooldowns
+from leadlight.tasks.derived import open_current_engine
+from leadlight.tasks.score import as_of_option, reusable_snapshot
+from leadlight.timeutil import iso, parse_window, utcnow
+
+Resolver = Callable[[str], "Destination | str"]
+
+
+def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, progress: Progress = SILENT,
+        destinations: Mapping[str, Destination] | None = None, stop: threading.Event | None = None,
+        now: Callable[[], datetime] = utcnow) -> dict:
+    """One run; returns ``{"as_of", "dry_run", "fired", "actions": [...], "parked": [...]}``."""
+    config = load_config(project)
+    at = as_of_option(as_of)
+    asked = str(as_of).strip() if at is not None else None
+    digest, unchanged = reusable_snapshot(project, config, at, asked)
+    if unchanged is not None and not dry_run:
+        # Nothing the last run scored from has changed, so no playbook can enter a new state: only deliver
+        # what is due (retries). A re-run with nothing new costs a lookup, not a re-score.
+        con = connect(project)
+        try:
+            delivered = deliver(Outbox(con), _resolver(config, project, destinations), now, stop)
+            actions = [public(r) for r in Outbox(con).list(limit=10_000) if r["key"] in delivered]
+            parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
+        finally:
+            con.close()
+        return {"as_of": unchanged["as_of"], "dry_run": False, "fired": 0, "rescored": False, "actions": actions,
+                "parked": parked}
+    engine = open_current_engine(project, config)
+    try:
+        snapshot = score_snapshot(engine, config, at, progress=progress)
+        con = engine.connection or connect(project)
+        try:
+            with progress.step("matching playbooks"):
+                rows = _plan(con, config, snapshot, now(), write=not dry_run, inputs=(digest, asked))
+            if dry_run:
+                actions = [{**_preview(r), "status": "dry_run" if r.status == "pending" else r.status, "error": r.error}
+                           for r in rows]
+                for r in rows:
+                    if r.status == "pending":
+                        ConsoleDestination(instead_of=r.destination).deliver(r.delivery)
+                return _result(snapshot, True, rows, actions, [])
+            resolve = _resolver(config, project, destinations)
+            with progress.step("delivering"):
+                delivered = deliver(Outbox(con), resolve, now, stop)
+            parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
+            mine = {r.key for r in rows}
+            actions = [public(r) for r in Outbox(con).list(limit=10_000) if r["key"] in mine or r["key"] in delivered]
+            return _result(snapshot, False, rows, actions, parked)
+        finally:
+            if engine.connection is None:
+                con.close()
+    finally:
+        engine.close()
+
+
+def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: bool,
+          inputs: tuple[str | None, str | None] = (None, None)) -> list:
+    """Match playbooks and decide the outbox rows; with ``write``, store everything in one transaction."""
+    outbox = Outbox(con)
+    before = playbook_state.load(con)
+    found = subjects(snapshot.accounts, snapshot.users, _earlier_pqls(con, config, snapshot.as_of))
+    triggers = config.scoring.pqa.triggers
+    hits, after = match(config.playbooks, found, before, triggers.k if triggers else None)
+    planner = Planner(config, outbox, at, cooldowns(con, at, parse_window(config.caps.cooldown)))
+    rows = [row for hit in hits for row in planner.rows(hit, snapshot.as_of)]
+    if write:
+        con.begin()
+        try:
+            write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+            if inputs[0] is not None:  # what it was scored from, so the next run with nothing new skips the work
+                scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
+                                     [snapshot.as_of]).fetchall()[0][0]
+                score_inputs.record(con, inputs[0], snapshot.as_of, scored, {"asked": inputs[1], "warnings": []})
+            playbook_state.save(con, before, after, snapshot.as_of)
+            outbox.add(rows, at)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return rows
+
+
+def _earlier_pqls(con: Any, config: Any, as_of: datetime) -> set[str] | None:
+    spans = [parse_window(p.trigger.within) for p in config.playbooks if p.trigger.kind == "many_pqls"]
+    if not spans:
+        return None
+    start = as_of - max(spans)
+    found = con.execute("SELECT max(as_of) FROM account_scores WHERE as_of <= ?", [start]).fetchall()[0][0]
+    if found is None:
+        return None
+    return {r[0] for r in con.execute("SELECT user_id FROM user_scores WHERE as_of = ? AND pql", [found]).fetchall()}
+
+
+def deliver(outbox: Outbox, resolve: Resolver, now: Callable[[], datetime],
+            stop: threading.Event | None = None) -> set[str]:
+    """Deliver every due row; returns the keys tried. Stops between items when ``stop`` is set."""
+    tried: set[str] = set()
+    for row in outbox.due(now()):
+        if stop is not None and stop.is_set():
+            break
+        tried.add(row["key"])
+        target = resolve(row["destination"])
+        if isinstance(target, str):
+            outbox.mark_skipped(row["key"], now(), target)
+            continue
+        delivery = Delivery.model_validate_json(row["payload"])
+        try:
+            sent = target.deliver(delivery)
+        except DeliveryFailed as err:
+            outbox.mark_failed(row["key"], now(), err.message, retryable=err.retryable, retry_after=err.retry_after)
+        except Exception as err:  # a destination's own bug must not lose the row: park it with the error
+            outbox.mark_failed(row["key"], now(), f"{type(err).__name__}: {err}", retryable=False)
+        else:
+            outbox.mark_sent(row["key"], now(), sent.remote_id)
+    return tried
+
+
+def _resolver(config: Any, project: Project, given: Mapping[str, Destination] | None) -> Resolver:
+    """Destinations by name, built once per run; one not configured becomes the reason its actions are skipped."""
+    built: dict[str, Any] = dict(given or {})
+
+    def resolve(name: str) -> Destination | str:
+        if name not in built:
+            try:
+                built[name] = build(name, config.destinations, root=project.root)
+            except NotConfigured as missing:
+                built[name] = missing.reason
+        return built[name]
+
+    return resolve
+
+
+def _preview(row: Any) -> dict:
+    return {"key": row.key, "playbook": row.playbook, "destination": row.destination, "account_id": row.account_id,
+            "trigger": row.trigger, "team": row.team, "rep": row.rep, "message": row.delivery.message.text}
+
+
+def _result(snapshot: Snapshot, dry_run: bool, rows: list, actions: list, parked: list) -> dict:
+    return {"as_of": iso(snapshot.as_of), "dry_run": dry_run, "fired": len({(r.playbook, r.account_id) for r in rows}),
+            "rescored": True, "actions": actions, "parked": parked}
+
+
+def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop: threading.Event | None = None,
+              on_result: Callable[[dict], None] | None = None, **options: Any) -> dict:
+    """Run again every ``every`` until ``stop`` is set (by default: until SIGTERM or SIGINT); the item in flight is
+    finished, nothing is lost. A failed run is reported through ``on_result`` as ``{"error": ...}`` and retried
+    next period (``serve --run-every`` must keep serving)."""
+    period = parse_window(every).total_seconds()
+    own_signals = stop is None
+    stop = stop or threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)} \
+        if own_signals else {}
+    runs = 0
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                result = run(project, progress=progress, stop=stop, **options)
+            except LeadlightError as err:
+                if own_signals and runs == 0:
+                    raise  # a first run that cannot work (bad config, no data) is the user's to fix now
+                result = {"error": err.to_dict()}
+            runs += 1
+            if on_result is not None:
+                on_result(result)
+            stop.wait(max(0.0, period - (time.monotonic() - started)))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return {"runs": runs, "stopped": True}
