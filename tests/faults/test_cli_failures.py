@@ -184,4 +184,5 @@ def test_a_held_project_is_one_clear_error_naming_the_process(held_project, comm
     code, doc, said = both(*args, "-p", p)
     assert code == 1 and doc["error"] == "ProjectBusy" and str(pid) in doc["message"], doc
     assert doc["hint"] and "Traceback" not in said and said.count("error:") == 1
+    assert "waiting for" in said  # it said it was waiting before giving up
     assert time.monotonic() - started < 30

@@ -60,28 +60,25 @@ BASE: dict[str, Any] = {
               "ignore_attributes": ["plan"], "leaky_attributes": ["x"], "algorithms": ["logistic"],
               "eligibility": "auto", "features": "both", "calibration": "platt", "history_from": "2026-01-01"},
     "playbooks": [
-        {"name": "hot", "description": "d", "team": "sdr", "audience": ["prospect"],
-         "trigger": {"kind": "enters", "state": "quadrant", "quadrant": "high_fit_high_intent"},
+        {"name": "hot", "description": "d", "trigger": {"kind": "enters", "state": "quadrant", "quadrant": "high_fit_high_intent"},
+         "audience": ["prospect"], "team": "ae", "actions": [{"destination": "slack"}],
          "message": {"subject": "s", "text": "t", "pain_point": "p", "value_proposition": "v", "talk_track": "k",
                      "variants": [{"department": ["engineering"], "seniority": ["vp"], "industry": ["Software"],
-                                   "subject": "s", "text": "t", "talk_track": "k"}]},
-         "actions": [{"destination": "slack"}]},
+                                   "text": "t", "subject": "s", "talk_track": "k"}]}},
         {"name": "lights", "trigger": {"kind": "conditions", "light": "green",
                                        "all": [{"signal": "invites_14d", "op": ">=", "value": 1}]}},
-        {"name": "k_of_n", "trigger": {"kind": "k_of_n"}},
-        {"name": "committee", "trigger": {"kind": "many_pqls", "within": "14d"}},
+        {"name": "fired", "trigger": {"kind": "k_of_n", "k": 1}},
+        {"name": "committee", "trigger": {"kind": "many_pqls", "min": 2, "within": "14d"}},
     ],
-    "routing": [{"when": [{"field": "employees", "op": ">=", "value": 500}], "team": "ae"}, {"team": "sdr"}],
-    "teams": {"sdr": {"members": ["sam@example.com"]}},
-    "caps": {"period": "7d", "cooldown": "30d"},
-    "destinations": {
-        "csv": {"path": "actions.csv", "sync_dir": "sync"},
-        "hubspot": {"company_id_property": "c", "contact_id_property": "e", "property_prefix": "leadlight_"},
-        "salesforce": {"api_version": "v61.0", "account_external_id": "A__c", "people_external_id": "P__c",
-                       "people_object": "Lead", "field_prefix": "Leadlight_"},
-        "webhook": {"event_type": "e", "sync_type": "s"},
-    },
-    "serve": {"api_tokens": ["t"], "ui_password": "p", "sign_in": "auto", "secure_cookies": "auto"},
+    "routing": [{"when": [{"field": "status", "op": "in", "value": ["customer"]}], "team": "ae"}, {"team": "ae"}],
+    "teams": {"ae": {"members": ["ae1@example.org"]}},
+    "caps": {"per_account": 1, "period": "7d", "per_channel": 200, "cooldown": "30d"},
+    "destinations": {"webhook": {"event_type": "e", "sync_type": "s"},
+                     "hubspot": {"company_id_property": "c", "contact_id_property": "c", "property_prefix": "p"},
+                     "salesforce": {"api_version": "v59.0", "account_external_id": "a", "people_object": "Contact",
+                                    "people_external_id": "p", "field_prefix": "f"},
+                     "csv": {"path": "out.csv", "sync_dir": "sync"}},
+    "serve": {"api_tokens": ["token-1"], "ui_password": "pw", "sign_in": "auto", "secure_cookies": "auto"},
     "collector": {"write_keys": [{"key": "k", "source": "web"}]},
 }
 
@@ -124,8 +121,8 @@ def _pick(schema: dict, instance: Any) -> tuple[str | None, dict]:
 def plantings(schema: dict = SCHEMA, instance: Any = BASE, path: tuple = ()) -> Iterator[tuple[tuple, str, str]]:
     """(path, model, field) of every field that accepts text, in every model instance of the base config."""
     name, schema = _pick(schema, instance)
-    if isinstance(instance, dict) and "properties" in schema:
-        for field, sub in schema["properties"].items():
+    if isinstance(instance, dict):
+        for field, sub in schema.get("properties", {}).items():
             _, resolved = _pick(sub, instance.get(field))
             if field in instance and isinstance(instance[field], (dict, list)):
                 yield from plantings(sub, instance[field], (*path, field))
@@ -135,10 +132,10 @@ def plantings(schema: dict = SCHEMA, instance: Any = BASE, path: tuple = ()) -> 
         if isinstance(extra, dict) and _accepts_text(extra):
             for key in instance:
                 yield (*path, key), name or "map", "(value)"
-
-    elif isinstance(instance, dict) and "$ref" in schema.get("additionalProperties", {}):
-        for key, value in instance.items():  # a map of models (teams: {sdr: {members: [...]}})
-            yield from plantings(schema["additionalProperties"], value, (*path, key))
+        elif isinstance(extra, dict):  # a map of models (teams: {ae: {members: [...]}})
+            for key, value in instance.items():
+                if isinstance(value, (dict, list)):
+                    yield from plantings(extra, value, (*path, key))
     elif isinstance(instance, list):
         items = schema.get("items", {})
         for i, item in enumerate(instance):
@@ -192,17 +189,29 @@ def _score(project: str, config: dict, monkeypatch) -> str:
     return said
 
 
-# Each text field of each model once (fast); every instance of every field in the slow suite.
+# Fast suite: every text field of the sections scoring reads (signals, scoring: where 8 of 15 places leaked),
+# one field of every other model; the slow suite plants every field of every instance.
+SCORED = ("signals", "scoring", "identity", "ingest", "opportunities", "name", "engine", "version")
 ONE_PER_FIELD = list({(model, field): path for path, model, field in PLANTINGS}.values())
+FAST = [p for p in ONE_PER_FIELD if p[0] in SCORED] + list(
+    {model: path for path, model, _ in PLANTINGS if path[0] not in SCORED}.values())
 
 
-@pytest.mark.parametrize("path", ONE_PER_FIELD, ids=lambda p: ".".join(map(str, p)))
+def test_the_base_config_scores(project, monkeypatch):
+    from pathlib import Path
+
+    (Path(project) / "leadlight.yml").write_text(json.dumps(BASE))
+    result = runner.invoke(app, ["score", "-p", project])
+    assert result.exit_code == 0, result.output  # plantings reach scoring, not a validation error of the base
+
+
+@pytest.mark.parametrize("path", FAST, ids=lambda p: ".".join(map(str, p)))
 def test_a_secret_planted_in_any_text_field_is_never_printed(project, path, monkeypatch):
     assert SECRET not in _score(project, planted(path), monkeypatch)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p, _, _ in PLANTINGS if p not in ONE_PER_FIELD],
+@pytest.mark.parametrize("path", [p for p, _, _ in PLANTINGS if p not in FAST],
                          ids=lambda p: ".".join(map(str, p)))
 def test_a_secret_planted_in_every_instance_is_never_printed(project, path, monkeypatch):
     assert SECRET not in _score(project, planted(path), monkeypatch)

@@ -299,3 +299,39 @@ def test_model_reasons_are_ratios_not_log_scales():
     text = describe("ev__plan_limit_reached__trend", 1.1, ["Plan Limit Reached"])
     assert text == "Plan Limit Reached events 3x more often last week than in the 3 weeks before"
     assert "log" not in describe("people__velocity", -0.9)
+
+
+# 18. A step that takes over 2 s leaves a line on stderr, even when stderr is not a terminal
+def test_slow_steps_leave_a_line_on_stderr(project, scored, monkeypatch):
+    from leadlight.cli import output
+
+    monkeypatch.setattr(output, "SLOW_STEP_SECONDS", 0.0)
+    result = runner.invoke(app, ["check", "-p", project])  # score may reuse its stored snapshot: no step then
+    assert result.exit_code == 0 and re.search(r"computing every signal: \d+\.\d s", result.stderr), result.stderr
+
+
+def test_a_quiet_last_week_is_said(tmp_path):
+    """Events stopped arriving: 50 a day for two months, then 2 in the last week. The default moment follows
+    the last event, and score says the last days hold almost nothing."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 8, 1)
+    lines = []
+    for day in range(60):
+        for i in range(50 if day < 53 else (1 if day in (55, 59) else 0)):
+            lines.append(json.dumps({"type": "track", "userId": f"u{i % 7}", "event": "Report Viewed",
+                                     "messageId": f"m{day}-{i}", "timestamp": (start + timedelta(days=day, minutes=i))
+                                     .isoformat() + "Z"}))
+    events = tmp_path / "events.ndjson"
+    events.write_text("\n".join(lines) + "\n")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "leadlight.yml").write_text("version: 1\nsignals:\n  - {name: reports_7d, kind: count, "
+                                           "event: Report Viewed, window: 7d}\n")
+    cli("ingest", str(events), "--kind", "events", "-p", str(project))
+    result = runner.invoke(app, ["score", "-p", str(project)])
+    assert result.exit_code == 0, result.output
+    quiet = re.search(r"the last 7 days before \S+ hold only (\d+) events \(a typical week before had 350\)",
+                      result.stderr)
+    assert quiet and int(quiet.group(1)) < 70, result.stderr
+    assert "(just after the latest event)" in result.stdout

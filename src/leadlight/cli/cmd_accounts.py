@@ -7,11 +7,10 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from leadlight.cli.export import Format, FormatOpt, write_csv
+from leadlight.cli.export import Format, FormatOpt, run_listing
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
-from leadlight.cli.output import run, stdout, u
+from leadlight.cli.output import stdout, u
 from leadlight.cli.words import as_of_words, domain_words, number, reasons_text, words
-from leadlight.storage import Project
 
 SHOWN = 20
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N.", show_default=False)]
@@ -39,23 +38,13 @@ def register(app: typer.Typer) -> None:
 
         Example: `leadlight accounts -q "high fit high intent" -n 10`, or `leadlight accounts --format csv > accounts.csv`
         """
-        from leadlight.tasks.snapshots import list_accounts, reading_context  # imported here: keeps --help fast
+        from leadlight.tasks.snapshots import list_accounts  # imported here: keeps `leadlight --help` fast
 
-        located: list[Project] = []
-
-        def work() -> list:
-            located.append(Project.locate(project))
-            return list_accounts(located[0], as_of, quadrant, limit)
-
-        def render(rows: list[dict]) -> None:
-            if output is Format.csv:
-                write_csv(rows)
-                return
-            context = reading_context(located[0], as_of)
+        def show(rows: list[dict], context: dict) -> None:
             render_accounts(rows, limit, title=f"Accounts by priority, as of {as_of_words(context['as_of'])}",
                             threshold=context["pqa_threshold"])
 
-        run(json_out or output is Format.json, work, render)
+        run_listing(json_out, output, project, as_of, lambda at: list_accounts(at, as_of, quadrant, limit), show)
 
 
 def why_cell(a: dict, threshold: float | None) -> str:

@@ -8,11 +8,10 @@ import typer
 from rich.table import Table
 
 from leadlight.cli.cmd_accounts import SHOWN, LimitOpt
-from leadlight.cli.export import Format, FormatOpt, write_csv
+from leadlight.cli.export import Format, FormatOpt, run_listing
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
-from leadlight.cli.output import run, stdout, u
+from leadlight.cli.output import stdout, u
 from leadlight.cli.words import as_of_words, number, reasons_text, words
-from leadlight.storage import Project
 
 
 def lead_table(rows: list[dict], title: str, limit: int | None = None, threshold: float | None = None) -> Table:
@@ -50,19 +49,9 @@ def register(app: typer.Typer) -> None:
 
         Example: `leadlight leads -a acc_000050`, or `leadlight leads --format csv > leads.csv`
         """
-        from leadlight.tasks.snapshots import list_leads, reading_context  # imported here: keeps --help fast
+        from leadlight.tasks.snapshots import list_leads  # imported here: keeps `leadlight --help` fast
 
-        located: list[Project] = []
-
-        def work() -> list:
-            located.append(Project.locate(project))
-            return list_leads(located[0], account, limit, as_of)
-
-        def render(rows: list[dict]) -> None:
-            if output is Format.csv:
-                write_csv(rows)
-                return
-            context = reading_context(located[0], as_of)
+        def show(rows: list[dict], context: dict) -> None:
             title = f"Leads by priority, as of {as_of_words(context['as_of'])}"
             if not rows:
                 stdout.print(f"{title}: no people scored.")
@@ -71,4 +60,4 @@ def register(app: typer.Typer) -> None:
             if limit is None and len(rows) > SHOWN:
                 stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N, --format csv or --json[/]")
 
-        run(json_out or output is Format.json, work, render)
+        run_listing(json_out, output, project, as_of, lambda at: list_leads(at, account, limit, as_of), show)

@@ -6,11 +6,14 @@ import csv
 import json
 import sys
 from enum import Enum
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Callable
 
 import typer
 
+from leadlight.cli.output import run
 from leadlight.errors import redact
+from leadlight.storage import Project
 
 
 class Format(str, Enum):
@@ -54,3 +57,24 @@ def write_csv(rows: list[dict[str, Any]], drop: tuple[str, ...] = ("schema_versi
     for r in flat:
         writer.writerow({k: redact(v) if isinstance(v, str) else v for k, v in r.items()})
     sys.stdout.flush()
+
+
+def run_listing(json_out: bool, output: Format, project: Path | None, as_of: str | None,
+                read: Callable[[Project], list], show: Callable[[list[dict], dict], None]) -> None:
+    """A stored list (accounts, leads) as JSON, CSV or a table; ``show`` gets the rows and the reading context
+    (the snapshot's moment and thresholds, for the title and the "below the threshold" notes)."""
+    from leadlight.tasks.snapshots import reading_context  # imported here: keeps `leadlight --help` fast
+
+    located: list[Project] = []
+
+    def work() -> list:
+        located.append(Project.locate(project))
+        return read(located[0])
+
+    def render(rows: list[dict]) -> None:
+        if output is Format.csv:
+            write_csv(rows)
+        else:
+            show(rows, reading_context(located[0], as_of))
+
+    run(json_out or output is Format.json, work, render)

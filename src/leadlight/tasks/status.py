@@ -69,7 +69,7 @@ def next_step(kinds: dict[str, dict], snapshots: list[dict], model: dict | None)
         return "newer events than the latest snapshot: `leadlight score`"
     if model is None and kinds["opportunities"]["rows"]:
         return "train a model on the outcomes: `leadlight train`, then `leadlight score`"
-    return "read the list: `leadlight accounts`; `leadlight run` fires playbooks for what changed"
+    return "up to date: read the list with `leadlight accounts`, or check the definition with `leadlight check`"
 
 
 def status(project: Project) -> dict[str, Any]:
