@@ -216,3 +216,34 @@ def test_the_init_template_has_a_working_example_of_every_trigger_type(tmp_path)
     fired = {a["playbook"] for a in preview["actions"]}
     assert fired == {"hot_account", "buying_signals", "pricing_interest", "growing_team", "going_quiet",
                      "paywall_pressure", "stalled_activation", "buying_committee"}
+
+
+def test_run_every_loops_and_stops_cleanly_on_sigterm(company, tmp_path):
+    project = fresh(company, tmp_path)
+    loop = subprocess.Popen([sys.executable, "-m", "leadlight", "run", "--every", "1s", "--json",
+                             "--project", str(project.root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        first = json.loads(_next_document(loop.stdout))
+        second = json.loads(_next_document(loop.stdout))
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        out, err = loop.communicate(timeout=120)
+    assert loop.returncode == 0, err[-2000:]
+    assert first["actions"] and second["actions"] == []  # the second pass found nothing new to act on
+    assert {a["status"] for a in first["actions"]} == {"skipped"}  # slack/webhook not configured here
+    assert owner_file(project).exists() is False  # the loop said it owned the project, and said when it stopped
+
+
+def owner_file(project: Project) -> Path:
+    return project.data_dir / "owner.json"
+
+
+def _next_document(stream) -> str:
+    """One pretty-printed JSON document from a stream of them (each ends with a closing brace at column 0)."""
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if line.rstrip() == "}":
+            return "".join(lines)
+    raise AssertionError("the loop stopped before printing a result")
