@@ -188,6 +188,10 @@ def test_plan_replays_playbooks_over_history(company, tmp_path):
     assert all(0 <= entry[k] <= 1 for k in ("triggered_conversion_rate", "untriggered_conversion_rate")
                if entry[k] is not None)
     assert outbox(project)["actions"] == []  # a replay acts on nothing
+    from leadlight.tasks.report import playbook_activity
+
+    (shown,) = [p for p in playbook_activity(project) if p["playbook"] == "hot_account"]
+    assert shown["replay"] == entry  # the web report shows the last replay beside the outbox counts
 
 
 def test_signed_webhooks_over_http_once_per_newly_qualified_account(company, tmp_path, monkeypatch):

@@ -13,8 +13,10 @@ the buyers it missed, and the median days from trigger to opportunity.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -57,9 +59,32 @@ def plan(project: Project, start: str | None = None, end: str | None = None, eve
         engine.close()
     horizon = timedelta(days=config.model.horizon_days)
     weeks = max((moments[-1] - moments[1]).days / 7, 1.0) if len(moments) > 1 else 1.0
-    return {"from": iso(moments[1] if len(moments) > 1 else first), "to": iso(moments[-1]), "moments": len(moments) - 1,
-            "every": every, "horizon_days": config.model.horizon_days,
-            "playbooks": [_report(p, hits, deals, horizon, weeks) for p in config.playbooks if p.enabled]}
+    result = {"from": iso(moments[1] if len(moments) > 1 else first), "to": iso(moments[-1]),
+              "moments": len(moments) - 1, "every": every, "horizon_days": config.model.horizon_days,
+              "playbooks": [_report(p, hits, deals, horizon, weeks) for p in config.playbooks if p.enabled]}
+    store_latest(project, result)
+    return result
+
+
+def plan_path(project: Project) -> Path:
+    return project.data_dir / "reports" / "plan.json"
+
+
+def store_latest(project: Project, result: dict) -> None:
+    """Keep the latest replay for the web report (written whole, then moved into place)."""
+    path = plan_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps(result))
+    scratch.replace(path)
+
+
+def latest_plan(project: Project) -> dict | None:
+    """The last ``leadlight plan`` result, if one was run."""
+    try:
+        return json.loads(plan_path(project).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _replay(engine: Any, config: Any, moments: list[datetime], progress: Progress) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
+from leadlight.tasks.plan import latest_plan
 from leadlight.tasks.backtest import run_backtest
 from leadlight.tasks.timeline import has_table
 from leadlight.timeutil import iso
@@ -58,13 +59,17 @@ def _cached(path: Any, key: str) -> dict[str, Any] | None:
 
 
 def definition_report(project: Project, *, refresh: bool = False) -> dict[str, Any]:
-    """``{"backtest", "playbooks", "feedback"}``: everything the report page shows."""
+    """``{"backtest", "playbooks", "plan", "feedback"}``: everything the report page shows; ``plan`` says which
+    ``leadlight plan`` replay the playbooks' ``replay`` figures come from."""
+    replay = latest_plan(project)
     return {"backtest": backtest_report(project, refresh=refresh), "playbooks": playbook_activity(project),
+            "plan": None if replay is None else {k: v for k, v in replay.items() if k != "playbooks"},
             "feedback": feedback_summary(project)}
 
 
 def playbook_activity(project: Project) -> list[dict[str, Any]]:
-    """Per playbook: actions by outbox status, and how reps marked the accounts it plays on now."""
+    """Per playbook: actions by outbox status, how reps marked the accounts it plays on now, and (``replay``) its
+    figures from the last ``leadlight plan``."""
     con = connect(project, read_only=True)
     try:
         out: dict[str, dict[str, Any]] = {}
@@ -82,6 +87,9 @@ def playbook_activity(project: Project) -> list[dict[str, Any]]:
                 out.setdefault(playbook, _empty(playbook))["marked"][action] = int(n)
     finally:
         con.close()
+    # the last `leadlight plan`: how the accounts each playbook fired on converted, vs those it never fired on
+    for entry in (latest_plan(project) or {}).get("playbooks", []):
+        out.setdefault(entry["name"], _empty(entry["name"]))["replay"] = entry
     return list(out.values())
 
 
@@ -107,7 +115,7 @@ def feedback_summary(project: Project) -> dict[str, Any]:
 
 
 def _empty(playbook: str) -> dict[str, Any]:
-    return {"playbook": playbook, "actions": {}, "marked": {}}
+    return {"playbook": playbook, "actions": {}, "marked": {}, "replay": None}
 
 
 def _fingerprint(project: Project) -> str:

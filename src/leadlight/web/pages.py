@@ -106,11 +106,12 @@ def definition_report(request: Request) -> Response:
     except LeadlightError as err:
         if err.http_status >= 500:
             raise
-        return page(request, "report.html", {"problem": err.to_dict(), "defs": [], "playbooks": [],
+        return page(request, "report.html", {"problem": err.to_dict(), "defs": [], "plan": None,
+                                             "playbooks": report.playbook_activity(project_of(request)),
                                              "feedback": report.feedback_summary(project_of(request))})
     defs = [_with_charts(d) for d in data["backtest"]["definitions"]]
     return page(request, "report.html", {"bt": data["backtest"], "defs": defs, "playbooks": data["playbooks"],
-                                         "feedback": data["feedback"], "problem": None})
+                                         "plan": data["plan"], "feedback": data["feedback"], "problem": None})
 
 
 @router.get("/model")
