@@ -83,7 +83,7 @@ def test_backtest_is_the_cli_document(client):
     names = [d["name"] for d in r.json()["definitions"]]
     assert names == ["rules"] and r.json()["definitions"][0]["by_decile"]
     report = client.get("/api/report", headers=AUTH).json()
-    assert set(report) == {"backtest", "playbooks", "feedback"}
+    assert set(report) == {"backtest", "playbooks", "plan", "feedback"}
 
 
 def test_marking_through_the_api(client):
