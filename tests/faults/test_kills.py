@@ -95,3 +95,30 @@ def test_a_command_killed_at_random_moments_then_rerun_equals_a_clean_run(base, 
         got = state(project)
         assert got == expected, f"killed after {took * fraction:.2f} s of {took:.2f} s"
     assert killed_any, "no kill landed while the command ran: the test measured nothing"
+
+
+def model_state(project: Path) -> dict:
+    """The active model as a clean train leaves it: what was chosen and how it scored (its id and time left out)."""
+    found = cli("status", "--project", str(project))["model"]
+    return {k: v for k, v in (found or {}).items() if k not in ("model_id", "trained_at", "age_days")}
+
+
+@pytest.mark.slow
+def test_train_killed_at_random_moments_then_rerun_equals_a_clean_train(tmp_path):
+    _, base = generated_project(tmp_path / "base", None, accounts=300, days=240, seed=12)
+    clean = copy(base, tmp_path / "clean")
+    started = time.monotonic()
+    cli("train", "--project", str(clean))
+    took = time.monotonic() - started
+    expected = model_state(clean)
+    assert expected, "the clean train produced no model: the test measured nothing"
+    rng = random.Random("train-kills")
+    killed_any = False
+    for i, fraction in enumerate(sorted(rng.uniform(0.2, 0.95) for _ in range(3))):
+        project = copy(base, tmp_path / f"killed{i}")
+        args = [sys.executable, "-m", "leadlight", "train", "--project", str(project)]
+        killed_any |= kill_after(args, took * fraction) == -signal.SIGKILL
+        assert model_state(project) in ({}, expected)  # no model, or a whole one: never half of one
+        cli("train", "--project", str(project))
+        assert model_state(project) == expected, f"killed after {took * fraction:.1f} s of {took:.1f} s"
+    assert killed_any, "no kill landed while train ran"

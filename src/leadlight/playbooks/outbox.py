@@ -128,6 +128,13 @@ class Outbox:
             params.append(account_id)
         return self._rows(sql + " ORDER BY created_at DESC, key LIMIT ?", [*params, limit])
 
+    def rows_for(self, keys: set[str]) -> list[dict]:
+        """The rows with these keys, oldest first."""
+        if not keys:
+            return []
+        return self._rows("SELECT * FROM outbox WHERE key IN (SELECT unnest(?)) ORDER BY created_at, key",
+                          [sorted(keys)])
+
     def retry(self, key: str | None, now: datetime) -> int:
         """Put parked rows (one, or all) back in line."""
         sql = "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = ? WHERE status = 'parked'"

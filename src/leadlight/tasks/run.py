@@ -58,7 +58,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
         con = connect(project)
         try:
             delivered = deliver(Outbox(con), _resolver(config, project, destinations), now, stop)
-            actions = [public(r) for r in Outbox(con).list(limit=10_000) if r["key"] in delivered]
+            actions = [public(r) for r in Outbox(con).rows_for(delivered)]
             parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
         finally:
             con.close()
@@ -82,8 +82,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
             with progress.step("delivering"):
                 delivered = deliver(Outbox(con), resolve, now, stop)
             parked = [public(r) for r in Outbox(con).list(status="parked", limit=50)]
-            mine = {r.key for r in rows}
-            actions = [public(r) for r in Outbox(con).list(limit=10_000) if r["key"] in mine or r["key"] in delivered]
+            actions = [public(r) for r in Outbox(con).rows_for({r.key for r in rows} | delivered)]
             return _result(snapshot, False, rows, actions, parked)
         finally:
             if engine.connection is None:
@@ -134,24 +133,31 @@ def deliver(outbox: Outbox, resolve: Resolver, now: Callable[[], datetime],
             stop: threading.Event | None = None) -> set[str]:
     """Deliver every due row; returns the keys tried. Stops between items when ``stop`` is set."""
     tried: set[str] = set()
-    for row in outbox.due(now()):
-        if stop is not None and stop.is_set():
-            break
-        tried.add(row["key"])
-        target = resolve(row["destination"])
-        if isinstance(target, str):
-            outbox.mark_skipped(row["key"], now(), target)
-            continue
-        delivery = Delivery.model_validate_json(row["payload"])
-        try:
-            sent = target.deliver(delivery)
-        except DeliveryFailed as err:
-            outbox.mark_failed(row["key"], now(), err.message, retryable=err.retryable, retry_after=err.retry_after)
-        except Exception as err:  # a destination's own bug must not lose the row: park it with the error
-            outbox.mark_failed(row["key"], now(), f"{type(err).__name__}: {err}", retryable=False)
-        else:
-            outbox.mark_sent(row["key"], now(), sent.remote_id)
-    return tried
+    while True:  # in pages, until nothing is due: a retried row waits for its next attempt, never loops here
+        page = [row for row in outbox.due(now()) if row["key"] not in tried]
+        if not page or (stop is not None and stop.is_set()):
+            return tried
+        for row in page:
+            if stop is not None and stop.is_set():
+                return tried
+            tried.add(row["key"])
+            _deliver_one(outbox, row, resolve, now)
+
+
+def _deliver_one(outbox: Outbox, row: dict, resolve: Resolver, now: Callable[[], datetime]) -> None:
+    target = resolve(row["destination"])
+    if isinstance(target, str):
+        outbox.mark_skipped(row["key"], now(), target)
+        return
+    delivery = Delivery.model_validate_json(row["payload"])
+    try:
+        sent = target.deliver(delivery)
+    except DeliveryFailed as err:
+        outbox.mark_failed(row["key"], now(), err.message, retryable=err.retryable, retry_after=err.retry_after)
+    except Exception as err:  # a destination's own bug must not lose the row: park it with the error
+        outbox.mark_failed(row["key"], now(), f"{type(err).__name__}: {err}", retryable=False)
+    else:
+        outbox.mark_sent(row["key"], now(), sent.remote_id)
 
 
 def _resolver(config: Any, project: Project, given: Mapping[str, Destination] | None) -> Resolver:
