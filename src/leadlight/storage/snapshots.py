@@ -30,9 +30,9 @@ USER_SCORES = "user_scores"
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
                 "disqualifiers", "flags", "play"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
-# (high fit & high intent = 0), then score; ties by id so the order is stable.
-ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "account_id")
+# (high fit & high intent = 0), then expected value (when a model is trained), then score; ties by id.
+ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, expected_value DESC NULLS LAST, score DESC, "
+                 "probability DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 

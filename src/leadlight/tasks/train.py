@@ -50,6 +50,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "intent": {"chosen": m.intent.learner.name, "auc": m.metrics.get("intent_auc")} if m.intent else None,
         "n_validation": int(len(oot)),
         "positives": {"train": int(frame.label.sum()), "validation": int(oot.label.sum()), "test": int(oot.label.sum())},
+        "target": run.config.target,
         "snapshot_every": run.config.snapshot_every,
         "validation": "walk-forward: each fold predicted by models trained only on earlier snapshots whose label "
                       "windows had closed; the saved model is refitted on every labelled snapshot",
@@ -67,6 +68,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         report.update(compare(oot, oot.probability.to_numpy(), truth_rows))
     manifest = {k: v for k, v in report.items() if k not in ("model_id", "trained_at")}
     manifest["model_config"] = config.model.model_dump(mode="json")
-    model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest)
+    model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest,
+                                    target=run.config.target)
     saved = artifacts.read_manifest(project, model_id)
     return {"model_id": model_id, "trained_at": saved["trained_at"], **report}
