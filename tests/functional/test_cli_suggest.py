@@ -14,7 +14,7 @@ NOISE = ("Page Viewed", "Doc Edited", "Comment Added", "Search Used")
 
 
 def company(root, planted, seed):
-    """400 accounts over 20 weeks; buyers do the ``planted`` events in the weeks before their deal."""
+    """400 accounts over 26 weeks; buyers do the ``planted`` events in the weeks before their deal."""
     rng = np.random.default_rng(seed)
     events, accounts, users, opps = [], ["account_id,domain,name,employees"], ["user_id,email,account_id"], [
         "opportunity_id,account_id,created_at,closed_at,stage,amount,source"]
@@ -23,16 +23,16 @@ def company(root, planted, seed):
         accounts.append(f"{acc},acme{i}.com,Acme {i},{int(rng.integers(5, 500))}")
         users.append(f"{user},x@acme{i}.com,{acc}")
         buys = rng.random() < 0.3
-        deal = START + timedelta(days=int(rng.integers(35, 125)))
+        deal = START + timedelta(days=int(rng.integers(35, 175)))
         for _ in range(int(rng.integers(10, 40))):
-            when = START + timedelta(days=float(rng.uniform(0, 140)))
+            when = START + timedelta(days=float(rng.uniform(0, 182)))
             events.append((user, str(rng.choice(NOISE)), when))
         for name in planted:
             if buys and rng.random() < 0.8:
                 for _ in range(int(rng.integers(2, 6))):
                     events.append((user, name, deal - timedelta(days=float(rng.uniform(0.5, 20)))))
             elif rng.random() < 0.1:
-                events.append((user, name, START + timedelta(days=float(rng.uniform(0, 140)))))
+                events.append((user, name, START + timedelta(days=float(rng.uniform(0, 182)))))
         if buys:
             opps.append(f"o{i},{acc},{deal:%Y-%m-%d %H:%M:%S},{deal + timedelta(days=5):%Y-%m-%d %H:%M:%S},won,1000,sales")
     with gzip.open(root / "events.ndjson.gz", "wt") as fh:

@@ -27,6 +27,7 @@ TARGET_FLAGGED = (0.15, 0.35)
 TARGET_CONVERSIONS = 0.60
 QUANTILES = (0.5, 0.75, 0.9)
 MIN_SUPPORT = 5
+MIN_Z = 3.0  # weaker conditions are noise at the sizes history gives
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,17 @@ def candidates(frame: pd.DataFrame, columns: list[str], y: np.ndarray) -> list[C
 
 
 def shortlist(conditions: list[Condition], family, n: int = 10) -> list[Condition]:
-    """The strongest condition (by z) per family (event or attribute), the best ``n`` families."""
+    """The strongest condition (by z) per family (event or attribute), the best ``n`` significant families."""
     best: dict[str, Condition] = {}
-    for c in sorted(conditions, key=lambda c: -c.z):
+    for c in sorted((c for c in conditions if c.z >= MIN_Z), key=lambda c: -c.z):
         best.setdefault(family(c.column), c)
     return sorted(best.values(), key=lambda c: -c.z)[:n]
+
+
+def trigger_score(fired: np.ndarray, conditions: list[Condition]) -> np.ndarray:
+    """0-100: the log-lift of the conditions that hold, over the most they could add up to."""
+    weights = np.array([math.log(min(c.lift, 100.0)) for c in conditions])
+    return 100.0 * (fired.astype(float) @ weights) / weights.sum() if len(weights) else np.zeros(len(fired))
 
 
 def choose_k(fired: np.ndarray, y: np.ndarray) -> dict:
@@ -125,20 +132,33 @@ def choose_k(fired: np.ndarray, y: np.ndarray) -> dict:
     return min(rows, key=lambda r: abs(r["share_flagged"] - middle))
 
 
-def half_life(days_since: np.ndarray, y: np.ndarray, edges=(0, 3, 7, 14, 28, 56, 90)) -> float | None:
-    """Days for a behaviour's excess lift (lift - 1) to halve, fitted over buckets of days since it was done.
+def half_life(days_since: np.ndarray, y: np.ndarray,
+              edges=(0, 2, 4, 7, 10, 14, 21, 28, 42, 56, 90)) -> float | None:
+    """Days for a behaviour's extra conversion to halve with the days since it was last done.
 
-    None when the lift does not fade (or there are too few buckets with buyers to say)."""
-    base = y.mean()
-    points = []
+    Conversion per bucket of days is fitted as ``base + extra * 0.5 ** (days / h)`` (least squares,
+    weighted by rows, ``h`` on a grid of whole days). None when the extra does not fade within the
+    grid, when recent doers do not convert clearly (2 standard errors) more than long-ago ones, or too few
+    buckets hold buyers to say."""
+    mids, rates, weights = [], [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (days_since >= lo) & (days_since < hi)
-        if inside.sum() >= 20 and y[inside].sum() >= 3 and base > 0:
-            excess = y[inside].mean() / base - 1
-            if excess > 0:
-                points.append(((lo + hi) / 2, math.log(excess)))
-    if len(points) < 2:
+        if inside.sum() >= 20:
+            mids.append((lo + hi) / 2)
+            rates.append(y[inside].mean())
+            weights.append(inside.sum())
+    if len(mids) < 3 or sum(r > 0 for r in rates) < 2:
         return None
-    x, v = np.array(points).T
-    slope = np.polyfit(x, v, 1)[0]
-    return round(float(math.log(2) / -slope), 1) if slope < 0 else None
+    d, r, w = np.array(mids), np.array(rates), np.sqrt(np.array(weights, dtype=float))
+    n_near, n_far = weights[0], weights[-1]
+    pooled = (r[0] * n_near + r[-1] * n_far) / (n_near + n_far)
+    if r[0] - r[-1] <= 2 * math.sqrt(pooled * (1 - pooled) * (1 / n_near + 1 / n_far)):
+        return None  # recent doers convert no more than long-ago ones: nothing fades
+    best = None
+    for h in range(1, 121):
+        X = np.column_stack([np.ones_like(d), 0.5 ** (d / h)])
+        coef, *_ = np.linalg.lstsq(X * w[:, None], r * w, rcond=None)
+        error = float((((X @ coef) - r) * w) @ (((X @ coef) - r) * w))
+        if coef[1] > 0 and (best is None or error < best[0]):
+            best = (error, h)
+    return None if best is None or best[1] >= 120 else float(best[1])

@@ -1,6 +1,6 @@
 """``leadlight suggest [--write]``: a rule definition discovered from history, as a reviewable diff.
 
-History is cut in two by time: conditions and the trigger's k are chosen on
+History is cut in two by time (the last third judges): conditions and the trigger's k are chosen on
 the earlier snapshots (*discovery*), then the proposal, the current rules and
 the active model are judged on the later ones (*judging*, kept a label window
 apart), so the comparison is out of time and on the same rows. Nothing is
@@ -24,7 +24,7 @@ from leadlight.config import load_config, parse_config
 from leadlight.errors import TrainingRefused
 from leadlight.evaluation.backtest import judge
 from leadlight.evaluation.replay import replay_out_of_time, replay_rules
-from leadlight.evaluation.suggest import Condition, candidates, choose_k, half_life, shortlist
+from leadlight.evaluation.suggest import Condition, candidates, choose_k, half_life, shortlist, trigger_score
 from leadlight.labels import arrivals
 from leadlight.labels.label_times import label_times, resolve, training_snapshots
 from leadlight.progress import SILENT, Progress
@@ -50,7 +50,7 @@ def run_suggest(project: Project, *, write: bool = False, n: int = 10, progress:
         if len(snapshots) < 3:
             raise TrainingRefused(f"{len(snapshots)} snapshot(s): too few to discover on some and judge on later ones",
                                   hint="load a longer history, or shorten model.horizon_days")
-        cut = snapshots[len(snapshots) // 2]
+        cut = snapshots[len(snapshots) - max(2, len(snapshots) // 3)]  # judge on the last third
         discover = [d for d in snapshots if d + reach <= cut]
         judging = [d for d in snapshots if d >= cut]
         labels = label_times(engine, mc, discover + judging)
@@ -126,10 +126,10 @@ def _proposal(c: Condition, events: dict[str, str], early: pd.DataFrame) -> dict
 
 
 def _trigger_replay(rows: pd.DataFrame, chosen: list[Condition], trigger: dict | None) -> pd.DataFrame:
-    fired = np.column_stack([c.holds(rows) for c in chosen]).sum(axis=1) if chosen else np.zeros(len(rows))
+    fired = np.column_stack([c.holds(rows) for c in chosen]) if chosen else np.zeros((len(rows), 0), bool)
     k = trigger["k"] if trigger else 1
     return rows[["account_id", "as_of", "label", "self_serve", "won_at", "amount"]].assign(
-        score=100.0 * fired / max(1, len(chosen)), flag=fired >= k, quadrant=None)
+        score=trigger_score(fired, chosen), flag=fired.sum(axis=1) >= k, quadrant=None)
 
 
 def _model_gap(model: Any, labels: pd.DataFrame, proposed_auc: float | None) -> dict | None:
