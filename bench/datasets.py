@@ -82,10 +82,10 @@ def run_one(name: str, datasets: Path, work: Path) -> dict[str, Any]:
     model = next((d for d in backtest["definitions"] if d["name"] == "model"), {})
     return {
         "dataset": name,
-        "rows": sum(trained[k] for k in ("n_train", "n_validation", "n_test")),
+        "rows": trained["n_train"],
         "n_test": trained["n_test"],
         "positives_test": trained["positives"]["test"],
-        "positives": sum(trained["positives"].values()),
+        "positives": trained["positives"]["train"],
         "auc": trained["auc"],
         "pr_auc": trained["pr_auc"],
         "lift_top_decile": trained["lift_top_decile"],

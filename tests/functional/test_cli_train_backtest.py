@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -78,6 +79,16 @@ def test_backtest_judges_rules_and_model(company, trained):
     rules = r["definitions"][0]
     assert rules["pql_conversion_rate"] > rules["non_pql_conversion_rate"]
     assert rules["missed_buyers"] and set(rules["missed_buyers"][0]["signals"]) >= {"invites_28d", "employees"}
+    assert r["judged_on"].startswith("the model's out-of-time snapshots")
+    assert len({(d["rows"], d["snapshots"]) for d in r["definitions"]}) == 1  # same rows for both
+    for d in r["definitions"]:
+        lo, hi = d["intervals_90"]["auc"]
+        assert lo <= d["auc"] <= hi and d["buyers"] > 0
+        assert (d["warning"] is not None) == (d["buyers"] < 30)
+    con = duckdb.connect(str(proj / ".leadlight" / "leadlight.duckdb"), read_only=True)
+    stored = con.execute("SELECT definition, auc FROM backtest_results WHERE run_id = ?", [r["run_id"]]).fetchall()
+    con.close()
+    assert sorted(stored) == sorted((d["name"], d["auc"]) for d in r["definitions"])
     narrowed = cli("backtest", "--project", str(proj), "--from", "2026-08-01", "--to", "2026-09-01")
     assert narrowed["from"] == "2026-08-01T00:00:00Z" and narrowed["to"] == "2026-09-01T00:00:00Z"
 
@@ -90,3 +101,31 @@ def test_train_refuses_below_the_floor_of_positives(company, tmp_path):
     result = CliRunner().invoke(app, ["train", "--project", str(copy), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"] == "TrainingRefused"
+
+
+def test_train_reports_every_missing_precondition_at_once_with_fixes_for_this_config(company, tmp_path):
+    _, proj = company
+    copy = tmp_path / "proj"
+    shutil.copytree(proj, copy)
+    too_long = RULES.replace("snapshot_every: month", "snapshot_every: week\n  horizon_days: 280").replace(
+        "min_positives: 50", "min_positives: 100000")
+    (copy / "leadlight.yml").write_text(too_long)
+    result = CliRunner().invoke(app, ["train", "--project", str(copy), "--json"])
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)
+    assert error["error"] == "TrainingRefused"
+    assert "280-day outcome window" in error["message"] and "model.min_positives (100000)" in error["message"]
+    assert "snapshot_every" not in error["hint"]  # already weekly: never suggested again
+    assert "model.horizon_days: " in error["hint"]  # a horizon that does give folds on this history
+
+
+def test_scored_accounts_get_a_motion_and_an_expected_value(company, trained):
+    _, proj = company
+    assert trained["deal_size"]["deals"] > 0 and trained["self_serve_auc"] is not None
+    cli("score", "--project", str(proj))
+    accounts = cli("accounts", "--project", str(proj))
+    motions = {a["motion"] for a in accounts}
+    assert motions <= {"sales", "self_serve", "nurture"} and {"sales", "nurture"} <= motions
+    assert all(a["expected_value"] is not None and a["expected_value"] >= 0 for a in accounts)
+    sales = [a for a in accounts if a["motion"] == "sales"]
+    assert all(a["probability"] >= trained["flag_threshold"] for a in sales)

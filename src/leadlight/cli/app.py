@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "leadlight.cli.cmd_bench",
     "leadlight.cli.cmd_train",
     "leadlight.cli.cmd_backtest",
+    "leadlight.cli.cmd_suggest",
 ]
 
 

@@ -15,8 +15,9 @@ from leadlight.cli.words import as_of_words, domain_words, number, reasons_text,
 SHOWN = 20
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N.", show_default=False)]
 QUADRANT_CHOICES = "high fit high intent, high fit low intent, low fit high intent, low fit low intent"
-ORDER_NOTE = ("Order: accounts sales does not already work first, then quadrant, then score; ties go to the higher "
-              "probability, then the higher intent score, then fit score.")
+ORDER_NOTE = ("Order: accounts sales does not already work first, then quadrant, then expected value (once a model "
+              "is trained: chance x predicted deal size), then score; ties go to the higher probability, then the "
+              "higher intent score, then fit score.")
 
 
 def register(app: typer.Typer) -> None:

@@ -24,8 +24,9 @@ def register(app: typer.Typer) -> None:
         """Learn fit and intent models from history and make them the model `score` uses.
 
         The training set is point-in-time: at each past snapshot, features come strictly from before it and
-        the label from after it (a won sales opportunity within model.horizon_days). It is split by time,
-        never at random; LightGBM and a logistic baseline are chosen out of time and calibrated on a later slice.
+        the label from after it (model.target converting within model.horizon_days). Walk-forward folds, purged
+        of overlapping label windows, choose between LightGBM and a logistic baseline and calibrate it; the
+        saved model is refitted on all labelled history. Every precondition is checked before any work.
 
         Example: `leadlight train -p my-product`, then `leadlight score` to use the model
         """
@@ -43,6 +44,10 @@ def register(app: typer.Typer) -> None:
                     stdout.print(f"{part} model ({r[part]['chosen']}): AUC {_f(r[part]['auc'])}")
             stdout.print("Top features: " + ", ".join(u(feature_words(f["feature"])) for f in r["top_features"][:8]),
                          highlight=False)
+            ci = (r.get("intervals_90") or {}).get("auc")
+            if ci:
+                stdout.print(f"AUC 90% interval {ci[0]:.3f}-{ci[1]:.3f} over {r['buyers']} buying accounts "
+                             f"({len(r['folds'])} walk-forward folds, {r['snapshot_every']}ly snapshots)")
             for w in r["warnings"]:
                 stdout.print(f"[yellow]warning:[/] {u(w['message'])}" + (" (dropped)" if w.get("dropped") else ""),
                              highlight=False)

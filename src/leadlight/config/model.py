@@ -3,10 +3,12 @@
 Example (every key optional)::
 
     model:
+      target: sales                # sales | self_serve | any | expansion: which conversion is learned
       snapshot_every: auto         # month | week | auto: month when history holds >= 8 monthly snapshots
       lead_in_days: 28             # history a snapshot needs before it (behaviour windows fill up)
       cv_folds: 4                  # walk-forward folds choosing the model and calibrating it
       horizon_days: 30             # label: a WON sales opportunity created in [as_of, as_of + 30d)
+      trial: {started_column: trial_started_at, length_days: 14, grace_days: 7}   # trial products only
       eligible_active_days: 90     # only accounts active in the 90 days before as_of are labelled
       eligibility: auto            # activity (event logs), arrival (lead lists), auto: arrival when there are no events
       account_created_column: created_at  # lead lists: the accounts column dating each lead's arrival
@@ -35,9 +37,27 @@ from pydantic import Field, model_validator
 from leadlight.config.base import Strict
 
 
+class TrialConfig(Strict):
+    """Trial products: each account is scored while its trial runs and judged by the trial's end plus grace."""
+
+    started_column: str = Field("trial_started_at", description="Accounts column with when the trial started.")
+    length_days: int = Field(14, ge=1, le=365, description="How long a trial runs.")
+    grace_days: int = Field(7, ge=0, le=365, description="A conversion this long after the trial ends still counts.")
+
+
 class ModelConfig(Strict):
     """Point-in-time training sets, the fit / intent models and the backtest."""
 
+    target: Literal["sales", "self_serve", "any", "expansion"] = Field(
+        "sales",
+        description="The conversion the model learns: sales (a won sales opportunity), self_serve (an upgrade "
+        "without sales), any (either), expansion (a new won opportunity of an account already paying). One model "
+        "per target: train once per target.",
+    )
+    trial: TrialConfig | None = Field(
+        None, description="Trial products: rows at each snapshot while an account's trial runs, labelled by a "
+        "conversion (model.target) before the trial ends plus grace_days; horizon_days is then unused.",
+    )
     snapshot_every: Literal["auto", "month", "week"] = Field(
         "auto",
         description="How often history is cut into snapshots (midnight UTC on the 1st, or on Mondays); auto: monthly "

@@ -52,6 +52,8 @@ def eligibility(engine: Engine, config: ModelConfig) -> str:
 
 def reach(config: ModelConfig, mode: str) -> timedelta:
     """How far past a snapshot its labels may look: what the time split must keep apart."""
+    if config.trial is not None:
+        return timedelta(days=config.trial.length_days + config.trial.grace_days)
     horizon = timedelta(days=config.horizon_days)
     return horizon + LONGEST_PERIOD[config.snapshot_every] if mode == ARRIVAL else horizon
 
@@ -92,7 +94,7 @@ def complete(snapshots: list[datetime], last: datetime, config: ModelConfig) -> 
 
 
 def label_arrivals(arrived: pd.Series, opps: pd.DataFrame, snapshots: list[datetime], every: str,
-                   horizon: timedelta, columns: list[str]) -> pd.DataFrame:
+                   horizon: timedelta, columns: list[str], sources: tuple[str, ...] = ("sales",)) -> pd.DataFrame:
     """One row per lead that arrived in a snapshot's period: ``account_id, as_of, label, self_serve, won_at, amount``."""
     starts = np.array(sorted(snapshots), dtype="datetime64[us]")
     if not len(starts) or arrived.empty:
@@ -109,9 +111,10 @@ def label_arrivals(arrived: pd.Series, opps: pd.DataFrame, snapshots: list[datet
     lost_before = (o.stage == "lost") & o.closed_at.notna() & (o.closed_at < o.arrived_at)
     blocked = set(o.loc[before & ~lost_before, "account_id"])
     window = (o.created_at >= o.arrived_at) & (o.created_at < o.arrived_at + horizon)
-    won = o[window & sales & (o.stage == "won")].sort_values("created_at")
+    counted = o.source.isin(sources)
+    won = o[window & counted & (o.stage == "won")].sort_values("created_at")
     first_won = won.groupby("account_id").agg(won_at=("created_at", "first"), amount=("amount", "first"))
-    pending = set(o.loc[window & sales & (o.stage == "open"), "account_id"]) - set(first_won.index)
+    pending = set(o.loc[window & counted & (o.stage == "open"), "account_id"]) - set(first_won.index)
     upgraded = set(o.loc[window & (o.source == "self_serve") & (o.stage == "won"), "account_id"])
     leads = leads[~leads.account_id.isin(blocked | pending)].join(first_won, on="account_id")
     leads["label"] = leads.won_at.notna().astype("int8")

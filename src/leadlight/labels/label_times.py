@@ -1,4 +1,4 @@
-"""Label times: which account, at which snapshot, went on to buy through sales.
+"""Label times: which account, at which snapshot, went on to convert (``model.target``; sales by default).
 
 For each snapshot ``D`` (midnight UTC: the 1st of each month, or each Monday)
 an account is **eligible** when
@@ -16,10 +16,18 @@ yet. Features for the row come only from data before ``D`` (see
 ``leadlight.signals.asof``), so nothing after an opportunity's creation feeds
 its features.
 
+Other targets (``model.target``): ``self_serve`` labels a self-serve upgrade
+and ``any`` either kind of win, both among accounts not yet paying and not in a
+sales cycle; ``expansion`` labels any new won opportunity among accounts that
+already pay (and are not in a sales cycle). See ``label_one``.
+
 Snapshots start once ``lead_in_days`` of history exist and end when the label
 window of the last one has fully passed (``D + horizon <= the latest data``).
 ``snapshot_every: auto`` resolves to monthly snapshots when history holds at
 least ``MONTHLY_AT_LEAST`` of them, else weekly (``resolve``).
+
+Trial products (``model.trial``) are labelled by trial instead: see
+``leadlight.labels.trials``.
 
 Lead lists, with no event log, are labelled by arrival instead
 (``model.eligibility``): see ``leadlight.labels.arrivals``.
@@ -33,7 +41,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.labels import arrivals
+from leadlight.labels import arrivals, trials
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine
@@ -41,6 +49,9 @@ from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
 
 MONTHLY_AT_LEAST = 8
+# Which opportunities count as the outcome, per ``model.target``.
+OUTCOME_SOURCES = {"sales": ("sales",), "self_serve": ("self_serve",), "any": ("sales", "self_serve"),
+                   "expansion": ("sales", "self_serve")}
 LABEL_COLUMNS = ["account_id", "as_of", "label", "self_serve", "won_at", "amount"]
 
 
@@ -111,7 +122,8 @@ def snapshots_of(known: History, config: ModelConfig, start: date | None = None,
         return []
     every = config.snapshot_every
     lo = arrivals.period_start(known.first, every) if known.lead_list else known.first + timedelta(days=config.lead_in_days)
-    hi = known.last - timedelta(days=config.horizon_days)
+    outcome_days = config.trial.length_days + config.trial.grace_days if config.trial else config.horizon_days
+    hi = known.last - timedelta(days=outcome_days)
     for bound in (config.history_from, start):
         if bound is not None:
             lo = max(lo, datetime(bound.year, bound.month, bound.day))
@@ -151,28 +163,48 @@ def label_times(
     config = resolve(engine, config)
     opps = opportunities(engine) if opps is None else opps
     horizon = timedelta(days=config.horizon_days)
+    if config.trial is not None:
+        accounts = engine.table(ACCOUNTS).to_pandas()
+        accounts = accounts.assign(account_id=accounts.account_id.astype("string")).drop_duplicates(
+            "account_id", keep="last").set_index("account_id")
+        return trials.label_trials(trials.trial_starts(accounts, config.trial.started_column), opps, snapshots,
+                                   config.trial, OUTCOME_SOURCES[config.target], LABEL_COLUMNS)
     if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
         return arrivals.label_arrivals(lead_arrivals(engine, config, opps), opps, snapshots,
-                                       config.snapshot_every, horizon, LABEL_COLUMNS)
+                                       config.snapshot_every, horizon, LABEL_COLUMNS, OUTCOME_SOURCES[config.target])
     parts = []
     for d in snapshots:
         active = active_accounts(engine, d, config.eligible_active_days)
-        parts.append(label_one(active, opps, d, horizon))
+        parts.append(label_one(active, opps, d, horizon, config.target))
     if not parts:
         return pd.DataFrame(columns=LABEL_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
-def label_one(active: set[str], opps: pd.DataFrame, as_of: datetime, horizon: timedelta) -> pd.DataFrame:
-    """Labels at one snapshot, from the set of recently active accounts and every opportunity."""
+def label_one(active: set[str], opps: pd.DataFrame, as_of: datetime, horizon: timedelta,
+              target: str = "sales") -> pd.DataFrame:
+    """Labels at one snapshot, from the set of recently active accounts and every opportunity.
+
+    ``target`` (``model.target``) says which conversion is the outcome and who may still make it:
+    ``sales`` a won sales opportunity, for accounts not already sales customers or in a sales cycle;
+    ``self_serve`` / ``any`` a self-serve upgrade / any won opportunity, for accounts not yet paying
+    and not in a sales cycle; ``expansion`` any won opportunity of an account already paying."""
     sales = opps[opps.source == "sales"]
     before = sales[sales.created_at < as_of]
     closed_lost = (before.stage == "lost") & before.closed_at.notna() & (before.closed_at < as_of)
+    in_cycle = set(before.loc[~closed_lost & (before.stage != "won"), "account_id"])
     blocked = set(before.loc[~closed_lost, "account_id"])
+    earlier = opps[(opps.created_at < as_of) & (opps.stage == "won")]
+    paying = set(earlier.account_id)
+    if target in ("self_serve", "any"):
+        blocked |= paying
+    elif target == "expansion":
+        active, blocked = active & paying, in_cycle
     inside = opps[(opps.created_at >= as_of) & (opps.created_at < as_of + horizon)]
-    won = inside[(inside.source == "sales") & (inside.stage == "won")].sort_values("created_at")
+    counted = inside.source.isin(OUTCOME_SOURCES[target])
+    won = inside[counted & (inside.stage == "won")].sort_values("created_at")
     first_won = won.groupby("account_id").agg(won_at=("created_at", "first"), amount=("amount", "first"))
-    pending = set(inside.loc[(inside.source == "sales") & (inside.stage == "open"), "account_id"]) - set(first_won.index)
+    pending = set(inside.loc[counted & (inside.stage == "open"), "account_id"]) - set(first_won.index)
     upgraded = set(inside.loc[(inside.source == "self_serve") & (inside.stage == "won"), "account_id"])
     accounts = sorted(active - blocked - pending)
     frame = pd.DataFrame({"account_id": pd.Series(accounts, dtype="string"), "as_of": as_of})

@@ -242,4 +242,11 @@ def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[di
         p = explain.plain(hit.get("probability"))
         row["probability"] = None if p is None or math.isnan(float(p)) else round(float(p), 4)
         row["model_reasons"] = hit.get("reasons") if isinstance(hit.get("reasons"), list) else None
+        row["expected_value"] = _number(hit.get("expected_value"))
+        row["motion"], row["motion_reason"] = hit.get("motion"), hit.get("motion_reason")
+        row["self_serve_probability"], row["deal_size"] = _number(hit.get("self_serve_probability")), _number(hit.get("deal_size"))
 
+
+def _number(value: Any) -> float | None:
+    v = explain.plain(value)
+    return None if v is None or math.isnan(float(v)) else round(float(v), 4)

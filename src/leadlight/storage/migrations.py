@@ -113,6 +113,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             remote_id VARCHAR, confirmed_at TIMESTAMP, error VARCHAR, failed_at TIMESTAMP,
             PRIMARY KEY (destination, object, record_key))""",
     )),
+    Migration(50, "who needs a human (motion reason, self-serve probability, deal size) and stored backtests", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS motion_reason VARCHAR",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS self_serve_probability DOUBLE",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS deal_size DOUBLE",
+        # One row per definition judged by a backtest run; ``document`` is that definition's full JSON entry,
+        # so the web report reads stored figures instead of recomputing them.
+        """CREATE TABLE IF NOT EXISTS backtest_results (
+            run_id VARCHAR NOT NULL, ran_at TIMESTAMP NOT NULL, definition VARCHAR NOT NULL, model_id VARCHAR,
+            definition_hash VARCHAR, judged_on VARCHAR, snapshot_from TIMESTAMP, snapshot_to TIMESTAMP,
+            rows BIGINT, buyers BIGINT, auc DOUBLE, auc_low DOUBLE, auc_high DOUBLE, lift_top_decile DOUBLE,
+            conversion_multiple DOUBLE, warning VARCHAR, document VARCHAR NOT NULL,
+            PRIMARY KEY (run_id, definition))""",
+    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

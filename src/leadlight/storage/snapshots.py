@@ -32,10 +32,11 @@ USER_SCORES = "user_scores"
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
-# (high fit & high intent = 0), then score; ties (many top accounts reach 100) go to the higher probability,
-# then intent, then fit; finally by id so the order is stable.
-ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, score DESC, probability DESC NULLS LAST, "
-                 "intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, account_id")
+# (high fit & high intent = 0), then expected value (once a model is trained: probability x predicted deal size),
+# then score; ties (many top accounts reach 100) go to the higher probability, then intent, then fit; finally by id
+# so the order is stable.
+ACCOUNT_ORDER = ("(status IN ('open_deal', 'customer')), priority, expected_value DESC NULLS LAST, score DESC, "
+                 "probability DESC NULLS LAST, intent_score DESC NULLS LAST, fit_score DESC NULLS LAST, account_id")
 LEAD_ORDER = "pql DESC, score DESC, user_id"
 # Accounts a rep put aside, by their latest mark at a moment (both ``?``): a bad lead for good, done for 30 days,
 # not now until its time is up.

@@ -23,6 +23,8 @@ from leadlight.labels.label_times import label_times, training_snapshots
 from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.evaluation.replay import replay_model, replay_out_of_time, replay_rules
 from leadlight.progress import SILENT, Progress
+from leadlight.storage.backtests import store_backtest
+from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine
 from leadlight.tasks.derived import open_current_engine
 from leadlight.storage.project import Project
@@ -52,7 +54,7 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
             if not snapshots:
                 raise _no_snapshots(config.model, start, end)
             labels = label_times(engine, config.model, snapshots)
-        model = active_model(project)
+        model = active_model(project, config.model.target)
         judged_on = "every labelled snapshot in range (no model is trained)"
         replays: dict[str, tuple[pd.DataFrame, Any]] = {}
         if model is not None:
@@ -70,13 +72,14 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
     definitions = []
     for name, (replay, signals_of) in replays.items():
         entry = judge(name, replay, signals_of)
+        entry["score_scale"] = "0-1 probability" if name == MODEL else "0-100 points"
         if name == MODEL and model is not None:
             entry["model_id"] = model.model_id
             entry["flag_threshold"] = round(model.flag_threshold, 6)
         if truth_rows is not None and len(replay):
             entry.update(compare(replay, replay.score.to_numpy(dtype=float), truth_rows))
         definitions.append(entry)
-    return {
+    document = {
         "definitions": definitions,
         "from": iso(snapshots[0]) if snapshots else None,
         "to": iso(snapshots[-1]) if snapshots else None,
@@ -85,6 +88,14 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
         "horizon_days": config.model.horizon_days,
         "targets": {"share_flagged": [0.15, 0.35], "share_conversions_flagged": 0.6},
     }
+    from leadlight.scoring.snapshot import definition_hash
+
+    con = connect(project)
+    try:
+        document["run_id"] = store_backtest(con, document, definition_hash(config))
+    finally:
+        con.close()
+    return document
 
 
 def _no_snapshots(model: Any, start: date | None, end: date | None) -> NotReady:

@@ -47,9 +47,12 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "chosen": m.combined.learner.name,
         "validation_auc": m.combined.validation,
         "fit": {"chosen": m.fit.learner.name, "auc": m.metrics.get("fit_auc")} if m.fit else None,
+        "self_serve_auc": m.metrics.get("self_serve_auc"),
+        "deal_size": m.metrics.get("deal_size"),
         "intent": {"chosen": m.intent.learner.name, "auc": m.metrics.get("intent_auc")} if m.intent else None,
         "n_validation": int(len(oot)),
         "positives": {"train": int(frame.label.sum()), "validation": int(oot.label.sum()), "test": int(oot.label.sum())},
+        "target": run.config.target,
         "snapshot_every": run.config.snapshot_every,
         "validation": "walk-forward: each fold predicted by models trained only on earlier snapshots whose label "
                       "windows had closed; the saved model is refitted on every labelled snapshot",
@@ -67,6 +70,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         report.update(compare(oot, oot.probability.to_numpy(), truth_rows))
     manifest = {k: v for k, v in report.items() if k not in ("model_id", "trained_at")}
     manifest["model_config"] = config.model.model_dump(mode="json")
-    model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest)
+    model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest,
+                                    target=run.config.target)
     saved = artifacts.read_manifest(project, model_id)
     return {"model_id": model_id, "trained_at": saved["trained_at"], **report}

@@ -64,3 +64,26 @@ def test_boundary_and_open_deals():
     assert rows["b"].label == 0  # created exactly at snapshot + horizon: outside [D, D + 30d)
     assert "c" not in rows  # outcome still open: not known yet, left out
     assert rows["d"].label == 0
+
+
+def test_each_target_labels_its_own_conversion_and_eligibility():
+    day = timedelta(days=1)
+    opps = pd.DataFrame({
+        "account_id": ["s", "u", "p", "p", "c", "c"],
+        "created_at": [MARCH + 3 * day, MARCH + 4 * day, MARCH - 60 * day, MARCH + 6 * day, MARCH - 90 * day,
+                       MARCH - 10 * day],
+        "closed_at": [MARCH + 9 * day, MARCH + 4 * day, MARCH - 50 * day, MARCH + 6 * day, MARCH - 80 * day, None],
+        "stage": ["won", "won", "won", "won", "won", "open"],
+        "source": ["sales", "self_serve", "self_serve", "sales", "sales", "sales"],
+        "amount": [10.0, 1.0, 1.0, 50.0, 5.0, None],
+    })
+    active = {"s", "u", "p", "c", "n"}  # s: sales win; u: self-serve upgrade; p: paying, then a sales deal;
+    horizon = timedelta(days=30)        # c: customer in an open renewal cycle; n: nothing happens
+
+    def labels(target):
+        return {r.account_id: r.label for r in label_one(active, opps, MARCH, horizon, target).itertuples()}
+
+    assert labels("sales") == {"s": 1, "u": 0, "p": 1, "n": 0}  # c: a sales customer, not eligible
+    assert labels("self_serve") == {"s": 0, "u": 1, "n": 0}  # p and c already pay
+    assert labels("any") == {"s": 1, "u": 1, "n": 0}
+    assert labels("expansion") == {"p": 1}  # paying accounts only; c is in a sales cycle

@@ -3,7 +3,8 @@
 ::
 
     .leadlight/models/
-      active.json                       {"model_id": "...", "activated_at": "..."}
+      active.json                       {"model_id": "...", "activated_at": "..."}  (model.target: sales)
+      active-self_serve.json            the same per other target (one model per target)
       m20261101T101530-3f9a1c/
         manifest.json                   data range, snapshots, features, metrics, definition hash, versions
         model.pkl                       the fitted models (pickle: load only models you trained yourself)
@@ -48,7 +49,13 @@ def new_model_id(trained_at: datetime, manifest: dict[str, Any]) -> str:
     return f"m{trained_at:%Y%m%dT%H%M%S}-{digest}"
 
 
-def save_model(project: Project, bundle: Any, manifest: dict[str, Any], *, activate: bool = True) -> str:
+def active_file(target: str = "sales") -> str:
+    """Which file names the active model of ``target``: ``active.json`` for sales, ``active-<target>.json`` else."""
+    return ACTIVE if target == "sales" else f"active-{target}.json"
+
+
+def save_model(project: Project, bundle: Any, manifest: dict[str, Any], *, activate: bool = True,
+               target: str = "sales") -> str:
     """Write the model folder (manifest + bundle), then point ``active.json`` at it."""
     trained_at = utcnow()
     model_id = new_model_id(trained_at, manifest)
@@ -63,18 +70,18 @@ def save_model(project: Project, bundle: Any, manifest: dict[str, Any], *, activ
         pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
     _write_json(folder / MANIFEST, manifest)
     if activate:
-        activate_model(project, model_id)
+        activate_model(project, model_id, target)
     return model_id
 
 
-def activate_model(project: Project, model_id: str) -> None:
+def activate_model(project: Project, model_id: str, target: str = "sales") -> None:
     if not (project.models_dir / model_id / MANIFEST).is_file():
         raise NotReady(f"no model {model_id!r} in {project.models_dir}", hint="list them with `ls .leadlight/models`")
-    _write_json(project.models_dir / ACTIVE, {"model_id": model_id, "activated_at": iso(utcnow())})
+    _write_json(project.models_dir / active_file(target), {"model_id": model_id, "activated_at": iso(utcnow())})
 
 
-def active_model_id(project: Project) -> str | None:
-    path = project.models_dir / ACTIVE
+def active_model_id(project: Project, target: str = "sales") -> str | None:
+    path = project.models_dir / active_file(target)
     if not path.is_file():
         return None
     model_id = json.loads(path.read_text()).get("model_id")

@@ -37,8 +37,8 @@ def refuse_if_too_few(labels: pd.DataFrame, config: ModelConfig, folds: list[Fol
     positives = int(labels.label.sum()) if len(labels) else 0
     problems = []
     if positives < config.min_positives:
-        problems.append(f"history holds {positives} eligible accounts that won a sales opportunity created within "
-                        f"{config.horizon_days} days of a snapshot, fewer than model.min_positives "
+        problems.append(f"history holds {positives} eligible (account, snapshot) rows converting "
+                        f"(model.target: {config.target}) within {config.horizon_days} days, fewer than model.min_positives "
                         f"({config.min_positives})")
     trainable = [f for f in folds if labels[labels.as_of.isin(f.train)].label.nunique() == 2
                  and labels[labels.as_of.isin(f.test)].label.sum() > 0]

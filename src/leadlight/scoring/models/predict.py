@@ -69,6 +69,7 @@ class ActiveModel:
         out["fit_probability"] = m.fit.probability(X) if m.fit else np.nan
         out["intent_probability"] = m.intent.probability(X) if m.intent else np.nan
         out["flagged"] = out.probability >= m.flag_threshold
+        out = out.join(motions(m, X, out.probability.to_numpy()))
         out["reasons"] = None
         chosen = np.argsort(-out.probability.to_numpy(), kind="mergesort")[:reasons_for]
         if len(chosen):
@@ -107,11 +108,11 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (int, float, bool)) else str(value)
 
 
-def active_model(project: Project | None) -> ActiveModel | None:
-    """The model ``leadlight train`` last activated, or None (then scoring is rule-only)."""
+def active_model(project: Project | None, target: str = "sales") -> ActiveModel | None:
+    """The model ``leadlight train`` last activated for ``target``, or None (then scoring is rule-only)."""
     if project is None:
         return None
-    model_id = artifacts.active_model_id(project)
+    model_id = artifacts.active_model_id(project, target)
     if model_id is None:
         return None
     bundle = artifacts.load_bundle(project, model_id)
@@ -120,3 +121,35 @@ def active_model(project: Project | None) -> ActiveModel | None:
 
 def _same_spec(spec: Any, computed: Sequence[Any]) -> bool:
     return any(c.name == spec.name and c.model_dump() == spec.model_dump() for c in computed)
+
+
+def motions(m: TrainedModels, X: pd.DataFrame, p_sales: np.ndarray) -> pd.DataFrame:
+    """Who needs a human: ``motion`` (sales, self_serve, nurture) with its reason, and expected value.
+
+    Sales gets the accounts likely to buy *and* likelier to buy through sales than on their own;
+    accounts likely to upgrade by themselves go to self-serve nurture, not to reps. Expected value =
+    P(sales win) x predicted deal size. Models trained before these existed leave the columns empty."""
+    n = len(p_sales)
+    part, sizer = getattr(m, "self_serve", None), getattr(m, "deal_size", None)
+    p_self = part.probability(X) if part is not None else np.full(n, np.nan)
+    size = sizer.predict(X) if sizer is not None else np.full(n, np.nan)
+    out = pd.DataFrame({"self_serve_probability": p_self, "deal_size": size, "expected_value": p_sales * size})
+    hot = p_sales >= m.flag_threshold
+    self_hot = p_self >= getattr(m, "self_serve_threshold", 1.0)
+    motion, reason = [], []
+    for i in range(n):
+        ps, pss = p_sales[i], p_self[i]
+        if hot[i] and not (self_hot[i] and pss > ps):
+            motion.append("sales")
+            reason.append(f"likely to buy through sales ({ps:.0%} within the horizon)"
+                          + ("" if np.isnan(pss) else f", more than on its own ({pss:.0%})"))
+        elif self_hot[i]:
+            motion.append("self_serve")
+            reason.append(f"likely to upgrade on its own ({pss:.0%}), more than through sales ({ps:.0%}): "
+                          "nurture self-serve, no rep needed")
+        else:
+            motion.append("nurture")
+            reason.append(f"not yet likely to buy ({ps:.0%} through sales"
+                          + ("" if np.isnan(pss) else f", {pss:.0%} on its own") + ")")
+    out["motion"], out["motion_reason"] = motion, reason
+    return out.set_axis(range(n))

@@ -16,12 +16,14 @@ import pandas as pd
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
 from leadlight.labels import arrivals
-from leadlight.labels.label_times import History, history, opportunities, snapshots_of
+from leadlight.labels.label_times import OUTCOME_SOURCES, History, history, opportunities, snapshots_of
 from leadlight.scoring.models.folds import Fold, snapshots_needed, walk_forward
 from leadlight.storage.engine import Engine
 
 SHORTER_HORIZONS = (60, 45, 30, 21, 14, 10, 7)
 FEWEST_TO_SUGGEST = 10
+OUTCOMES = {"sales": "sales opportunities", "self_serve": "self-serve upgrades",
+            "any": "opportunities (sales or self-serve)", "expansion": "opportunities of paying accounts"}
 
 
 def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]) -> list[Fold]:
@@ -45,7 +47,7 @@ def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]
         hints.extend(_history_fixes(known, config, mode))
     buyers = _won_in_range(engine, config, snapshots, mode)
     if buyers < config.min_positives:
-        problems.append(f"history holds {buyers} won sales opportunities inside the labelled snapshots' outcome "
+        problems.append(f"history holds {buyers} won {OUTCOMES[config.target]} inside the labelled snapshots' outcome "
                         f"windows, fewer than model.min_positives ({config.min_positives})")
         hints.append(f"set model.min_positives: {buyers} (estimates from so few buyers are unreliable)"
                      if buyers >= FEWEST_TO_SUGGEST else "load more opportunities (won and lost)")
@@ -78,9 +80,10 @@ def _history_fixes(known: History, config: ModelConfig, mode: str) -> list[str]:
 
 
 def _won_in_range(engine: Engine, config: ModelConfig, snapshots: list[datetime], mode: str) -> int:
-    """Won sales opportunities created in the labelled snapshots' outcome windows (an upper bound on buyers)."""
+    """Won opportunities of the target's kind created in the labelled snapshots' outcome windows (an upper
+    bound on buyers)."""
     opps = opportunities(engine)
-    won = opps[(opps.source == "sales") & (opps.stage == "won")]
+    won = opps[opps.source.isin(OUTCOME_SOURCES[config.target]) & (opps.stage == "won")]
     if snapshots:
         created = pd.to_datetime(won.created_at)
         reach = arrivals.reach(config, mode)

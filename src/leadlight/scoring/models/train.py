@@ -20,6 +20,7 @@ from leadlight import metrics
 from leadlight.config.model import ModelConfig
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.calibrate import Calibrator
+from leadlight.scoring.models.deal_size import DealSize
 from leadlight.scoring.models.features import FeatureSpec
 from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.learners import Learner, make_learner
@@ -50,42 +51,46 @@ class TrainedModels:
     metrics: dict[str, Any]
     # account_id, as_of, label, fold, probability, fit_probability, intent_probability: calibrated, out of fold
     out_of_time: pd.DataFrame | None = None
+    self_serve: ModelPart | None = None  # P(self-serve upgrade in the horizon), for the "needs a human" motion
+    self_serve_threshold: float = 1.0
+    deal_size: DealSize | None = None
 
 
-def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str]) -> tuple[np.ndarray, list[float | None]]:
+def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
+                label: str = "label") -> tuple[np.ndarray, list[float | None]]:
     """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC."""
     raw = np.full(len(frame), np.nan)
     aucs: list[float | None] = []
     for fold in folds:
         train = frame[frame.as_of.isin(fold.train)]
         inside = frame.as_of.isin(fold.test).to_numpy()
-        if train.label.nunique() < 2 or not inside.any():
+        if train[label].nunique() < 2 or not inside.any():
             aucs.append(None)
             continue
-        raw[inside] = make_learner(name, columns).fit(train, train.label.to_numpy()).raw(frame[inside])
-        aucs.append(metrics.auc(frame.label.to_numpy()[inside], raw[inside]))
+        raw[inside] = make_learner(name, columns).fit(train, train[label].to_numpy()).raw(frame[inside])
+        aucs.append(metrics.auc(frame[label].to_numpy()[inside], raw[inside]))
     return raw, aucs
 
 
-def _weighted(aucs: list[float | None], frame: pd.DataFrame, folds: list[Fold]) -> float:
+def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds: list[Fold]) -> float:
     """Fold AUCs averaged, each weighted by its buyers (a fold of 3 buyers says little)."""
-    pairs = [(a, int(frame.label[frame.as_of.isin(f.test)].sum())) for a, f in zip(aucs, folds) if a is not None]
+    pairs = [(a, int(y[frame.as_of.isin(f.test)].sum())) for a, f in zip(aucs, folds) if a is not None]
     total = sum(w for _, w in pairs)
     return sum(a * w for a, w in pairs) / total if total else 0.0
 
 
 def _part(role: str, columns: list[str], algorithms: list[str], config: ModelConfig, frame: pd.DataFrame,
-          folds: list[Fold], progress: Progress) -> tuple[ModelPart, np.ndarray]:
+          folds: list[Fold], progress: Progress, label: str = "label") -> tuple[ModelPart, np.ndarray]:
     """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
     candidates = []
     for name in algorithms:
-        raw, aucs = out_of_fold(frame, folds, name, columns)
-        candidates.append((_weighted(aucs, frame, folds), name, raw))
+        raw, aucs = out_of_fold(frame, folds, name, columns, label)
+        candidates.append((_weighted(aucs, frame[label], frame, folds), name, raw))
         progress.log(f"{role} model, {name}: walk-forward AUC {candidates[-1][0]:.3f}")
     score, name, raw = max(candidates, key=lambda c: c[0])
     seen = ~np.isnan(raw)
-    calibrator = Calibrator(config.calibration).fit(raw[seen], frame.label.to_numpy()[seen])
-    learner = make_learner(name, columns).fit(frame, frame.label.to_numpy())
+    calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
+    learner = make_learner(name, columns).fit(frame, frame[label].to_numpy())
     part = ModelPart(role, learner, calibrator, {n: round(a, 4) for a, n, _ in candidates})
     return part, calibrator.probability(raw)
 
@@ -102,6 +107,11 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
             fit, p_fit = _part("fit", spec.fit_columns, chosen, config, frame, folds, progress)
         if spec.intent_columns:
             intent, p_intent = _part("intent", spec.intent_columns, chosen, config, frame, folds, progress)
+        self_serve = p_self = None
+        if config.target == "sales" and frame.self_serve.nunique() == 2:
+            self_serve, p_self = _part("self_serve", spec.columns, chosen, config, frame, folds, progress, "self_serve")
+        won = frame.label.to_numpy() == 1
+        deal_size = DealSize(spec.fit_columns).fit(frame[won], frame.amount.to_numpy(dtype=float)[won])
     seen = ~np.isnan(p)
     fold_of = np.full(len(frame), -1)
     for i, fold in enumerate(folds):
@@ -112,14 +122,21 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
         fit_probability=p_fit[seen] if p_fit is not None else nothing,
         intent_probability=p_intent[seen] if p_intent is not None else nothing)
     threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
+    self_threshold = float(np.quantile(p_self[seen], 1 - config.flag_share)) if p_self is not None and seen.any() else 1.0
     report = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
             report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
     report["flag_threshold"] = round(threshold, 6)
+    if p_self is not None:
+        report["self_serve_auc"] = metrics.rounded(metrics.auc(frame.self_serve.to_numpy()[seen], p_self[seen]))
+        report["self_serve_threshold"] = round(self_threshold, 6)
+    report["deal_size"] = {"deals": deal_size.deals, "median": round(deal_size.median, 2), "r2": deal_size.r2,
+                           "how": deal_size.note}
     report["folds"] = [{"train": len(f.train), "test": [str(d.date()) for d in f.test], "purged": len(f.purged),
                         "buyers": int(frame.label[frame.as_of.isin(f.test)].sum())} for f in folds]
-    return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True))
+    return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True),
+                         self_serve, self_threshold, deal_size)
 
 
 def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray) -> dict[str, Any]:
