@@ -58,7 +58,8 @@ BASE: dict[str, Any] = {
     },
     "model": {"snapshot_every": "month", "account_created_column": "created_at", "attributes": ["industry"],
               "ignore_attributes": ["plan"], "leaky_attributes": ["x"], "algorithms": ["logistic"],
-              "eligibility": "auto", "features": "both", "calibration": "platt", "history_from": "2026-01-01"},
+              "eligibility": "auto", "features": "both", "calibration": "platt", "history_from": "2026-01-01",
+              "trial": {"started_column": "trial_started_at"}},
     "playbooks": [
         {"name": "hot", "description": "d", "trigger": {"kind": "enters", "state": "quadrant", "quadrant": "high_fit_high_intent"},
          "audience": ["prospect"], "team": "ae", "actions": [{"destination": "slack"}],
