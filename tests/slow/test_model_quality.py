@@ -16,5 +16,5 @@ pytestmark = pytest.mark.slow
 def test_model_auc_is_within_two_points_of_the_oracle(tmp_path):
     data, proj = generated_project(tmp_path, None, accounts=3000, days=365, seed=7)
     report = cli("train", "--project", str(proj), "--truth", str(data / "truth.csv"))
-    assert report["oracle_rows"] >= 0.9 * report["n_test"]
+    assert report["oracle_rows"] >= 0.9 * report["judged_rows"]  # the latest walk-forward fold, as the headline
     assert report["auc"] >= report["oracle_auc"] - 0.02, report

@@ -33,11 +33,18 @@ def read_truth(path: str | Path) -> pd.DataFrame:
 
 def compare(rows: pd.DataFrame, score: np.ndarray, truth: pd.DataFrame) -> dict:
     """Model AUC and oracle AUC on the rows that have a truth value (``rows``: account_id, as_of, label)."""
-    scored = rows[["account_id", "as_of", "label"]].assign(score=np.asarray(score, dtype=float))
+    kept = ["account_id", "as_of", "label", *(["fold"] if "fold" in rows.columns else [])]
+    scored = rows[kept].assign(score=np.asarray(score, dtype=float))
     scored = scored.assign(account_id=scored.account_id.astype("string"), as_of=pd.to_datetime(scored.as_of))
     joined = scored.merge(truth, on=["account_id", "as_of"], how="inner")
+    if "fold" in joined.columns:  # walk-forward: judged on the latest fold, like the headline AUC (see training)
+        latest = joined[joined.fold == joined.fold.max()]
+        return {"oracle_auc": metrics.rounded(metrics.auc(latest.label, latest.p_convert)),
+                "auc_on_oracle_rows": metrics.rounded(metrics.auc(latest.label, latest.score)),
+                "oracle_rows": int(len(latest)), "compared": "on the latest walk-forward fold"}
     return {
         "oracle_auc": metrics.rounded(metrics.auc(joined.label, joined.p_convert)),
         "auc_on_oracle_rows": metrics.rounded(metrics.auc(joined.label, joined.score)),
         "oracle_rows": int(len(joined)),
     }
+

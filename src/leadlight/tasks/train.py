@@ -57,6 +57,8 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "validation": "walk-forward: each fold predicted by models trained only on earlier snapshots whose label "
                       "windows had closed; the saved model is refitted on every labelled snapshot",
         "folds": m.metrics["folds"],
+        "fold_aucs": m.metrics.get("fold_aucs"), "pooled_auc": m.metrics.get("pooled_auc"),
+        "judged_rows": m.metrics.get("judged_rows"),
         "snapshots": {"train": [iso(pd.Timestamp(d).to_pydatetime()) for d in sorted(frame.as_of.unique())], "valid": [iso(d) for d in tested],
                       "test": [iso(d) for d in tested], "purged": []},
         "data_range": {"from": iso(first), "to": iso(last)},

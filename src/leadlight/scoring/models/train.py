@@ -124,6 +124,16 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
     threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
     self_threshold = float(np.quantile(p_self[seen], 1 - config.flag_share)) if p_self is not None and seen.any() else 1.0
     report = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
+    # Each fold has its own model, whose scores rank only its own rows. The headline AUC is the latest fold's: its
+    # model learned from the most history, so it says most about the saved one (refitted on all of it); every
+    # fold's AUC and the pooled one are kept beside it.
+    report["pooled_auc"] = report["auc"]
+    report["fold_aucs"] = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
+                           if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
+    judged = [a for a in report["fold_aucs"] if a is not None]
+    if judged:
+        report["auc"] = judged[-1]
+    report["judged_rows"] = int((oot.fold == oot.fold.max()).sum()) if len(oot) else 0
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
             report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
