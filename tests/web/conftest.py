@@ -18,6 +18,7 @@ import pytest
 
 from leadlight.storage import Project
 from leadlight.storage.database import connect, hold
+from leadlight.storage.snapshots import ACCOUNT_ORDER
 from tests.cli import cli, generated_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ def scored_project(root: Path) -> Path:
     cli("score", "--project", str(project))
     con = connect(Project(project))
     try:
-        best = con.execute("SELECT account_id, name FROM account_scores ORDER BY priority, score DESC LIMIT 1").fetchall()[0]
+        best = con.execute(f"SELECT account_id, name FROM account_scores ORDER BY {ACCOUNT_ORDER} LIMIT 1").fetchall()[0]
         play = {"name": "call-now", "message": MESSAGE.format(name=best[1]), "pain_point": "outgrowing the free plan",
                 "talk_track": "lead with seats and admin controls", "team": "AE"}
         con.execute("UPDATE account_scores SET play = ? WHERE account_id = ?", [json.dumps(play), best[0]]).fetchall()
