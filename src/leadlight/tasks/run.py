@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from leadlight.config import load_config
-from leadlight.errors import LeadlightError
 from leadlight.contract import Delivery
 from leadlight.destinations.base import DeliveryFailed, Destination, NotConfigured
-from leadlight.destinations.registry import build
 from leadlight.destinations.console import ConsoleDestination
+from leadlight.destinations.registry import build
+from leadlight.errors import LeadlightError
 from leadlight.playbooks import state as playbook_state
 from leadlight.playbooks.actions import Planner
 from leadlight.playbooks.matching import match
@@ -32,12 +32,12 @@ from leadlight.playbooks.outbox import Outbox, public
 from leadlight.playbooks.subjects import subjects
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
-from leadlight.storage.database import connect
 from leadlight.storage import score_inputs
+from leadlight.storage.database import connect
 from leadlight.storage.project import Project
 from leadlight.storage.snapshots import write_snapshot
-from leadlight.tasks.feedback import cooldowns
 from leadlight.tasks.derived import open_current_engine
+from leadlight.tasks.feedback import cooldowns
 from leadlight.tasks.score import as_of_option, reusable_snapshot
 from leadlight.timeutil import iso, parse_window, utcnow
 
