@@ -77,6 +77,9 @@ def test_one_action_per_newly_qualified_account_and_none_on_a_second_run(company
     assert delivery.account.play.name == "hot_account" and delivery.message.text.startswith(delivery.account.name)
     second = run(project, destinations={"slack": slack, "webhook": hook})
     assert second["fired"] == 0 and second["actions"] == [] and len(slack.got) == len(pqas)
+    shown = {a["account_id"]: a["play"] for a in cli("accounts", "--project", str(project.root))}
+    assert {a for a, p in shown.items() if p} == pqas  # the list shows each account's play and its words
+    assert shown[delivery.account.account_id]["message"] == delivery.message.text
 
 
 def test_dry_run_sends_and_stores_nothing(company, tmp_path):

@@ -13,6 +13,7 @@ console. ``--every`` repeats until SIGTERM/SIGINT, finishing the item in flight.
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -101,6 +102,7 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
     hits, after = match(config.playbooks, found, before, triggers.k if triggers else None)
     planner = Planner(config, outbox, at, cooldowns(con, at, parse_window(config.caps.cooldown)))
     rows = [row for hit in hits for row in planner.rows(hit, snapshot.as_of)]
+    _attach_plays(con, snapshot, rows, after)
     if write:
         con.begin()
         try:
@@ -116,6 +118,24 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
             con.rollback()
             raise
     return rows
+
+
+def _attach_plays(con: Any, snapshot: Snapshot, rows: list, after: Any) -> None:
+    """The snapshot's ``play``: the playbook that fired for the account now, else the one still holding since an
+    earlier run (its words as they were written then), so the list and the account page show what to say."""
+    plays = {}
+    for row in rows:
+        if row.delivery.account.play is not None:
+            plays.setdefault(row.account_id, row.delivery.account.play.model_dump())
+    holding = {(playbook, account) for (playbook, account), (active, _) in after.items() if active}
+    earlier = con.execute(
+        "SELECT account_id, play FROM account_scores WHERE play IS NOT NULL AND as_of = "
+        "(SELECT max(as_of) FROM account_scores WHERE as_of < ?)", [snapshot.as_of]).fetchall()
+    for account, text in earlier:
+        play = json.loads(text)
+        if account not in plays and (play.get("name"), account) in holding:
+            plays[account] = play
+    snapshot.accounts["play"] = [json.dumps(plays[a]) if a in plays else None for a in snapshot.accounts.account_id]
 
 
 def _earlier_pqls(con: Any, config: Any, as_of: datetime) -> set[str] | None:
