@@ -13,6 +13,7 @@ from leadlight.cli.app import app as cli_app
 from leadlight.errors import UsageError
 from leadlight.storage import Project
 from leadlight.storage.database import connect
+from leadlight.storage.snapshots import ACCOUNT_ORDER
 from leadlight.tasks.serve import ServeSettings, serve_settings
 from leadlight.web import create_app
 
@@ -32,7 +33,7 @@ def open_client(held):
 def first_account(project) -> tuple[str, str]:
     con = connect(Project(project), read_only=True)
     try:
-        return con.execute("SELECT account_id, name FROM account_scores ORDER BY priority, score DESC LIMIT 1").fetchall()[0]
+        return con.execute(f"SELECT account_id, name FROM account_scores ORDER BY {ACCOUNT_ORDER} LIMIT 1").fetchall()[0]
     finally:
         con.close()
 
