@@ -216,10 +216,7 @@ class SnapshotReader:
         names = [d[0] for d in cur.description]
         out = []
         for values in cur.fetchall():
-            row = dict(zip(names, values))
-            for key in JSON_COLUMNS & row.keys():
-                row[key] = json.loads(row[key]) if row[key] is not None else None
-            out.append(row)
+            out.append(_decoded(dict(zip(names, values))))
         return out
 
 
@@ -270,10 +267,13 @@ def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: li
 def decoded_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a snapshot frame (as ``to_frame`` made it) as the reader would return them: JSON decoded,
     NaN as None."""
-    out = []
-    for row in frame.to_dict("records"):
-        clean = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-        for key in JSON_COLUMNS & clean.keys():
-            clean[key] = json.loads(clean[key]) if isinstance(clean[key], str) else clean[key]
-        out.append(clean)
-    return out
+    return [_decoded({k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()})
+            for row in frame.to_dict("records")]
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row with its JSON columns decoded."""
+    for key in JSON_COLUMNS & row.keys():
+        if isinstance(row[key], str):
+            row[key] = json.loads(row[key])
+    return row

@@ -33,13 +33,11 @@ from leadlight.playbooks.outbox import Outbox, public
 from leadlight.playbooks.subjects import subjects
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
-from leadlight.storage import score_inputs
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
-from leadlight.storage.snapshots import write_snapshot
 from leadlight.tasks.derived import open_current_engine
 from leadlight.tasks.feedback import cooldowns
-from leadlight.tasks.score import as_of_option, reusable_snapshot
+from leadlight.tasks.score import as_of_option, reusable_snapshot, write_with_inputs
 from leadlight.timeutil import iso, parse_window, utcnow
 
 Resolver = Callable[[str], "Destination | str"]
@@ -106,11 +104,7 @@ def _plan(con: Any, config: Any, snapshot: Snapshot, at: datetime, *, write: boo
     if write:
         con.begin()
         try:
-            write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
-            if inputs[0] is not None:  # what it was scored from, so the next run with nothing new skips the work
-                scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
-                                     [snapshot.as_of]).fetchall()[0][0]
-                score_inputs.record(con, inputs[0], snapshot.as_of, scored, {"asked": inputs[1], "warnings": []})
+            write_with_inputs(con, snapshot, (inputs[0], {"asked": inputs[1], "warnings": []}))
             playbook_state.save(con, before, after, snapshot.as_of)
             outbox.add(rows, at)
             con.commit()

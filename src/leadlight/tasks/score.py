@@ -93,18 +93,11 @@ def store(project: Project, engine: "Engine", snapshot: "Snapshot",
 
     ``inputs``: the fingerprint of what it was computed from (and what to tell a caller that reuses it).
     """
-    from leadlight.storage.snapshots import write_snapshot
-
     con = engine.connection or connect(project)
     try:
         con.begin()
         try:
-            write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
-            if inputs is not None and inputs[0] is not None:
-                scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
-                                     [snapshot.as_of]).fetchall()[0][0]
-                if scored is not None:
-                    score_inputs.record(con, inputs[0], snapshot.as_of, scored, inputs[1])
+            write_with_inputs(con, snapshot, inputs)
             con.commit()
         except BaseException:
             con.rollback()
@@ -112,3 +105,16 @@ def store(project: Project, engine: "Engine", snapshot: "Snapshot",
     finally:
         if engine.connection is None:
             con.close()
+
+
+def write_with_inputs(con, snapshot: "Snapshot", inputs: tuple[str | None, dict] | None) -> None:
+    """Write the snapshot and, when its inputs' fingerprint is known, what it was computed from (so the next
+    score or run with nothing new reuses it); inside the caller's transaction."""
+    from leadlight.storage.snapshots import write_snapshot
+
+    write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+    if inputs is not None and inputs[0] is not None:
+        scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
+                             [snapshot.as_of]).fetchall()[0][0]
+        if scored is not None:
+            score_inputs.record(con, inputs[0], snapshot.as_of, scored, inputs[1])
