@@ -26,6 +26,7 @@ import pandas as pd
 from leadlight.scoring.models import artifacts
 from leadlight.scoring.models.features import features_at, load_attributes
 from leadlight.scoring.models.train import TrainedModels
+from leadlight.scoring.models.uplift import steer
 from leadlight.signals import sentence
 from leadlight.signals.behaviour import describe
 from leadlight.storage.engine import Engine
@@ -152,4 +153,4 @@ def motions(m: TrainedModels, X: pd.DataFrame, p_sales: np.ndarray) -> pd.DataFr
             reason.append(f"not yet likely to buy ({ps:.0%} through sales"
                           + ("" if np.isnan(pss) else f", {pss:.0%} on its own") + ")")
     out["motion"], out["motion_reason"] = motion, reason
-    return out.set_axis(range(n))
+    return steer(out.set_axis(range(n)), getattr(m, "uplift", None), X, hot | self_hot)
