@@ -33,6 +33,7 @@ FOLDS = 3
 MIN_ARM_BUYERS = 30  # buying accounts each arm needs before the estimate steers motions
 OVERLAP = (0.05, 0.95)  # propensities outside this band mean touched and untouched accounts barely compare
 MIN_OVERLAP_SHARE = 0.8
+MOSTLY_WON = 0.5  # touched rows converting this often suggest opportunities record purchases, not touches
 HELPS = 0.02  # a touch must add at least 2 points of probability to send a rep
 
 
@@ -148,6 +149,9 @@ def _warnings(report: dict[str, Any]) -> list[str]:
         out.append(f"touched and untouched accounts differ a lot (only {report['overlap_share']:.0%} of rows have a "
                    f"touch propensity in {OVERLAP[0]:.0%}-{OVERLAP[1]:.0%}): sales picks accounts too unlike the rest "
                    "to compare")
+    if report["conversion_touched"] >= MOSTLY_WON:
+        out.append(f"{report['conversion_touched']:.0%} of touched accounts bought: sales may open opportunities only "
+                   "once a deal is coming, so the difference measures that choice as much as the touch's help")
     if report["interval_90"] is None:
         out.append("no bootstrap interval could be computed for the average effect")
     return out
