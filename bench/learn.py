@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # OpenMP (LightGBM, HistGradientBoosting) on a busy machine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import EXAMPLES, KIND_ORDER, cli, default_datasets  # noqa: E402
 from dataset_maps import CONVERTERS  # noqa: E402
