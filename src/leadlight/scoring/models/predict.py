@@ -129,7 +129,8 @@ def motions(m: TrainedModels, X: pd.DataFrame, p_sales: np.ndarray) -> pd.DataFr
 
     Sales gets the accounts likely to buy *and* likelier to buy through sales than on their own;
     accounts likely to upgrade by themselves go to self-serve nurture, not to reps. Expected value =
-    P(sales win) x predicted deal size. Models trained before these existed leave the columns empty."""
+    P(sales win) x predicted deal size. Models trained before these existed leave the columns empty. Where the
+    uplift of a sales touch is reliable (``uplift.steer``), a likely buyer goes to sales only if the touch helps."""
     n = len(p_sales)
     part, sizer = getattr(m, "self_serve", None), getattr(m, "deal_size", None)
     p_self = part.probability(X) if part is not None else np.full(n, np.nan)
