@@ -137,6 +137,12 @@ def paired(frame, oot, hgb_p) -> dict[str, Any]:
             "difference_interval_90": _r(interval[2])}
 
 
+def _uplift(report: dict | None) -> dict | None:
+    keys = ("estimated", "reliable", "touched_buyers", "untouched_buyers", "average_effect", "interval_90",
+            "overlap_share", "why")
+    return None if report is None else {k: report[k] for k in keys if k in report}
+
+
 def _r(pair):
     return None if pair is None else [round(pair[0], 4), round(pair[1], 4)]
 
@@ -181,7 +187,7 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
                     "hgb_auc": hgb.get("auc"), "hgb_params": hgb.get("params"),
                     **(paired(run.frame, oot, hgb["p"]) if "p" in hgb else {}),
                     "difference": None if hgb.get("auc") is None else round(ours - hgb["auc"], 4),
-                    "train_seconds": round(seconds, 1)})
+                    "train_seconds": round(seconds, 1), "uplift": _uplift(run.models.metrics.get("uplift"))})
         print(json.dumps(out[-1]), file=sys.stderr, flush=True)
     return out
 
