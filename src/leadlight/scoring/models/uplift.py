@@ -5,9 +5,10 @@ opened an opportunity for the account within the label horizon after the
 snapshot, and **bought** when it converted in that window either way (a won
 sales deal or a self-serve upgrade). One model learns P(bought | touched, x)
 from touched rows, another P(bought | not touched, x) from the others, on the
-same features; an account's uplift is the difference. Fitted out of fold
-(accounts split in ``FOLDS`` groups) for the report, then on every row for
-scoring.
+same features; an account's uplift is the difference. Cross-fitted: accounts
+are split in ``FOLDS`` groups, each group is predicted by models trained on the
+others (the report's figures), and scoring averages those models (no refit: it
+would double the cost of the step).
 
 This is observational: sales chose whom to touch. The features adjust for what
 they record (activity, firmographics), not for what a rep knew besides. So the
@@ -29,7 +30,7 @@ from leadlight import metrics
 from leadlight.scoring.models.calibrate import Calibrator
 from leadlight.scoring.models.learners import Learner, make_learner
 
-FOLDS = 3
+FOLDS = 2
 MIN_ARM_BUYERS = 30  # buying accounts each arm needs before the estimate steers motions
 OVERLAP = (0.05, 0.95)  # propensities outside this band mean touched and untouched accounts barely compare
 MIN_OVERLAP_SHARE = 0.8
@@ -39,11 +40,11 @@ HELPS = 0.02  # a touch must add at least 2 points of probability to send a rep
 
 @dataclass
 class Arm:
-    learner: Learner
+    learners: list[Learner]  # one per fold, each trained on the other folds' rows of this arm
     calibrator: Calibrator
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
-        return self.calibrator.probability(self.learner.raw(X))
+        return self.calibrator.probability(np.mean([learner.raw(X) for learner in self.learners], axis=0))
 
 
 @dataclass
@@ -91,18 +92,20 @@ def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learn
                       "why": "history holds too few sales touches with and without a purchase to compare"}
     group = pd.util.hash_array(accounts) % FOLDS
     raw1, raw0, raw_t = (np.full(len(frame), np.nan) for _ in range(3))
+    fitted: tuple[list[Learner], list[Learner]] = ([], [])
     for k in range(FOLDS):
         test, train = group == k, group != k
-        for raw, arm in ((raw1, touched), (raw0, ~touched)):
+        for raw, arm, kept in ((raw1, touched, fitted[0]), (raw0, ~touched, fitted[1])):
             rows = train & arm
             if len(np.unique(bought[rows])) == 2:
-                raw[test] = make_learner(learner, columns).fit(frame[rows], bought[rows]).raw(frame[test])
+                kept.append(make_learner(learner, columns).fit(frame[rows], bought[rows]))
+                raw[test] = kept[-1].raw(frame[test])
         raw_t[test] = make_learner("logistic", columns).fit(frame[train], touched[train].astype(int)).raw(frame[test])
-    arms = []
-    for raw, arm in ((raw1, touched), (raw0, ~touched)):
-        seen = arm & ~np.isnan(raw)
-        calibrator = Calibrator("platt").fit(raw[seen], bought[seen])
-        arms.append(Arm(make_learner(learner, columns).fit(frame[arm], bought[arm]), calibrator))
+    if not all(fitted):
+        return None, {**counts, "estimated": False, "reliable": False,
+                      "why": "a group of accounts held no purchase in one of the two arms"}
+    arms = [Arm(kept, Calibrator("platt").fit(raw[arm & ~np.isnan(raw)], bought[arm & ~np.isnan(raw)]))
+            for raw, arm, kept in ((raw1, touched, fitted[0]), (raw0, ~touched, fitted[1]))]
     known = ~np.isnan(raw1) & ~np.isnan(raw0)
     p1, p0 = arms[0].calibrator.probability(raw1), arms[1].calibrator.probability(raw0)
     e = Calibrator("platt").fit(raw_t, touched.astype(int)).probability(raw_t)
