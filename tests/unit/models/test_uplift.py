@@ -79,3 +79,18 @@ def test_a_touch_is_a_sales_opportunity_opened_inside_the_horizon(created, expec
     opps = pd.DataFrame({"account_id": ["a1", "a2"], "created_at": pd.to_datetime([created, created]),
                          "source": ["sales", "self_serve"]})
     assert uplift.touched_rows(frame, opps, 30).tolist() == [expected, False]
+
+
+def test_touches_all_in_one_group_of_accounts_still_give_a_rough_estimate():
+    """The cross-fit then has a fold with no touch to learn from (no propensity, no touched model) and must cope."""
+    frame, _, _ = history(400, seed=2)
+    names = np.array([f"t{i}" for i in range(40)], dtype=object)
+    same = names[pd.util.hash_array(names) % uplift.FOLDS == 0][:4]
+    touched = np.zeros(len(frame), dtype=bool)
+    touched[:4] = True
+    frame["account_id"] = np.concatenate([same, frame.account_id.to_numpy()[4:]])
+    frame["label"] = np.concatenate([[1, 1, 0, 0], frame.label.to_numpy()[4:]]).astype("int8")
+    frame["self_serve"] = np.concatenate([[0, 0, 0, 0], frame.self_serve.to_numpy()[4:]]).astype("int8")
+    model, report = uplift.estimate(frame, ["big", "active"], touched, "logistic")
+    assert model is not None and report["estimated"] and not report["reliable"]
+    assert report["touched_buyers"] == 2 and any("only 2 touched accounts bought" in w for w in report["warnings"])

@@ -100,7 +100,10 @@ def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learn
             if len(np.unique(bought[rows])) == 2:
                 kept.append(make_learner(learner, columns).fit(frame[rows], bought[rows]))
                 raw[test] = kept[-1].raw(frame[test])
-        raw_t[test] = make_learner("logistic", columns).fit(frame[train], touched[train].astype(int)).raw(frame[test])
+        if len(np.unique(touched[train])) == 2:
+            raw_t[test] = make_learner("logistic", columns).fit(frame[train], touched[train].astype(int)).raw(frame[test])
+        else:  # every touch fell in this group: no propensity to learn, the base rate stands in
+            raw_t[test] = 0.0
     if not all(fitted):
         return None, {**counts, "estimated": False, "reliable": False,
                       "why": "a group of accounts held no purchase in one of the two arms"}
