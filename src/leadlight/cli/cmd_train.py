@@ -68,9 +68,9 @@ def uplift_lines(report: dict | None) -> list[str]:
     if not report.get("estimated"):
         return [f"Sales-touch uplift: not estimated ({report.get('why')})"]
     ci = report.get("interval_90")
-    shown = f" (90% interval {ci[0]:+.1%} to {ci[1]:+.1%})" if ci else ""
+    shown = f" (90% interval {ci[0] * 100:+.1f} to {ci[1] * 100:+.1f})" if ci else ""
     used = "steers motions" if report["reliable"] else "[yellow]rough, not used for motions[/]"
-    lines = [f"Sales-touch uplift: {report['average_effect']:+.1%} average{shown}, touched buyers "
+    lines = [f"Sales-touch uplift: {report['average_effect'] * 100:+.1f} points on average{shown}, touched buyers "
              f"{report['touched_buyers']} of {report['touched_rows']:,} touched rows, untouched buyers "
              f"{report['untouched_buyers']} of {report['untouched_rows']:,}; overlap {report['overlap_share']:.0%}; {used}"]
     return lines + [f"[yellow]warning:[/] {w}" for w in report.get("warnings", [])]
