@@ -121,8 +121,10 @@ def paired(frame, oot, hgb_p) -> dict[str, Any]:
     from leadlight import metrics
 
     ours = oot.set_index(["account_id", "as_of"]).probability
-    rows = frame.assign(hgb=hgb_p).dropna(subset=["hgb"]).join(ours, on=["account_id", "as_of"]).dropna(subset=["probability"])
-    y, a, b, groups = rows.label.to_numpy(), rows.probability.to_numpy(), rows.hgb.to_numpy(), rows.account_id.to_numpy()
+    rows = frame.assign(hgb=hgb_p).dropna(subset=["hgb"]).join(ours, on=["account_id", "as_of"])
+    rows = rows.dropna(subset=["probability"])
+    y, groups = rows.label.to_numpy(), rows.account_id.to_numpy()
+    a, b = rows.probability.to_numpy(), rows.hgb.to_numpy()
     both = np.column_stack([a, b])
 
     def one(i):

@@ -72,6 +72,7 @@ def uplift_lines(report: dict | None) -> list[str]:
     used = "steers motions" if report["reliable"] else "[yellow]rough, not used for motions[/]"
     lines = [f"Sales-touch uplift: {report['average_effect'] * 100:+.1f} points on average{shown}, touched buyers "
              f"{report['touched_buyers']} of {report['touched_rows']:,} touched rows, untouched buyers "
-             f"{report['untouched_buyers']} of {report['untouched_rows']:,}; overlap {report['overlap_share']:.0%}; {used}"]
+             f"{report['untouched_buyers']} of {report['untouched_rows']:,}; "
+             f"overlap {report['overlap_share']:.0%}; {used}"]
     return lines + [f"[yellow]warning:[/] {w}" for w in report.get("warnings", [])]
 
