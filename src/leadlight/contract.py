@@ -72,7 +72,12 @@ class AccountObject(_Object):
     status: Status = "prospect"
     owner: str | None = None
     motion: Motion | None = None
+    motion_reason: str | None = Field(None, description="why this motion, in a rep's words")
     expected_value: float | None = None
+    self_serve_probability: float | None = Field(None, description="0-1: P(upgrading without sales)")
+    deal_size: float | None = Field(None, description="predicted deal size, from won amounts and firmographics")
+    uplift: float | None = Field(None, description="P(buy | sales touch) - P(buy | no touch), -1 to 1")
+    uplift_reliable: bool | None = Field(None, description="whether the uplift estimate steers the motion")
     employees: int | None = None
     industry: str | None = None
     country: str | None = None

@@ -66,6 +66,7 @@ scoring:
 """
 ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
                 "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
+                "motion_reason", "self_serve_probability", "deal_size", "uplift", "uplift_reliable",
                 "employees", "industry", "country", "plan",
                 "as_of"}
 LEAD_KEYS = {"user_id", "email", "title", "account_id", "score", "pql", "disqualifiers", "reasons"}

@@ -129,3 +129,21 @@ def test_scored_accounts_get_a_motion_and_an_expected_value(company, trained):
     assert all(a["expected_value"] is not None and a["expected_value"] >= 0 for a in accounts)
     sales = [a for a in accounts if a["motion"] == "sales"]
     assert all(a["probability"] >= trained["flag_threshold"] for a in sales)
+
+
+def test_train_estimates_the_uplift_of_a_sales_touch_and_says_how_far_to_trust_it(company, trained):
+    """The generated company opens sales opportunities mostly for deals already coming: the estimate is made,
+    shown with its reasons for doubt, stored per account, and does not steer motions."""
+    _, proj = company
+    up = trained["uplift"]
+    assert up["estimated"] and up["touched_rows"] + up["untouched_rows"] == trained["n_train"]
+    assert 0 < up["touched_buyers"] <= up["touched_rows"] and up["untouched_buyers"] > 0
+    low, high = up["interval_90"]
+    assert low <= up["average_effect_doubly_robust"] <= high
+    assert up["conversion_touched"] >= 0.5 and not up["reliable"]
+    assert any("opportunities only once a deal is coming" in w for w in up["warnings"])
+    cli("score", "--project", str(proj))
+    accounts = cli("accounts", "--project", str(proj))
+    assert all(a["uplift_reliable"] is False and -1 <= a["uplift"] <= 1 for a in accounts)
+    assert all(a["motion_reason"] for a in accounts)
+    assert not any(a["motion_reason"].startswith(("would buy anyway", "likely to buy and a sales touch")) for a in accounts)

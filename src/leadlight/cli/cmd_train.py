@@ -48,6 +48,8 @@ def register(app: typer.Typer) -> None:
             if ci:
                 stdout.print(f"AUC 90% interval {ci[0]:.3f}-{ci[1]:.3f} over {r['buyers']} buying accounts "
                              f"({len(r['folds'])} walk-forward folds, {r['snapshot_every']}ly snapshots)")
+            for line in uplift_lines(r.get("uplift")):
+                stdout.print(u(line), highlight=False)
             for w in r["warnings"]:
                 stdout.print(f"[yellow]warning:[/] {u(w['message'])}" + (" (dropped)" if w.get("dropped") else ""),
                              highlight=False)
@@ -57,3 +59,20 @@ def register(app: typer.Typer) -> None:
 
 def _f(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def uplift_lines(report: dict | None) -> list[str]:
+    """The uplift of a sales touch in a few lines: the average effect, its interval, what it rests on, whether used."""
+    if not report:
+        return []
+    if not report.get("estimated"):
+        return [f"Sales-touch uplift: not estimated ({report.get('why')})"]
+    ci = report.get("interval_90")
+    shown = f" (90% interval {ci[0] * 100:+.1f} to {ci[1] * 100:+.1f})" if ci else ""
+    used = "steers motions" if report["reliable"] else "[yellow]rough, not used for motions[/]"
+    lines = [f"Sales-touch uplift: {report['average_effect'] * 100:+.1f} points on average{shown}, touched buyers "
+             f"{report['touched_buyers']} of {report['touched_rows']:,} touched rows, untouched buyers "
+             f"{report['untouched_buyers']} of {report['untouched_rows']:,}; "
+             f"overlap {report['overlap_share']:.0%}; {used}"]
+    return lines + [f"[yellow]warning:[/] {w}" for w in report.get("warnings", [])]
+

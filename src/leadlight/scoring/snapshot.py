@@ -245,6 +245,7 @@ def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[di
         row["expected_value"] = _number(hit.get("expected_value"))
         row["motion"], row["motion_reason"] = hit.get("motion"), hit.get("motion_reason")
         row["self_serve_probability"], row["deal_size"] = _number(hit.get("self_serve_probability")), _number(hit.get("deal_size"))
+        row["uplift"], row["uplift_reliable"] = _number(hit.get("uplift")), hit.get("uplift_reliable")
 
 
 def _number(value: Any) -> float | None:

@@ -126,6 +126,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             conversion_multiple DOUBLE, warning VARCHAR, document VARCHAR NOT NULL,
             PRIMARY KEY (run_id, definition))""",
     )),
+    Migration(55, "does a sales touch help: each account's uplift and whether the estimate steers its motion", (
+        # P(buy | sales touch) - P(buy | none), from the two-model estimate of ``leadlight train``.
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS uplift DOUBLE",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS uplift_reliable BOOLEAN",
+    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

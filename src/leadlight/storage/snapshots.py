@@ -234,6 +234,8 @@ def account_object(row: dict[str, Any]) -> AccountObject:
         quadrant=row.get("quadrant"), pqa=bool(row.get("pqa")), reasons=row.get("reasons") or [],
         champion=row.get("champion"), decision_makers=row.get("decision_makers") or [], play=row.get("play"),
         status=row.get("status") or "prospect", owner=row.get("owner"), motion=row.get("motion"),
+        motion_reason=row.get("motion_reason"), self_serve_probability=row.get("self_serve_probability"),
+        deal_size=row.get("deal_size"), uplift=row.get("uplift"), uplift_reliable=row.get("uplift_reliable"),
         expected_value=row.get("expected_value"), employees=row.get("employees"), industry=row.get("industry"),
         country=row.get("country"), plan=row.get("plan"), as_of=iso(row.get("as_of")),
     )

@@ -49,6 +49,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "fit": {"chosen": m.fit.learner.name, "auc": m.metrics.get("fit_auc")} if m.fit else None,
         "self_serve_auc": m.metrics.get("self_serve_auc"),
         "deal_size": m.metrics.get("deal_size"),
+        "uplift": m.metrics.get("uplift"),
         "intent": {"chosen": m.intent.learner.name, "auc": m.metrics.get("intent_auc")} if m.intent else None,
         "n_validation": int(len(oot)),
         "positives": {"train": int(frame.label.sum()), "validation": int(oot.label.sum()), "test": int(oot.label.sum())},

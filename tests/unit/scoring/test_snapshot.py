@@ -16,7 +16,7 @@ from tests.unit.scoring.fixtures import D
 
 ACCOUNT_KEYS = {"schema_version", "account_id", "name", "domain", "score", "probability", "fit", "intent", "quadrant",
                 "pqa", "reasons", "champion", "decision_makers", "play", "status", "owner", "motion", "expected_value",
-                "employees", "industry", "country", "plan",
+                "motion_reason", "self_serve_probability", "deal_size", "uplift", "uplift_reliable", "employees", "industry", "country", "plan",
                 "as_of"}
 LEAD_KEYS = {"schema_version", "user_id", "email", "title", "account_id", "account_name", "score", "pql",
              "disqualifiers", "reasons", "link", "flags", "persona"}

@@ -13,12 +13,13 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.labels.label_times import label_times, resolve, training_snapshots
+from leadlight.labels.label_times import label_times, opportunities, resolve, training_snapshots
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan_features, training_set
 from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.preflight import check_history
+from leadlight.scoring.models import uplift
 from leadlight.scoring.models.train import FEW_BUYERS, TrainedModels, train_models
 from leadlight.storage.engine import Engine
 
@@ -71,6 +72,9 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
                 w["dropped"] = True
         spec = drop_columns(spec, leaking, "the leakage check flagged it")
     models = train_models(frame, spec, folds, mc, progress)
+    with progress.step("estimating the uplift of a sales touch"):
+        models.uplift, models.metrics["uplift"] = uplift.from_history(
+            opportunities(engine), frame, models.spec.columns, mc.target, mc.horizon_days, models.combined.learner.name)
     if models.metrics["few_buyers"]:
         buyers = models.metrics["buyers"]
         warnings.append({"feature": None, "check": "few_buyers", "auc": None, "attribute": False,

@@ -26,6 +26,7 @@ import pandas as pd
 from leadlight.scoring.models import artifacts
 from leadlight.scoring.models.features import features_at, load_attributes
 from leadlight.scoring.models.train import TrainedModels
+from leadlight.scoring.models.uplift import steer
 from leadlight.signals import sentence
 from leadlight.signals.behaviour import describe
 from leadlight.storage.engine import Engine
@@ -128,7 +129,8 @@ def motions(m: TrainedModels, X: pd.DataFrame, p_sales: np.ndarray) -> pd.DataFr
 
     Sales gets the accounts likely to buy *and* likelier to buy through sales than on their own;
     accounts likely to upgrade by themselves go to self-serve nurture, not to reps. Expected value =
-    P(sales win) x predicted deal size. Models trained before these existed leave the columns empty."""
+    P(sales win) x predicted deal size. Models trained before these existed leave the columns empty. Where the
+    uplift of a sales touch is reliable (``uplift.steer``), a likely buyer goes to sales only if the touch helps."""
     n = len(p_sales)
     part, sizer = getattr(m, "self_serve", None), getattr(m, "deal_size", None)
     p_self = part.probability(X) if part is not None else np.full(n, np.nan)
@@ -152,4 +154,4 @@ def motions(m: TrainedModels, X: pd.DataFrame, p_sales: np.ndarray) -> pd.DataFr
             reason.append(f"not yet likely to buy ({ps:.0%} through sales"
                           + ("" if np.isnan(pss) else f", {pss:.0%} on its own") + ")")
     out["motion"], out["motion_reason"] = motion, reason
-    return out.set_axis(range(n))
+    return steer(out.set_axis(range(n)), getattr(m, "uplift", None), X, hot | self_hot)

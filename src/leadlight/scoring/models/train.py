@@ -54,6 +54,7 @@ class TrainedModels:
     self_serve: ModelPart | None = None  # P(self-serve upgrade in the horizon), for the "needs a human" motion
     self_serve_threshold: float = 1.0
     deal_size: DealSize | None = None
+    uplift: Any = None  # scoring.models.uplift.Uplift: does a sales touch help (set by the pipeline)
 
 
 def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
