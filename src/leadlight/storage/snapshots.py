@@ -47,14 +47,27 @@ MARKED_ASIDE = ("SELECT account_id FROM (SELECT account_id, arg_max(action, mark
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
 
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped."""
+def to_frame(rows: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped; ``constants`` (such as
+    the provenance) are the same on every row. Built column by column: a frame of row dicts cost seconds."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
-    for column in JSON_COLUMNS & set(frame.columns):
-        frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
-    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    names = [n for n in dict.fromkeys(k for row in rows for k in row) if not n.startswith("_")]
+    columns: dict[str, Any] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        columns[name] = _encoded(values) if name in JSON_COLUMNS else values
+    for name, value in (constants or {}).items():
+        columns[name] = [_encoded([value])[0] if name in JSON_COLUMNS else value] * len(rows)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+
+_ENCODER = json.JSONEncoder(default=str)  # json.dumps(v, default=str) builds an encoder per call
+
+
+def _encoded(values: list[Any]) -> list[str | None]:
+    encode = _ENCODER.encode
+    return [None if v is None else "[]" if v == [] else encode(v) for v in values]
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: pd.DataFrame, users: pd.DataFrame) -> None:
