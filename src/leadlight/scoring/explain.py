@@ -92,6 +92,8 @@ def top(reasons: Sequence[Reason], positives: int = 3, negatives: int = 2) -> li
 
     Reasons worth no points come first (a k-of-N trigger that qualifies on its own: why the account is
     a PQA), then the largest positive contributions."""
+    if not reasons:  # most people: nothing to sort
+        return []
     flat = [r for r in reasons if r["contribution"] == 0]
     up = sorted((r for r in reasons if r["contribution"] > 0), key=lambda r: (-r["contribution"], r["signal"]))
     down = sorted((r for r in reasons if r["contribution"] < 0), key=lambda r: (r["contribution"], r["signal"]))

@@ -77,8 +77,10 @@ def account_rows(accounts: list[dict], users: list[dict], info: dict[str, dict],
     members: dict[str, list[dict]] = {}
     for u in users:
         if u["account_id"] is not None:
+            # only what the champion and decision-maker choices read (a copy of the whole row cost more than them)
             members.setdefault(u["account_id"], []).append(
-                {**u, "admin": u["_admin"], "inviter": u["_inviter"], "excluded": u["_excluded"]})
+                {"user_id": u["user_id"], "email": u["email"], "title": u["title"], "activity": u["activity"],
+                 "admin": u["_admin"], "inviter": u["_inviter"], "excluded": u["_excluded"]})
     own = [n for n, s in specs.items() if getattr(s, "level", "account") == "account" and not n.startswith("ll_")]
     out = []
     for a in accounts:

@@ -38,7 +38,7 @@ from leadlight.scoring.status import account_status
 from leadlight.signals import compute_signals
 from leadlight.storage.engine import Engine
 from leadlight.storage.snapshots import to_frame
-from leadlight.storage.schema import ACCOUNTS, EVENTS_RESOLVED
+from leadlight.storage.schema import ACCOUNTS, EVENTS, EVENTS_RESOLVED
 from leadlight.timeutil import utcnow
 
 ACTIVITY, ADMIN, INVITES = rows.ACTIVITY, rows.ADMIN, rows.INVITES
@@ -80,8 +80,12 @@ def latest_as_of(engine: Engine) -> datetime:
 
     A project with no events (a lead list: accounts with attributes, and outcomes) is scored as of now.
     """
-    events = engine.table(EVENTS_RESOLVED)
-    latest = events.timestamp.max().to_pandas()
+    if engine.connection is not None and engine.has_table(EVENTS):
+        # the resolved events are the stored ones with people and accounts joined on: the same timestamps,
+        # read without the joins (an Ibis query over the view cost a fifth of a second at 3M events)
+        latest = engine.connection.execute(f"SELECT max(timestamp) FROM {EVENTS}").fetchall()[0][0]
+    else:
+        latest = engine.table(EVENTS_RESOLVED).timestamp.max().to_pandas()
     if latest is None or pd.isna(latest):
         if not engine.table(ACCOUNTS).count().to_pandas():
             raise NotReady("there is nothing to score yet",
