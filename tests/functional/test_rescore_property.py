@@ -39,7 +39,7 @@ def _db(project: Path) -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="module")
 def company(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("rescore-property")
-    _, project = generated_project(root, None, accounts=8, days=30, seed=23)
+    _, project = generated_project(root, None, accounts=5, days=28, seed=23)
     pristine = root / "pristine"
     shutil.copytree(project, pristine)  # the same data, never scored
     con = _db(project)
@@ -120,7 +120,7 @@ def _rescore_equals_full(company: dict, tmp: Path, events: list[dict], as_of: st
         shutil.rmtree(side[2])
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_rescore_after_new_events_equals_a_full_recompute(company, tmp_path, data):

@@ -45,23 +45,28 @@ def gate_name(item: Any) -> str:
 
 def user_rows(users: list[dict[str, Any]], scoring: Any, specs: dict[str, Any], activity: str) -> list[dict]:
     """One stored person row per scored user."""
-    required = [f"requires {gate_name(g)}" for g in scoring.pql.required]
-    disqualifiers = [gate_name(g) for g in scoring.pql.disqualifiers]
-    flags_seen: dict[tuple, dict] = {}
+    required = [(f"req_{i}", f"requires {gate_name(g)}") for i, g in enumerate(scoring.pql.required)]
+    disqualifiers = [(f"disq_{i}", gate_name(g)) for i, g in enumerate(scoring.pql.disqualifiers)]
+    # people share a few combinations of flags and gates: one object each, so it is also encoded once
+    seen_gates: dict[tuple, list] = {}
+    seen_flags: dict[tuple, dict] = {}
     out = []
     for u in users:
-        failed = [name for i, name in enumerate(required) if not u.get(f"req_{i}")]
-        hits = [name for i, name in enumerate(disqualifiers) if u.get(f"disq_{i}")]
+        gates = tuple(name for key, name in disqualifiers if u.get(key)) + tuple(
+            name for key, name in required if not u.get(key))
+        hits = seen_gates.get(gates)
+        if hits is None:
+            hits = seen_gates[gates] = list(gates)
         key = tuple(bool(u.get(f)) for f in PERSON_FLAGS)
-        flags = flags_seen.get(key)
+        flags = seen_flags.get(key)
         if flags is None:
-            flags = flags_seen[key] = dict(zip(PERSON_FLAGS, key))
+            flags = seen_flags[key] = dict(zip(PERSON_FLAGS, key))
         persona = people.parse_title(u.get("title"))
         out.append({
             "user_id": u["user_id"], "account_id": u.get("account_id"), "email": u.get("email"),
             "title": u.get("title"), "seniority": persona.seniority, "department": persona.department,
             "score": u.get("score") or 0.0, "points": u.get("points") or 0.0, "pql": bool(u.get("pql")),
-            "disqualifiers": hits + failed, "flags": flags,
+            "disqualifiers": hits, "flags": flags,
             "link_method": u.get("link_method"), "link_account_id": u.get("link_account_id"),
             "activity": float(u.get(activity) or 0.0),
             "reasons": explain.top(explain.person_reasons(u, scoring.pql, specs), scoring.reasons),

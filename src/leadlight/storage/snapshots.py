@@ -66,8 +66,19 @@ _ENCODER = json.JSONEncoder(default=str)  # json.dumps(v, default=str) builds an
 
 
 def _encoded(values: list[Any]) -> list[str | None]:
-    encode = _ENCODER.encode
-    return [None if v is None else "[]" if v == [] else encode(v) for v in values]
+    """JSON text of each value; a value shared by many rows (the same flags, say) is encoded once (keyed by
+    identity: every value is alive for the whole call, so no two share an id)."""
+    encode, seen = _ENCODER.encode, {}
+    out: list[str | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        text = seen.get(id(v))
+        if text is None:
+            text = seen[id(v)] = encode(v)
+        out.append(text)
+    return out
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: pd.DataFrame, users: pd.DataFrame) -> None:
