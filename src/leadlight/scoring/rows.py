@@ -21,12 +21,12 @@ NOT_A_CONTACT = ("personal_email", "disposable_email", "student", "internal")
 ACTIVITY, ADMIN, INVITES = "ll_people_activity", "ll_people_admin", "ll_people_invites"
 
 
-def records(table: Any) -> list[dict[str, Any]]:
-    """The rows of an Arrow table as dicts of ``explain.plain`` values, converted column by column."""
+def columns(table: Any, names: list[str] | None = None) -> dict[str, list]:
+    """Columns of an Arrow table (all, or those of ``names`` it has) as lists of ``explain.plain`` values."""
     import pyarrow as pa
 
-    columns = []
-    for name in table.column_names:
+    out = {}
+    for name in table.column_names if names is None else [n for n in names if n in table.column_names]:
         column = table.column(name)
         values, kind = column.to_pylist(), column.type
         if pa.types.is_floating(kind):
@@ -34,58 +34,81 @@ def records(table: Any) -> list[dict[str, Any]]:
         elif not (pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_string(kind)
                   or pa.types.is_large_string(kind)):
             values = [explain.plain(v) for v in values]
-        columns.append(values)
-    names = list(table.column_names)
-    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(table.num_rows)]
+        out[name] = values
+    return out
+
+
+def records(table: Any) -> list[dict[str, Any]]:
+    """The rows of an Arrow table as dicts of ``explain.plain`` values, converted column by column."""
+    found = columns(table)
+    names = list(found)
+    return [dict(zip(names, row)) for row in zip(*found.values())] if found else [{} for _ in range(table.num_rows)]
 
 
 def gate_name(item: Any) -> str:
     return item if isinstance(item, str) else item.describe()
 
 
-def user_rows(users: list[dict[str, Any]], scoring: Any, specs: dict[str, Any], activity: str) -> list[dict]:
-    """One stored person row per scored user."""
-    required = [(f"req_{i}", f"requires {gate_name(g)}") for i, g in enumerate(scoring.pql.required)]
-    disqualifiers = [(f"disq_{i}", gate_name(g)) for i, g in enumerate(scoring.pql.disqualifiers)]
-    # people share a few combinations of flags and gates: one object each, so it is also encoded once
-    seen_gates: dict[tuple, list] = {}
-    seen_flags: dict[tuple, dict] = {}
-    out = []
-    for u in users:
-        gates = tuple(name for key, name in disqualifiers if u.get(key)) + tuple(
-            name for key, name in required if not u.get(key))
-        hits = seen_gates.get(gates)
-        if hits is None:
-            hits = seen_gates[gates] = list(gates)
-        key = tuple(bool(u.get(f)) for f in PERSON_FLAGS)
-        flags = seen_flags.get(key)
-        if flags is None:
-            flags = seen_flags[key] = dict(zip(PERSON_FLAGS, key))
-        persona = people.parse_title(u.get("title"))
-        out.append({
-            "user_id": u["user_id"], "account_id": u.get("account_id"), "email": u.get("email"),
-            "title": u.get("title"), "seniority": persona.seniority, "department": persona.department,
-            "score": u.get("score") or 0.0, "points": u.get("points") or 0.0, "pql": bool(u.get("pql")),
-            "disqualifiers": hits, "flags": flags,
-            "link_method": u.get("link_method"), "link_account_id": u.get("link_account_id"),
-            "activity": float(u.get(activity) or 0.0),
-            "reasons": explain.top(explain.person_reasons(u, scoring.pql, specs), scoring.reasons),
-            "_admin": (u.get(ADMIN) or 0) > 0, "_inviter": (u.get(INVITES) or 0) > 0,
-            "_excluded": any(u.get(f) for f in NOT_A_CONTACT),
-        })
+def user_columns(table: Any, scoring: Any, specs: dict[str, Any], activity: str) -> dict[str, list]:
+    """The stored people columns of scored users (an Arrow table), plus private ``_admin``, ``_inviter`` and
+    ``_excluded`` for the champion choice. Column by column: only reasons, gates and flags need a loop per person,
+    and those read only the few columns they need."""
+    pql = scoring.pql
+    gates = [(f"disq_{i}", gate_name(g), True) for i, g in enumerate(pql.disqualifiers)] + [
+        (f"req_{i}", f"requires {gate_name(g)}", False) for i, g in enumerate(pql.required)]
+    why = [f"pql_rule_{i}" for i in range(len(pql.rules))] + [r.signal for r in pql.rules] + ["decay"] + (
+        [pql.decay.signal] if pql.decay is not None else [])
+    wanted = ["user_id", "account_id", "email", "title", "score", "points", "pql", "link_method", "link_account_id",
+              activity, ADMIN, INVITES, *PERSON_FLAGS, *(g[0] for g in gates), *why]
+    got = columns(table, list(dict.fromkeys(wanted)))
+    n = table.num_rows
+    col = lambda name: got.get(name) or [None] * n  # noqa: E731
+    out: dict[str, list] = {name: col(name) for name in ("user_id", "account_id", "email", "title")}
+    personas = [people.parse_title(t) for t in out["title"]]
+    out["seniority"] = [p.seniority for p in personas]
+    out["department"] = [p.department for p in personas]
+    out["score"] = [v or 0.0 for v in col("score")]
+    out["points"] = [v or 0.0 for v in col("points")]
+    out["pql"] = [bool(v) for v in col("pql")]
+    # people share a few combinations of flags and gates: one object each, so each is also encoded once
+    out["disqualifiers"] = _shared(zip(*(col(key) for key, _, _ in gates)) if gates else [()] * n,
+                                   lambda held: [name for (_, name, hit), v in zip(gates, held) if bool(v) is hit])
+    flags = list(zip(*(col(f) for f in PERSON_FLAGS)))
+    out["flags"] = _shared(flags, lambda held: {f: bool(v) for f, v in zip(PERSON_FLAGS, held)})
+    out["link_method"], out["link_account_id"] = col("link_method"), col("link_account_id")
+    out["activity"] = [float(v or 0.0) for v in col(activity)]
+    names = list(dict.fromkeys(why))
+    out["reasons"] = [explain.top(explain.person_reasons(dict(zip(names, row)), pql, specs), scoring.reasons)
+                      for row in zip(*(col(c) for c in names))]
+    out["_admin"] = [(v or 0) > 0 for v in col(ADMIN)]
+    out["_inviter"] = [(v or 0) > 0 for v in col(INVITES)]
+    contact = [PERSON_FLAGS.index(f) for f in NOT_A_CONTACT]
+    out["_excluded"] = [any(held[i] for i in contact) for held in flags]
     return out
 
 
-def account_rows(accounts: list[dict], users: list[dict], info: dict[str, dict], scoring: Any, specs: dict,
+def _shared(keys: Any, make: Any) -> list:
+    """``make(key)`` for each key, one object per distinct key."""
+    seen: dict = {}
+    out = []
+    for key in keys:
+        value = seen.get(key)
+        if value is None:
+            value = seen[key] = make(key)
+        out.append(value)
+    return out
+
+
+def account_rows(accounts: list[dict], users: dict[str, list], info: dict[str, dict], scoring: Any, specs: dict,
                  status: dict[str, str]) -> list[dict]:
     """One stored account row per scored account: its people's champion and decision makers, its reasons."""
     members: dict[str, list[dict]] = {}
-    for u in users:
-        if u["account_id"] is not None:
-            # only what the champion and decision-maker choices read (a copy of the whole row cost more than them)
-            members.setdefault(u["account_id"], []).append(
-                {"user_id": u["user_id"], "email": u["email"], "title": u["title"], "activity": u["activity"],
-                 "admin": u["_admin"], "inviter": u["_inviter"], "excluded": u["_excluded"]})
+    keys = ("user_id", "email", "title", "activity", "admin", "inviter", "excluded")
+    people_of = zip(users["account_id"], *(users[k] for k in ("user_id", "email", "title", "activity", "_admin",
+                                                               "_inviter", "_excluded")))
+    for account, *person in people_of:
+        if account is not None:  # only what the champion and decision-maker choices read
+            members.setdefault(account, []).append(dict(zip(keys, person)))
     own = [n for n, s in specs.items() if getattr(s, "level", "account") == "account" and not n.startswith("ll_")]
     out = []
     for a in accounts:

@@ -37,7 +37,7 @@ from leadlight.scoring.frames import score_frames
 from leadlight.scoring.status import account_status
 from leadlight.signals import compute_signals
 from leadlight.storage.engine import Engine
-from leadlight.storage.snapshots import to_frame
+from leadlight.storage.snapshots import columns_frame, to_frame
 from leadlight.storage.schema import ACCOUNTS, EVENTS, EVENTS_RESOLVED
 from leadlight.timeutil import utcnow
 
@@ -116,19 +116,18 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
         scored_accounts, scored_users = score_frames(
             frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
         accounts = rows.records(scored_accounts.to_pyarrow())
-        users = rows.records(scored_users.to_pyarrow())
+        users = scored_users.to_pyarrow()
         status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
         info = {r["account_id"]: r for r in rows.records(_account_info(engine).to_pyarrow())}
     with progress.step("explaining", total=len(accounts)):
         activity = config.scoring.people.activity or ACTIVITY
-        user_rows = rows.user_rows(users, config.scoring, by_name, activity)
-        account_rows = rows.account_rows(accounts, user_rows, info, config.scoring, by_name, status)
+        people = rows.user_columns(users, config.scoring, by_name, activity)
+        account_rows = rows.account_rows(accounts, people, info, config.scoring, by_name, status)
         _add_probability(engine, config, as_of, account_rows, scored_accounts)
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
-    for u in user_rows:
-        u["account_name"] = info.get(u["account_id"], {}).get("name") if u["account_id"] is not None else None
-    return Snapshot(as_of, digest, to_frame(account_rows, provenance), to_frame(user_rows, provenance))
+    people["account_name"] = [None if a is None else info.get(a, {}).get("name") for a in people["account_id"]]
+    return Snapshot(as_of, digest, to_frame(account_rows, provenance), columns_frame(people, provenance))
 
 
 def _account_info(engine: Engine) -> Any:

@@ -50,16 +50,23 @@ NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 def to_frame(rows: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> pd.DataFrame:
     """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped; ``constants`` (such as
     the provenance) are the same on every row. Built column by column: a frame of row dicts cost seconds."""
+    names = dict.fromkeys(k for row in rows for k in row)
+    return columns_frame({name: [row.get(name) for row in rows] for name in names}, constants, len(rows))
+
+
+def columns_frame(columns: dict[str, list], constants: dict[str, Any] | None = None,
+                  rows: int | None = None) -> pd.DataFrame:
+    """``to_frame`` for values already in columns (lists of equal length; ``rows`` when there are none)."""
     import pandas as pd
 
-    names = [n for n in dict.fromkeys(k for row in rows for k in row) if not n.startswith("_")]
-    columns: dict[str, Any] = {}
-    for name in names:
-        values = [row.get(name) for row in rows]
-        columns[name] = _encoded(values) if name in JSON_COLUMNS else values
+    n = rows if rows is not None else len(next(iter(columns.values()), []))
+    out: dict[str, Any] = {}
+    for name, values in columns.items():
+        if not name.startswith("_"):
+            out[name] = _encoded(values) if name in JSON_COLUMNS else values
     for name, value in (constants or {}).items():
-        columns[name] = [_encoded([value])[0] if name in JSON_COLUMNS else value] * len(rows)
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+        out[name] = [_encoded([value])[0] if name in JSON_COLUMNS else value] * n
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 _ENCODER = json.JSONEncoder(default=str)  # json.dumps(v, default=str) builds an encoder per call
