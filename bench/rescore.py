@@ -2,12 +2,18 @@
 
     python bench/rescore.py [--accounts 300] [--days 365] [--project DIR]
 
+(the issue's figures: ``--accounts 3000 --days 365``, about 3M events).
+
 Generates a company (or reuses ``--project``, a scored-or-not project made with ``leadlight generate`` +
 ``ingest``; it is copied, never changed), then times the real commands, each in a process of its own as a user
 runs them: a full ``score``; ``score`` again with nothing new (the stored snapshot is reused); ``score`` after
 ingesting one more day of events (the last day's events replayed a day later, new messageIds); ``accounts
---limit 5``; ``--help``. Prints one JSON document: wall and CPU seconds of each, and the machine's load
-average (other work on the machine slows the wall times, not the CPU seconds).
+--limit 5``; ``--help``. Then the same in one process (``in_process``: imports done, so what the scoring itself
+costs): a full score, nothing new, one more day, a full recompute of that same data, and ``engine``: the engine
+work alone on those events, the way ``leadlight bench`` times its signals + scores (the project's own definition
+computed from raw events and scored, fetched to Arrow; best of two). Prints one JSON document: wall and CPU
+seconds of each, the ratios, and the machine's load average (other work on the machine slows the wall times,
+not the CPU seconds).
 """
 
 from __future__ import annotations
@@ -41,6 +47,64 @@ def leadlight(*args: str) -> dict:
                                                            - before.ru_utime - before.ru_stime, 2)}
     if "--json" in args:
         out["result"] = json.loads(done.stdout)
+    return out
+
+
+def timed(work) -> dict:
+    """Wall and CPU seconds (every thread of this process) of ``work()``."""
+    began, cpu = time.perf_counter(), time.process_time()
+    work()
+    return {"seconds": round(time.perf_counter() - began, 3), "cpu_seconds": round(time.process_time() - cpu, 3)}
+
+
+def in_process(project: Path, next_day: Path) -> dict:
+    """The scoring's own cost, imports done: full, nothing new, one more day, full again on that data, engine."""
+    from leadlight.config import load_config
+    from leadlight.scoring.flags import person_flags, self_serve_buyers
+    from leadlight.scoring.frames import score_frames
+    from leadlight.scoring.snapshot import people_signals, score_snapshot  # noqa: F401  (imported before timing)
+    from leadlight.signals import compute_signals
+    from leadlight.storage import Project
+    from leadlight.storage.database import connect
+    from leadlight.storage.engine import open_engine
+    from leadlight.tasks.ingest import ingest
+    from leadlight.tasks.score import score
+
+    p = Project(project)
+
+    def forget() -> None:  # a cold start: no stored snapshot to reuse
+        con = connect(p)
+        con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
+        con.close()
+
+    out: dict = {}
+    forget()
+    out["full_score"] = timed(lambda: score(p))
+    out["nothing_new"] = timed(lambda: score(p))
+    ingest(p, [next_day], "events")
+    out["after_one_more_day"] = timed(lambda: score(p))
+    forget()
+    out["full_score_same_data"] = timed(lambda: score(p))
+    config = load_config(p)
+    engine = open_engine(p, config)
+    specs = list(config.signals) + people_signals(config)
+    con = engine.connection
+    latest = con.execute("SELECT max(timestamp) FROM events").fetchall()[0][0]
+    as_of = latest.replace(microsecond=0) + __import__("datetime").timedelta(seconds=1)
+
+    def engine_work() -> None:
+        frames = compute_signals(engine, specs, as_of, incremental=False)
+        accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring,
+                                       self_serve_buyers(engine, as_of))
+        accounts.to_pyarrow(), users.to_pyarrow()
+
+    runs = [timed(engine_work) for _ in range(2)]
+    out["engine"] = min(runs, key=lambda r: r["seconds"])
+    engine.close()
+    full = out["full_score_same_data"]["seconds"]
+    out["one_more_day_vs_full"] = round(out["after_one_more_day"]["seconds"] / full, 3)
+    out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
+    out["full_vs_engine"] = round(full / out["engine"]["seconds"], 2)
     return out
 
 
@@ -87,16 +151,25 @@ def main() -> None:
         p = ["--project", str(project)]
         out["full_score"] = leadlight("score", *p, "--json")
         out["nothing_new"] = leadlight("score", *p, "--json")
+        fresh = Path(tmp) / "in-process"  # the same data, for the in-process figures
+        shutil.copytree(project, fresh)
         out["one_more_day_events"] = one_more_day(data / "events.ndjson.gz", Path(tmp) / "next-day.ndjson")
         out["ingest_one_more_day"] = leadlight("ingest", str(Path(tmp) / "next-day.ndjson"), "--kind", "events", *p, "--json")
         out["after_one_more_day"] = leadlight("score", *p, "--json")
         out["accounts_limit_5"] = leadlight("accounts", "--limit", "5", *p, "--json")
         out["help"] = leadlight("--help")
+        code = (f"import json, sys; sys.path[:0] = {[str(ROOT / 'src'), str(ROOT)]!r}; from bench.rescore import "
+                f"in_process; from pathlib import Path; print(json.dumps(in_process(Path({str(fresh)!r}), "
+                f"Path({str(Path(tmp) / 'next-day.ndjson')!r}))))")
+        shutil.rmtree(project)
+        done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True)
+        out["in_process"] = json.loads(done.stdout.strip().splitlines()[-1])
     for key in ("full_score", "nothing_new", "after_one_more_day", "accounts_limit_5"):
         out[key].pop("result", None)
     out["ingest_one_more_day"] = {k: v for k, v in out["ingest_one_more_day"].items() if k != "result"}
     out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
     out["one_more_day_vs_full"] = round(out["after_one_more_day"]["seconds"] / out["full_score"]["seconds"], 3)
+    out["full_vs_engine"] = round(out["full_score"]["seconds"] / out["in_process"]["engine"]["seconds"], 2)
     out["load_average_after"] = os.getloadavg()
     print(json.dumps(out, indent=2))
 

@@ -56,10 +56,26 @@ _NA: Any = None
 
 
 def say(specs: Mapping[str, Any], signal: str, value: Any) -> str:
+    """``value`` of ``signal`` in its sentence; a sentence depends only on the spec and the value, and thousands
+    of people share a few values, so each is written once (per spec object: a new definition writes anew)."""
     spec = specs.get(signal)
     if spec is None:
         return f"{signal.replace('_', ' ')}: {value}"
-    return sentence(spec, value)
+    try:
+        key = (signal, type(value), value)
+        found = _SAID.get(key)
+    except TypeError:  # an unhashable value: not worth remembering
+        return sentence(spec, value)
+    if found is not None and found[0] is spec:
+        return found[1]
+    if len(_SAID) > 100_000:
+        _SAID.clear()
+    text = sentence(spec, value)
+    _SAID[key] = (spec, text)
+    return text
+
+
+_SAID: dict[tuple, tuple[Any, str]] = {}
 
 
 def _label(specs: Mapping[str, Any], signal: str) -> str:
@@ -76,6 +92,8 @@ def top(reasons: Sequence[Reason], positives: int = 3, negatives: int = 2) -> li
 
     Reasons worth no points come first (a k-of-N trigger that qualifies on its own: why the account is
     a PQA), then the largest positive contributions."""
+    if not reasons:  # most people: nothing to sort
+        return []
     flat = [r for r in reasons if r["contribution"] == 0]
     up = sorted((r for r in reasons if r["contribution"] > 0), key=lambda r: (-r["contribution"], r["signal"]))
     down = sorted((r for r in reasons if r["contribution"] < 0), key=lambda r: (r["contribution"], r["signal"]))

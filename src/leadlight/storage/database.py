@@ -51,19 +51,24 @@ def hold(project: Project) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+# UTC everywhere; and no DuckDB progress bar: it prints on stdout once a query runs 2 s (a busy machine), which
+# broke `--json` (exactly one JSON document on stdout).
+SESSION = "SET TimeZone = 'UTC'; SET enable_progress_bar = false"
+
+
 def connect(project: Project, *, read_only: bool = False, wait: float | None = None,
             on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the project's DuckDB file; a writable one is migrated to the current schema first."""
     held = _HELD.get(project.database_path)
     if held is not None:
         cursor = held.cursor()
-        cursor.execute("SET TimeZone = 'UTC'").fetchall()
+        cursor.execute(SESSION).fetchall()
         return cursor
     if read_only and not project.database_path.exists():
         raise NotReady(f"{project.root} has no data yet", hint="load some with `leadlight ingest`")
     project.ensure_dirs()
     con = _open(project, read_only, _wait_seconds(wait), on_wait)
-    con.execute("SET TimeZone = 'UTC'").fetchall()
+    con.execute(SESSION).fetchall()
     if not read_only:
         migrate(con)
     return con

@@ -47,14 +47,45 @@ MARKED_ASIDE = ("SELECT account_id FROM (SELECT account_id, arg_max(action, mark
 NO_SCORES_HINT = "run `leadlight score` first (it stores a snapshot)"
 
 
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped."""
+def to_frame(rows: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Rows as a frame ready to store: JSON columns encoded, private ``_keys`` dropped; ``constants`` (such as
+    the provenance) are the same on every row. Built column by column: a frame of row dicts cost seconds."""
+    names = dict.fromkeys(k for row in rows for k in row)
+    return columns_frame({name: [row.get(name) for row in rows] for name in names}, constants, len(rows))
+
+
+def columns_frame(columns: dict[str, list], constants: dict[str, Any] | None = None,
+                  rows: int | None = None) -> pd.DataFrame:
+    """``to_frame`` for values already in columns (lists of equal length; ``rows`` when there are none)."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
-    for column in JSON_COLUMNS & set(frame.columns):
-        frame[column] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
-    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    n = rows if rows is not None else len(next(iter(columns.values()), []))
+    out: dict[str, Any] = {}
+    for name, values in columns.items():
+        if not name.startswith("_"):
+            out[name] = _encoded(values) if name in JSON_COLUMNS else values
+    for name, value in (constants or {}).items():
+        out[name] = [_encoded([value])[0] if name in JSON_COLUMNS else value] * n
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+_ENCODER = json.JSONEncoder(default=str)  # json.dumps(v, default=str) builds an encoder per call
+
+
+def _encoded(values: list[Any]) -> list[str | None]:
+    """JSON text of each value; a value shared by many rows (the same flags, say) is encoded once (keyed by
+    identity: every value is alive for the whole call, so no two share an id)."""
+    encode, seen = _ENCODER.encode, {}
+    out: list[str | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        text = seen.get(id(v))
+        if text is None:
+            text = seen[id(v)] = encode(v)
+        out.append(text)
+    return out
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: pd.DataFrame, users: pd.DataFrame) -> None:
