@@ -15,7 +15,9 @@ import ibis
 from leadlight.config.scoring import FLAGS, SCORING_COLUMNS, ScoringConfig
 from leadlight.errors import ConfigError
 from leadlight.scoring import pqa, pql, quadrant
-from leadlight.scoring.flags import PERSON_FLAGS
+from leadlight.scoring.flags import PERSON_FLAGS, person_flags, self_serve_buyers
+from leadlight.signals import compile as signals
+from leadlight.storage import recipes
 
 # Columns scoring adds; a signal may not be named like one of them.
 RESERVED = {*SCORING_COLUMNS, *FLAGS, *PERSON_FLAGS}
@@ -73,3 +75,33 @@ def score_frames(
     scored_accounts = pqa.score_accounts(accounts, people, config.pqa)
     scored_accounts = quadrant.place(scored_accounts, config.fit, config.intent)
     return scored_accounts, people
+
+
+def score_definition(
+    engine: Any, specs: Any, config: ScoringConfig, as_of: Any, *, incremental: bool = True
+) -> tuple[ibis.Table, ibis.Table]:
+    """Signals and scores of one definition as of ``as_of``: ``compute_signals`` then ``score_frames``
+    with the built-in person flags and self-serve buyers, as ``(accounts, users)``.
+
+    The same values as calling those in turn; on DuckDB the whole chain is compiled once per
+    definition and then replayed as recorded SQL (``storage/recipes.py``), with no Ibis building.
+    """
+    specs = tuple(specs)
+    as_of = as_of.replace(microsecond=0, tzinfo=None)
+    check_names(specs)
+    activity = signals.activity_for(engine, specs, as_of, incremental)
+
+    def build() -> dict[str, ibis.Table]:
+        frames = signals.compute_signals(engine, specs, as_of, activity=activity)
+        accounts, users = score_frames(frames, person_flags(engine, as_of), config, self_serve_buyers(engine, as_of))
+        return {"accounts": accounts, "users": users}
+
+    identity = getattr(engine, "identity", None)
+    key = {
+        "scores": signals.definition_key([config]),
+        "signals": signals.definition_key(specs),
+        "identity": identity.model_dump(mode="json") if identity is not None else None,
+        **signals.activity_key(engine, activity),
+    }
+    tables = recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of))
+    return tables["accounts"], tables["users"]

@@ -234,11 +234,9 @@ def run_bench(
 
 
 def _scored(engine: Any, config: Any, as_of: datetime) -> tuple[Any, Any]:
-    from leadlight.scoring.flags import person_flags, self_serve_buyers
-    from leadlight.scoring.frames import score_frames
+    from leadlight.scoring.frames import score_definition
 
-    frames = compute_signals(engine, list(config.signals), as_of, incremental=False)
-    return score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
+    return score_definition(engine, config.signals, config.scoring, as_of, incremental=False)
 
 
 def _spark_seconds(path: Path, con: duckdb.DuckDBPyConnection, specs: list, as_of: datetime, progress: Progress) -> float:

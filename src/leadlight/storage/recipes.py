@@ -1,0 +1,137 @@
+"""Compiled definitions: the SQL a definition compiles to, built once and replayed.
+
+Building and compiling the Ibis expressions of a definition (signals, then
+scores) takes a few tenths of a second every time, yet the SQL they compile to
+depends only on what does not change with the data: the definition, the engine,
+the tables' columns and types, the code that compiles it, as_of, and a few
+*probes* (small queries whose answer shapes the SQL, such as which event names
+exist). ``compiled(engine, key, build)`` builds the expressions once while the
+engine records what runs (each scratch table's SELECT, each probe and its
+answer), compiles the outputs, and keeps that *recipe* in memory and under
+``.leadlight/compiled/`` as JSON. The next call with the same key runs the
+probes again and, when they answer the same, replays the recorded SQL with no
+Ibis at all (``Engine.replay``); otherwise it builds afresh.
+
+Only DuckDB replays; on Spark ``compiled`` simply builds (Spark SQL is
+compiled by Ibis' Spark dialect and run by Spark, unchanged). Names that
+differ per run (scratch tables, identity as of a moment) are mapped, not keyed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import ibis
+
+from leadlight.storage.engine import Engine, Recording
+
+_MEMORY: dict[str, dict[str, Any]] = {}
+_KEEP = 32
+_CODE: list[str] = []
+
+
+def compiled(
+    engine: Engine, key: dict[str, Any], build: Callable[[], dict[str, ibis.Table]], names: dict[str, str] | None = None
+) -> dict[str, ibis.Table]:
+    """The tables ``build()`` returns, from recorded SQL when ``key`` was built before (see the module doc).
+
+    ``key``: JSON-able, everything the SQL depends on besides the code and the tables' columns (added here).
+    ``names``: volatile table names this run reads, by role (e.g. ``{"asof": prefix}``); they are mapped
+    to the recording's names on replay, so a definition re-resolved as of the same moment still replays.
+    """
+    if engine.name != "duckdb" or engine.connection is None or engine.recording is not None:
+        return build()
+    names = names or {}
+    digest = _digest(engine, key, sorted(names))
+    recipe = _MEMORY.get(digest) or _load(engine, digest)
+    if recipe is not None:
+        rename = {recipe["names"][role]: name for role, name in names.items() if role in recipe["names"]}
+        outputs = {label: (sql, ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
+        tables = engine.replay([tuple(s) for s in recipe["steps"]], recipe["probes"], outputs, rename)
+        if tables is not None:
+            return tables
+    with _recording(engine) as recording:
+        tables = build()
+    recipe = {
+        "steps": recording.steps,
+        "probes": recording.probes,
+        "outputs": {label: (engine.backend.compile(t), [(c, str(d)) for c, d in t.schema().items()])
+                    for label, t in tables.items()},
+        "names": names,
+    }
+    _keep(engine, digest, recipe)
+    return tables
+
+
+@contextmanager
+def _recording(engine: Engine) -> Iterator[Recording]:
+    engine.recording = Recording()
+    try:
+        yield engine.recording
+    finally:
+        engine.recording = None
+
+
+def _digest(engine: Engine, key: dict[str, Any], roles: list[str]) -> str:
+    con = engine.connection
+    columns = con.execute(  # type: ignore[union-attr]
+        "SELECT database_name, schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE table_name NOT LIKE '\\_leadlight\\_%' ESCAPE '\\' ORDER BY ALL"
+    ).fetchall()
+    whole = {"key": key, "roles": roles, "code": _code(), "columns": [list(map(str, c)) for c in columns]}
+    return hashlib.sha256(json.dumps(whole, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _code() -> str:
+    """Which code compiles: Leadlight's own modules (as they are on disk, for editable installs) and versions."""
+    if not _CODE:
+        root = Path(__file__).resolve().parent.parent
+        stats = sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*.py"))
+        versions = [_version(name) for name in ("ibis-framework", "duckdb", "sqlglot")]
+        _CODE.append(hashlib.sha256(json.dumps([stats, versions]).encode()).hexdigest())
+    return _CODE[0]
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _folder(engine: Engine) -> Path | None:
+    return None if engine.project is None else engine.project.data_dir / "compiled"
+
+
+def _load(engine: Engine, digest: str) -> dict[str, Any] | None:
+    folder = _folder(engine)
+    if folder is None:
+        return None
+    try:
+        recipe = json.loads((folder / f"{digest}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    _MEMORY[digest] = recipe
+    return recipe
+
+
+def _keep(engine: Engine, digest: str, recipe: dict[str, Any]) -> None:
+    if len(_MEMORY) >= _KEEP:
+        _MEMORY.pop(next(iter(_MEMORY)))
+    _MEMORY[digest] = recipe
+    folder = _folder(engine)
+    if folder is None or not engine.project.data_dir.exists():  # type: ignore[union-attr]
+        return
+    try:
+        folder.mkdir(exist_ok=True)
+        partial = folder / f".{digest}.{os.getpid()}.tmp"
+        partial.write_text(json.dumps(recipe, default=str))
+        partial.replace(folder / f"{digest}.json")
+    except OSError:  # a read-only project still scores, only without the cache on disk
+        pass
