@@ -103,5 +103,5 @@ def score_definition(
         "identity": identity.model_dump(mode="json") if identity is not None else None,
         **signals.activity_key(engine, activity),
     }
-    tables = recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of))
+    tables = recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of), as_of)
     return tables["accounts"], tables["users"]

@@ -106,7 +106,7 @@ def compute_signals(
         tables = build()
     else:
         tables = recipes.compiled(engine, {"signals": definition_key(specs), **activity_key(engine, activity)},
-                                  build, volatile_names(engine, as_of))
+                                  build, volatile_names(engine, as_of), as_of)
     source = "rollup" if activity.from_rollup else "events"
     return SignalFrames(tables["accounts"], tables["users"], as_of, specs, source, engine)
 
@@ -140,8 +140,8 @@ def definition_key(models: Sequence[Any]) -> list[Any]:
 
 
 def activity_key(engine: Engine, activity: Activity) -> dict[str, Any]:
-    """What besides the definition the compiled SQL depends on: engine, as_of, where activity comes from."""
-    return {"engine": engine.name, "as_of": activity.as_of.isoformat(), "rollup": activity.from_rollup}
+    """What besides the definition (and as_of) the compiled SQL depends on: engine, where activity comes from."""
+    return {"engine": engine.name, "rollup": activity.from_rollup}
 
 
 def volatile_names(engine: Engine, as_of: datetime) -> dict[str, str]:

@@ -139,7 +139,7 @@ class Plan:
 
         def build(rows: ibis.Table) -> ibis.Value:
             cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
-            index = rows.day.delta(ibis.literal(first_day.date()), unit="day")
+            index = rows.day.delta(asof.day(first_day), unit="day")
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
         return self._add(("days", _spec_key(spec), window), spec, "or", start, build)

@@ -3,7 +3,8 @@
 Building and compiling the Ibis expressions of a definition (signals, then
 scores) takes a few tenths of a second every time, yet the SQL they compile to
 depends only on what does not change with the data: the definition, the engine,
-the tables' columns and types, the code that compiles it, as_of, and a few
+the tables' columns and types, the code that compiles it, as_of's time of day
+(the moments in it move with as_of: see ``shift``), and a few
 *probes* (small queries whose answer shapes the SQL, such as which event names
 exist). ``compiled(engine, key, build)`` builds the expressions once while the
 engine records what runs (each scratch table's SELECT, each probe and its
@@ -22,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -37,23 +40,34 @@ _CODE: list[str] = []
 
 
 def compiled(
-    engine: Engine, key: dict[str, Any], build: Callable[[], dict[str, ibis.Table]], names: dict[str, str] | None = None
+    engine: Engine,
+    key: dict[str, Any],
+    build: Callable[[], dict[str, ibis.Table]],
+    names: dict[str, str] | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, ibis.Table]:
     """The tables ``build()`` returns, from recorded SQL when ``key`` was built before (see the module doc).
 
-    ``key``: JSON-able, everything the SQL depends on besides the code and the tables' columns (added here).
+    ``key``: JSON-able, everything the SQL depends on besides the code, the tables' columns and as_of.
     ``names``: volatile table names this run reads, by role (e.g. ``{"asof": prefix}``); they are mapped
     to the recording's names on replay, so a definition re-resolved as of the same moment still replays.
+    ``as_of``: the moment ``build`` computes as of. SQL recorded as of another moment at the same time of
+    day is replayed with its moments shifted by the whole days between them (``shift``).
     """
     if engine.name != "duckdb" or engine.connection is None or engine.recording is not None:
         return build()
     names = names or {}
-    digest = _digest(engine, key, sorted(names))
+    moment = {"time_of_day": as_of.time().isoformat()} if as_of is not None else {}
+    digest = _digest(engine, {**key, **moment}, sorted(names))
     recipe = _MEMORY.get(digest) or _load(engine, digest)
     if recipe is not None:
         rename = {recipe["names"][role]: name for role, name in names.items() if role in recipe["names"]}
-        outputs = {label: (sql, ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
-        tables = engine.replay([tuple(s) for s in recipe["steps"]], recipe["probes"], outputs, rename)
+        days = (as_of - datetime.fromisoformat(recipe["as_of"])).days if as_of is not None else 0
+        moved = lambda sql: shift(sql, days)  # noqa: E731
+        outputs = {label: (moved(sql), ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
+        steps = [(name, moved(sql)) for name, sql in recipe["steps"]]
+        probes = [(moved(sql), rows) for sql, rows in recipe["probes"]]
+        tables = engine.replay(steps, probes, outputs, rename)
         if tables is not None:
             return tables
     with _recording(engine) as recording:
@@ -64,9 +78,29 @@ def compiled(
         "outputs": {label: (engine.backend.compile(t), [(c, str(d)) for c, d in t.schema().items()])
                     for label, t in tables.items()},
         "names": names,
+        "as_of": as_of.isoformat() if as_of is not None else None,
     }
     _keep(engine, digest, recipe)
     return tables
+
+
+_MOMENT = re.compile(r"\b(MAKE_TIMESTAMP|MAKE_DATE)\((\d+), (\d+), (\d+)")
+
+
+def shift(sql: str, days: int) -> str:
+    """``sql`` with every timestamp and date literal moved by ``days`` days.
+
+    Sound because every moment in compiled signal and score SQL comes from as_of through
+    ``signals.asof`` (``at`` / ``day``): durations are intervals, and user values are never timestamps.
+    """
+    if days == 0:
+        return sql
+
+    def moved(m: re.Match) -> str:
+        when = date(int(m.group(2)), int(m.group(3)), int(m.group(4))) + timedelta(days=days)
+        return f"{m.group(1)}({when.year}, {when.month}, {when.day}"
+
+    return _MOMENT.sub(moved, sql)
 
 
 @contextmanager
