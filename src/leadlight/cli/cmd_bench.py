@@ -47,7 +47,8 @@ def register(app: typer.Typer) -> None:
             )
             if "spark_seconds" in r:
                 stdout.print(f"signals on Spark local[2]: {r['spark_seconds']:.2f} s")
-            stdout.print(f"[dim]peak memory {r['peak_rss_mb']:,} MB; CPU {r['cpu_seconds']:.2f} s for the best "
-                         f"signals + scores run; load average {r['load_average']:.2f}[/]")
+            stdout.print(f"[dim]CPU seconds: signals + scores {r['cpu_seconds']:.2f}, bound {r['bound_cpu_seconds']:.2f} "
+                         f"(ratio {r['cpu_ratio_to_bound']:.2f}); peak memory {r['peak_rss_mb']:,} MB; "
+                         f"load average {r['load_average']:.2f}[/]")
 
         run(json_out, lambda: run_bench(events, days=days, spark=spark, progress=RichSteps(quiet=json_out)), render)
