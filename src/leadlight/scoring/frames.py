@@ -44,8 +44,45 @@ def score_frames(
     ``flags`` is ``leadlight.scoring.flags.person_flags(engine)``; ``self_serve``
     is ``flags.self_serve_buyers(engine, as_of)`` (omit: nobody bought self-serve).
     Columns are documented in ``pql``, ``pqa`` and ``quadrant``.
+
+    On DuckDB, over frames from ``compute_signals`` (temp views), the scoring SQL is compiled once per
+    scoring definition and replayed after (``storage/recipes.py``), like the signals.
     """
     check_names(getattr(frames, "specs", ()))
+    engine = getattr(frames, "engine", None)
+    views = _views(frames)
+    if engine is None or views is None or engine.recording is not None:
+        return _score(frames, flags, config, self_serve)
+    as_of = frames.as_of
+
+    def sql(table: ibis.Table | None) -> str | None:
+        return None if table is None else recipes.key_sql(engine.backend.compile(table), as_of)
+
+    key = {"scores": signals.definition_key([config]), "signals": signals.definition_key(frames.specs),
+           "flags": sql(flags), "self_serve": sql(self_serve), "engine": engine.name, "source": frames.source}
+
+    def build() -> dict[str, ibis.Table]:
+        return dict(zip(("accounts", "users"), _score(frames, flags, config, self_serve)))
+
+    names = {**signals.volatile_names(engine, as_of), **views}
+    tables = recipes.compiled(engine, key, build, names, as_of, keep=(frames.accounts, frames.users))
+    return tables["accounts"], tables["users"]
+
+
+def _views(frames: Any) -> dict[str, str] | None:
+    """The temp views signal frames are served as, by role (None for frames that are expressions)."""
+    out = {}
+    for role in ("accounts", "users"):
+        op = getattr(getattr(frames, role, None), "op", lambda: None)()
+        name = getattr(op, "name", "")
+        if not isinstance(name, str) or not name.startswith("_leadlight_view_"):
+            return None
+        out[f"frames.{role}"] = name
+    return out
+
+
+def _score(frames: Any, flags: ibis.Table, config: ScoringConfig, self_serve: ibis.Table | None
+           ) -> tuple[ibis.Table, ibis.Table]:
     accounts, users = frames.accounts, frames.users
     engine = getattr(frames, "engine", None)
     keep = engine.scratch if engine is not None else (lambda table: table)

@@ -154,12 +154,13 @@ class Engine:
         return rows
 
     def replay(self, steps: list[tuple[str, str]], probes: list[tuple[str, list]],
-               outputs: dict[str, tuple[str, Any]], names: dict[str, str]) -> dict[str, ibis.Table] | None:
+               outputs: dict[str, tuple[str, Any]], names: dict[str, str],
+               keep: tuple = ()) -> dict[str, ibis.Table] | None:
         """Run recorded SQL again (DuckDB): probes first (None if any answers differently), then each
-        scratch table under a new name, then each output as a temp view, returned as a table of its schema.
+        scratch table under a new name, then the outputs (``serve``).
 
-        ``names`` maps volatile names of the recording to this run's (identity tables as of a moment).
-        Everything made is dropped once no returned table is referred to any more, like ``scratch``.
+        ``names`` maps volatile names of the recording to this run's (identity tables as of a moment, the
+        views of the signal frames scores read); ``keep``: what must live as long as the outputs do.
         """
         con = self.connection
         if con is None or self.name != "duckdb":
@@ -180,10 +181,26 @@ class Engine:
                 con.execute(f'CREATE TEMP TABLE "{mapping[old]}" AS {renamed(sql)}').fetchall()
                 self._scratch.add(mapping[old])
                 made.append(mapping[old])
-            tables = {}
+            return self.serve({label: (renamed(sql), schema) for label, (sql, schema) in outputs.items()}, keep, made)
+        except Exception:
+            self._released.extend(made)
+            self._drop_released()
+            raise
+
+    def serve(self, outputs: dict[str, tuple[str, Any]], keep: tuple = (), made: list[str] | None = None
+              ) -> dict[str, ibis.Table]:
+        """Each output SELECT as a temp view, returned as a table of the given schema (DuckDB).
+
+        The views, ``made`` (scratch tables they read) and the references in ``keep`` go once no returned
+        table is referred to any more, like ``scratch``.
+        """
+        con = self.connection
+        made = list(made or [])
+        tables = {}
+        try:
             for label, (sql, schema) in outputs.items():
                 view = _volatile("view")
-                con.execute(f'CREATE TEMP VIEW "{view}" AS {renamed(sql)}').fetchall()
+                con.execute(f'CREATE TEMP VIEW "{view}" AS {sql}').fetchall()  # type: ignore[union-attr]
                 self._views.add(view)
                 made.append(view)
                 tables[label] = ops.DatabaseTable(view, schema, self.backend).to_expr()
@@ -191,9 +208,15 @@ class Engine:
             self._released.extend(made)
             self._drop_released()
             raise
-        release = _Countdown(len(tables), lambda: self._released.extend(made))
+        held = list(keep)
+
+        def release() -> None:
+            held.clear()
+            self._released.extend(made)
+
+        countdown = _Countdown(len(tables), release)
         for table in tables.values():
-            weakref.finalize(table.op(), release)
+            weakref.finalize(table.op(), countdown)
         return tables
 
     def _drop_released(self) -> None:

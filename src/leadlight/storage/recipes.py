@@ -32,9 +32,10 @@ from typing import Any, Callable, Iterator
 
 import ibis
 
-from leadlight.storage.engine import Engine, Recording
+from leadlight.storage.engine import VOLATILE_NAME, Engine, Recording
 
 _MEMORY: dict[str, dict[str, Any]] = {}
+COUNTS = {"built": 0, "replayed": 0}  # in this process: what ``compiled`` did (tests and benches read it)
 _KEEP = 32
 _CODE: list[str] = []
 
@@ -45,6 +46,7 @@ def compiled(
     build: Callable[[], dict[str, ibis.Table]],
     names: dict[str, str] | None = None,
     as_of: datetime | None = None,
+    keep: tuple = (),
 ) -> dict[str, ibis.Table]:
     """The tables ``build()`` returns, from recorded SQL when ``key`` was built before (see the module doc).
 
@@ -53,6 +55,10 @@ def compiled(
     to the recording's names on replay, so a definition re-resolved as of the same moment still replays.
     ``as_of``: the moment ``build`` computes as of. SQL recorded as of another moment at the same time of
     day is replayed with its moments shifted by the whole days between them (``shift``).
+    ``keep``: tables the outputs read that must stay while they do (the frames scores are built on).
+
+    On DuckDB the outputs are always temp views (built or replayed alike), so what is built on them
+    compiles to the same SQL the next time.
     """
     if engine.name != "duckdb" or engine.connection is None or engine.recording is not None:
         return build()
@@ -67,21 +73,30 @@ def compiled(
         outputs = {label: (moved(sql), ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
         steps = [(name, moved(sql)) for name, sql in recipe["steps"]]
         probes = [(moved(sql), rows) for sql, rows in recipe["probes"]]
-        tables = engine.replay(steps, probes, outputs, rename)
+        tables = engine.replay(steps, probes, outputs, rename, keep)
         if tables is not None:
+            COUNTS["replayed"] += 1
             return tables
+    COUNTS["built"] += 1
     with _recording(engine) as recording:
-        tables = build()
+        built = build()
     recipe = {
         "steps": recording.steps,
         "probes": recording.probes,
         "outputs": {label: (engine.backend.compile(t), [(c, str(d)) for c, d in t.schema().items()])
-                    for label, t in tables.items()},
+                    for label, t in built.items()},
         "names": names,
         "as_of": as_of.isoformat() if as_of is not None else None,
     }
     _keep(engine, digest, recipe)
-    return tables
+    outputs = {label: (sql, built[label].schema()) for label, (sql, _) in recipe["outputs"].items()}
+    return engine.serve(outputs, keep=(*keep, *built.values()))
+
+
+def key_sql(sql: str, as_of: datetime) -> str:
+    """``sql`` as part of a key: volatile names blanked, moments written relative to ``as_of``."""
+    sql = VOLATILE_NAME.sub("_leadlight_volatile", sql)
+    return _MOMENT.sub(lambda m: f"{m.group(1)}(as_of{(date(*map(int, m.groups()[1:])) - as_of.date()).days:+d}", sql)
 
 
 _MOMENT = re.compile(r"\b(MAKE_TIMESTAMP|MAKE_DATE)\((\d+), (\d+), (\d+)")

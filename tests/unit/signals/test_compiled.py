@@ -35,8 +35,10 @@ def bench_data(tmp_path):
 
 
 def _scores(engine, as_of):
+    """Scored accounts and users, and whether they came from a replay."""
+    before = recipes.COUNTS["replayed"]
     accounts, users = score_definition(engine, CONFIG.signals, CONFIG.scoring, as_of, incremental=False)
-    return _frame(accounts, "account_id"), _frame(users, "user_id"), accounts.op()
+    return _frame(accounts, "account_id"), _frame(users, "user_id"), recipes.COUNTS["replayed"] > before
 
 
 def _frame(table, key):
@@ -46,13 +48,9 @@ def _frame(table, key):
 def _built(con, as_of):
     """What building from scratch gives: nothing recorded in memory, and no project folder to read."""
     recipes._MEMORY.clear()
-    accounts, users, op = _scores(duckdb_engine(con), as_of)
-    assert not _replayed(op), "built, not replayed"
+    accounts, users, replayed = _scores(duckdb_engine(con), as_of)
+    assert not replayed
     return accounts, users
-
-
-def _replayed(table_op) -> bool:
-    return getattr(table_op, "name", "").startswith("_leadlight_view_")
 
 
 @pytest.mark.parametrize("days_later", [0, 3], ids=["same-as-of", "three-days-later"])
@@ -63,8 +61,8 @@ def test_a_replay_gives_what_a_build_gives(bench_data, days_later):
     engine = duckdb_engine(con)
     _scores(engine, as_of)  # records
     later = as_of + timedelta(days=days_later)
-    accounts, users, op = _scores(engine, later)
-    assert _replayed(op)
+    accounts, users, replayed = _scores(engine, later)
+    assert replayed
     want_accounts, want_users = _built(con, later)
     pd.testing.assert_frame_equal(accounts, want_accounts)
     pd.testing.assert_frame_equal(users, want_users)
@@ -77,8 +75,8 @@ def test_another_time_of_day_is_built_not_shifted(bench_data):
     engine = duckdb_engine(con)
     as_of = START + timedelta(days=DAYS - 5)
     _scores(engine, as_of)
-    *_, op = _scores(engine, as_of + timedelta(days=1, hours=6))
-    assert not _replayed(op)
+    *_, replayed = _scores(engine, as_of + timedelta(days=1, hours=6))
+    assert not replayed
 
 
 def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench_data):
@@ -89,13 +87,14 @@ def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench
     before = compute_signals(engine, CONFIG.signals, as_of, incremental=False).accounts.to_pandas()
     con.execute("INSERT INTO raw_events (message_id, type, user_id, event, timestamp, account_id) VALUES "
                 f"('new', 'track', 'u1', 'Brand New Feature', TIMESTAMP '{as_of - timedelta(days=1)}', 'a0')")
+    replays = recipes.COUNTS["replayed"]
     frames = compute_signals(engine, CONFIG.signals, as_of, incremental=False)
-    assert not _replayed(frames.accounts.op())  # the event names the breadth signal reads changed
+    assert recipes.COUNTS["replayed"] == replays  # the event names the breadth signal reads changed: built
     after = frames.accounts.to_pandas().set_index("account_id")
     grew = after.loc["a0", "features_28d"] - before.set_index("account_id").loc["a0", "features_28d"]
     assert grew == 1
-    again = compute_signals(engine, CONFIG.signals, as_of, incremental=False)
-    assert _replayed(again.accounts.op())
+    compute_signals(engine, CONFIG.signals, as_of, incremental=False)
+    assert recipes.COUNTS["replayed"] == replays + 1
 
 
 def test_recipes_are_kept_in_the_project_and_scratch_tables_go_with_the_frames(bench_data):
@@ -106,9 +105,9 @@ def test_recipes_are_kept_in_the_project_and_scratch_tables_go_with_the_frames(b
     assert list((project.data_dir / "compiled").glob("*.json"))
     recipes._MEMORY.clear()  # as in a new process
     engine = duckdb_engine(con, project)
-    earlier = _temporary(con)
+    earlier, replays = _temporary(con), recipes.COUNTS["replayed"]
     accounts, users = score_definition(engine, CONFIG.signals, CONFIG.scoring, as_of, incremental=False)
-    assert _replayed(accounts.op())
+    assert recipes.COUNTS["replayed"] == replays + 1
     pd.testing.assert_frame_equal(_frame(accounts, "account_id"), want_accounts)
     pd.testing.assert_frame_equal(_frame(users, "user_id"), want_users)
     made = _temporary(con) - earlier
@@ -125,3 +124,28 @@ def _temporary(con) -> set[str]:
     rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
                        "SELECT view_name FROM duckdb_views() WHERE temporary AND view_name LIKE '\\_leadlight%' ESCAPE '\\'")
     return {r[0] for r in rows.fetchall() if r[0].startswith("_leadlight_")}
+
+
+def test_scores_over_signal_frames_replay_too(bench_data):
+    """``compute_signals`` then ``score_frames`` (as ``leadlight score`` calls them) replay both halves."""
+    from leadlight.scoring.flags import person_flags, self_serve_buyers
+    from leadlight.scoring.frames import score_frames
+
+    con, _ = bench_data
+    recipes._MEMORY.clear()
+    engine = duckdb_engine(con)
+    as_of = START + timedelta(days=DAYS - 2)
+
+    def two_steps(moment):
+        frames = compute_signals(engine, CONFIG.signals, moment, incremental=False)
+        accounts, users = score_frames(frames, person_flags(engine, moment), CONFIG.scoring,
+                                       self_serve_buyers(engine, moment))
+        return _frame(accounts, "account_id"), _frame(users, "user_id")
+
+    two_steps(as_of)
+    replays = recipes.COUNTS["replayed"]
+    accounts, users = two_steps(as_of + timedelta(days=1))
+    assert recipes.COUNTS["replayed"] == replays + 2
+    want_accounts, want_users = _built(con, as_of + timedelta(days=1))
+    pd.testing.assert_frame_equal(accounts, want_accounts)
+    pd.testing.assert_frame_equal(users, want_users)
