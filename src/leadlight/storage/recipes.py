@@ -37,6 +37,7 @@ from leadlight.storage.engine import VOLATILE_NAME, Engine, Recording
 _MEMORY: dict[str, dict[str, Any]] = {}
 COUNTS = {"built": 0, "replayed": 0}  # in this process: what ``compiled`` did (tests and benches read it)
 _KEEP = 32
+_KEEP_ON_DISK = 64
 _CODE: list[str] = []
 
 
@@ -182,5 +183,9 @@ def _keep(engine: Engine, digest: str, recipe: dict[str, Any]) -> None:
         partial = folder / f".{digest}.{os.getpid()}.tmp"
         partial.write_text(json.dumps(recipe, default=str))
         partial.replace(folder / f"{digest}.json")
+        # As of the latest event, each new time of day is a new key: keep the most recent ones only.
+        kept = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        for old in kept[_KEEP_ON_DISK:]:
+            old.unlink(missing_ok=True)
     except OSError:  # a read-only project still scores, only without the cache on disk
         pass
