@@ -80,7 +80,7 @@ class Engine:
     _owned: list[Any] = field(default_factory=list)
     _scratch: set[str] = field(default_factory=set)  # live scratch tables
     _released: list[str] = field(default_factory=list)  # scratch tables no expression refers to any more
-    _views: set[str] = field(default_factory=set)  # live views made by ``replay``
+    _views: set[str] = field(default_factory=set)  # live views made by ``serve``
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
     def table(self, name: str) -> ibis.Table:

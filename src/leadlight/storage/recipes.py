@@ -30,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import duckdb
 import ibis
 
 from leadlight.storage.engine import VOLATILE_NAME, Engine, Recording
@@ -74,7 +75,10 @@ def compiled(
         outputs = {label: (moved(sql), ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
         steps = [(name, moved(sql)) for name, sql in recipe["steps"]]
         probes = [(moved(sql), rows) for sql, rows in recipe["probes"]]
-        tables = engine.replay(steps, probes, outputs, rename, keep)
+        try:
+            tables = engine.replay(steps, probes, outputs, rename, keep)
+        except duckdb.Error:  # e.g. a recipe from an older layout of the tables: build afresh, and record again
+            tables = None
         if tables is not None:
             COUNTS["replayed"] += 1
             return tables
