@@ -15,7 +15,9 @@ import ibis
 from leadlight.config.scoring import FLAGS, SCORING_COLUMNS, ScoringConfig
 from leadlight.errors import ConfigError
 from leadlight.scoring import pqa, pql, quadrant
-from leadlight.scoring.flags import PERSON_FLAGS
+from leadlight.scoring.flags import PERSON_FLAGS, person_flags, self_serve_buyers
+from leadlight.signals import compile as signals
+from leadlight.storage import recipes
 
 # Columns scoring adds; a signal may not be named like one of them.
 RESERVED = {*SCORING_COLUMNS, *FLAGS, *PERSON_FLAGS}
@@ -42,8 +44,45 @@ def score_frames(
     ``flags`` is ``leadlight.scoring.flags.person_flags(engine)``; ``self_serve``
     is ``flags.self_serve_buyers(engine, as_of)`` (omit: nobody bought self-serve).
     Columns are documented in ``pql``, ``pqa`` and ``quadrant``.
+
+    On DuckDB, over frames from ``compute_signals`` (temp views), the scoring SQL is compiled once per
+    scoring definition and replayed after (``storage/recipes.py``), like the signals.
     """
     check_names(getattr(frames, "specs", ()))
+    engine = getattr(frames, "engine", None)
+    views = _views(frames)
+    if engine is None or views is None or engine.recording is not None:
+        return _score(frames, flags, config, self_serve)
+    as_of = frames.as_of
+
+    def sql(table: ibis.Table | None) -> str | None:
+        return None if table is None else recipes.key_sql(engine.backend.compile(table), as_of)
+
+    key = {"scores": signals.definition_key([config]), "signals": signals.definition_key(frames.specs),
+           "flags": sql(flags), "self_serve": sql(self_serve), "engine": engine.name, "source": frames.source}
+
+    def build() -> dict[str, ibis.Table]:
+        return dict(zip(("accounts", "users"), _score(frames, flags, config, self_serve)))
+
+    names = {**signals.volatile_names(engine, as_of), **views}
+    tables = recipes.compiled(engine, key, build, names, as_of, keep=(frames.accounts, frames.users))
+    return tables["accounts"], tables["users"]
+
+
+def _views(frames: Any) -> dict[str, str] | None:
+    """The temp views signal frames are served as, by role (None for frames that are expressions)."""
+    out = {}
+    for role in ("accounts", "users"):
+        op = getattr(getattr(frames, role, None), "op", lambda: None)()
+        name = getattr(op, "name", "")
+        if not isinstance(name, str) or not name.startswith("_leadlight_view_"):
+            return None
+        out[f"frames.{role}"] = name
+    return out
+
+
+def _score(frames: Any, flags: ibis.Table, config: ScoringConfig, self_serve: ibis.Table | None
+           ) -> tuple[ibis.Table, ibis.Table]:
     accounts, users = frames.accounts, frames.users
     engine = getattr(frames, "engine", None)
     keep = engine.scratch if engine is not None else (lambda table: table)
@@ -73,3 +112,33 @@ def score_frames(
     scored_accounts = pqa.score_accounts(accounts, people, config.pqa)
     scored_accounts = quadrant.place(scored_accounts, config.fit, config.intent)
     return scored_accounts, people
+
+
+def score_definition(
+    engine: Any, specs: Any, config: ScoringConfig, as_of: Any, *, incremental: bool = True
+) -> tuple[ibis.Table, ibis.Table]:
+    """Signals and scores of one definition as of ``as_of``: ``compute_signals`` then ``score_frames``
+    with the built-in person flags and self-serve buyers, as ``(accounts, users)``.
+
+    The same values as calling those in turn; on DuckDB the whole chain is compiled once per
+    definition and then replayed as recorded SQL (``storage/recipes.py``), with no Ibis building.
+    """
+    specs = tuple(specs)
+    as_of = as_of.replace(microsecond=0, tzinfo=None)
+    check_names(specs)
+    activity = signals.activity_for(engine, specs, as_of, incremental)
+
+    def build() -> dict[str, ibis.Table]:
+        frames = signals.compute_signals(engine, specs, as_of, activity=activity)
+        accounts, users = score_frames(frames, person_flags(engine, as_of), config, self_serve_buyers(engine, as_of))
+        return {"accounts": accounts, "users": users}
+
+    identity = getattr(engine, "identity", None)
+    key = {
+        "scores": signals.definition_key([config]),
+        "signals": signals.definition_key(specs),
+        "identity": identity.model_dump(mode="json") if identity is not None else None,
+        **signals.activity_key(engine, activity),
+    }
+    tables = recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of), as_of)
+    return tables["accounts"], tables["users"]

@@ -27,8 +27,22 @@ SECONDS_PER_DAY = 86400
 
 
 def at(as_of: datetime) -> ibis.Value:
-    """``as_of`` as a timestamp literal (naive UTC, whole seconds)."""
+    """``as_of`` as a timestamp literal (naive UTC, whole seconds).
+
+    Every moment a query compares with is one of these (or a ``day``): compiled SQL is replayed for another
+    as_of at the same time of day by shifting exactly these literals (``storage/recipes.py``).
+    """
     return ibis.literal(as_of.replace(microsecond=0, tzinfo=None), type="timestamp")
+
+
+def day(moment: datetime) -> ibis.Value:
+    """The UTC date of ``moment`` as a date literal (e.g. the first day of a window)."""
+    return ibis.literal(moment.date(), type="date")
+
+
+def _epoch(as_of: datetime) -> ibis.Value:
+    # From the timestamp literal, not a number computed here: only ``at`` literals hold a moment.
+    return at(as_of).epoch_seconds().cast("int64")
 
 
 def history(rows: ibis.Table, as_of: datetime) -> ibis.Table:
@@ -54,14 +68,12 @@ def whole_days_before(as_of: datetime, ts: ibis.Value) -> ibis.Value:
 
     Timestamps are whole seconds, so DuckDB and Spark agree (STACK-NOTES).
     """
-    cutoff = int((as_of - datetime(1970, 1, 1)).total_seconds())
-    return ((ibis.literal(cutoff) - ts.epoch_seconds().cast("int64")) // SECONDS_PER_DAY).cast("int64")
+    return ((_epoch(as_of) - ts.epoch_seconds().cast("int64")) // SECONDS_PER_DAY).cast("int64")
 
 
 def slice_index(as_of: datetime, ts: ibis.Value, span: timedelta) -> ibis.Value:
     """Which ``span``-long slice before D holds ``ts``: 0 for ``[D - span, D)``, 1 for the one before, ..."""
-    cutoff = int((as_of - datetime(1970, 1, 1)).total_seconds())
-    return ((ibis.literal(cutoff) - ts.epoch_seconds().cast("int64") - 1) // int(span.total_seconds())).cast("int64")
+    return ((_epoch(as_of) - ts.epoch_seconds().cast("int64") - 1) // int(span.total_seconds())).cast("int64")
 
 
 def created_before(created_at: ibis.Value, as_of: datetime) -> ibis.Value:

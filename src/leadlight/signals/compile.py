@@ -27,6 +27,7 @@ from leadlight.signals import asof, attribute
 from leadlight.signals.activity import Activity
 from leadlight.signals.context import Context
 from leadlight.signals.plan import Plan
+from leadlight.storage import recipes
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ACCOUNTS, USERS
 
@@ -89,16 +90,39 @@ def compute_signals(
     the same single-pass plan (``plan.py``): activity is aggregated once per
     (account, user) pair and materialised (that one scan runs here, eagerly);
     the returned frames are lazy Ibis tables over that small intermediate.
+    On DuckDB the SQL is compiled once per definition and replayed after
+    (``storage/recipes.py``).
     """
     specs = tuple(check_signal_set(list(specs)))
     as_of = as_of.replace(microsecond=0, tzinfo=None)
-    if activity is None and incremental:
+    given = activity is not None
+    activity = activity or activity_for(engine, specs, as_of, incremental)
+
+    def build() -> dict[str, ibis.Table]:
+        frames = build_signals(engine, specs, activity)
+        return {"accounts": frames.accounts, "users": frames.users}
+
+    if given:  # a caller's own activity rows: nothing to key them by
+        tables = build()
+    else:
+        tables = recipes.compiled(engine, {"signals": definition_key(specs), **activity_key(engine, activity)},
+                                  build, volatile_names(engine, as_of), as_of)
+    source = "rollup" if activity.from_rollup else "events"
+    return SignalFrames(tables["accounts"], tables["users"], as_of, specs, source, engine)
+
+
+def activity_for(engine: Engine, specs: Sequence[Any], as_of: datetime, incremental: bool) -> Activity:
+    """Activity rows to compute ``specs`` from: the daily rollup (refreshed first) when it answers exactly."""
+    if incremental:
         from leadlight.signals import incremental as rollup
 
         if rollup.eligible(engine, specs, as_of, spans(specs)):
-            activity = rollup.rollup_activity(engine, specs, as_of)
-    if activity is None:
-        activity = Activity.from_events(engine, as_of)
+            return rollup.rollup_activity(engine, specs, as_of)
+    return Activity.from_events(engine, as_of)
+
+
+def build_signals(engine: Engine, specs: Sequence[Any], activity: Activity) -> SignalFrames:
+    """The signal frames as Ibis expressions (no cache): the single-pass plan, then one frame per level."""
     plan = Plan(activity)
     levels = {level: _Level(Context(engine, activity, level, plan), [s for s in specs if s.level == level])
               for level in ("account", "user")}
@@ -106,7 +130,26 @@ def compute_signals(
         level.declare()
     accounts = levels["account"].frame(_accounts(engine, plan))
     users = levels["user"].frame(_users(engine, plan))
-    return SignalFrames(accounts, users, as_of, specs, "rollup" if activity.from_rollup else "events", engine)
+    source = "rollup" if activity.from_rollup else "events"
+    return SignalFrames(accounts, users, activity.as_of, tuple(specs), source, engine)
+
+
+def definition_key(models: Sequence[Any]) -> list[Any]:
+    """A JSON-able key of config models (signal specs, scoring sections)."""
+    return [[type(m).__name__, m.model_dump(mode="json")] for m in models]
+
+
+def activity_key(engine: Engine, activity: Activity) -> dict[str, Any]:
+    """What besides the definition (and as_of) the compiled SQL depends on: engine, where activity comes from."""
+    return {"engine": engine.name, "rollup": activity.from_rollup}
+
+
+def volatile_names(engine: Engine, as_of: datetime) -> dict[str, str]:
+    """Identity as of ``as_of`` may live in per-run temp tables: their name prefix, mapped on replay."""
+    tables = identity_as_of.tables(engine, as_of)
+    if tables == identity_as_of.STORED:
+        return {}
+    return {"asof": tables.identities.removesuffix("_identities")}
 
 
 @dataclass

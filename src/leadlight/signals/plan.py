@@ -139,7 +139,7 @@ class Plan:
 
         def build(rows: ibis.Table) -> ibis.Value:
             cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
-            index = rows.day.delta(ibis.literal(first_day.date()), unit="day")
+            index = rows.day.delta(asof.day(first_day), unit="day")
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
         return self._add(("days", _spec_key(spec), window), spec, "or", start, build)
@@ -178,7 +178,7 @@ class Plan:
         if "event_names" not in self._shared:
             rows = self.activity.rows
             rows = rows.filter(self.activity.all_predicate(rows))
-            names = rows.select("event").distinct().to_pyarrow().column("event").to_pylist()
+            names = [r[0] for r in self.activity.engine.probe(rows.select("event").distinct())]
             self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
         return self._shared["event_names"]  # type: ignore[return-value]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import tempfile
 import weakref
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 
 from leadlight.errors import ConfigError, NotReady
 from leadlight.storage.database import connect
@@ -52,6 +54,17 @@ def _bit_count(bits: int) -> int:  # type: ignore[empty-body]
 
 
 _SCRATCH_NAMES = itertools.count()
+# Names that differ from run to run (scratch tables, their views, identity as of a moment): a recorded
+# statement refers to them by these names, and a replay maps them to the names of its own run.
+VOLATILE_NAME = re.compile(r"_leadlight_(?:scratch|view|asof)_\d+_\d+")
+
+
+@dataclass
+class Recording:
+    """What building a definition ran: each scratch table's SQL, and each data probe with its answer."""
+
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (scratch name, SELECT it holds)
+    probes: list[tuple[str, list]] = field(default_factory=list)  # (SELECT, rows it gave)
 
 
 @dataclass
@@ -67,6 +80,8 @@ class Engine:
     _owned: list[Any] = field(default_factory=list)
     _scratch: set[str] = field(default_factory=set)  # live scratch tables
     _released: list[str] = field(default_factory=list)  # scratch tables no expression refers to any more
+    _views: set[str] = field(default_factory=set)  # live views made by ``serve``
+    recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
     def table(self, name: str) -> ibis.Table:
         try:
@@ -105,10 +120,12 @@ class Engine:
         DuckDB connection is busy) but at the next ``scratch`` or ``close``.
         """
         self._drop_released()
-        name = f"_leadlight_scratch_{os.getpid()}_{next(_SCRATCH_NAMES)}"
+        name = _volatile("scratch")
         if self.name == "duckdb" and self.connection is not None:
             sql = self.backend.compile(expr)
             self.connection.execute(f'CREATE TEMP TABLE "{name}" AS {sql}').fetchall()
+            if self.recording is not None:
+                self.recording.steps.append((name, sql))
         else:
             session = self.backend._session
             session.sql(self.backend.compile(expr)).cache().createOrReplaceTempView(name)
@@ -122,11 +139,95 @@ class Engine:
             table = table.cast({c: wanted[c] for c in wanted.names if table.schema()[c] != wanted[c]})
         return table
 
+    def probe(self, expr: ibis.Table) -> list[tuple]:
+        """Rows of a small query the *shape* of a definition's SQL depends on (e.g. which event names exist).
+
+        While recording, the query and its answer are kept: a replay asks again and is used only if the
+        answer is the same.
+        """
+        if self.name != "duckdb" or self.connection is None:
+            return [tuple(r.values()) for r in expr.to_pyarrow().to_pylist()]
+        sql = self.backend.compile(expr)
+        rows = [tuple(r) for r in self.connection.execute(sql).fetchall()]
+        if self.recording is not None:
+            self.recording.probes.append((sql, _answer(rows)))
+        return rows
+
+    def replay(self, steps: list[tuple[str, str]], probes: list[tuple[str, list]],
+               outputs: dict[str, tuple[str, Any]], names: dict[str, str],
+               keep: tuple = ()) -> dict[str, ibis.Table] | None:
+        """Run recorded SQL again (DuckDB): probes first (None if any answers differently), then each
+        scratch table under a new name, then the outputs (``serve``).
+
+        ``names`` maps volatile names of the recording to this run's (identity tables as of a moment, the
+        views of the signal frames scores read); ``keep``: what must live as long as the outputs do.
+        """
+        con = self.connection
+        if con is None or self.name != "duckdb":
+            raise RuntimeError("only a DuckDB engine replays recorded SQL")
+        mapping = dict(names)
+
+        def renamed(sql: str) -> str:
+            return VOLATILE_NAME.sub(lambda m: mapping.get(m.group(0), m.group(0)), sql)
+
+        for sql, rows in probes:
+            if _answer(con.execute(renamed(sql)).fetchall()) != rows:
+                return None
+        self._drop_released()
+        made: list[str] = []
+        try:
+            for old, sql in steps:
+                mapping[old] = _volatile("scratch")
+                con.execute(f'CREATE TEMP TABLE "{mapping[old]}" AS {renamed(sql)}').fetchall()
+                self._scratch.add(mapping[old])
+                made.append(mapping[old])
+            return self.serve({label: (renamed(sql), schema) for label, (sql, schema) in outputs.items()}, keep, made)
+        except Exception:
+            self._released.extend(made)
+            self._drop_released()
+            raise
+
+    def serve(self, outputs: dict[str, tuple[str, Any]], keep: tuple = (), made: list[str] | None = None
+              ) -> dict[str, ibis.Table]:
+        """Each output SELECT as a temp view, returned as a table of the given schema (DuckDB).
+
+        The views, ``made`` (scratch tables they read) and the references in ``keep`` go once no returned
+        table is referred to any more, like ``scratch``.
+        """
+        con = self.connection
+        made = list(made or [])
+        tables = {}
+        try:
+            for label, (sql, schema) in outputs.items():
+                view = _volatile("view")
+                con.execute(f'CREATE TEMP VIEW "{view}" AS {sql}').fetchall()  # type: ignore[union-attr]
+                self._views.add(view)
+                made.append(view)
+                tables[label] = ops.DatabaseTable(view, schema, self.backend).to_expr()
+        except Exception:
+            self._released.extend(made)
+            self._drop_released()
+            raise
+        held = list(keep)
+
+        def release() -> None:
+            held.clear()
+            self._released.extend(made)
+
+        countdown = _Countdown(len(tables), release)
+        for table in tables.values():
+            weakref.finalize(table.op(), countdown)
+        return tables
+
     def _drop_released(self) -> None:
         while self._released:
             self._drop_scratch(self._released.pop())
 
     def _drop_scratch(self, name: str) -> None:
+        if name in self._views and self.connection is not None:
+            self._views.discard(name)
+            self.connection.execute(f'DROP VIEW IF EXISTS "{name}"').fetchall()
+            return
         if name not in self._scratch:
             return
         self._scratch.discard(name)
@@ -139,7 +240,7 @@ class Engine:
                 session.catalog.dropTempView(name)
 
     def close(self) -> None:
-        for name in list(self._scratch):
+        for name in [*self._views, *self._scratch]:
             try:
                 self._drop_scratch(name)
             except Exception:  # the connection may already be closed by its owner
@@ -148,6 +249,28 @@ class Engine:
         for closer in reversed(self._owned):
             closer()
         self._owned.clear()
+
+
+def _answer(rows: list) -> list[list]:
+    """A probe's rows in a comparable form: JSON-able, in a fixed order (a query without ORDER BY has none)."""
+    return sorted(([v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in r] for r in rows),
+                  key=repr)
+
+
+def _volatile(kind: str) -> str:
+    return f"_leadlight_{kind}_{os.getpid()}_{next(_SCRATCH_NAMES)}"
+
+
+class _Countdown:
+    """Calls ``done`` on the n-th call (the last of n tables that share scratch tables is gone)."""
+
+    def __init__(self, n: int, done: Any) -> None:
+        self.left, self.done = n, done
+
+    def __call__(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.done()
 
 
 def duckdb_engine(con: duckdb.DuckDBPyConnection, project: Project | None = None) -> Engine:

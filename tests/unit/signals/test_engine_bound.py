@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from leadlight.config import parse_config
+from leadlight.scoring.frames import score_definition
 from leadlight.signals import compute_signals
 from leadlight.storage.engine import duckdb_engine
 from leadlight.tasks.bench import BENCH_SIGNALS, EVENT_NAMES, START, _generate
@@ -54,6 +55,36 @@ def test_hand_written_bound_agrees_with_leadlights_signals(shape, tmp_path):
     assert users.loc[per_user.index, "user_days_since_active"].astype("int64").tolist() == recency.tolist()
     invited = set(users.index[users.user_invited_first_week.astype(bool)])
     assert invited == set(activated.user_id) and len(invited) > 0
+
+
+def test_hand_written_scores_agree_with_leadlights_scores(tmp_path):
+    path, database = tmp_path / "events.parquet", tmp_path / "bench.duckdb"
+    _generate(str(database), str(path), 40_000, DAYS, 200, 5)
+    con = duckdb.connect(str(database))
+    con.execute("SET TimeZone = 'UTC'")
+    as_of = START + timedelta(days=DAYS)
+    sql = queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+    for step in ("split", "first_days", "users"):
+        con.execute(sql[step])
+    bound_accounts = con.execute(sql["accounts"]).df().set_index("account_id").sort_index()
+    bound_users = con.execute("SELECT * FROM bound_users").df().set_index("user_id").sort_index()
+    config = parse_config(BENCH_SIGNALS)
+    accounts, users = score_definition(duckdb_engine(con), config.signals, config.scoring, as_of, incremental=False)
+    accounts = accounts.to_pandas().set_index("account_id").sort_index()
+    users = users.to_pandas().set_index("user_id").sort_index()
+
+    assert list(bound_users.index) == list(users.index)
+    assert bound_users.account_id.tolist() == users.account_id.tolist()
+    assert bound_users.score.tolist() == users.score.tolist() and users.score.max() > 0
+    assert bound_users.pql.tolist() == users.pql.tolist() and users.pql.any()
+    assert list(bound_accounts.index) == list(accounts.index)
+    for mine, theirs in (("score", "score"), ("pqa", "pqa"), ("quadrant", "quadrant"), ("trend", "new_users_trend"),
+                         ("features", "features_28d"), ("pqls", "pql_users"), ("per_user", "invites_per_active_user")):
+        assert bound_accounts[mine].tolist() == accounts[theirs].tolist() or \
+            bound_accounts[mine].fillna(-1).round(9).tolist() == accounts[theirs].fillna(-1).round(9).tolist(), mine
+    assert accounts.pqa.any() and not accounts.pqa.all() and accounts.quadrant.nunique() > 1
+    share = bound_accounts.activated_share.fillna(-1).round(9).tolist()
+    assert share == accounts.invited_first_week.fillna(-1).round(9).tolist()
 
 
 def _bits(masks: pd.Series) -> int:
