@@ -63,6 +63,9 @@ def oracle(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             "buyers": r["buyers"], "auc": r["auc"], "auc_interval_90": r["intervals_90"]["auc"],
             "auc_on_oracle_rows": r.get("auc_on_oracle_rows"), "oracle_auc": r.get("oracle_auc"),
             "gap_to_oracle": None if r.get("oracle_auc") is None else round(r["oracle_auc"] - r["auc_on_oracle_rows"], 4),
+            "gap_interval_90": r.get("gap_interval_90"), "oracle_rows": r.get("oracle_rows"),
+            "buyers_judged": r.get("oracle_buyers"), "buyers_all_folds": r.get("pooled_buyers"),
+            "pooled_auc": r.get("pooled_auc"), "fold_aucs": r.get("fold_aucs"),
             "chosen": r["chosen"]}
 
 
@@ -74,7 +77,7 @@ def speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     r = cli("train", "--project", str(project))
     trained = time.perf_counter() - t
     yml.write_text(yml.read_text().replace("min_positives: 20", "min_positives: 1000000")
-                   .replace("horizon_days: 30", "horizon_days: 300"))
+                   .replace("horizon_days: auto", "horizon_days: 300"))
     t = time.perf_counter()
     try:
         cli("train", "--project", str(project))

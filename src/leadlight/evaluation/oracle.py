@@ -31,6 +31,19 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     return truth[["account_id", "as_of", "p_convert"]]
 
 
+def gap_interval(rows: pd.DataFrame) -> list[float] | None:
+    """90% bootstrap interval (over accounts, paired) of the oracle's AUC minus the model's on the same rows."""
+    y, oracle, model = rows.label.to_numpy(), rows.p_convert.to_numpy(), rows.score.to_numpy()
+
+    def gap(_: np.ndarray, picked: np.ndarray) -> float | None:
+        i = picked.astype(int)
+        a, b = metrics.auc(y[i], oracle[i]), metrics.auc(y[i], model[i])
+        return None if a is None or b is None else a - b
+
+    ci = metrics.bootstrap_interval(y, np.arange(len(rows)), rows.account_id.to_numpy(), gap)
+    return None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
+
+
 def compare(rows: pd.DataFrame, score: np.ndarray, truth: pd.DataFrame) -> dict:
     """Model AUC and oracle AUC on the rows that have a truth value (``rows``: account_id, as_of, label)."""
     kept = ["account_id", "as_of", "label", *(["fold"] if "fold" in rows.columns else [])]
@@ -41,10 +54,15 @@ def compare(rows: pd.DataFrame, score: np.ndarray, truth: pd.DataFrame) -> dict:
         latest = joined[joined.fold == joined.fold.max()]
         return {"oracle_auc": metrics.rounded(metrics.auc(latest.label, latest.p_convert)),
                 "auc_on_oracle_rows": metrics.rounded(metrics.auc(latest.label, latest.score)),
-                "oracle_rows": int(len(latest)), "compared": "on the latest walk-forward fold"}
+                "oracle_rows": int(len(latest)), "compared": "on the latest walk-forward fold",
+                **_paired(latest)}
     return {
         "oracle_auc": metrics.rounded(metrics.auc(joined.label, joined.p_convert)),
         "auc_on_oracle_rows": metrics.rounded(metrics.auc(joined.label, joined.score)),
-        "oracle_rows": int(len(joined)),
+        "oracle_rows": int(len(joined)), **_paired(joined),
     }
+
+
+def _paired(rows: pd.DataFrame) -> dict:
+    return {"oracle_buyers": int(rows.account_id[rows.label == 1].nunique()), "gap_interval_90": gap_interval(rows)}
 

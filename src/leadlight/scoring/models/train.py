@@ -123,17 +123,17 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
         intent_probability=p_intent[seen] if p_intent is not None else nothing)
     threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
     self_threshold = float(np.quantile(p_self[seen], 1 - config.flag_share)) if p_self is not None and seen.any() else 1.0
-    report = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
-    # Each fold has its own model, whose scores rank only its own rows. The headline AUC is the latest fold's: its
-    # model learned from the most history, so it says most about the saved one (refitted on all of it); every
-    # fold's AUC and the pooled one are kept beside it.
-    report["pooled_auc"] = report["auc"]
-    report["fold_aucs"] = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
-                           if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
-    judged = [a for a in report["fold_aucs"] if a is not None]
-    if judged:
-        report["auc"] = judged[-1]
-    report["judged_rows"] = int((oot.fold == oot.fold.max()).sum()) if len(oot) else 0
+    pooled = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
+    fold_aucs = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
+                 if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
+    headline = headline_folds(oot, fold_aucs)
+    latest = oot[oot.fold.isin(headline)] if headline else oot
+    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy())
+    report.update(pooled_auc=pooled["auc"], pooled_intervals_90=pooled["intervals_90"],
+                  pooled_buyers=pooled["buyers"], fold_aucs=fold_aucs, headline_folds=headline,
+                  headline="the latest walk-forward fold" if len(headline) <= 1 else
+                  f"the latest {len(headline)} walk-forward folds pooled (the latest alone held under {FEW_BUYERS} buyers)")
+    report["judged_rows"] = int(len(latest))
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
             report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
@@ -147,6 +147,19 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
                         "buyers": int(frame.label[frame.as_of.isin(f.test)].sum())} for f in folds]
     return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True),
                          self_serve, self_threshold, deal_size)
+
+
+def headline_folds(oot: pd.DataFrame, fold_aucs: list[float | None]) -> list[int]:
+    """The folds the headline figures are read on: the latest judged one, which learned from the most history and
+    so says most about the saved model; when it holds under ``FEW_BUYERS`` buying accounts, earlier folds are
+    pooled in, latest first, until they do (each fold's own AUC stays in ``fold_aucs``)."""
+    chosen: list[int] = []
+    for i in [i for i, a in enumerate(fold_aucs) if a is not None][::-1]:
+        chosen.insert(0, i)
+        rows = oot[oot.fold.isin(chosen)]
+        if rows.account_id[rows.label == 1].nunique() >= FEW_BUYERS:
+            break
+    return chosen
 
 
 def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray) -> dict[str, Any]:
