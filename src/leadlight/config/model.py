@@ -5,7 +5,7 @@ Example (every key optional)::
     model:
       target: sales                # sales | self_serve | any | expansion: which conversion is learned
       snapshot_every: auto         # month | week | auto: month when history holds >= 8 monthly snapshots
-      lead_in_days: auto           # history a snapshot needs before it; auto: 28, shorter on a short history
+      lead_in_days: auto           # history a snapshot needs before it; auto: 28, or down to 7 on a short history
       cv_folds: 4                  # walk-forward folds choosing the model and calibrating it
       horizon_days: auto           # label: a WON sales opportunity created in [as_of, as_of + 30d); auto: 30,
                                    # shorter (21, 14) when history is too short for two walk-forward folds
@@ -69,7 +69,7 @@ class ModelConfig(Strict):
     )
     lead_in_days: LeadIn | Literal["auto"] = Field(
         "auto", description="Days of history a snapshot needs before it (its behaviour windows fill up); auto: "
-        "28, or 21 / 14 when the history is too short for two walk-forward folds with buyers (stated by `train`).",
+        "28, or 21 / 14 / 7 when the history is too short for two walk-forward folds with buyers (stated by `train`).",
     )
     cv_folds: int = Field(
         4, ge=2, le=12, description="Walk-forward folds: each later block of snapshots is predicted by a model trained "

@@ -2,12 +2,13 @@
 
 A history of a few months gets the full values: a 30-day horizon and 28 days
 of lead-in. A short one (a new user's first weeks) gets the longest horizon,
-then the longest lead-in, of ``HORIZONS`` x ``LEAD_INS`` that still leaves
+then the longest lead-in (down to a week: early snapshots then see part of their
+behaviour windows, honestly), of ``HORIZONS`` x ``LEAD_INS`` that still leaves
 ``MIN_FOLDS`` walk-forward folds with won deals in the snapshots they predict:
 honest out-of-time metrics (every fold purged of overlapping label windows)
 from a shorter question ("buys within 14 days") rather than no model at all.
-Failing that, one such fold; failing that, the full values, and the preflight
-refuses naming every problem. The choice, and why, is reported by ``train``
+Failing that, one such fold; failing that, the shortest settings, and the
+preflight refuses naming every problem. The choice, and why, is reported by ``train``
 and kept in the model card. Values set in ``leadlight.yml`` are never changed.
 
 Only the data range and the won opportunities are read: no snapshot is labelled
@@ -27,7 +28,7 @@ from leadlight.scoring.models.folds import walk_forward
 from leadlight.storage.engine import Engine
 
 HORIZONS = (FULL_HORIZON_DAYS, 21, 14)
-LEAD_INS = (FULL_LEAD_IN_DAYS, 21, 14)
+LEAD_INS = (FULL_LEAD_IN_DAYS, 21, 14, 7)
 MIN_FOLDS = 2
 
 
