@@ -10,6 +10,8 @@ refitted on every labelled snapshot, with that calibration.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.learners import Learner, make_learner
 
 FEW_BUYERS = 30
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -58,17 +61,30 @@ class TrainedModels:
 
 def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
                 label: str = "label") -> tuple[np.ndarray, list[float | None]]:
-    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC."""
+    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC.
+
+    The folds are fitted on ``WORKERS`` threads: each learner runs on one core (LightGBM and the solvers
+    release the GIL), so a 2-core machine fits two folds at once."""
     raw = np.full(len(frame), np.nan)
-    aucs: list[float | None] = []
-    for fold in folds:
-        train = frame[frame.as_of.isin(fold.train)]
+    y = frame[label].to_numpy()
+
+    def one(fold: Fold) -> np.ndarray | None:
+        train = frame.as_of.isin(fold.train).to_numpy()
         inside = frame.as_of.isin(fold.test).to_numpy()
-        if train[label].nunique() < 2 or not inside.any():
+        if len(np.unique(y[train])) < 2 or not inside.any():
+            return None
+        return make_learner(name, columns).fit(frame[train], y[train]).raw(frame[inside])
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        scores = list(pool.map(one, folds))
+    aucs: list[float | None] = []
+    for fold, score in zip(folds, scores):
+        if score is None:
             aucs.append(None)
             continue
-        raw[inside] = make_learner(name, columns).fit(train, train[label].to_numpy()).raw(frame[inside])
-        aucs.append(metrics.auc(frame[label].to_numpy()[inside], raw[inside]))
+        inside = frame.as_of.isin(fold.test).to_numpy()
+        raw[inside] = score
+        aucs.append(metrics.auc(y[inside], score))
     return raw, aucs
 
 
