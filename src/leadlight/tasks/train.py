@@ -73,8 +73,9 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
     }
     report.update(headline=m.metrics.get("headline"), headline_folds=m.metrics.get("headline_folds"))
     if truth_rows is not None:
-        judged = oot[oot.fold.isin(m.metrics.get("headline_folds") or sorted(oot.fold.unique()))].drop(columns="fold")
-        report.update(compare(judged, judged.probability.to_numpy(), truth_rows), compared=f"on {report['headline']}")
+        judged = oot[oot.fold.isin(m.metrics.get("headline_folds") or sorted(oot.fold.unique()))]
+        report.update(compare(judged, judged.probability.to_numpy(), truth_rows, by_fold=True),
+                      compared=f"on {report['headline']}")
     manifest = {k: v for k, v in report.items() if k not in ("model_id", "trained_at")}
     manifest["model_config"] = config.model.model_dump(mode="json")
     model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest,

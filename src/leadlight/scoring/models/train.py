@@ -144,11 +144,13 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
                  if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
     headline = headline_folds(oot, fold_aucs)
     latest = oot[oot.fold.isin(headline)] if headline else oot
-    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy())
+    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy(),
+                      latest.fold.to_numpy())
     report.update(pooled_auc=pooled["auc"], pooled_intervals_90=pooled["intervals_90"],
                   pooled_buyers=pooled["buyers"], fold_aucs=fold_aucs, headline_folds=headline,
                   headline="the latest walk-forward fold" if len(headline) <= 1 else
-                  f"the latest {len(headline)} walk-forward folds pooled (the latest alone held under {FEW_BUYERS} buyers)")
+                  f"the latest {len(headline)} walk-forward folds, each fold's figures weighted by its buyers (the "
+                  f"latest alone held under {FEW_BUYERS} buying accounts)")
     report["judged_rows"] = int(len(latest))
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
@@ -167,8 +169,8 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
 
 def headline_folds(oot: pd.DataFrame, fold_aucs: list[float | None]) -> list[int]:
     """The folds the headline figures are read on: the latest judged one, which learned from the most history and
-    so says most about the saved model; when it holds under ``FEW_BUYERS`` buying accounts, earlier folds are
-    pooled in, latest first, until they do (each fold's own AUC stays in ``fold_aucs``)."""
+    so says most about the saved model; when it holds under ``FEW_BUYERS`` buying accounts, earlier folds join,
+    latest first, until they do, each judged on its own rows (``evaluate``; every fold's AUC is in ``fold_aucs``)."""
     chosen: list[int] = []
     for i in [i for i, a in enumerate(fold_aucs) if a is not None][::-1]:
         chosen.insert(0, i)
@@ -178,20 +180,28 @@ def headline_folds(oot: pd.DataFrame, fold_aucs: list[float | None]) -> list[int
     return chosen
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray) -> dict[str, Any]:
-    """Out-of-time metrics with 90% bootstrap intervals over accounts, and the buyers they rest on."""
+def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray, fold: np.ndarray | None = None) -> dict[str, Any]:
+    """Out-of-time metrics with 90% bootstrap intervals over accounts, and the buyers they rest on.
+
+    ``fold``: rows of several walk-forward folds; ranking metrics are then each fold's, weighted by its
+    positives (``metrics.by_fold``), and resampled the same way."""
+    several = fold is not None and len(np.unique(fold)) > 1
+    lift = lambda a, b: metrics.lift_at(a, b, 0.1)  # noqa: E731
+    ranking = {"auc": metrics.auc, "pr_auc": metrics.pr_auc, "lift_top_decile": lift}
+    judged = {k: metrics.by_fold(y, p, fold, fn) if several else fn(y, p) for k, fn in ranking.items()}
     out: dict[str, Any] = {
-        "auc": metrics.rounded(metrics.auc(y, p)),
-        "pr_auc": metrics.rounded(metrics.pr_auc(y, p)),
-        "lift_top_decile": metrics.rounded(metrics.lift_at(y, p, 0.1), 3),
+        "auc": metrics.rounded(judged["auc"]),
+        "pr_auc": metrics.rounded(judged["pr_auc"]),
+        "lift_top_decile": metrics.rounded(judged["lift_top_decile"], 3),
         "calibration_error": metrics.rounded(metrics.calibration_error(y, p)),
         "mean_probability": metrics.rounded(float(p.mean()) if len(p) else None),
         "conversion_rate": metrics.rounded(metrics.rate(y)),
         "buyers": int(len(set(accounts[np.asarray(y) == 1]))),
     }
     intervals = {}
-    for key, fn in (("auc", metrics.auc), ("lift_top_decile", lambda a, b: metrics.lift_at(a, b, 0.1))):
-        ci = metrics.bootstrap_interval(y, p, accounts, fn)
+    for key in ("auc", "lift_top_decile"):
+        ci = (metrics.by_fold_interval(y, p, fold, accounts, ranking[key]) if several
+              else metrics.bootstrap_interval(y, p, accounts, ranking[key]))
         intervals[key] = None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
     out["intervals_90"] = intervals
     out["few_buyers"] = out["buyers"] < FEW_BUYERS
