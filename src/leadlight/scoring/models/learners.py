@@ -119,9 +119,7 @@ class LogisticLearner:
         from sklearn.linear_model import LogisticRegression
 
         self.design = Design(list(self.columns)).fit(X[self.columns])
-        # Newton steps on the (few hundred) standardised columns: a handful of iterations where L-BFGS takes ~100.
-        self.model = LogisticRegression(C=self.C, max_iter=5000, solver="newton-cholesky").fit(
-            self.design.transform(X[self.columns]), y)
+        self.model = LogisticRegression(C=self.C, max_iter=5000).fit(self.design.transform(X[self.columns]), y)
         return self
 
     def raw(self, X: pd.DataFrame) -> np.ndarray:
@@ -170,5 +168,15 @@ class LightGBMLearner:
         return {c: float(g / total) for c, g in zip(self.columns, gains)}
 
 
-def make_learner(name: str, columns: list[str]) -> Learner:
-    return LightGBMLearner(list(columns)) if name == "lightgbm" else LogisticLearner(list(columns))
+# The supporting models (fit only, intent only, self-serve): half the trees at twice the rate, about half the
+# time for the same shrinkage budget (their walk-forward AUCs moved by under 0.01 on generated companies).
+SUPPORTING = {"n_estimators": 150, "learning_rate": 0.06}
+
+
+def make_learner(name: str, columns: list[str], supporting: bool = False) -> Learner:
+    if name != "lightgbm":
+        return LogisticLearner(list(columns))
+    learner = LightGBMLearner(list(columns))
+    if supporting:
+        learner.params = {**learner.params, **SUPPORTING}
+    return learner

@@ -59,7 +59,7 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
         settings = fit_to_history(engine, config.model, known)
         mc = settings.config
         snapshots = snapshots_of(known, mc, start, end)
-        folds = check_history(engine, mc, snapshots, settings.automatic)
+        folds = check_history(engine, mc, snapshots, settings.automatic, known)
     with progress.step("finding labels"):
         labels = label_times(engine, mc, snapshots)
     refuse_if_too_few(labels, mc, folds)

@@ -27,7 +27,7 @@ OUTCOMES = {"sales": "sales opportunities", "self_serve": "self-serve upgrades",
 
 
 def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime],
-                  automatic: tuple[str, ...] = ()) -> list[Fold]:
+                  automatic: tuple[str, ...] = (), known: History | None = None) -> list[Fold]:
     """The walk-forward folds, or ``TrainingRefused`` listing every problem with its fix.
 
     ``automatic``: the settings that were ``auto`` (already shortened as far as ``settings`` goes)."""
@@ -35,7 +35,7 @@ def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]
     hints: list[str] = []
     mode = arrivals.eligibility(engine, config)
     folds = walk_forward(snapshots, config, arrivals.reach(config, mode)) if snapshots else []
-    known = history(engine, config)
+    known = known or history(engine, config)
     span = (known.last - known.first).days if known.first and known.last else 0
     if not snapshots:
         problems.append(

@@ -60,7 +60,7 @@ class TrainedModels:
 
 
 def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
-                label: str = "label") -> tuple[np.ndarray, list[float | None]]:
+                label: str = "label", supporting: bool = False) -> tuple[np.ndarray, list[float | None]]:
     """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC.
 
     The folds are fitted on ``WORKERS`` threads: each learner runs on one core (LightGBM and the solvers
@@ -73,7 +73,7 @@ def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list
         inside = frame.as_of.isin(fold.test).to_numpy()
         if len(np.unique(y[train])) < 2 or not inside.any():
             return None
-        return make_learner(name, columns).fit(frame[train], y[train]).raw(frame[inside])
+        return make_learner(name, columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
 
     with ThreadPoolExecutor(WORKERS) as pool:
         scores = list(pool.map(one, folds))
@@ -100,20 +100,31 @@ def _part(role: str, columns: list[str], algorithms: list[str], config: ModelCon
     """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
     candidates = []
     for name in algorithms:
-        raw, aucs = out_of_fold(frame, folds, name, columns, label)
+        raw, aucs = out_of_fold(frame, folds, name, columns, label, role != "combined")
         candidates.append((_weighted(aucs, frame[label], frame, folds), name, raw))
         progress.log(f"{role} model, {name}: walk-forward AUC {candidates[-1][0]:.3f}")
     score, name, raw = max(candidates, key=lambda c: c[0])
     seen = ~np.isnan(raw)
     calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
-    learner = make_learner(name, columns).fit(frame, frame[label].to_numpy())
+    learner = make_learner(name, columns, role != "combined").fit(frame, frame[label].to_numpy())
     part = ModelPart(role, learner, calibrator, {n: round(a, 4) for a, n, _ in candidates})
     return part, calibrator.probability(raw)
 
 
 def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
                  progress: Progress = SILENT) -> TrainedModels:
-    """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row."""
+    """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row.
+
+    BLAS runs single-threaded meanwhile: the folds already use the cores (``WORKERS``), and BLAS threads
+    spinning against them made the logistic fits 6x costlier on a 2-core machine (measured)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _train_models(frame, spec, folds, config, progress)
+
+
+def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
+                  progress: Progress) -> TrainedModels:
     with progress.step("training fit, intent and combined models"):
         combined, p = _part("combined", spec.columns, list(config.algorithms), config, frame, folds, progress)
         chosen = [combined.learner.name]
