@@ -76,6 +76,7 @@ def test_eight_weeks_and_thirty_buyers_train_with_the_default_config(tmp_path, p
     assert any(slug in f["feature"] for f in r["top_features"][:6] for slug in slugs), r["top_features"]
     card = model_card(Project(project))["model"]
     assert card["settings"]["horizon_days"] == 14 and card["settings"]["why"] == r["settings"]["why"]
+    assert card["model_config"]["horizon_days"] == 14  # the web model page reads the label from it
 
 
 def test_three_weeks_are_refused_naming_the_shortest_automatic_settings(tmp_path):

@@ -77,7 +77,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         report.update(compare(judged, judged.probability.to_numpy(), truth_rows, by_fold=True),
                       compared=f"on {report['headline']}")
     manifest = {k: v for k, v in report.items() if k not in ("model_id", "trained_at")}
-    manifest["model_config"] = config.model.model_dump(mode="json")
+    manifest["model_config"] = run.config.model_dump(mode="json")  # resolved: the horizon the model learned
     model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest,
                                     target=run.config.target)
     saved = artifacts.read_manifest(project, model_id)
