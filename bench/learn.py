@@ -2,6 +2,7 @@
 
     python bench/learn.py oracle   [--accounts 1000] [--days 150] [--seed 11]
     python bench/learn.py speed    [--accounts 3000] [--days 400]
+    python bench/learn.py short    [--accounts 1500] [--days 56]
     python bench/learn.py datasets [--only NAME ...] [--datasets DIR]
 
 * ``oracle``: a generated company (the demo's hidden law) with ``--days`` of
@@ -9,6 +10,10 @@
   generator's own probabilities' AUC on the same rows.
 * ``speed``: seconds for ``train`` on ``--accounts`` x ~12 monthly snapshots,
   and for a refusal (every precondition checked, none met).
+* ``short``: a generated company whose last ``--days`` (8 weeks) of events and
+  opportunities are all a new user has loaded (the generator itself needs 56
+  days before its first conversion), ``train`` with the template's config:
+  the horizon and lead-in it picks, the out-of-time AUC on the buyers it has.
 * ``datasets``: the shared public datasets (``bench/datasets.py`` converters):
   Leadlight's walk-forward out-of-fold AUC against scikit-learn's
   HistGradientBoosting on the *same* rows, features and folds, with the best of
@@ -65,6 +70,9 @@ def oracle(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             "buyers": r["buyers"], "auc": r["auc"], "auc_interval_90": r["intervals_90"]["auc"],
             "auc_on_oracle_rows": r.get("auc_on_oracle_rows"), "oracle_auc": r.get("oracle_auc"),
             "gap_to_oracle": None if r.get("oracle_auc") is None else round(r["oracle_auc"] - r["auc_on_oracle_rows"], 4),
+            "gap_interval_90": r.get("gap_interval_90"), "oracle_rows": r.get("oracle_rows"),
+            "buyers_judged": r.get("oracle_buyers"), "buyers_all_folds": r.get("pooled_buyers"),
+            "pooled_auc": r.get("pooled_auc"), "fold_aucs": r.get("fold_aucs"),
             "chosen": r["chosen"]}
 
 
@@ -72,19 +80,66 @@ def speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     _, project = generated(root, args.accounts, args.days, args.seed)
     yml = project / "leadlight.yml"
     yml.write_text(yml.read_text().replace("snapshot_every: auto", "snapshot_every: month"))
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _children_cpu()
     r = cli("train", "--project", str(project))
-    trained = time.perf_counter() - t
+    trained, trained_cpu = time.perf_counter() - t, _children_cpu() - cpu
     yml.write_text(yml.read_text().replace("min_positives: 20", "min_positives: 1000000")
-                   .replace("horizon_days: 30", "horizon_days: 300"))
-    t = time.perf_counter()
+                   .replace("horizon_days: auto", "horizon_days: 300"))
+    t, cpu = time.perf_counter(), _children_cpu()
     try:
         cli("train", "--project", str(project))
         refused = None
     except RuntimeError:
         refused = time.perf_counter() - t
+    refused_cpu = _children_cpu() - cpu
     return {"accounts": args.accounts, "snapshots": len(r["snapshots"]["train"]), "rows": r["n_train"],
-            "train_seconds": round(trained, 1), "refusal_seconds": None if refused is None else round(refused, 2)}
+            "train_seconds": round(trained, 1), "train_cpu_seconds": round(trained_cpu, 1),
+            "refusal_seconds": None if refused is None else round(refused, 2), "refusal_cpu_seconds": round(refused_cpu, 2),
+            "load_average": _load()}
+
+
+def short(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """Generate ``days + 64`` days, keep the last ``days`` of events and opportunities, train on the template."""
+    import gzip
+    from datetime import datetime, timedelta
+
+    import pandas as pd
+
+    full, data, project = root / "full", root / "data", root / "project"
+    cli("generate", "--out", str(full), "--accounts", str(args.accounts), "--days", str(args.days + 64),
+        "--seed", str(args.seed))
+    data.mkdir()
+    first = datetime(2026, 11, 1) - timedelta(days=args.days)  # the generator's default end: 2026-10-31
+    with gzip.open(full / "events.ndjson.gz", "rt") as src, gzip.open(data / "events.ndjson.gz", "wt") as out:
+        out.writelines(line for line in src if json.loads(line)["timestamp"] >= first.strftime("%Y-%m-%dT%H:%M:%S"))
+    opps = pd.read_csv(full / "opportunities.csv")
+    opps[pd.to_datetime(opps.created_at) >= first].to_csv(data / "opportunities.csv", index=False)
+    for name in ("accounts.csv", "users.csv"):
+        shutil.copy(full / name, data / name)
+    cli("init", str(project))
+    for name, kind in INPUTS:
+        cli("ingest", str(data / name), "--kind", kind, "--project", str(project))
+    won = opps[(pd.to_datetime(opps.created_at) >= first) & (opps.stage == "won") & (opps.source == "sales")]
+    t, cpu = time.perf_counter(), _children_cpu()
+    r = cli("train", "--project", str(project))
+    return {"accounts": args.accounts, "days_loaded": args.days, "won_sales_deals_loaded": int(len(won)),
+            "settings": r["settings"], "folds": len(r["folds"]), "headline": r["headline"], "auc": r["auc"],
+            "auc_interval_90": r["intervals_90"]["auc"], "buyers": r["buyers"], "fold_aucs": r["fold_aucs"],
+            "few_buyers_warning": r["few_buyers"], "train_seconds": round(time.perf_counter() - t, 1),
+            "train_cpu_seconds": round(_children_cpu() - cpu, 1), "load_average": _load()}
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> list[float]:
+    import os
+
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def baseline(frame, folds, columns) -> dict[str, Any]:
@@ -196,18 +251,18 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("oracle", "speed", "datasets"))
+    parser.add_argument("what", choices=("oracle", "speed", "short", "datasets"))
     parser.add_argument("--accounts", type=int)
     parser.add_argument("--days", type=int)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--only", nargs="*", choices=sorted(CONVERTERS))
     parser.add_argument("--datasets", type=Path, default=default_datasets())
     args = parser.parse_args(argv)
-    defaults = {"oracle": (1000, 150), "speed": (3000, 400), "datasets": (0, 0)}[args.what]
+    defaults = {"oracle": (1000, 150), "speed": (3000, 400), "short": (1500, 56), "datasets": (0, 0)}[args.what]
     args.accounts = args.accounts or defaults[0]
     args.days = args.days or defaults[1]
     with tempfile.TemporaryDirectory(prefix="leadlight-learn-") as tmp:
-        result = {"oracle": oracle, "speed": speed, "datasets": datasets}[args.what](args, Path(tmp))
+        result = {"oracle": oracle, "speed": speed, "short": short, "datasets": datasets}[args.what](args, Path(tmp))
     print(json.dumps(result, indent=2))
     return 0
 

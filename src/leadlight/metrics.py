@@ -118,3 +118,33 @@ def bootstrap_interval(y, score, groups, metric, *, reps: int = 200, level: floa
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(values, [tail, 100 - tail])
     return float(lo), float(hi)
+
+
+def by_fold(y, score, fold, metric) -> float | None:
+    """``metric`` on each fold's rows, averaged with each fold weighted by its positives.
+
+    Walk-forward folds each have their own model, whose scores rank only its own rows: pooling the folds'
+    rows would also judge how well the models' scales agree, which no single model is asked to do."""
+    y, s, fold = np.asarray(y, dtype=float), np.asarray(score, dtype=float), np.asarray(fold)
+    values, weights = [], []
+    for f in np.unique(fold):
+        inside = fold == f
+        value = metric(y[inside], s[inside])
+        if value is not None:
+            values.append(value)
+            weights.append(y[inside].sum())
+    if not values or sum(weights) == 0:
+        return None
+    return float(np.average(values, weights=weights))
+
+
+def by_fold_interval(y, score, fold, groups, metric, **kwargs) -> tuple[float, float] | None:
+    """``bootstrap_interval`` of ``by_fold``: whole groups (accounts) resampled, every fold judged on its rows."""
+    s, fold = np.asarray(score, dtype=float), np.asarray(fold)
+
+    def resampled(y_picked: np.ndarray, rows: np.ndarray) -> float | None:
+        rows = rows.astype(int)
+        return by_fold(y_picked, s[rows], fold[rows], metric)
+
+    return bootstrap_interval(y, np.arange(len(s)), groups, resampled, **kwargs)
+

@@ -114,7 +114,7 @@ def test_train_reports_every_missing_precondition_at_once_with_fixes_for_this_co
     assert result.exit_code == 1
     error = json.loads(result.stdout)
     assert error["error"] == "TrainingRefused"
-    assert "280-day outcome window" in error["message"] and "model.min_positives (100000)" in error["message"]
+    assert "280-day" in error["message"] and "model.min_positives (100000)" in error["message"]
     assert "snapshot_every" not in error["hint"]  # already weekly: never suggested again
     assert "model.horizon_days: " in error["hint"]  # a horizon that does give folds on this history
 

@@ -36,6 +36,10 @@ def register(app: typer.Typer) -> None:
         def render(r: dict) -> None:
             stdout.print(f"Model [bold]{r['model_id']}[/] ({r['chosen']}), trained on {r['n_train']:,} rows, "
                          f"tested out of time on {r['n_test']:,} rows ({r['positives']['test']} buyers)")
+            settings = r.get("settings") or {}
+            automatic = f" (auto: {u(settings['why'])})" if settings.get("why") else ""
+            stdout.print(f"Label: {r['target']} conversion within {r['horizon_days']} days of each {r['snapshot_every']}ly "
+                         f"snapshot, {r['lead_in_days']} days of lead-in{automatic}", highlight=False)
             oracle = f" (oracle {r['oracle_auc']:.3f} on {r['oracle_rows']:,} rows)" if r.get("oracle_auc") is not None else ""
             stdout.print(f"AUC [bold]{_f(r['auc'])}[/]{oracle}; PR-AUC {_f(r['pr_auc'])}; top-decile lift "
                          f"{_f(r['lift_top_decile'], 2)}x; calibration error {_f(r['calibration_error'])}")
@@ -46,8 +50,11 @@ def register(app: typer.Typer) -> None:
                          highlight=False)
             ci = (r.get("intervals_90") or {}).get("auc")
             if ci:
-                stdout.print(f"AUC 90% interval {ci[0]:.3f}-{ci[1]:.3f} over {r['buyers']} buying accounts "
-                             f"({len(r['folds'])} walk-forward folds, {r['snapshot_every']}ly snapshots)")
+                pooled = "" if len(r.get("headline_folds") or []) >= len(r["folds"]) else \
+                    f"; all folds pooled: AUC {_f(r.get('pooled_auc'))} over {r.get('pooled_buyers')} buying accounts"
+                stdout.print(f"AUC 90% interval {ci[0]:.3f}-{ci[1]:.3f} over {r['buyers']} buying accounts, on "
+                             f"{r.get('headline') or 'the walk-forward folds'} ({len(r['folds'])} folds, "
+                             f"{r['snapshot_every']}ly snapshots){pooled}", highlight=False)
             for line in uplift_lines(r.get("uplift")):
                 stdout.print(u(line), highlight=False)
             for w in r["warnings"]:

@@ -5,9 +5,10 @@ Example (every key optional)::
     model:
       target: sales                # sales | self_serve | any | expansion: which conversion is learned
       snapshot_every: auto         # month | week | auto: month when history holds >= 8 monthly snapshots
-      lead_in_days: 28             # history a snapshot needs before it (behaviour windows fill up)
+      lead_in_days: auto           # history a snapshot needs before it; auto: 28, or down to 7 on a short history
       cv_folds: 4                  # walk-forward folds choosing the model and calibrating it
-      horizon_days: 30             # label: a WON sales opportunity created in [as_of, as_of + 30d)
+      horizon_days: auto           # label: a WON sales opportunity created in [as_of, as_of + 30d); auto: 30,
+                                   # shorter (21, 14) when history is too short for two walk-forward folds
       trial: {started_column: trial_started_at, length_days: 14, grace_days: 7}   # trial products only
       eligible_active_days: 90     # only accounts active in the 90 days before as_of are labelled
       eligibility: auto            # activity (event logs), arrival (lead lists), auto: arrival when there are no events
@@ -30,11 +31,14 @@ snapshot. See ``leadlight.labels.label_times``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from leadlight.config.base import Strict
+
+LeadIn = Annotated[int, Field(ge=0, le=365)]
+Horizon = Annotated[int, Field(ge=1, le=365)]
 
 
 class TrialConfig(Strict):
@@ -63,15 +67,18 @@ class ModelConfig(Strict):
         description="How often history is cut into snapshots (midnight UTC on the 1st, or on Mondays); auto: monthly "
         "when history holds at least 8 monthly snapshots, else weekly.",
     )
-    lead_in_days: int = Field(
-        28, ge=0, le=365, description="Days of history a snapshot needs before it (its behaviour windows fill up)."
+    lead_in_days: LeadIn | Literal["auto"] = Field(
+        "auto", description="Days of history a snapshot needs before it (its behaviour windows fill up); auto: "
+        "28, or 21 / 14 / 7 when the history is too short for two walk-forward folds with buyers (stated by `train`).",
     )
     cv_folds: int = Field(
         4, ge=2, le=12, description="Walk-forward folds: each later block of snapshots is predicted by a model trained "
         "only on snapshots whose label windows ended before it; they choose the learner and calibrate it.",
     )
-    horizon_days: int = Field(
-        30, ge=1, le=365, description="A snapshot is labelled positive when a won sales opportunity is created within this many days after it."
+    horizon_days: Horizon | Literal["auto"] = Field(
+        "auto", description="A snapshot is labelled positive when a won sales opportunity is created within this "
+        "many days after it; auto: 30, or the longest of 21 / 14 that gives a short history two walk-forward folds "
+        "with buyers (stated by `train` and in the model card).",
     )
     eligible_active_days: int = Field(
         90, ge=1, le=730, description="Only accounts with activity in this many days before a snapshot are labelled."

@@ -49,6 +49,10 @@ from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
 
 MONTHLY_AT_LEAST = 8
+# ``horizon_days`` / ``lead_in_days: auto`` on a history long enough for them (``scoring.models.settings`` shortens
+# them on a short history before anything here runs).
+FULL_HORIZON_DAYS = 30
+FULL_LEAD_IN_DAYS = 28
 # Which opportunities count as the outcome, per ``model.target``.
 OUTCOME_SOURCES = {"sales": ("sales",), "self_serve": ("self_serve",), "any": ("sales", "self_serve"),
                    "expansion": ("sales", "self_serve")}
@@ -103,11 +107,20 @@ def history(engine: Engine, config: ModelConfig) -> History:
 
 
 def resolve(engine: Engine, config: ModelConfig, known: History | None = None) -> ModelConfig:
-    """``config`` with ``snapshot_every: auto`` replaced by the cadence the history supports."""
+    """``config`` with ``snapshot_every: auto`` replaced by the cadence the history supports, and any
+    ``horizon_days`` / ``lead_in_days`` still ``auto`` by their full-history values (30 and 28 days)."""
+    config = full_history_defaults(config)
     if config.snapshot_every != "auto":
         return config
     monthly = snapshots_of(known or history(engine, config), config.model_copy(update={"snapshot_every": "month"}))
     return config.model_copy(update={"snapshot_every": "month" if len(monthly) >= MONTHLY_AT_LEAST else "week"})
+
+
+def full_history_defaults(config: ModelConfig) -> ModelConfig:
+    """``horizon_days`` / ``lead_in_days`` left ``auto`` set to the values a long history gets."""
+    update = {key: value for key, value in (("horizon_days", FULL_HORIZON_DAYS), ("lead_in_days", FULL_LEAD_IN_DAYS))
+              if getattr(config, key) == "auto"}
+    return config.model_copy(update=update) if update else config
 
 
 def training_snapshots(engine: Engine, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:

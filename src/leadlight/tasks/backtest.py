@@ -23,6 +23,7 @@ from leadlight.labels.label_times import label_times, training_snapshots
 from leadlight.evaluation.oracle import compare, read_truth
 from leadlight.evaluation.replay import replay_model, replay_out_of_time, replay_rules
 from leadlight.progress import SILENT, Progress
+from leadlight.scoring.models.settings import fit_to_history
 from leadlight.storage.backtests import store_backtest
 from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine
@@ -50,10 +51,11 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
     engine = open_current_engine(project, config)
     try:
         with progress.step("finding snapshots and labels"):
-            snapshots = training_snapshots(engine, config.model, start, end)
+            mc = fit_to_history(engine, config.model).config  # the horizon and lead-in `train` picks
+            snapshots = training_snapshots(engine, mc, start, end)
             if not snapshots:
-                raise _no_snapshots(config.model, start, end)
-            labels = label_times(engine, config.model, snapshots)
+                raise _no_snapshots(mc, start, end)
+            labels = label_times(engine, mc, snapshots)
         model = active_model(project, config.model.target)
         judged_on = "every labelled snapshot in range (no model is trained)"
         replays: dict[str, tuple[pd.DataFrame, Any]] = {}
@@ -85,7 +87,7 @@ def run_backtest(project: Project, *, start: date | None = None, end: date | Non
         "to": iso(snapshots[-1]) if snapshots else None,
         "judged_on": judged_on,
         "snapshots_judged": sorted({iso(pd.Timestamp(d).to_pydatetime()) for d in labels.as_of.unique()}),
-        "horizon_days": config.model.horizon_days,
+        "horizon_days": mc.horizon_days,
         "targets": {"share_flagged": [0.15, 0.35], "share_conversions_flagged": 0.6},
     }
     from leadlight.scoring.snapshot import definition_hash

@@ -28,6 +28,7 @@ from leadlight.playbooks.matching import State, match
 from leadlight.playbooks.routing import route
 from leadlight.playbooks.subjects import subjects
 from leadlight.progress import SILENT, Progress
+from leadlight.scoring.models.settings import fit_to_history
 from leadlight.scoring.snapshot import latest_as_of, score_snapshot
 from leadlight.storage.engine import open_engine
 from leadlight.storage.opportunities import opportunities_by_account
@@ -55,12 +56,13 @@ def plan(project: Project, start: str | None = None, end: str | None = None, eve
             moments.append(moments[-1] + step)
         hits = _replay(engine, config, moments, progress)
         deals = _sales_deals(engine)
+        horizon_days = fit_to_history(engine, config.model).config.horizon_days  # the one `train` picks
     finally:
         engine.close()
-    horizon = timedelta(days=config.model.horizon_days)
+    horizon = timedelta(days=horizon_days)
     weeks = max((moments[-1] - moments[1]).days / 7, 1.0) if len(moments) > 1 else 1.0
     result = {"from": iso(moments[1] if len(moments) > 1 else first), "to": iso(moments[-1]),
-              "moments": len(moments) - 1, "every": every, "horizon_days": config.model.horizon_days,
+              "moments": len(moments) - 1, "every": every, "horizon_days": horizon_days,
               "playbooks": [_report(p, hits, deals, horizon, weeks) for p in config.playbooks if p.enabled]}
     store_latest(project, result)
     return result

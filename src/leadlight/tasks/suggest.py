@@ -26,9 +26,10 @@ from leadlight.evaluation.backtest import judge
 from leadlight.evaluation.replay import replay_out_of_time, replay_rules
 from leadlight.evaluation.suggest import Condition, candidates, choose_k, half_life, shortlist, trigger_score
 from leadlight.labels import arrivals
-from leadlight.labels.label_times import label_times, resolve, training_snapshots
+from leadlight.labels.label_times import label_times, training_snapshots
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import load_attributes, plan_features, training_set
+from leadlight.scoring.models.settings import fit_to_history
 from leadlight.signals.behaviour import ANY
 from leadlight.storage.engine import open_engine
 from leadlight.storage.project import Project
@@ -44,7 +45,7 @@ def run_suggest(project: Project, *, write: bool = False, n: int = 10, progress:
     config = load_config(project)
     engine = open_engine(project, config)
     try:
-        mc = resolve(engine, config.model.model_copy(update={"features": "auto"}))
+        mc = fit_to_history(engine, config.model.model_copy(update={"features": "auto"})).config
         snapshots = training_snapshots(engine, mc)
         reach = arrivals.reach(mc, arrivals.eligibility(engine, mc))
         if len(snapshots) < 3:

@@ -55,10 +55,13 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "positives": {"train": int(frame.label.sum()), "validation": int(oot.label.sum()), "test": int(oot.label.sum())},
         "target": run.config.target,
         "snapshot_every": run.config.snapshot_every,
+        "horizon_days": run.config.horizon_days, "lead_in_days": run.config.lead_in_days,
+        "settings": run.settings.describe() if run.settings else None,
         "validation": "walk-forward: each fold predicted by models trained only on earlier snapshots whose label "
                       "windows had closed; the saved model is refitted on every labelled snapshot",
         "folds": m.metrics["folds"],
         "fold_aucs": m.metrics.get("fold_aucs"), "pooled_auc": m.metrics.get("pooled_auc"),
+        "pooled_buyers": m.metrics.get("pooled_buyers"), "pooled_intervals_90": m.metrics.get("pooled_intervals_90"),
         "judged_rows": m.metrics.get("judged_rows"),
         "snapshots": {"train": [iso(pd.Timestamp(d).to_pydatetime()) for d in sorted(frame.as_of.unique())], "valid": [iso(d) for d in tested],
                       "test": [iso(d) for d in tested], "purged": []},
@@ -69,10 +72,13 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "warnings": run.warnings,
         "definition_hash": definition_hash(config),
     }
+    report.update(headline=m.metrics.get("headline"), headline_folds=m.metrics.get("headline_folds"))
     if truth_rows is not None:
-        report.update(compare(oot, oot.probability.to_numpy(), truth_rows))
+        judged = oot[oot.fold.isin(m.metrics.get("headline_folds") or sorted(oot.fold.unique()))]
+        report.update(compare(judged, judged.probability.to_numpy(), truth_rows, by_fold=True),
+                      compared=f"on {report['headline']}")
     manifest = {k: v for k, v in report.items() if k not in ("model_id", "trained_at")}
-    manifest["model_config"] = config.model.model_dump(mode="json")
+    manifest["model_config"] = run.config.model_dump(mode="json")  # resolved: the horizon the model learned
     model_id = artifacts.save_model(project, {"models": m, "specs": list(config.signals)}, manifest,
                                     target=run.config.target)
     saved = artifacts.read_manifest(project, model_id)

@@ -176,11 +176,13 @@ def training_set(
     parts = []
     snapshots = sorted(labels.as_of.unique())
     with progress.step("computing point-in-time features", total=len(snapshots)) as bar:
-        for d in snapshots:
+        # Latest first: labelling just walked the snapshots in order, and the identities resolved as of the
+        # latest ones are still cached (``identity.as_of`` keeps the last few), so they are not resolved again.
+        for d in reversed(snapshots):
             rows = labels[labels.as_of == d]
             feats = features_at(engine, spec, specs, pd.Timestamp(d).to_pydatetime(), attributes, list(rows.account_id))
             parts.append(pd.concat([rows.reset_index(drop=True), feats.reset_index(drop=True)], axis=1))
             bar.advance()
     if not parts:
         return labels.iloc[0:0]
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts[::-1], ignore_index=True)

@@ -13,24 +13,26 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.labels.label_times import label_times, opportunities, resolve, training_snapshots
+from leadlight.labels.label_times import history, label_times, opportunities, snapshots_of
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan_features, training_set
 from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.preflight import check_history
 from leadlight.scoring.models import uplift
+from leadlight.scoring.models.settings import Settings, fit_to_history
 from leadlight.scoring.models.train import FEW_BUYERS, TrainedModels, train_models
 from leadlight.storage.engine import Engine
 
 
 @dataclass
 class TrainingRun:
-    config: ModelConfig  # with snapshot_every resolved
+    config: ModelConfig  # with snapshot_every, horizon_days and lead_in_days resolved
     folds: list[Fold]
     frame: pd.DataFrame
     models: TrainedModels
     warnings: list[dict]
+    settings: Settings | None = None
 
 
 def refuse_if_too_few(labels: pd.DataFrame, config: ModelConfig, folds: list[Fold]) -> None:
@@ -53,10 +55,12 @@ def refuse_if_too_few(labels: pd.DataFrame, config: ModelConfig, folds: list[Fol
 def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
                     start: date | None = None, end: date | None = None) -> TrainingRun:
     """Check history, label it, build point-in-time features, drop leaking attributes, cross-validate, fit."""
-    mc: ModelConfig = resolve(engine, config.model)
     with progress.step("checking history"):
-        snapshots = training_snapshots(engine, mc, start, end)
-        folds = check_history(engine, mc, snapshots)
+        known = history(engine, config.model)
+        settings = fit_to_history(engine, config.model, known)
+        mc = settings.config
+        snapshots = snapshots_of(known, mc, start, end)
+        folds = check_history(engine, mc, snapshots, settings.automatic, known)
     with progress.step("finding labels"):
         labels = label_times(engine, mc, snapshots)
     refuse_if_too_few(labels, mc, folds)
@@ -80,7 +84,7 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
         warnings.append({"feature": None, "check": "few_buyers", "auc": None, "attribute": False,
                          "message": f"the out-of-time metrics rest on {buyers} buyers (under {FEW_BUYERS}): "
                          "read them as rough, and look at the intervals"})
-    return TrainingRun(mc, folds, frame, models, warnings)
+    return TrainingRun(mc, folds, frame, models, warnings, settings)
 
 
 def drop_columns(spec: FeatureSpec, columns: list[str], why: str) -> FeatureSpec:

@@ -26,18 +26,22 @@ OUTCOMES = {"sales": "sales opportunities", "self_serve": "self-serve upgrades",
             "any": "opportunities (sales or self-serve)", "expansion": "opportunities of paying accounts"}
 
 
-def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]) -> list[Fold]:
-    """The walk-forward folds, or ``TrainingRefused`` listing every problem with its fix."""
+def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime],
+                  automatic: tuple[str, ...] = (), known: History | None = None) -> list[Fold]:
+    """The walk-forward folds, or ``TrainingRefused`` listing every problem with its fix.
+
+    ``automatic``: the settings that were ``auto`` (already shortened as far as ``settings`` goes)."""
     problems: list[str] = []
     hints: list[str] = []
     mode = arrivals.eligibility(engine, config)
     folds = walk_forward(snapshots, config, arrivals.reach(config, mode)) if snapshots else []
-    known = history(engine, config)
+    known = known or history(engine, config)
     span = (known.last - known.first).days if known.first and known.last else 0
     if not snapshots:
         problems.append(
             f"history spans {span} days, and a snapshot needs {config.lead_in_days} days before it "
-            f"(model.lead_in_days) and a complete {config.horizon_days}-day outcome window after it (model.horizon_days)")
+            f"(model.lead_in_days{_auto('lead_in_days', automatic)}) and a complete {config.horizon_days}-day outcome "
+            f"window after it (model.horizon_days{_auto('horizon_days', automatic)})")
     elif not folds:
         problems.append(
             f"{len(snapshots)} {config.snapshot_every}ly snapshot(s) cannot keep training labels apart from the "
@@ -55,6 +59,10 @@ def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]
         raise TrainingRefused("; ".join(problems),
                               hint="scoring stays rule-only. " + "; or ".join(dict.fromkeys(hints)))
     return folds
+
+
+def _auto(key: str, automatic: tuple[str, ...]) -> str:
+    return ": auto, already the shortest it picks" if key in automatic else ""
 
 
 def _history_fixes(known: History, config: ModelConfig, mode: str) -> list[str]:

@@ -10,6 +10,8 @@ refitted on every labelled snapshot, with that calibration.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.learners import Learner, make_learner
 
 FEW_BUYERS = 30
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -58,18 +61,31 @@ class TrainedModels:
 
 
 def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
-                label: str = "label") -> tuple[np.ndarray, list[float | None]]:
-    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC."""
+                label: str = "label", supporting: bool = False) -> tuple[np.ndarray, list[float | None]]:
+    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC.
+
+    The folds are fitted on ``WORKERS`` threads: each learner runs on one core (LightGBM and the solvers
+    release the GIL), so a 2-core machine fits two folds at once."""
     raw = np.full(len(frame), np.nan)
-    aucs: list[float | None] = []
-    for fold in folds:
-        train = frame[frame.as_of.isin(fold.train)]
+    y = frame[label].to_numpy()
+
+    def one(fold: Fold) -> np.ndarray | None:
+        train = frame.as_of.isin(fold.train).to_numpy()
         inside = frame.as_of.isin(fold.test).to_numpy()
-        if train[label].nunique() < 2 or not inside.any():
+        if len(np.unique(y[train])) < 2 or not inside.any():
+            return None
+        return make_learner(name, columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        scores = list(pool.map(one, folds))
+    aucs: list[float | None] = []
+    for fold, score in zip(folds, scores):
+        if score is None:
             aucs.append(None)
             continue
-        raw[inside] = make_learner(name, columns).fit(train, train[label].to_numpy()).raw(frame[inside])
-        aucs.append(metrics.auc(frame[label].to_numpy()[inside], raw[inside]))
+        inside = frame.as_of.isin(fold.test).to_numpy()
+        raw[inside] = score
+        aucs.append(metrics.auc(y[inside], score))
     return raw, aucs
 
 
@@ -85,20 +101,31 @@ def _part(role: str, columns: list[str], algorithms: list[str], config: ModelCon
     """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
     candidates = []
     for name in algorithms:
-        raw, aucs = out_of_fold(frame, folds, name, columns, label)
+        raw, aucs = out_of_fold(frame, folds, name, columns, label, role != "combined")
         candidates.append((_weighted(aucs, frame[label], frame, folds), name, raw))
         progress.log(f"{role} model, {name}: walk-forward AUC {candidates[-1][0]:.3f}")
     score, name, raw = max(candidates, key=lambda c: c[0])
     seen = ~np.isnan(raw)
     calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
-    learner = make_learner(name, columns).fit(frame, frame[label].to_numpy())
+    learner = make_learner(name, columns, role != "combined").fit(frame, frame[label].to_numpy())
     part = ModelPart(role, learner, calibrator, {n: round(a, 4) for a, n, _ in candidates})
     return part, calibrator.probability(raw)
 
 
 def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
                  progress: Progress = SILENT) -> TrainedModels:
-    """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row."""
+    """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row.
+
+    BLAS runs single-threaded meanwhile: the folds already use the cores (``WORKERS``), and BLAS threads
+    spinning against them made the logistic fits 6x costlier on a 2-core machine (measured)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _train_models(frame, spec, folds, config, progress)
+
+
+def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
+                  progress: Progress) -> TrainedModels:
     with progress.step("training fit, intent and combined models"):
         combined, p = _part("combined", spec.columns, list(config.algorithms), config, frame, folds, progress)
         chosen = [combined.learner.name]
@@ -124,17 +151,19 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
         intent_probability=p_intent[seen] if p_intent is not None else nothing)
     threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
     self_threshold = float(np.quantile(p_self[seen], 1 - config.flag_share)) if p_self is not None and seen.any() else 1.0
-    report = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
-    # Each fold has its own model, whose scores rank only its own rows. The headline AUC is the latest fold's: its
-    # model learned from the most history, so it says most about the saved one (refitted on all of it); every
-    # fold's AUC and the pooled one are kept beside it.
-    report["pooled_auc"] = report["auc"]
-    report["fold_aucs"] = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
-                           if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
-    judged = [a for a in report["fold_aucs"] if a is not None]
-    if judged:
-        report["auc"] = judged[-1]
-    report["judged_rows"] = int((oot.fold == oot.fold.max()).sum()) if len(oot) else 0
+    pooled = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
+    fold_aucs = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
+                 if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
+    headline = headline_folds(oot, fold_aucs)
+    latest = oot[oot.fold.isin(headline)] if headline else oot
+    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy(),
+                      latest.fold.to_numpy())
+    report.update(pooled_auc=pooled["auc"], pooled_intervals_90=pooled["intervals_90"],
+                  pooled_buyers=pooled["buyers"], fold_aucs=fold_aucs, headline_folds=headline,
+                  headline="the latest walk-forward fold" if len(headline) <= 1 else
+                  f"the latest {len(headline)} walk-forward folds, each fold's figures weighted by its buyers (the "
+                  f"latest alone held under {FEW_BUYERS} buying accounts)")
+    report["judged_rows"] = int(len(latest))
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
             report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
@@ -150,20 +179,41 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
                          self_serve, self_threshold, deal_size)
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray) -> dict[str, Any]:
-    """Out-of-time metrics with 90% bootstrap intervals over accounts, and the buyers they rest on."""
+def headline_folds(oot: pd.DataFrame, fold_aucs: list[float | None]) -> list[int]:
+    """The folds the headline figures are read on: the latest judged one, which learned from the most history and
+    so says most about the saved model; when it holds under ``FEW_BUYERS`` buying accounts, earlier folds join,
+    latest first, until they do, each judged on its own rows (``evaluate``; every fold's AUC is in ``fold_aucs``)."""
+    chosen: list[int] = []
+    for i in [i for i, a in enumerate(fold_aucs) if a is not None][::-1]:
+        chosen.insert(0, i)
+        rows = oot[oot.fold.isin(chosen)]
+        if rows.account_id[rows.label == 1].nunique() >= FEW_BUYERS:
+            break
+    return chosen
+
+
+def evaluate(y: np.ndarray, p: np.ndarray, accounts: np.ndarray, fold: np.ndarray | None = None) -> dict[str, Any]:
+    """Out-of-time metrics with 90% bootstrap intervals over accounts, and the buyers they rest on.
+
+    ``fold``: rows of several walk-forward folds; ranking metrics are then each fold's, weighted by its
+    positives (``metrics.by_fold``), and resampled the same way."""
+    several = fold is not None and len(np.unique(fold)) > 1
+    lift = lambda a, b: metrics.lift_at(a, b, 0.1)  # noqa: E731
+    ranking = {"auc": metrics.auc, "pr_auc": metrics.pr_auc, "lift_top_decile": lift}
+    judged = {k: metrics.by_fold(y, p, fold, fn) if several else fn(y, p) for k, fn in ranking.items()}
     out: dict[str, Any] = {
-        "auc": metrics.rounded(metrics.auc(y, p)),
-        "pr_auc": metrics.rounded(metrics.pr_auc(y, p)),
-        "lift_top_decile": metrics.rounded(metrics.lift_at(y, p, 0.1), 3),
+        "auc": metrics.rounded(judged["auc"]),
+        "pr_auc": metrics.rounded(judged["pr_auc"]),
+        "lift_top_decile": metrics.rounded(judged["lift_top_decile"], 3),
         "calibration_error": metrics.rounded(metrics.calibration_error(y, p)),
         "mean_probability": metrics.rounded(float(p.mean()) if len(p) else None),
         "conversion_rate": metrics.rounded(metrics.rate(y)),
         "buyers": int(len(set(accounts[np.asarray(y) == 1]))),
     }
     intervals = {}
-    for key, fn in (("auc", metrics.auc), ("lift_top_decile", lambda a, b: metrics.lift_at(a, b, 0.1))):
-        ci = metrics.bootstrap_interval(y, p, accounts, fn)
+    for key in ("auc", "lift_top_decile"):
+        ci = (metrics.by_fold_interval(y, p, fold, accounts, ranking[key]) if several
+              else metrics.bootstrap_interval(y, p, accounts, ranking[key]))
         intervals[key] = None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
     out["intervals_90"] = intervals
     out["few_buyers"] = out["buyers"] < FEW_BUYERS
