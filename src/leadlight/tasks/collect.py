@@ -73,6 +73,7 @@ class Collector:
         self._last_resolve = 0.0
         self._unresolved = False
         self.drained = Tally()
+        self.new_events = threading.Event()  # set when a drain loaded events (wakes serve's run loop)
         self.segments_drained = 0
         self.last_error: str | None = None
 
@@ -141,6 +142,8 @@ class Collector:
                     self._last_resolve = time.monotonic()
             finally:
                 con.close()
+            if result.tally.loaded:
+                self.new_events.set()
         self.drained.merge(result.tally)
         self.segments_drained += result.segments
         return {"segments": result.segments, "read": result.tally.read, "loaded": result.tally.loaded,

@@ -200,10 +200,13 @@ def _result(snapshot: Snapshot, dry_run: bool, rows: list, actions: list, parked
 
 
 def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop: threading.Event | None = None,
-              on_result: Callable[[dict], None] | None = None, **options: Any) -> dict:
+              on_result: Callable[[dict], None] | None = None, wake: threading.Event | None = None,
+              **options: Any) -> dict:
     """Run again every ``every`` until ``stop`` is set (by default: until SIGTERM or SIGINT); the item in flight is
     finished, nothing is lost. A failed run is reported through ``on_result`` as ``{"error": ...}`` and retried
-    next period (``serve --run-every`` must keep serving)."""
+    next period (``serve --run-every`` must keep serving). ``wake`` starts the next run before the period is over
+    (serve's collector sets it when its drain loaded new events, so they reach a rep without waiting for the
+    period); whoever sets ``stop`` must set ``wake`` too."""
     period = parse_window(every).total_seconds()
     own_signals = stop is None
     stop = stop or threading.Event()
@@ -213,6 +216,8 @@ def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop
     try:
         while not stop.is_set():
             started = time.monotonic()
+            if wake is not None:
+                wake.clear()  # events drained from now on start the next run as soon as this one ends
             try:
                 result = run(project, progress=progress, stop=stop, **options)
             except LeadlightError as err:
@@ -222,7 +227,7 @@ def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop
             runs += 1
             if on_result is not None:
                 on_result(result)
-            stop.wait(max(0.0, period - (time.monotonic() - started)))
+            (wake or stop).wait(max(0.0, period - (time.monotonic() - started)))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
