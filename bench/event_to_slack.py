@@ -47,7 +47,7 @@ PLAYBOOK = """
 playbooks:
   - name: bench_ping
     trigger: {kind: conditions, all: [{signal: bench_pings, op: ">=", value: 1}]}
-    audience: [prospect, self_serve_customer, customer]
+    audience: [prospect, open_deal, self_serve_customer, customer]
     message:
       text: "bench {{ account.account_id }}: {{ signals.bench_pings }} ping(s)"
     actions: [{destination: slack}]
