@@ -71,14 +71,19 @@ def build(root: Path, accounts: int, days: int) -> Path:
                      "--json")
     print(f"generated {made['accounts']} accounts, {made['events']} events", file=sys.stderr, flush=True)
     leadlight("init", str(project), "--json")
-    config = project / "leadlight.yml"
-    text = config.read_text()
-    text = text[: text.index("\nplaybooks:")] + PLAYBOOK
-    config.write_text(text.replace("signals:\n", "signals:\n" + SIGNAL, 1))
+    configure(project)
     for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"), ("opportunities.csv", "opportunities"),
                        ("events.ndjson.gz", "events")):
         leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
     return project
+
+
+def configure(project: Path) -> None:
+    """The template's leadlight.yml with the ``bench_pings`` signal and the ``bench_ping`` playbook only."""
+    config = project / "leadlight.yml"
+    text = config.read_text()
+    text = text[: text.index("\nplaybooks:")] + PLAYBOOK
+    config.write_text(text if SIGNAL in text else text.replace("signals:\n", "signals:\n" + SIGNAL, 1))
 
 
 def people_to_ping(project: Path, n: int, seed: int) -> list[tuple[str, str]]:
@@ -185,6 +190,7 @@ def main() -> None:
         if args.project:
             project = tmp / "project"
             shutil.copytree(args.project, project)
+            configure(project)
         else:
             project = build(args.keep or tmp, args.accounts, args.days)
             if args.keep:

@@ -55,6 +55,25 @@ def write_keys(config: CollectorConfig, environ: Mapping[str, str] = os.environ)
     return keys
 
 
+def who_is_who_may_change(con: Any, segments: list) -> bool:
+    """Whether loading ``segments`` can change identities: an identify, group or alias call, or a message of a
+    person not yet linked to an account. Tracks, pages and screens of linked people (most traffic) cannot: their
+    events join the account at read time, so the drain skips re-resolving (a second on a million events) and the
+    run they wake starts sooner."""
+    if not segments:
+        return False
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in segments)
+    try:
+        ((unknown,),) = con.execute(
+            f"SELECT count(*) FROM read_json([{files}], format = 'newline_delimited', "
+            "columns = {type: 'VARCHAR', userId: 'VARCHAR'}) AS m "
+            "WHERE m.type NOT IN ('track', 'page', 'screen') OR m.userId IS NULL OR m.userId NOT IN "
+            "(SELECT user_id FROM identities WHERE account_id IS NOT NULL)").fetchall()
+    except Exception:  # noqa: BLE001 - when in doubt, resolve as before
+        return True
+    return unknown > 0
+
+
 class Collector:
     """One project's collector: checks payloads, appends them durably, drains the log in the background."""
 
@@ -132,8 +151,9 @@ class Collector:
                 return {"segments": 0, "read": 0, "loaded": 0, "duplicates": 0, "rejected": 0}
             con = connect(self.project)
             try:
+                changes_identities = who_is_who_may_change(con, self.log.sealed_segments())
                 result = self._drain.run(con, utcnow())
-                if result.tally.loaded:
+                if result.tally.loaded and changes_identities:
                     self._unresolved = True
                 due = time.monotonic() - self._last_resolve >= IDENTITIES_EVERY
                 if self._unresolved and (resolve_identities or due):
