@@ -35,7 +35,7 @@ from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
-from leadlight.tasks.derived import open_current_engine
+from leadlight.tasks.derived import open_current_engine, refresh_identity
 from leadlight.tasks.feedback import cooldowns
 from leadlight.tasks.score import as_of_option, reusable_snapshot, write_with_inputs
 from leadlight.timeutil import iso, parse_window, utcnow
@@ -50,6 +50,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
     config = load_config(project)
     at = as_of_option(as_of)
     asked = str(as_of).strip() if at is not None else None
+    refresh_identity(project, config)  # first: the fingerprint of what this run scores from must be the final one
     digest, unchanged = reusable_snapshot(project, config, at, asked)
     if unchanged is not None and not dry_run:
         # Nothing the last run scored from has changed, so no playbook can enter a new state: only deliver
