@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,10 +66,10 @@ def grow(project: Path, accounts: int) -> dict:
         grown = pd.concat(frames, ignore_index=True).head(accounts)
         users = pd.concat(user_frames, ignore_index=True)
         users = users[users.account_id.isin(set(grown.account_id)) | users.account_id.isna()]
-        later = at + pd.Timedelta(days=1)  # a newer snapshot: what the commands read by default
+        later = at + timedelta(days=1)  # a newer snapshot: what the commands read by default
         grown["as_of"], users["as_of"] = later, later
         con.begin()
-        write_snapshot(con, later.to_pydatetime(), grown, users)
+        write_snapshot(con, later, grown, users)
         con.commit()
         return {"accounts": len(grown), "users": len(users), "as_of": str(later)}
     finally:
