@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
 from leadlight import __version__
-
-app = typer.Typer(
-    name="leadlight",
-    help="Leadlight turns product usage into a short, explained, prioritised list of accounts "
-    "and people sales should talk to now.\n\nStart with `leadlight demo`, or `leadlight init` in a new folder.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-)
 
 # Order here is the order in --help.
 COMMAND_MODULES = [
@@ -51,7 +42,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
@@ -59,10 +49,37 @@ def _root(
 
 
 _app_imports = "leadlight.cli.options"  # its import makes --help and usage errors read like the rest (see there)
-importlib.import_module(_app_imports)
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+
+
+def build(modules: list[str] = COMMAND_MODULES) -> typer.Typer:
+    """The Typer app with the commands of ``modules``."""
+    app = typer.Typer(
+        name="leadlight",
+        help="Leadlight turns product usage into a short, explained, prioritised list of accounts "
+        "and people sales should talk to now.\n\nStart with `leadlight demo`, or `leadlight init` in a new folder.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+    )
+    app.callback()(_root)
+    importlib.import_module(_app_imports)
+    for name in modules:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``from leadlight.cli.app import app``: the app with every command, built on first use."""
+    if name == "app":
+        globals()["app"] = every = build()
+        return every
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app(prog_name="leadlight")
+    # `leadlight accounts ...` registers (and imports) only that command: a read command starts in a fraction of
+    # the time; its help, errors and output are the same. Anything else (--help, a typo) gets every command.
+    asked = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    module = f"leadlight.cli.cmd_{asked}"
+    build([module] if module in COMMAND_MODULES else COMMAND_MODULES)(prog_name="leadlight")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from leadlight.cli.export import Format, FormatOpt, run_listing
 from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
@@ -61,6 +60,8 @@ def render_accounts(rows: list[dict], limit: int | None = None, title: str = "Ac
     if not rows:
         stdout.print(f"{u(title)}: no accounts match.")
         return
+    from rich.table import Table  # only a table on the terminal needs it (not --json, not csv)
+
     table = Table(title=u(title), show_lines=True)
     shown_prob = show_probability and any(a["probability"] is not None for a in rows)
     for col in ("#", "account", "score", *(("chance",) if shown_prob else ()), "quadrant", "PQA", "champion", "why"):

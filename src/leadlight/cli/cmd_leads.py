@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from leadlight.cli.cmd_accounts import SHOWN, LimitOpt
 from leadlight.cli.export import Format, FormatOpt, run_listing
@@ -13,8 +12,13 @@ from leadlight.cli.options import JsonOpt, ProjectOpt, SnapshotOpt
 from leadlight.cli.output import stdout, u
 from leadlight.cli.words import as_of_words, number, reasons_text, words
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def lead_table(rows: list[dict], title: str, limit: int | None = None, threshold: float | None = None) -> Table:
+    from rich.table import Table  # only a table on the terminal needs it (not --json, not csv)
+
     table = Table(title=u(title), show_lines=True)
     for col in ("person", "account", "score", "PQL", "why / why not"):
         table.add_column(col, overflow="fold", justify="right" if col == "score" else "left")

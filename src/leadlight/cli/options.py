@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -83,22 +86,46 @@ def _humane_help() -> None:
     """Typer 0.2x prints types as ``<str>``, ``<list[str]>``, ``<bool>``: readable words instead, for every command."""
     from typer import core
 
-    from typer import rich_utils
-
     try:
         core._TyperParameter.display_type = _plain_metavar  # type: ignore[attr-defined]
         core.TyperArgument._usage_display_name = _usage_name  # type: ignore[attr-defined]
-        rich_utils.rich_format_error = _usage_error  # type: ignore[assignment]
     except AttributeError:  # another typer: its own display stays
-        pass
+        return
+    if "typer.rich_utils" in sys.modules:
+        sys.modules["typer.rich_utils"].rich_format_error = _usage_error  # type: ignore[attr-defined]
+    else:  # typer imports it (rich's Markdown, tracebacks: a tenth of a second) only to print help or an error
+        sys.meta_path.insert(0, _PatchOnImport())
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Puts ``_usage_error`` into ``typer.rich_utils`` when typer first imports it, not at every start."""
+
+    def find_spec(self, name, path, target=None):  # noqa: ANN001, ANN201 - importlib's protocol
+        if name != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _Patching(spec.loader)
+        return spec
+
+
+class _Patching(importlib.abc.Loader):
+    def __init__(self, loader) -> None:  # noqa: ANN001
+        self.loader = loader
+
+    def create_module(self, spec):  # noqa: ANN001, ANN201
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:  # noqa: ANN001
+        self.loader.exec_module(module)
+        module.rich_format_error = _usage_error
 
 
 def _usage_error(problem) -> None:  # noqa: ANN001 - a click exception
     """A wrong command line in the words of every other error: ``error: ...`` and ``hint: ...`` (exit 2)."""
     if type(problem).__name__ == "NoArgsIsHelpError":
         return
-    import sys
-
     from leadlight.cli.output import print_json, say_error
 
     ctx = getattr(problem, "ctx", None)

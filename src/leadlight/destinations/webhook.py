@@ -55,6 +55,7 @@ class WebhookDestination:
 
     name: ClassVar[str] = "webhook"
     idempotent: ClassVar[bool] = True
+    concurrency: ClassVar[int] = 8  # requests in flight at once during a run (each event is independent)
 
     def __init__(self, url: SecretStr, secret: SecretStr, config: DestinationsConfig, http: HttpSession | None = None,
                  clock: Callable[[], float] = time.time) -> None:

@@ -24,6 +24,7 @@ class Subject:
     signals: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # people, pql_users, triggers_fired, firmographics
     new_pqls: int = 0  # people who became PQLs within the many_pqls span
+    any_pql: bool | None = None  # whether one of its people is a PQL (None: read it from ``people``)
 
     def value(self, name: str, playbook: str) -> Any:
         if name in self.signals:
@@ -42,7 +43,7 @@ def holds_for(trigger: Any, subject: Subject, playbook: str, default_k: int | No
         if trigger.state == "pqa":
             return a.pqa
         if trigger.state == "pql":
-            return any(p.pql for p in subject.people)
+            return subject.any_pql if subject.any_pql is not None else any(p.pql for p in subject.people)
         return a.quadrant == trigger.quadrant
     if isinstance(trigger, ConditionsTrigger):
         return all(holds(c.op, subject.value(c.signal, playbook), c.value) for c in trigger.all)

@@ -17,7 +17,9 @@ import json
 import signal
 import threading
 import time
+from collections import deque
 from datetime import datetime
+from queue import Empty, Queue
 from typing import Any, Callable, Mapping
 
 from leadlight.config import load_config
@@ -35,7 +37,7 @@ from leadlight.progress import SILENT, Progress
 from leadlight.scoring.snapshot import Snapshot, score_snapshot
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
-from leadlight.tasks.derived import open_current_engine
+from leadlight.tasks.derived import open_current_engine, refresh_identity
 from leadlight.tasks.feedback import cooldowns
 from leadlight.tasks.score import as_of_option, reusable_snapshot, write_with_inputs
 from leadlight.timeutil import iso, parse_window, utcnow
@@ -50,6 +52,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
     config = load_config(project)
     at = as_of_option(as_of)
     asked = str(as_of).strip() if at is not None else None
+    refresh_identity(project, config)  # first: the fingerprint of what this run scores from must be the final one
     digest, unchanged = reusable_snapshot(project, config, at, asked)
     if unchanged is not None and not dry_run:
         # Nothing the last run scored from has changed, so no playbook can enter a new state: only deliver
@@ -145,33 +148,88 @@ def _earlier_pqls(con: Any, config: Any, as_of: datetime) -> set[str] | None:
 
 def deliver(outbox: Outbox, resolve: Resolver, now: Callable[[], datetime],
             stop: threading.Event | None = None) -> set[str]:
-    """Deliver every due row; returns the keys tried. Stops between items when ``stop`` is set."""
+    """Deliver every due row; returns the keys tried. Stops between items when ``stop`` is set.
+
+    Each destination gets its own workers (``concurrency`` of its class, default 1: its rate limiter, Retry-After
+    and find-or-create calls stay in order), so a Slack webhook's one message a second never holds up a webhook;
+    the outcomes are recorded by this thread in small transactions (at most ``MARK_EVERY`` seconds or
+    ``MARK_ROWS`` rows apart), so a crash re-sends at most what was sent in that span."""
     tried: set[str] = set()
     while True:  # in pages, until nothing is due: a retried row waits for its next attempt, never loops here
         page = [row for row in outbox.due(now()) if row["key"] not in tried]
         if not page or (stop is not None and stop.is_set()):
             return tried
-        for row in page:
-            if stop is not None and stop.is_set():
-                return tried
-            tried.add(row["key"])
-            _deliver_one(outbox, row, resolve, now)
+        tried |= _deliver_page(outbox, page, resolve, now, stop)
 
 
-def _deliver_one(outbox: Outbox, row: dict, resolve: Resolver, now: Callable[[], datetime]) -> None:
+MARK_ROWS, MARK_EVERY = 200, 0.5
+
+
+def _deliver_page(outbox: Outbox, page: list[dict], resolve: Resolver, now: Callable[[], datetime],
+                  stop: threading.Event | None) -> set[str]:
+    by_target: dict[str, deque] = {}
+    for row in page:
+        by_target.setdefault(row["destination"], deque()).append(row)
+    outcomes: Queue = Queue()
+
+    def work(rows: deque) -> None:
+        while not (stop is not None and stop.is_set()):
+            try:
+                row = rows.popleft()
+            except IndexError:
+                return
+            outcomes.put((row["key"], _attempt(row, resolve)))
+
+    workers = [threading.Thread(target=work, args=(rows,), name=f"leadlight-deliver-{name}", daemon=True)
+               for name, rows in by_target.items()
+               for _ in range(max(1, min(len(rows), int(getattr(resolve(name), "concurrency", 1)))))]
+    for worker in workers:
+        worker.start()
+    done: list[tuple[str, tuple]] = []
+    marked_at = time.monotonic()
+    while any(w.is_alive() for w in workers) or not outcomes.empty():
+        try:
+            done.append(outcomes.get(timeout=0.05))
+        except Empty:
+            pass
+        if len(done) >= MARK_ROWS or (done and time.monotonic() - marked_at >= MARK_EVERY):
+            _record(outbox, done, now())
+            done, marked_at = [], time.monotonic()
+    _record(outbox, done, now())
+    return {row["key"] for row in page} - {row["key"] for rows in by_target.values() for row in rows}
+
+
+def _attempt(row: dict, resolve: Resolver) -> tuple:
+    """Send one row; its outcome for ``_record`` (no database work: this runs in a destination's worker)."""
     target = resolve(row["destination"])
     if isinstance(target, str):
-        outbox.mark_skipped(row["key"], now(), target)
-        return
-    delivery = Delivery.model_validate_json(row["payload"])
+        return ("skipped", target)
     try:
-        sent = target.deliver(delivery)
+        sent = target.deliver(Delivery.model_validate_json(row["payload"]))
     except DeliveryFailed as err:
-        outbox.mark_failed(row["key"], now(), err.message, retryable=err.retryable, retry_after=err.retry_after)
+        return ("failed", err.message, err.retryable, err.retry_after)
     except Exception as err:  # a destination's own bug must not lose the row: park it with the error
-        outbox.mark_failed(row["key"], now(), f"{type(err).__name__}: {err}", retryable=False)
-    else:
-        outbox.mark_sent(row["key"], now(), sent.remote_id)
+        return ("failed", f"{type(err).__name__}: {err}", False, None)
+    return ("sent", sent.remote_id)
+
+
+def _record(outbox: Outbox, outcomes: list[tuple[str, tuple]], at: datetime) -> None:
+    """Mark what was tried, in one transaction."""
+    if not outcomes:
+        return
+    outbox.con.begin()
+    try:
+        for key, outcome in outcomes:
+            if outcome[0] == "sent":
+                outbox.mark_sent(key, at, outcome[1])
+            elif outcome[0] == "skipped":
+                outbox.mark_skipped(key, at, outcome[1])
+            else:
+                outbox.mark_failed(key, at, outcome[1], retryable=outcome[2], retry_after=outcome[3])
+        outbox.con.commit()
+    except BaseException:
+        outbox.con.rollback()
+        raise
 
 
 def _resolver(config: Any, project: Project, given: Mapping[str, Destination] | None) -> Resolver:
@@ -200,10 +258,13 @@ def _result(snapshot: Snapshot, dry_run: bool, rows: list, actions: list, parked
 
 
 def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop: threading.Event | None = None,
-              on_result: Callable[[dict], None] | None = None, **options: Any) -> dict:
+              on_result: Callable[[dict], None] | None = None, wake: threading.Event | None = None,
+              **options: Any) -> dict:
     """Run again every ``every`` until ``stop`` is set (by default: until SIGTERM or SIGINT); the item in flight is
     finished, nothing is lost. A failed run is reported through ``on_result`` as ``{"error": ...}`` and retried
-    next period (``serve --run-every`` must keep serving)."""
+    next period (``serve --run-every`` must keep serving). ``wake`` starts the next run before the period is over
+    (serve's collector sets it when its drain loaded new events, so they reach a rep without waiting for the
+    period); whoever sets ``stop`` must set ``wake`` too."""
     period = parse_window(every).total_seconds()
     own_signals = stop is None
     stop = stop or threading.Event()
@@ -213,6 +274,8 @@ def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop
     try:
         while not stop.is_set():
             started = time.monotonic()
+            if wake is not None:
+                wake.clear()  # events drained from now on start the next run as soon as this one ends
             try:
                 result = run(project, progress=progress, stop=stop, **options)
             except LeadlightError as err:
@@ -222,7 +285,7 @@ def run_every(project: Project, every: str, *, progress: Progress = SILENT, stop
             runs += 1
             if on_result is not None:
                 on_result(result)
-            stop.wait(max(0.0, period - (time.monotonic() - started)))
+            (wake or stop).wait(max(0.0, period - (time.monotonic() - started)))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Iterator
 
 from leadlight.config import load_config
 from leadlight.errors import UsageError
+from leadlight.progress import _NoStep
 from leadlight.storage import owner
 from leadlight.storage.database import hold
 from leadlight.storage.project import Project
@@ -92,25 +94,54 @@ def owning(project: Project, command: str, url: str) -> Iterator[None]:
 
 
 @contextmanager
-def background_runs(project: Project, every: str) -> Iterator[None]:
-    """``leadlight run`` every ``every`` in a thread of the serving process, for the life of the block."""
+def background_runs(project: Project, every: str, wake: threading.Event | None = None) -> Iterator[None]:
+    """``leadlight run`` every ``every`` in a thread of the serving process, for the life of the block; also as soon
+    as ``wake`` is set (the collector sets it when its drain loaded new events)."""
     from leadlight.tasks.run import run_every
 
     stop = threading.Event()
+    wake = wake or threading.Event()
+    steps = StepTimes()
     worker = threading.Thread(target=run_every, args=(project, every), name="leadlight-run-every", daemon=True,
-                              kwargs={"stop": stop, "on_result": _log_run})
+                              kwargs={"stop": stop, "wake": wake, "progress": steps,
+                                      "on_result": lambda result: _log_run(result, steps)})
     worker.start()
     try:
         yield
     finally:
         stop.set()
+        wake.set()
         worker.join()
 
 
-def _log_run(result: dict) -> None:
+class StepTimes:
+    """A ``Progress`` that keeps how long each step of the current run took (serve logs them: where time goes)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, description: str, total: float | None = None) -> Iterator[_NoStep]:
+        began = time.perf_counter()
+        try:
+            yield _NoStep()
+        finally:
+            self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - began
+
+    def log(self, message: str) -> None:
+        pass
+
+    def take(self) -> str:
+        taken, self.seconds = self.seconds, {}
+        return ", ".join(f"{name} {s:.2f} s" for name, s in taken.items())
+
+
+def _log_run(result: dict, steps: StepTimes) -> None:
+    took = steps.take()
     if "error" in result:
         log.warning("run failed (retried next period): %s", result["error"]["message"])
     else:
         statuses = Counter(a["status"] for a in result["actions"])
-        log.info("run as of %s: %d playbook hit(s); %s", result["as_of"], result["fired"],
-                 ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no actions")
+        log.info("run as of %s: %d playbook hit(s); %s%s", result["as_of"], result["fired"],
+                 ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no actions",
+                 f" ({took})" if took else "")

@@ -11,10 +11,19 @@ from leadlight.storage.database import connect
 from leadlight.storage.project import Project
 from leadlight.storage.snapshots import AccountFilter, SnapshotReader
 from leadlight.storage.snapshots import delete_snapshot as delete
-from leadlight.tasks.score import as_of_option
 from leadlight.timeutil import iso
 
 QUADRANTS = get_args(Quadrant)  # the contract's order (importing scoring for it would load Ibis and pandas)
+
+
+def _as_of(text: str | None):
+    """``--as-of`` as a moment (None: the latest snapshot). ``tasks.score`` (and the config models it loads) is
+    imported only when a moment is asked for: reading the latest list stays a query, not a program start."""
+    if text is None or not str(text).strip():
+        return None
+    from leadlight.tasks.score import as_of_option as parse
+
+    return parse(text)
 
 
 @contextmanager
@@ -43,14 +52,14 @@ def list_accounts(project: Project, as_of: str | None = None, quadrant: str | No
     """Account objects of the snapshot at ``as_of`` (default: the latest), best first."""
     where = account_filter(quadrant, status, owner=owner, play=play, search=search)
     with reader(project) as read:
-        return read.accounts(read.resolve(as_of_option(as_of)), where, limit=limit, offset=offset)
+        return read.accounts(read.resolve(_as_of(as_of)), where, limit=limit, offset=offset)
 
 
 def list_leads(project: Project, account_id: str | None = None, limit: int | None = None,
                as_of: str | None = None) -> list[LeadObject]:
     """Lead objects of the snapshot at ``as_of`` (default: the latest), optionally of one account."""
     with reader(project) as read:
-        return read.leads(read.resolve(as_of_option(as_of)), account_id, limit=limit)
+        return read.leads(read.resolve(_as_of(as_of)), account_id, limit=limit)
 
 
 def explain_account(project: Project, account_id: str, as_of: str | None = None, *,
@@ -65,7 +74,7 @@ def explain_account(project: Project, account_id: str, as_of: str | None = None,
 
 def _find_account(project: Project, account_id: str, as_of: str | None) -> AccountDetail:
     with reader(project) as read:
-        at = read.resolve(as_of_option(as_of))
+        at = read.resolve(_as_of(as_of))
         try:
             return read.account(at, account_id)
         except NotFound:
@@ -96,7 +105,7 @@ def reading_context(project: Project, as_of: str | None = None) -> dict:
     from leadlight.config import load_config
 
     with reader(project) as read:
-        at = read.resolve(as_of_option(as_of))
+        at = read.resolve(_as_of(as_of))
     try:
         scoring = load_config(project).scoring
         thresholds = {"pqa_threshold": scoring.pqa.threshold, "pql_threshold": scoring.pql.threshold}
@@ -115,7 +124,7 @@ def delete_snapshot(project: Project, as_of: str) -> dict:
     """Delete one stored snapshot; ``{"deleted", "accounts"}``."""
     con = connect(project)
     try:
-        at = SnapshotReader(con).resolve(as_of_option(as_of))
+        at = SnapshotReader(con).resolve(_as_of(as_of))
         con.begin()
         accounts = delete(con, at)
         con.commit()

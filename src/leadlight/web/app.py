@@ -45,7 +45,8 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
             if collector is not None:
                 stack.enter_context(collector.running())
             if run_every:
-                stack.enter_context(background_runs(project, run_every))
+                stack.enter_context(background_runs(project, run_every,
+                                                    wake=collector.new_events if collector is not None else None))
             yield
 
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
@@ -66,8 +67,6 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
             health["collector"] = collector.stats()  # what the log took and the drain loaded
         return health
 
-    if collector is not None:
-        app.include_router(collector_router(collector))
     app.include_router(api.router)
     if collector is not None:
         app.include_router(collector_router(collector))

@@ -1,0 +1,114 @@
+"""Fast read commands: ``accounts --limit 5``, ``leads --limit 5``, ``explain ID`` and ``--help`` on a large snapshot.
+
+    python bench/read.py [--accounts 50000] [--repeat 5]
+
+Scores a small generated company (300 accounts, 60 days), then stores a snapshot of ``--accounts`` accounts
+through the real write path (``storage.snapshots.write_snapshot``): the scored rows repeated under new ids,
+each account with its people. Then times each command in a fresh process, as a user runs it (``--repeat``
+times; the median and the best), printing wall and CPU seconds and the load average (other work on the
+machine slows the wall time, hardly the CPU seconds). The target: ``accounts --limit 5`` under 0.3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+def leadlight(*args: str) -> tuple[float, float, str]:
+    """Run ``leadlight ARGS`` in a fresh process (the console script's entry point); wall and CPU seconds, stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from leadlight.cli.app import main; main()", *args], env=ENV,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        sys.exit(f"leadlight {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stdout
+
+
+def grow(project: Path, accounts: int) -> dict:
+    """Store a snapshot of ``accounts`` accounts (the scored ones repeated under new ids) as the latest one."""
+    import pandas as pd
+
+    from leadlight.storage import Project
+    from leadlight.storage.database import connect
+    from leadlight.storage.snapshots import write_snapshot
+
+    con = connect(Project(project))
+    try:
+        ((at,),) = con.execute("SELECT max(as_of) FROM account_scores").fetchall()
+        base = con.execute("SELECT * FROM account_scores WHERE as_of = ?", [at]).df()
+        people = con.execute("SELECT * FROM user_scores WHERE as_of = ?", [at]).df()
+        copies = -(-accounts // len(base))
+        frames, user_frames = [], []
+        for k in range(copies):
+            a, u = base.copy(), people.copy()
+            a["account_id"] = a["account_id"] + f"-{k}"
+            u["account_id"] = u["account_id"] + f"-{k}"
+            u["user_id"] = u["user_id"] + f"-{k}"
+            frames.append(a)
+            user_frames.append(u)
+        grown = pd.concat(frames, ignore_index=True).head(accounts)
+        users = pd.concat(user_frames, ignore_index=True)
+        users = users[users.account_id.isin(set(grown.account_id)) | users.account_id.isna()]
+        later = at + timedelta(days=1)  # a newer snapshot: what the commands read by default
+        grown["as_of"], users["as_of"] = later, later
+        con.begin()
+        write_snapshot(con, later, grown, users)
+        con.commit()
+        return {"accounts": len(grown), "users": len(users), "as_of": str(later)}
+    finally:
+        con.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    out: dict = {"load_average_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="leadlight-bench-read-") as tmp:
+        data, project = Path(tmp) / "data", Path(tmp) / "p"
+        leadlight("generate", "--out", str(data), "--accounts", "300", "--days", "60", "--json")
+        leadlight("init", str(project), "--json")
+        for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"),
+                           ("opportunities.csv", "opportunities"), ("events.ndjson.gz", "events")):
+            leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
+        leadlight("score", "--project", str(project), "--json")
+        out["snapshot"] = grow(project, args.accounts)
+        p = ["--project", str(project)]
+        first = json.loads(leadlight("accounts", "--limit", "1", *p, "--json")[2])[0]["account_id"]
+        commands = {"accounts --limit 5 --json": ("accounts", "--limit", "5", *p, "--json"),
+                    "accounts --limit 5": ("accounts", "--limit", "5", *p),
+                    "leads --limit 5 --json": ("leads", "--limit", "5", *p, "--json"),
+                    f"explain {first} --json": ("explain", first, *p, "--json"),
+                    "--help": ("--help",)}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.repeat):  # interleaved: a burst of load on the machine touches every command alike
+            for name, command in commands.items():
+                times[name].append(leadlight(*command)[:2])
+    out["commands"] = {name: {"wall_median": round(statistics.median(w for w, _ in runs), 3),
+                              "wall_best": round(min(w for w, _ in runs), 3),
+                              "cpu_median": round(statistics.median(c for _, c in runs), 3)}
+                       for name, runs in times.items()}
+    out["load_average_after"] = os.getloadavg()
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
