@@ -167,3 +167,20 @@ def test_scoring_an_empty_project_says_what_to_load(tmp_path):
     assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
     result = runner.invoke(app, ["score", "-p", str(tmp_path)])
     assert result.exit_code == 1 and "leadlight ingest" in result.stderr
+
+
+def test_a_list_reads_the_thresholds_its_snapshot_was_scored_with(project, scored, tmp_path):
+    import shutil
+
+    from leadlight.tasks.snapshots import reading_context
+
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    config = copy / "leadlight.yml"
+    config.write_text(config.read_text().replace("    threshold: 70\n", "    threshold: 55\n", 1))
+    stored = reading_context(Project(copy))
+    assert stored["pqa_threshold"] == 70  # as scored, not as edited since
+
+    with connect(Project(copy)) as con:  # a snapshot stored before thresholds were recorded
+        con.execute("UPDATE account_scores SET pqa_threshold = NULL, pql_threshold = NULL").fetchall()
+    assert reading_context(Project(copy))["pqa_threshold"] == 55

@@ -127,7 +127,8 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
     people["account_name"] = [None if a is None else info.get(a, {}).get("name") for a in people["account_id"]]
-    return Snapshot(as_of, digest, to_frame(account_rows, provenance), columns_frame(people, provenance))
+    thresholds = {"pqa_threshold": config.scoring.pqa.threshold, "pql_threshold": config.scoring.pql.threshold}
+    return Snapshot(as_of, digest, to_frame(account_rows, {**provenance, **thresholds}), columns_frame(people, provenance))
 
 
 def _account_info(engine: Engine) -> Any:

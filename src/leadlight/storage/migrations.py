@@ -92,6 +92,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS country VARCHAR",
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS plan VARCHAR",
     )),
+    Migration(8, "the PQA and PQL thresholds a snapshot was scored with (lists read them without the config)", (
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS pqa_threshold DOUBLE",
+        "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS pql_threshold DOUBLE",
+    )),
     Migration(40, "each account's signal values stored with its score (explain --signals, exports)", (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS signals VARCHAR",
     )),

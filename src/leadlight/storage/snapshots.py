@@ -174,6 +174,16 @@ class SnapshotReader:
             )
         return as_of
 
+    def thresholds(self, as_of: datetime) -> dict[str, float] | None:
+        """The PQA and PQL thresholds the snapshot at ``as_of`` was scored with; None for a snapshot stored
+        before they were recorded (or a file not yet migrated: readers open it read-only)."""
+        columns = {r[0] for r in self.con.execute(f"DESCRIBE {ACCOUNT_SCORES}").fetchall()}
+        if "pqa_threshold" not in columns:
+            return None
+        pqa, pql = self.con.execute(f"SELECT any_value(pqa_threshold), any_value(pql_threshold) FROM {ACCOUNT_SCORES} "
+                                    "WHERE as_of = ?", [as_of]).fetchall()[0]
+        return None if pqa is None or pql is None else {"pqa_threshold": pqa, "pql_threshold": pql}
+
     def snapshots(self) -> list[dict[str, Any]]:
         """``[{as_of, accounts, pqas, definition_hash}]``, newest first."""
         if not self.has_scores():

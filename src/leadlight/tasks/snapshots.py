@@ -101,11 +101,15 @@ def as_domain(text: str) -> str:
 
 
 def reading_context(project: Project, as_of: str | None = None) -> dict:
-    """What a reader needs to print beside a list: the snapshot's moment and the PQA / PQL thresholds."""
-    from leadlight.config import load_config
-
+    """What a reader needs to print beside a list: the snapshot's moment and the PQA / PQL thresholds it was
+    scored with (from the config for snapshots stored before they were recorded)."""
     with reader(project) as read:
         at = read.resolve(_as_of(as_of))
+        stored = read.thresholds(at)
+    if stored is not None:
+        return {"as_of": iso(at), **stored}
+    from leadlight.config import load_config
+
     try:
         scoring = load_config(project).scoring
         thresholds = {"pqa_threshold": scoring.pqa.threshold, "pql_threshold": scoring.pql.threshold}
