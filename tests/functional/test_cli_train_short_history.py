@@ -55,8 +55,8 @@ def company(root, planted, seed, accounts=600, days=DAYS):
 
 @pytest.mark.parametrize("planted,seed", [
     (("Export PDF", "Teammate Invited"), 4),
-    # seed 9 of this law trains a model that ranks backwards (AUC 0.19 on 18 test buyers): open in issue 10
-    pytest.param(("API Key Created", "Billing Viewed", "Workflow Published"), 11, marks=pytest.mark.slow),
+    # seed 9 once ranked backwards (AUC 0.19): the pooled calibration's slope came out negative
+    pytest.param(("API Key Created", "Billing Viewed", "Workflow Published"), 9, marks=pytest.mark.slow),
 ])
 def test_eight_weeks_and_thirty_buyers_train_with_the_default_config(tmp_path, planted, seed):
     buyers = company(tmp_path, planted, seed)
