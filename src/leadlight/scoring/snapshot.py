@@ -32,6 +32,7 @@ from leadlight.config.signals import CountSignal
 from leadlight.errors import NotReady
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring import explain, rows
+from leadlight.scoring.rows import ACTIVITY, ADMIN, INVITES
 from leadlight.scoring.flags import person_flags, self_serve_buyers
 from leadlight.scoring.frames import score_frames
 from leadlight.scoring.status import account_status
@@ -41,7 +42,6 @@ from leadlight.storage.snapshots import columns_frame, to_frame
 from leadlight.storage.schema import ACCOUNTS, EVENTS, EVENTS_RESOLVED
 from leadlight.timeutil import utcnow
 
-ACTIVITY, ADMIN, INVITES = rows.ACTIVITY, rows.ADMIN, rows.INVITES
 
 OWNER_COLUMNS = ("owner", "owner_email")
 
@@ -165,8 +165,7 @@ def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[di
         hit = found.get(row["account_id"])
         if hit is None:
             continue
-        p = explain.plain(hit.get("probability"))
-        row["probability"] = None if p is None or math.isnan(float(p)) else round(float(p), 4)
+        row["probability"] = _number(hit.get("probability"))
         row["model_reasons"] = hit.get("reasons") if isinstance(hit.get("reasons"), list) else None
         row["expected_value"] = _number(hit.get("expected_value"))
         row["motion"], row["motion_reason"] = hit.get("motion"), hit.get("motion_reason")

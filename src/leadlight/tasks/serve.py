@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import threading
-import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Iterator
 
 from leadlight.config import load_config
 from leadlight.errors import UsageError
-from leadlight.progress import _NoStep
+from leadlight.progress import StepTimes
 from leadlight.storage import owner
 from leadlight.storage.database import hold
 from leadlight.storage.project import Project
@@ -112,28 +111,6 @@ def background_runs(project: Project, every: str, wake: threading.Event | None =
         stop.set()
         wake.set()
         worker.join()
-
-
-class StepTimes:
-    """A ``Progress`` that keeps how long each step of the current run took (serve logs them: where time goes)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, description: str, total: float | None = None) -> Iterator[_NoStep]:
-        began = time.perf_counter()
-        try:
-            yield _NoStep()
-        finally:
-            self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - began
-
-    def log(self, message: str) -> None:
-        pass
-
-    def take(self) -> str:
-        taken, self.seconds = self.seconds, {}
-        return ", ".join(f"{name} {s:.2f} s" for name, s in taken.items())
 
 
 def _log_run(result: dict, steps: StepTimes) -> None:
