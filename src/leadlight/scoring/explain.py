@@ -104,13 +104,30 @@ def _scale(maximum: float) -> float:
     return 100.0 / maximum if maximum > 0 else 0.0
 
 
+def pql_scale(config: PqlConfig) -> float:
+    """Score points per rule point of a person's score."""
+    return _scale(rules.max_points(config.rules, override=config.max_points))
+
+
+def pqa_scale(config: PqaConfig) -> float:
+    """Score points per rule point of an account's PQA score (the roll-up and trigger count towards 100)."""
+    trig = config.triggers
+    extra = config.rollup.points + (max(trig.points, 0.0) if trig else 0.0)
+    return _scale(rules.max_points(config.rules, extra=extra, override=config.max_points))
+
+
+def axis_scale(config: AxisConfig) -> float:
+    """Score points per rule point of the fit (or intent) score."""
+    return _scale(rules.max_points(config.rules, override=config.max_points))
+
+
 def person_reasons(row: Mapping[str, Any], config: PqlConfig, specs: Mapping[str, Any]) -> list[Reason]:
     """Every non-zero contribution to a person's PQL score: each rule's full points, then what decay took.
 
     Rules count before decay and decay is one reason of its own, so the contributions add up to the
     score (before clamping): 60 points decayed by 80% read +60 and -48, making 12.
     """
-    scale = _scale(rules.max_points(config.rules, override=config.max_points))
+    scale = pql_scale(config)
     decay = row.get("decay")
     decay = 1.0 if decay is None else float(decay)
     out, raw = [], 0.0
@@ -129,39 +146,50 @@ def person_reasons(row: Mapping[str, Any], config: PqlConfig, specs: Mapping[str
 def account_reasons(row: Mapping[str, Any], config: PqaConfig, specs: Mapping[str, Any]) -> list[Reason]:
     """Every non-zero contribution to an account's PQA score: roll-up, rules, k-of-N trigger."""
     trig = config.triggers
-    extra = config.rollup.points + (max(trig.points, 0.0) if trig else 0.0)
-    scale = _scale(rules.max_points(config.rules, extra=extra, override=config.max_points))
+    scale = pqa_scale(config)
     out = []
     rolled = float(row.get("pqa_rollup") or 0.0)
     if rolled:
         value = row.get("rollup_value")
-        if config.rollup.method == "pql_count":
-            n = int(value or 0)
-            text = f"{n} {'person is a' if n == 1 else 'people are'} product-qualified lead{'' if n == 1 else 's'}"
-            name = "pql_users"
-        elif config.rollup.method == "max":
-            # "top lead", not "most engaged person": that is the champion, who may be someone else.
-            text, name = f"its top lead scores {plain(value)} of 100", "best_person_score"
-        else:
-            text, name = f"its people score {plain(value)} of 100 on average as leads", "mean_person_score"
-        out.append(reason(name, value, rolled * scale, text))
+        out.append(reason(rollup_name(config), value, rolled * scale, rollup_text(config, value)))
     for i, rule in enumerate(config.rules):
         got = float(row.get(f"pqa_rule_{i}") or 0.0)
         if got:
             out.append(reason(rule.signal, row.get(rule.signal), got * scale, say(specs, rule.signal, row.get(rule.signal))))
     if trig is not None and row.get("trigger_on") and (trig.points or trig.qualifies):
-        fired = [c for i, c in enumerate(trig.of) if row.get(f"trig_{i}")]
-        words = ", ".join(c.label or _label(specs, c.signal) for c in fired)
-        text = f"{len(fired)} of {len(trig.of)} buying signals: {words}"
-        if trig.qualifies:
-            text += f" ({trig.k} or more make a PQA)"
-        out.append(reason("triggers", len(fired), float(row.get("pqa_trigger") or 0.0) * scale, text))
+        fired = [bool(row.get(f"trig_{i}")) for i in range(len(trig.of))]
+        out.append(reason("triggers", sum(fired), float(row.get("pqa_trigger") or 0.0) * scale,
+                          trigger_text(config, fired, specs)))
     return out
+
+
+def rollup_name(config: PqaConfig) -> str:
+    """The name the roll-up's reason goes by."""
+    return {"pql_count": "pql_users", "max": "best_person_score"}.get(config.rollup.method, "mean_person_score")
+
+
+def rollup_text(config: PqaConfig, value: Any) -> str:
+    """The roll-up's reason in words, for its value (the PQL count, or the best or mean person score)."""
+    if config.rollup.method == "pql_count":
+        n = int(value or 0)
+        return f"{n} {'person is a' if n == 1 else 'people are'} product-qualified lead{'' if n == 1 else 's'}"
+    if config.rollup.method == "max":
+        # "top lead", not "most engaged person": that is the champion, who may be someone else.
+        return f"its top lead scores {plain(value)} of 100"
+    return f"its people score {plain(value)} of 100 on average as leads"
+
+
+def trigger_text(config: PqaConfig, fired: Sequence[bool], specs: Mapping[str, Any]) -> str:
+    """The k-of-N trigger's reason in words; ``fired``: whether each of its conditions holds."""
+    trig = config.triggers
+    words = ", ".join(c.label or _label(specs, c.signal) for c, hit in zip(trig.of, fired) if hit)
+    text = f"{sum(fired)} of {len(trig.of)} buying signals: {words}"
+    return text + (f" ({trig.k} or more make a PQA)" if trig.qualifies else "")
 
 
 def axis_reasons(row: Mapping[str, Any], config: AxisConfig, name: str, specs: Mapping[str, Any]) -> list[Reason]:
     """Contributions to the fit (or intent) score, in its own 0-100 scale."""
-    scale = _scale(rules.max_points(config.rules, override=config.max_points))
+    scale = axis_scale(config)
     out = []
     for i, rule in enumerate(config.rules):
         got = float(row.get(f"{name}_rule_{i}") or 0.0)

@@ -48,22 +48,51 @@ OWNER_COLUMNS = ("owner", "owner_email")
 
 @dataclass
 class Snapshot:
-    """One scoring run: its provenance and the rows to store (``storage.snapshots`` shapes)."""
+    """One scoring run: its provenance and the rows to store (``storage.snapshots`` shapes).
+
+    ``account_rows`` / ``user_rows`` are pandas frames or Arrow tables (set-wise scoring makes Arrow: stored
+    as they are); ``accounts`` / ``users`` are them as pandas frames, converted once on first use (a change to
+    those frames is what is stored then).
+    """
 
     as_of: datetime
     definition_hash: str
-    accounts: pd.DataFrame
-    users: pd.DataFrame
+    account_rows: Any
+    user_rows: Any
+
+    @property
+    def accounts(self) -> pd.DataFrame:
+        self.account_rows = _frame(self.account_rows)
+        return self.account_rows
+
+    @property
+    def users(self) -> pd.DataFrame:
+        self.user_rows = _frame(self.user_rows)
+        return self.user_rows
 
     def summary(self) -> dict[str, Any]:
         """The ``score --json`` document."""
         return {
             "as_of": self.as_of.isoformat(),
-            "accounts": int(len(self.accounts)),
-            "users": int(len(self.users)),
-            "pqas": int(self.accounts["pqa"].sum()) if len(self.accounts) else 0,
-            "pqls": int(self.users["pql"].sum()) if len(self.users) else 0,
+            "accounts": int(len(self.account_rows)),
+            "users": int(len(self.user_rows)),
+            "pqas": _count_true(self.account_rows, "pqa"),
+            "pqls": _count_true(self.user_rows, "pql"),
         }
+
+
+def _frame(rows: Any) -> pd.DataFrame:
+    return rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
+
+
+def _count_true(rows: Any, column: str) -> int:
+    if not len(rows):
+        return 0
+    if isinstance(rows, pd.DataFrame):
+        return int(rows[column].sum())
+    import pyarrow.compute as pc
+
+    return int(pc.sum(rows.column(column)).as_py() or 0)
 
 
 def definition_hash(config: Any) -> str:
@@ -106,28 +135,40 @@ def people_signals(config: Any) -> list[CountSignal]:
 
 
 def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *,
-                   progress: Progress = SILENT) -> Snapshot:
-    """Score every account and person as of ``as_of`` (default: all data); nothing is stored."""
+                   progress: Progress = SILENT, setwise: bool | None = None) -> Snapshot:
+    """Score every account and person as of ``as_of`` (default: all data); nothing is stored.
+
+    ``setwise``: build the rows in SQL (``snapshot_sql``; the default on DuckDB) or row by row in Python
+    (``rows``; the way on other engines, and the reference the tests compare the first against)."""
     as_of = latest_as_of(engine) if as_of is None else as_of.replace(microsecond=0, tzinfo=None)
     specs = list(config.signals) + people_signals(config)
     by_name = {s.name: s for s in specs}
     with progress.step("computing signals and scores"):
         frames = compute_signals(engine, specs, as_of)
-        scored_accounts, scored_users = score_frames(
-            frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
-        accounts = rows.records(scored_accounts.to_pyarrow())
-        users = scored_users.to_pyarrow()
-        status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
-        info = {r["account_id"]: r for r in rows.records(_account_info(engine).to_pyarrow())}
-    with progress.step("explaining", total=len(accounts)):
-        activity = config.scoring.people.activity or ACTIVITY
-        people = rows.user_columns(users, config.scoring, by_name, activity)
-        account_rows = rows.account_rows(accounts, people, info, config.scoring, by_name, status)
-        _add_probability(engine, config, as_of, account_rows, scored_accounts)
+        scored = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
-    people["account_name"] = [None if a is None else info.get(a, {}).get("name") for a in people["account_id"]]
     thresholds = {"pqa_threshold": config.scoring.pqa.threshold, "pql_threshold": config.scoring.pql.threshold}
+    if setwise is None:
+        setwise = engine.connection is not None
+    with progress.step("explaining"):
+        if setwise:
+            from leadlight.scoring import snapshot_sql
+
+            accounts, users = snapshot_sql.build(
+                engine, config, by_name, scored, _account_info(engine), account_status(engine, as_of),
+                _predictions(engine, config, as_of, scored[0]), {**provenance, **thresholds})
+            return Snapshot(as_of, digest, accounts, users)
+        accounts = rows.records(scored[0].to_pyarrow())
+        status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
+        info = {r["account_id"]: r for r in rows.records(_account_info(engine).to_pyarrow())}
+        activity = config.scoring.people.activity or ACTIVITY
+        people = rows.user_columns(scored[1].to_pyarrow(), config.scoring, by_name, activity)
+        account_rows = rows.account_rows(accounts, people, info, config.scoring, by_name, status)
+        found = _predictions(engine, config, as_of, scored[0]) or {}
+        for row in account_rows:
+            row.update(found.get(row["account_id"], {}))
+    people["account_name"] = [None if a is None else info.get(a, {}).get("name") for a in people["account_id"]]
     return Snapshot(as_of, digest, to_frame(account_rows, {**provenance, **thresholds}), columns_frame(people, provenance))
 
 
@@ -140,37 +181,38 @@ def _account_info(engine: Engine) -> Any:
         industry=table.industry.max(), country=table.country.max(), plan=table.plan.max(), **extra)
 
 
-def _add_probability(engine: Engine, config: Any, as_of: datetime, rows: list[dict], scored: Any) -> None:
-    """Fill ``probability`` (and model reasons) from the active model, if one is trained (``scored``: the
-    scored accounts, read as a pandas frame only then)."""
+def _predictions(engine: Engine, config: Any, as_of: datetime, scored: Any) -> dict[str, dict] | None:
+    """The active model's figures per account id, as stored (``probability``, ``model_reasons``, ...); None
+    when no model is trained. ``scored``: the scored accounts, read as a pandas frame only then."""
     from leadlight.scoring.models import artifacts
 
     if engine.project is None or artifacts.active_model_id(engine.project) is None:
-        return  # rule-only scoring: no need to load the model code (and scipy)
+        return None  # rule-only scoring: no need to load the model code (and scipy)
     from leadlight.scoring.models import active_model
 
     model = active_model(engine.project)
-    if model is None or not rows:
-        return
+    if model is None:
+        return None
     account_specs = [s for s in config.signals if s.level == "account"]
     accounts = scored.to_pandas()
+    if not len(accounts):
+        return None
     frame = accounts[["account_id", *[s.name for s in account_specs if s.name in accounts.columns]]].copy()
     frame["account_id"] = frame["account_id"].astype(str)
     frame["as_of"] = as_of
     if hasattr(model, "features"):
         frame = model.features(engine, as_of, frame, computed=account_specs)
-    result = model.predict(frame)
-    found = {r["account_id"]: r for r in result.to_dict("records")}
-    for row in rows:
-        hit = found.get(row["account_id"])
-        if hit is None:
-            continue
-        row["probability"] = _number(hit.get("probability"))
-        row["model_reasons"] = hit.get("reasons") if isinstance(hit.get("reasons"), list) else None
-        row["expected_value"] = _number(hit.get("expected_value"))
-        row["motion"], row["motion_reason"] = hit.get("motion"), hit.get("motion_reason")
-        row["self_serve_probability"], row["deal_size"] = _number(hit.get("self_serve_probability")), _number(hit.get("deal_size"))
-        row["uplift"], row["uplift_reliable"] = _number(hit.get("uplift")), hit.get("uplift_reliable")
+    found = {}
+    for hit in model.predict(frame).to_dict("records"):
+        reasons = hit.get("reasons") if isinstance(hit.get("reasons"), list) else None
+        found[hit["account_id"]] = {
+            "probability": _number(hit.get("probability")),
+            "model_reasons": reasons,
+            "expected_value": _number(hit.get("expected_value")), "motion": hit.get("motion"),
+            "motion_reason": hit.get("motion_reason"), "self_serve_probability": _number(hit.get("self_serve_probability")),
+            "deal_size": _number(hit.get("deal_size")), "uplift": _number(hit.get("uplift")),
+            "uplift_reliable": hit.get("uplift_reliable")}
+    return found
 
 
 def _number(value: Any) -> float | None:

@@ -88,12 +88,13 @@ def _encoded(values: list[Any]) -> list[str | None]:
     return out
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: pd.DataFrame, users: pd.DataFrame) -> None:
-    """Replace the snapshot at ``as_of`` with these rows; runs inside the caller's transaction."""
-    for table, frame in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
+def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any) -> None:
+    """Replace the snapshot at ``as_of`` with these rows (pandas frames, or Arrow tables in the stored
+    columns: one Arrow insert each); runs inside the caller's transaction."""
+    for table, rows in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
-        con.register("_ll_rows", frame.reindex(columns=columns))
+        con.register("_ll_rows", rows.reindex(columns=columns) if hasattr(rows, "reindex") else rows.select(columns))
         try:
             con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()
         finally:

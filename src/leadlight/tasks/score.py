@@ -112,7 +112,7 @@ def write_with_inputs(con, snapshot: "Snapshot", inputs: tuple[str | None, dict]
     score or run with nothing new reuses it); inside the caller's transaction."""
     from leadlight.storage.snapshots import write_snapshot
 
-    write_snapshot(con, snapshot.as_of, snapshot.accounts, snapshot.users)
+    write_snapshot(con, snapshot.as_of, snapshot.account_rows, snapshot.user_rows)
     if inputs is not None and inputs[0] is not None:
         scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
                              [snapshot.as_of]).fetchall()[0][0]

@@ -1,0 +1,150 @@
+"""The stored snapshot rows built set-wise in DuckDB: the same rows as ``scoring.rows`` (which stays the way
+on engines without a DuckDB connection, and the reference the tests compare against), as two Arrow tables.
+
+Scored accounts and people are kept in two temp tables; people's persona, champion, decision makers,
+gates, flags and reasons are SQL over them (titles are parsed in Python once per distinct title, sentences
+written once per distinct value: ``reasons_sql``), and each table comes back in one Arrow fetch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadlight.scoring import explain, people
+from leadlight.scoring.flags import PERSON_FLAGS
+from leadlight.scoring.reasons_sql import (Term, as_json, ident, number, plain_number, points, reason_lists,
+                                           rule_term, said, text)
+from leadlight.scoring.rows import ACTIVITY, ADMIN, INVITES, NOT_A_CONTACT, gate_name
+from leadlight.scoring.status import NOT_TO_CALL
+
+
+def person_terms(pql: Any, specs: dict) -> list[Term]:
+    """A person's reasons (``explain.person_reasons``) as terms."""
+    scale = explain.pql_scale(pql)
+    terms = [rule_term(0, rule, f"pql_rule_{i}", scale, specs) for i, rule in enumerate(pql.rules)]
+    if pql.decay is not None:
+        raw = "(0.0" + "".join(f" + {points(ident(f'pql_rule_{i}'))}" for i in range(len(pql.rules))) + ")"
+        decay = f"coalesce({plain_number(ident('decay'))}, 1.0)"
+        signal = pql.decay.signal  # what decay took: one negative reason
+        terms.append(Term(0, signal, f"{raw} <> 0 AND {decay} < 1", f"(-{raw}) * (1 - {decay}) * {number(scale)}",
+                          ident(signal), said(specs, signal)))
+    return terms
+
+
+def account_terms(scoring: Any, specs: dict) -> list[Term]:
+    """An account's reasons, fit reasons and intent reasons (groups 0, 1, 2) as terms."""
+    pqa, scale = scoring.pqa, explain.pqa_scale(scoring.pqa)
+    rolled = points(ident("pqa_rollup"))
+    terms = [Term(0, explain.rollup_name(pqa), f"{rolled} <> 0", f"{rolled} * {number(scale)}", ident("rollup_value"),
+                  lambda v: (explain.plain(v), explain.rollup_text(pqa, explain.plain(v))))]
+    terms += [rule_term(0, rule, f"pqa_rule_{i}", scale, specs) for i, rule in enumerate(pqa.rules)]
+    trig = pqa.triggers
+    if trig is not None and (trig.points or trig.qualifies):
+        bits = " || ".join(f"(CASE WHEN {ident(f'trig_{i}')} THEN '1' ELSE '0' END)" for i in range(len(trig.of)))
+
+        def fired(key: str) -> tuple[int, str]:
+            hits = [b == "1" for b in key]
+            return sum(hits), explain.trigger_text(pqa, hits, specs)
+
+        terms.append(Term(0, "triggers", f"coalesce({ident('trigger_on')}, false)",
+                          f"{points(ident('pqa_trigger'))} * {number(scale)}", f"('' || {bits})", fired))
+    for group, name in ((1, "fit"), (2, "intent")):
+        axis = getattr(scoring, name)
+        terms += [rule_term(group, rule, f"{name}_rule_{i}", explain.axis_scale(axis), specs)
+                  for i, rule in enumerate(axis.rules)]
+    return terms
+
+
+def personas(con: Any, users: str) -> None:
+    """Register ``_ll_personas``: seniority, department and decision-maker rank per distinct title."""
+    import pyarrow as pa
+
+    titles = [r[0] for r in con.execute(f"SELECT DISTINCT title FROM {users}").fetchall()]
+    found = [people.parse_title(t) for t in titles]
+    rank = [people.SENIORITIES.index(p.seniority) if p.decision_maker else None for p in found]
+    con.register("_ll_personas", pa.table({"title": pa.array(titles, pa.string()),
+                                           "seniority": [p.seniority for p in found],
+                                           "department": [p.department for p in found],
+                                           "dm_rank": pa.array(rank, pa.int32())}))
+
+
+def user_rows(users: str, kinds: dict[str, str], scoring: Any, specs: dict, activity: str) -> str:
+    """SQL of the stored people columns (``rows.user_columns``) plus the champion choice's private columns."""
+    pql = scoring.pql
+    gates = [(f"disq_{i}", gate_name(g), True) for i, g in enumerate(pql.disqualifiers)] + [
+        (f"req_{i}", f"requires {gate_name(g)}", False) for i, g in enumerate(pql.required)]
+    has = kinds.__contains__
+
+    def flag(name: str) -> str:
+        return f"coalesce(u.{ident(name)}, false)" if has(name) else "false"
+
+    def num(name: str) -> str:
+        if not has(name):
+            return "NULL"
+        return plain_number(f"u.{ident(name)}") if kinds[name] in ("DOUBLE", "FLOAT") else f"u.{ident(name)}"
+
+    held = [f"CASE WHEN {flag(key)} = {str(hit).lower()} THEN {text(name)} END" for key, name, hit in gates]
+    disqualifiers = (f"to_json(list_filter([{', '.join(held)}], lambda x: x IS NOT NULL))::VARCHAR" if held
+                     else "'[]'")
+    flags = "json_object(" + ", ".join(f"{text(f)}, {flag(f)}" for f in PERSON_FLAGS) + ")::VARCHAR"
+    contact = " OR ".join(flag(f) for f in NOT_A_CONTACT)
+    column = {c: f"u.{ident(c)}" if has(c) else "NULL" for c in ("user_id", "account_id", "email", "title",
+                                                                 "link_method", "link_account_id")}
+    return (f"SELECT u._ll_row, {column['user_id']} AS user_id, {column['account_id']} AS account_id, "
+            f"{column['email']} AS email, {column['title']} AS title, p.seniority, p.department, "
+            f"coalesce({num('score')}, 0.0) AS score, coalesce({num('points')}, 0.0) AS points, "
+            f"{flag('pql')} AS pql, {disqualifiers} AS disqualifiers, {flags} AS flags, "
+            f"{column['link_method']} AS link_method, {column['link_account_id']} AS link_account_id, "
+            f"CAST(coalesce({num(activity)}, 0) AS DOUBLE) AS activity, "
+            f"coalesce({num(ADMIN)}, 0) > 0 AS _admin, coalesce({num(INVITES)}, 0) > 0 AS _inviter, "
+            f"({contact}) AS _excluded, p.dm_rank AS _dm_rank "
+            f"FROM {users} u LEFT JOIN _ll_personas p ON p.title IS NOT DISTINCT FROM u.title")
+
+
+def people_of_accounts(members: str, limit: int) -> str:
+    """SQL of ``account_id, champion, decision_makers`` (JSON) from people rows (``user_rows``)."""
+    person = "json_object('user_id', user_id, 'email', email, 'title', title)"
+    champion = (f"SELECT account_id, {person}::VARCHAR AS champion FROM (SELECT *, row_number() OVER (PARTITION BY "
+                "account_id ORDER BY _excluded, NOT (_admin OR _inviter), activity DESC, user_id) AS n FROM "
+                f"{members} WHERE account_id IS NOT NULL AND activity > 0) WHERE n = 1")
+    makers = (f"SELECT account_id, to_json(list({person} ORDER BY n))::VARCHAR AS decision_makers FROM (SELECT *, "
+              "row_number() OVER (PARTITION BY account_id ORDER BY _dm_rank, activity DESC, user_id) AS n FROM "
+              f"{members} WHERE account_id IS NOT NULL AND _dm_rank IS NOT NULL AND NOT _excluded) "
+              f"WHERE n <= {int(limit)} GROUP BY account_id")
+    return (f"SELECT coalesce(c.account_id, d.account_id) AS account_id, c.champion, d.decision_makers "
+            f"FROM ({champion}) c FULL JOIN ({makers}) d ON d.account_id = c.account_id")
+
+
+def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[str]) -> str:
+    """SQL of the stored account columns (``rows.account_rows``) over the scored accounts joined with ``info``
+    (``i``), ``status`` (``s``), people (``m``, ``people_of_accounts``), reasons (``r``) and predictions (``p``)."""
+    def num(name: str) -> str:
+        if name not in kinds:
+            return "NULL"
+        return plain_number(f"a.{ident(name)}") if kinds[name] in ("DOUBLE", "FLOAT") else f"a.{ident(name)}"
+
+    def info(name: str) -> str:
+        return f"i.{ident(name)}" if name in extra else "NULL"
+
+    owner, owner_email = info("owner"), info("owner_email")
+    own = [n for n, s in specs.items() if getattr(s, "level", "account") == "account" and not n.startswith("ll_")
+           and n in kinds]
+    signals = ("json_object(" + ", ".join(f"{text(n)}, {as_json(f'a.{ident(n)}', kinds[n])}" for n in own)
+               + ")::VARCHAR") if own else "'{}'"
+    status = "coalesce(s.status, 'prospect')"
+    plain = {c: num(c) for c in ("score", "points", "fit_score", "intent_score")}
+    return (f"SELECT a.account_id, i.name, i.domain, {status} AS status, "
+            f"CASE WHEN {owner} IS NULL OR {owner} = '' THEN {owner_email} ELSE {owner} END AS owner, "
+            f"{owner_email} AS owner_email, {info('employees')} AS employees, {info('industry')} AS industry, "
+            f"{info('country')} AS country, {info('plan')} AS plan, {plain['score']} AS score, "
+            f"{plain['points']} AS points, a.fit, {plain['fit_score']} AS fit_score, a.intent, "
+            f"{plain['intent_score']} AS intent_score, a.quadrant, a.priority, a.people, "
+            f"coalesce(a.pqa, false) AND {status} NOT IN ({', '.join(text(s) for s in NOT_TO_CALL)}) AS pqa, "
+            f"a.pql_users, a.triggers_fired, coalesce(r.g0, '[]') AS reasons, coalesce(r.g1, '[]') AS fit_reasons, "
+            f"coalesce(r.g2, '[]') AS intent_reasons, {signals} AS signals, m.champion, "
+            f"coalesce(m.decision_makers, '[]') AS decision_makers, p.* EXCLUDE (account_id) "
+            f"FROM {accounts} a LEFT JOIN _ll_info i ON i.account_id = a.account_id "
+            f"LEFT JOIN _ll_status s ON s.account_id = a.account_id "
+            f"LEFT JOIN _ll_members m ON m.account_id = a.account_id "
+            f"LEFT JOIN _ll_account_reasons r ON r._ll_row = a._ll_row "
+            f"LEFT JOIN _ll_predictions p ON p.account_id = a.account_id")

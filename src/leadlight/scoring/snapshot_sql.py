@@ -1,0 +1,96 @@
+"""A snapshot's rows set-wise on the engine's DuckDB connection (``rows_sql``): two Arrow tables in the stored
+shape (``account_scores``, ``user_scores``), ready for one Arrow insert each.
+
+The scored accounts and people are computed once into temp tables; account names and status are joined
+in SQL, the model's predictions (when one is trained) from a small Arrow table; every temp object is
+dropped before returning.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from leadlight.scoring import rows_sql
+from leadlight.scoring.reasons_sql import ident, reason_lists
+from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES
+
+ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
+PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_value": "DOUBLE", "motion": "VARCHAR",
+               "motion_reason": "VARCHAR", "self_serve_probability": "DOUBLE", "deal_size": "DOUBLE",
+               "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
+_TEMP = {ACCOUNTS: "TABLE", USERS: "TABLE", MEMBERS: "TABLE", "_ll_info": "TABLE", "_ll_status": "TABLE",
+         "_ll_members": "TABLE", "_ll_account_reasons": "TABLE", "_ll_user_reasons": "TABLE"}
+_REGISTERED = ("_ll_said", "_ll_personas", "_ll_predictions")
+
+
+def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: Any, status: Any,
+          predictions: dict[str, dict] | None, constants: dict[str, Any]) -> tuple[Any, Any]:
+    """``(accounts, users)`` Arrow tables of the rows to store. ``scored``: the scored accounts and users (Ibis,
+    on ``engine``); ``info``, ``status``: Ibis tables of account names and sales status; ``predictions``: the
+    model's figures per account id (``snapshot._predictions``); ``constants``: columns equal on every row."""
+    con, compile_ = engine.connection, engine.backend.compile
+    scoring = config.scoring
+    try:
+        for name, table in ((ACCOUNTS, scored[0]), (USERS, scored[1])):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () AS _ll_row "
+                        f"FROM ({compile_(table)})").fetchall()
+        for name, table in (("_ll_info", info), ("_ll_status", status)):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compile_(table)}").fetchall()
+        kinds = {t: {r[0]: r[1] for r in con.execute(f"DESCRIBE {t}").fetchall()} for t in (ACCOUNTS, USERS)}
+        extra = set(kinds_of(con, "_ll_info"))
+        activity = scoring.people.activity or rows_sql.ACTIVITY
+        rows_sql.personas(con, USERS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS} AS "
+                    f"{rows_sql.user_rows(USERS, kinds[USERS], scoring, specs, activity)}").fetchall()
+        con.execute("CREATE OR REPLACE TEMP TABLE _ll_members AS "
+                    f"{rows_sql.people_of_accounts(MEMBERS, scoring.people.decision_makers)}").fetchall()
+        for name, table, terms, groups in (
+                ("_ll_user_reasons", USERS, rows_sql.person_terms(scoring.pql, specs), 1),
+                ("_ll_account_reasons", ACCOUNTS, rows_sql.account_terms(scoring, specs), 3)):
+            sql = reason_lists(con, table, "_ll_row", terms, groups, scoring.reasons)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}").fetchall()
+        _register_predictions(con, predictions)
+        accounts = rows_sql.account_rows(ACCOUNTS, kinds[ACCOUNTS], specs, extra)
+        users = (f"SELECT m.* EXCLUDE (_ll_row, _admin, _inviter, _excluded, _dm_rank), "
+                 f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {MEMBERS} m "
+                 f"LEFT JOIN _ll_user_reasons r ON r._ll_row = m._ll_row "
+                 f"LEFT JOIN _ll_info i ON i.account_id = m.account_id")
+        return stored(con, ACCOUNT_SCORES, accounts, constants), stored(con, USER_SCORES, users, constants)
+    finally:
+        for name, kind in _TEMP.items():
+            con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
+        for name in _REGISTERED:
+            con.unregister(name)
+
+
+def kinds_of(con: Any, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def stored(con: Any, table: str, sql: str, constants: dict[str, Any]) -> Any:
+    """The rows of ``sql`` in ``table``'s columns and types (``constants`` on every row), as Arrow."""
+    have = set(kinds_of(con, f"SELECT * FROM ({sql})"))
+    columns, params = [], []
+    for name, kind in kinds_of(con, table).items():
+        if name in constants:
+            columns.append(f"CAST(? AS {kind}) AS {ident(name)}")
+            params.append(constants[name])
+        else:
+            columns.append(f"CAST({ident(name) if name in have else 'NULL'} AS {kind}) AS {ident(name)}")
+    return con.sql(f"SELECT {', '.join(columns)} FROM ({sql})", params=params).to_arrow_table()
+
+
+def _register_predictions(con: Any, predictions: dict[str, dict] | None) -> None:
+    import pyarrow as pa
+
+    types = {"DOUBLE": pa.float64(), "VARCHAR": pa.string(), "BOOLEAN": pa.bool_()}
+    found = predictions or {}
+    ids = list(found)
+    columns = {"account_id": pa.array(ids, pa.string())}
+    for name, kind in PREDICTIONS.items():
+        values = [found[a].get(name) for a in ids]
+        if name == "model_reasons":
+            values = [None if v is None else json.dumps(v, default=str) for v in values]
+        columns[name] = pa.array(values, types[kind])
+    con.register("_ll_predictions", pa.table(columns))
