@@ -1,6 +1,6 @@
 """Re-score benchmark: what `leadlight score` costs when everything, one day or nothing is new.
 
-    python bench/rescore.py [--accounts 300] [--days 365] [--project DIR]
+    python bench/rescore.py [--accounts 300] [--days 365] [--project DIR] [--full-only [--repeat 3]]
 
 (the issue's figures: ``--accounts 3000 --days 365``, about 3M events).
 
@@ -14,6 +14,9 @@ work alone on those events, the way ``leadlight bench`` times its signals + scor
 computed from raw events and scored, fetched to Arrow; best of two). Prints one JSON document: wall and CPU
 seconds of each, the ratios, and the machine's load average (other work on the machine slows the wall times,
 not the CPU seconds).
+
+``--full-only``: only the in-process full score and the engine's work, interleaved ``--repeat`` times in one
+process (best and median of each, and where the full score's time goes: ``phases``), no commands.
 """
 
 from __future__ import annotations
@@ -108,6 +111,96 @@ def in_process(project: Path, next_day: Path) -> dict:
     return out
 
 
+def full_only(project: Path, repeat: int) -> dict:
+    """The in-process full score against the engine's signals + scores, interleaved; best and median of each,
+    and the full score's phases (wall and CPU seconds of each step, best run)."""
+    import statistics
+
+    from leadlight.config import load_config
+    from leadlight.scoring.flags import person_flags, self_serve_buyers
+    from leadlight.scoring.frames import score_frames
+    from leadlight.scoring.snapshot import latest_as_of, people_signals
+    from leadlight.signals import compute_signals
+    from leadlight.storage import Project
+    from leadlight.storage.database import connect
+    from leadlight.storage.engine import open_engine
+    from leadlight.tasks.score import score
+
+    p = Project(project)
+
+    def forget() -> None:
+        con = connect(p)
+        con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
+        con.close()
+
+    config = load_config(p)
+
+    def engine_work() -> dict:  # as ``in_process`` times it: signals + scores fetched to Arrow, engine open
+        engine = open_engine(p, config)
+        try:
+            as_of = latest_as_of(engine)
+
+            def work() -> None:
+                frames = compute_signals(engine, list(config.signals) + people_signals(config), as_of,
+                                         incremental=False)
+                accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring,
+                                               self_serve_buyers(engine, as_of))
+                accounts.to_pyarrow(), users.to_pyarrow()
+            return timed(work)
+        finally:
+            engine.close()
+
+    full, engine = [], []
+    forget()
+    score(p)  # warm: compiled recipes, imports
+    for _ in range(repeat):
+        forget()
+        full.append(timed(lambda: score(p, progress=Phases())))
+        steps = Phases.last
+        steps["outside the steps (config, reuse check, identity, engine open and close, warnings)"] = [
+            round(full[-1]["seconds"] - sum(w for w, _ in steps.values()), 3),
+            round(full[-1]["cpu_seconds"] - sum(c for _, c in steps.values()), 3)]
+        full[-1]["phases"] = steps
+        engine.append(engine_work())
+
+    def summary(runs: list[dict]) -> dict:
+        best = min(runs, key=lambda r: r["seconds"])
+        return {"best": best, "median_seconds": round(statistics.median(r["seconds"] for r in runs), 3),
+                "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 3)}
+
+    out = {"full_score": summary(full), "engine": summary(engine)}
+    out["full_vs_engine"] = round(out["full_score"]["best"]["seconds"] / out["engine"]["best"]["seconds"], 2)
+    out["full_vs_engine_cpu"] = round(out["full_score"]["best"]["cpu_seconds"] / out["engine"]["best"]["cpu_seconds"], 2)
+    return out
+
+
+class Phases:
+    """A ``Progress`` that times each step of a score (wall and CPU seconds)."""
+
+    last: dict = {}
+
+    def __init__(self) -> None:
+        Phases.last = {}
+
+    def step(self, name: str, total: int | None = None):
+        import contextlib
+
+        @contextlib.contextmanager
+        def timing():
+            began, cpu = time.perf_counter(), time.process_time()
+            try:
+                yield self
+            finally:
+                Phases.last[name] = [round(time.perf_counter() - began, 3), round(time.process_time() - cpu, 3)]
+        return timing()
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+
 def one_more_day(events: Path, out: Path) -> int:
     """The last day's events a day later, with new messageIds, as NDJSON; returns how many."""
     con = duckdb.connect()
@@ -131,8 +224,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--project", type=Path, help="reuse this project (copied) and the data next to it")
     parser.add_argument("--data", type=Path, help="the generated data of --project (default: its ../data)")
+    parser.add_argument("--full-only", action="store_true", help="only the in-process full score vs the engine")
+    parser.add_argument("--repeat", type=int, default=3, help="--full-only: runs of each")
     args = parser.parse_args()
     out: dict = {"load_average_before": os.getloadavg()}
+    if args.full_only:
+        main_full_only(args, out)
+        return
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-rescore-") as tmp:
         project, data = Path(tmp) / "p", Path(tmp) / "data"
         if args.project:
@@ -170,6 +268,28 @@ def main() -> None:
     out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
     out["one_more_day_vs_full"] = round(out["after_one_more_day"]["seconds"] / out["full_score"]["seconds"], 3)
     out["full_vs_engine"] = round(out["full_score"]["seconds"] / out["in_process"]["engine"]["seconds"], 2)
+    out["load_average_after"] = os.getloadavg()
+    print(json.dumps(out, indent=2))
+
+
+def main_full_only(args: argparse.Namespace, out: dict) -> None:
+    """``--full-only``: on a copy of ``--project`` (or a generated company), in a process of its own."""
+    with tempfile.TemporaryDirectory(prefix="leadlight-bench-rescore-") as tmp:
+        project = Path(tmp) / "p"
+        if args.project:
+            shutil.copytree(args.project, project)
+        else:
+            data = Path(tmp) / "data"
+            leadlight("generate", "--out", str(data), "--accounts", str(args.accounts), "--days", str(args.days), "--json")
+            leadlight("init", str(project), "--json")
+            for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"),
+                               ("opportunities.csv", "opportunities"), ("events.ndjson.gz", "events")):
+                leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
+        code = (f"import json, sys; sys.path[:0] = {[str(ROOT / 'src'), str(ROOT)]!r}; from bench.rescore import "
+                f"full_only; from pathlib import Path; print(json.dumps(full_only(Path({str(project)!r}), "
+                f"{args.repeat})))")
+        done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True)
+        out["in_process"] = json.loads(done.stdout.strip().splitlines()[-1])
     out["load_average_after"] = os.getloadavg()
     print(json.dumps(out, indent=2))
 

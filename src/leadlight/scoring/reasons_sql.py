@@ -38,8 +38,10 @@ def rounded(sql: str, places: int) -> str:
 
 
 def plain_number(sql: str) -> str:
-    """``explain.plain_float`` of a DOUBLE: NaN and infinities null, rounded to 4 places."""
-    return f"(CASE WHEN isnan({sql}) OR isinf({sql}) THEN NULL ELSE {rounded(sql, 4)} END)"
+    """``explain.plain_float`` of a DOUBLE: NaN and infinities null, rounded to 4 places. A value DuckDB's round
+    leaves as it is Python's leaves too (most are: rule points, scores), so only the others are formatted."""
+    return (f"(CASE WHEN isnan({sql}) OR isinf({sql}) THEN NULL WHEN {sql} = round({sql}, 4) THEN {sql} "
+            f"ELSE {rounded(sql, 4)} END)")
 
 
 def points(sql: str) -> str:
@@ -89,34 +91,48 @@ def rule_term(group: int, rule: Any, column: str, scale: float, specs: Any) -> T
 def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int,
                  negatives: int = 2) -> str:
     """SQL of ``(row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason), as ``explain.top``
-    orders them; ``table`` is a table or view on ``con`` and ``row`` its key column. Registers the sentences."""
+    orders them, in the text ``storage.snapshots`` writes. ``table`` is a table on ``con``, ``row`` its key
+    column; the reasons are kept in the temp table ``<table>_reasons`` and their sentences registered as
+    ``<table>_said`` (``drop_reasons`` removes both)."""
     lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
     if not terms:
         return f"SELECT NULL AS {ident(row)}, {lists} WHERE false"
-    said = {"term": [], "k": [], "value": [], "text": []}
-    long = []
-    for n, term in enumerate(terms):
-        key = f"(CASE WHEN {term.key} IS NULL THEN 'N' ELSE 'V' || CAST({term.key} AS VARCHAR) END)"
-        for k, value in con.execute(f"SELECT DISTINCT {key}, {term.key} FROM {table} WHERE {term.fires}").fetchall():
-            plain, sentence = term.words(value)
-            for column, v in (("term", n), ("k", k), ("value", _ENCODE(plain)), ("text", sentence)):
-                said[column].append(v)
-        long.append(f"SELECT {ident(row)} AS id, {n} AS term, {term.group} AS grp, {text(term.signal)} AS signal, "
-                    f"{rounded(term.contribution, 1)} AS c, {key} AS k FROM {table} WHERE {term.fires}")
+    long, said_as = f"{table}_reasons", f"{table}_said"
+    # every reason of every row, with its key as text (to join on) and as itself (v<term>: for the sentence)
+    each = [f"SELECT {ident(row)} AS id, {n} AS term, {term.group} AS grp, {text(term.signal)} AS signal, "
+            f"printf('%.1f', {term.contribution}) AS c, (CASE WHEN {term.key} IS NULL THEN 'N' ELSE 'V' || "
+            f"CAST({term.key} AS VARCHAR) END) AS k, {term.key} AS v{n} FROM {table} WHERE {term.fires}"
+            for n, term in enumerate(terms)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {long} AS {' UNION ALL BY NAME '.join(each)}").fetchall()
+    # a reason's JSON text is all known from its term and key but the contribution: written here, once each
+    said: dict[str, list] = {"term": [], "k": [], "head": [], "tail": []}
+    values = ", ".join(f"v{n}" for n in range(len(terms)))
+    for n, k, *value in con.execute(f"SELECT DISTINCT term, k, {values} FROM {long}").fetchall():
+        plain, sentence = terms[n].words(value[n])
+        said["term"].append(n)
+        said["k"].append(k)
+        said["head"].append(f'{{"signal": {_ENCODE(terms[n].signal)}, "value": {_ENCODE(plain)}, "contribution": ')
+        said["tail"].append(f', "text": {_ENCODE(sentence)}}}')
     import pyarrow as pa
 
-    con.register("_ll_said", pa.table(said, schema=pa.schema([("term", pa.int32()), ("k", pa.string()),
-                                                               ("value", pa.string()), ("text", pa.string())])))
+    con.register(said_as, pa.table(said, schema=pa.schema([("term", pa.int32()), ("k", pa.string()),
+                                                           ("head", pa.string()), ("tail", pa.string())])))
     # explain.top: the reasons worth nothing (in term order) and the positive ones (largest first), then the
-    # most negative; each side sorted as a list per row (an ordered aggregate or a window costs more)
-    side = "(CASE WHEN r.c = 0 THEN 0 WHEN r.c > 0 THEN 1 ELSE 2 END)"
-    item = ("{'side': side, 'a': CASE side WHEN 1 THEN -c WHEN 2 THEN c ELSE 0 END, 'b': CASE WHEN side = 0 THEN '' "
-            "ELSE signal END, 't': term, 'j': json_object('signal', signal, 'value', json(value), 'contribution', c, "
-            "'text', text)}")
-    reasons = f"SELECT r.*, s.value, s.text, {side} AS side FROM ({' UNION ALL '.join(long)}) r " \
-              "JOIN _ll_said s ON s.term = r.term AND s.k = r.k"
+    # most negative; each side sorted as a list per row (an ordered aggregate or a window costs more).
+    # printf rounds as Python's round() and writes the figure as its repr does (|c| < 1e16).
+    side = "(CASE WHEN c = 0 THEN 0 WHEN c > 0 THEN 1 ELSE 2 END)"
+    reasons = (f"SELECT id, grp, {side} AS side, {{'a': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c ELSE 0 END, "
+               f"'b': CASE WHEN {side} = 0 THEN '' ELSE signal END, 't': term, 'j': j}} AS item FROM ("
+               f"SELECT r.id, r.grp, r.term, r.signal, CAST(r.c AS DOUBLE) AS c, s.head || r.c || s.tail AS j "
+               f"FROM {long} r JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
     lists = ", ".join(
-        f"to_json(list_transform(list_concat(coalesce(list_sort(list({item}) FILTER (WHERE grp = {g} AND side < 2))"
-        f"[1:{int(positives)}], []), coalesce(list_sort(list({item}) FILTER (WHERE grp = {g} AND side = 2))"
-        f"[1:{int(negatives)}], [])), lambda x: x.j))::VARCHAR AS g{g}" for g in range(groups))
+        f"'[' || array_to_string(list_transform(list_concat(coalesce(list_sort(list(item) FILTER (WHERE grp = {g} "
+        f"AND side < 2))[1:{int(positives)}], []), coalesce(list_sort(list(item) FILTER (WHERE grp = {g} AND "
+        f"side = 2))[1:{int(negatives)}], [])), lambda x: x.j), ', ') || ']' AS g{g}" for g in range(groups))
     return f"SELECT id AS {ident(row)}, {lists} FROM ({reasons}) GROUP BY id"
+
+
+def drop_reasons(con: Any, table: str) -> None:
+    """Remove what ``reason_lists`` kept for ``table``."""
+    con.execute(f"DROP TABLE IF EXISTS {table}_reasons").fetchall()
+    con.unregister(f"{table}_said")

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from leadlight.scoring import rows_sql
-from leadlight.scoring.reasons_sql import ident, reason_lists
+from leadlight.scoring.reasons_sql import drop_reasons, ident, reason_lists
 from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES
 
 ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
@@ -21,7 +21,7 @@ PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_va
                "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
 _TEMP = {ACCOUNTS: "TABLE", USERS: "TABLE", MEMBERS: "TABLE", "_ll_info": "TABLE", "_ll_status": "TABLE",
          "_ll_members": "TABLE", "_ll_account_reasons": "TABLE", "_ll_user_reasons": "TABLE"}
-_REGISTERED = ("_ll_said", "_ll_personas", "_ll_predictions")
+_REGISTERED = ("_ll_personas", "_ll_predictions")
 
 
 def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: Any, status: Any,
@@ -62,6 +62,8 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
             con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
         for name in _REGISTERED:
             con.unregister(name)
+        for name in (ACCOUNTS, USERS):
+            drop_reasons(con, name)
 
 
 def kinds_of(con: Any, table: str) -> dict[str, str]:
