@@ -121,7 +121,8 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
     # most negative; each side sorted as a list per row (an ordered aggregate or a window costs more).
     # printf rounds as Python's round() and writes the figure as its repr does (|c| < 1e16).
     side = "(CASE WHEN c = 0 THEN 0 WHEN c > 0 THEN 1 ELSE 2 END)"
-    reasons = (f"SELECT id, grp, {side} AS side, {{'a': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c ELSE 0 END, "
+    reasons = (f"SELECT id, grp, {side} AS side, {{'side': {side}, 'a': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c "
+               f"ELSE 0 END, "
                f"'b': CASE WHEN {side} = 0 THEN '' ELSE signal END, 't': term, 'j': j}} AS item FROM ("
                f"SELECT r.id, r.grp, r.term, r.signal, CAST(r.c AS DOUBLE) AS c, s.head || r.c || s.tail AS j "
                f"FROM {long} r JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
