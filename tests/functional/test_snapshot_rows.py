@@ -63,8 +63,21 @@ def stamp_free(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
 
 
-@pytest.mark.parametrize("variant", ["template", "variant"])
-def test_the_setwise_snapshot_reads_back_as_the_row_by_row_one(company, tmp_path, variant):
+def predicted(engine, config, as_of, scored) -> dict[str, dict]:
+    """A stand-in for a trained model's figures (``snapshot._predictions``): every other account, with reasons."""
+    ids = sorted(r[0] for r in engine.connection.execute(f"SELECT account_id FROM ({engine.backend.compile(scored)})")
+                 .fetchall())[::2]
+    return {a: {"probability": round(0.01 * i, 4), "model_reasons": [{"signal": "x", "value": i, "contribution": 0.5,
+                                                                      "text": f"\u00e9 {i}"}] if i % 3 else None,
+                "expected_value": 10.5 * i, "motion": "sales" if i % 2 else "self_serve", "motion_reason": "why",
+                "self_serve_probability": 0.25, "deal_size": None, "uplift": -0.125, "uplift_reliable": bool(i % 2)}
+            for i, a in enumerate(ids)}
+
+
+@pytest.mark.parametrize("variant", ["template", "variant", "model"])
+def test_the_setwise_snapshot_reads_back_as_the_row_by_row_one(company, tmp_path, variant, monkeypatch):
+    if variant == "model":
+        monkeypatch.setattr("leadlight.scoring.snapshot._predictions", predicted)
     project = tmp_path / "p"
     project.mkdir()
     shutil.copytree(company / ".leadlight", project / ".leadlight")
@@ -87,6 +100,8 @@ def test_the_setwise_snapshot_reads_back_as_the_row_by_row_one(company, tmp_path
     assert any(e["reasons"] for e in explained) and any(e["fit_reasons"] for e in explained)
     assert any(r["contribution"] < 0 for lead in setwise["leads"] for r in lead["reasons"])
     assert any(e["champion"] for e in explained) and any(e["decision_makers"] for e in explained)
+    if variant == "model":
+        assert any(e["model_reasons"] for e in explained) and any(a["probability"] for a in setwise["accounts"])
     if variant == "variant":
         assert any(e["intent_reasons"] for e in explained)
         assert any(r["signal"] == "triggers" and r["contribution"] == 0 for e in explained for r in e["reasons"])
