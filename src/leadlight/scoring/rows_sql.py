@@ -13,7 +13,7 @@ from typing import Any
 from leadlight.scoring import explain, people
 from leadlight.scoring.flags import PERSON_FLAGS
 from leadlight.scoring.reasons_sql import (Term, as_json, ident, number, plain_number, points, reason_lists,
-                                           rule_term, said, text)
+                                           rule_term, said, temp_table, text)
 from leadlight.scoring.rows import ACTIVITY, ADMIN, INVITES, NOT_A_CONTACT, gate_name
 from leadlight.scoring.status import NOT_TO_CALL
 
@@ -56,16 +56,13 @@ def account_terms(scoring: Any, specs: dict) -> list[Term]:
 
 
 def personas(con: Any, users: str) -> None:
-    """Register ``_ll_personas``: seniority, department and decision-maker rank per distinct title."""
-    import pyarrow as pa
-
+    """The temp table ``_ll_personas``: seniority, department and decision-maker rank per distinct title."""
     titles = [r[0] for r in con.execute(f"SELECT DISTINCT title FROM {users}").fetchall()]
     found = [people.parse_title(t) for t in titles]
-    rank = [people.SENIORITIES.index(p.seniority) if p.decision_maker else None for p in found]
-    con.register("_ll_personas", pa.table({"title": pa.array(titles, pa.string()),
-                                           "seniority": [p.seniority for p in found],
-                                           "department": [p.department for p in found],
-                                           "dm_rank": pa.array(rank, pa.int32())}))
+    temp_table(con, "_ll_personas", {
+        "title": ("VARCHAR", titles), "seniority": ("VARCHAR", [p.seniority for p in found]),
+        "department": ("VARCHAR", [p.department for p in found]),
+        "dm_rank": ("INTEGER", [people.SENIORITIES.index(p.seniority) if p.decision_maker else None for p in found])})
 
 
 def user_rows(users: str, kinds: dict[str, str], scoring: Any, specs: dict, activity: str) -> str:

@@ -23,9 +23,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from leadlight import __version__
 from leadlight.config.signals import CountSignal
@@ -42,6 +40,9 @@ from leadlight.storage.snapshots import columns_frame, to_frame
 from leadlight.storage.schema import ACCOUNTS, EVENTS, EVENTS_RESOLVED
 from leadlight.timeutil import utcnow
 
+
+if TYPE_CHECKING:  # pandas loads only when a caller asks for frames (a score stores Arrow tables)
+    import pandas as pd
 
 OWNER_COLUMNS = ("owner", "owner_email")
 
@@ -61,12 +62,12 @@ class Snapshot:
     user_rows: Any
 
     @property
-    def accounts(self) -> pd.DataFrame:
+    def accounts(self) -> "pd.DataFrame":
         self.account_rows = _frame(self.account_rows)
         return self.account_rows
 
     @property
-    def users(self) -> pd.DataFrame:
+    def users(self) -> "pd.DataFrame":
         self.user_rows = _frame(self.user_rows)
         return self.user_rows
 
@@ -81,14 +82,18 @@ class Snapshot:
         }
 
 
-def _frame(rows: Any) -> pd.DataFrame:
-    return rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
+def _is_frame(rows: Any) -> bool:
+    return hasattr(rows, "iloc")  # a pandas frame (else an Arrow table)
+
+
+def _frame(rows: Any) -> "pd.DataFrame":
+    return rows if _is_frame(rows) else rows.to_pandas()
 
 
 def _count_true(rows: Any, column: str) -> int:
     if not len(rows):
         return 0
-    if isinstance(rows, pd.DataFrame):
+    if _is_frame(rows):
         return int(rows[column].sum())
     import pyarrow.compute as pc
 
@@ -115,12 +120,14 @@ def latest_as_of(engine: Engine) -> datetime:
         latest = engine.connection.execute(f"SELECT max(timestamp) FROM {EVENTS}").fetchall()[0][0]
     else:
         latest = engine.table(EVENTS_RESOLVED).timestamp.max().to_pandas()
-    if latest is None or pd.isna(latest):
+    if latest is None or latest != latest:  # none, or pandas' NaT
         if not engine.table(ACCOUNTS).count().to_pandas():
             raise NotReady("there is nothing to score yet",
                            hint="load data with `leadlight ingest PATH --kind events` (or --kind accounts)")
         return utcnow()
-    return pd.Timestamp(latest).to_pydatetime().replace(microsecond=0, tzinfo=None) + timedelta(seconds=1)
+    if hasattr(latest, "to_pydatetime"):  # a pandas Timestamp (read through Ibis)
+        latest = latest.to_pydatetime()
+    return latest.replace(microsecond=0, tzinfo=None) + timedelta(seconds=1)
 
 
 def people_signals(config: Any) -> list[CountSignal]:

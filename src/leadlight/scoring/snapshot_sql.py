@@ -12,16 +12,15 @@ import json
 from typing import Any
 
 from leadlight.scoring import rows_sql
-from leadlight.scoring.reasons_sql import drop_reasons, ident, reason_lists
+from leadlight.scoring.reasons_sql import drop_reasons, ident, reason_lists, temp_table
 from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES
 
 ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
 PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_value": "DOUBLE", "motion": "VARCHAR",
                "motion_reason": "VARCHAR", "self_serve_probability": "DOUBLE", "deal_size": "DOUBLE",
                "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
-_TEMP = {ACCOUNTS: "TABLE", USERS: "TABLE", MEMBERS: "TABLE", "_ll_info": "TABLE", "_ll_status": "TABLE",
-         "_ll_members": "TABLE", "_ll_account_reasons": "TABLE", "_ll_user_reasons": "TABLE"}
-_REGISTERED = ("_ll_personas", "_ll_predictions")
+_TEMP = (ACCOUNTS, USERS, MEMBERS, "_ll_info", "_ll_status", "_ll_members", "_ll_account_reasons",
+         "_ll_user_reasons", "_ll_personas", "_ll_predictions")
 
 
 def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: Any, status: Any,
@@ -50,7 +49,7 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
                 ("_ll_account_reasons", ACCOUNTS, rows_sql.account_terms(scoring, specs), 3)):
             sql = reason_lists(con, table, "_ll_row", terms, groups, scoring.reasons)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}").fetchall()
-        _register_predictions(con, predictions)
+        _predictions_table(con, predictions)
         accounts = rows_sql.account_rows(ACCOUNTS, kinds[ACCOUNTS], specs, extra)
         users = (f"SELECT m.* EXCLUDE (_ll_row, _admin, _inviter, _excluded, _dm_rank), "
                  f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {MEMBERS} m "
@@ -58,10 +57,8 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
                  f"LEFT JOIN _ll_info i ON i.account_id = m.account_id")
         return stored(con, ACCOUNT_SCORES, accounts, constants), stored(con, USER_SCORES, users, constants)
     finally:
-        for name, kind in _TEMP.items():
-            con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
-        for name in _REGISTERED:
-            con.unregister(name)
+        for name in _TEMP:
+            con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
         for name in (ACCOUNTS, USERS):
             drop_reasons(con, name)
 
@@ -83,16 +80,12 @@ def stored(con: Any, table: str, sql: str, constants: dict[str, Any]) -> Any:
     return con.sql(f"SELECT {', '.join(columns)} FROM ({sql})", params=params).to_arrow_table()
 
 
-def _register_predictions(con: Any, predictions: dict[str, dict] | None) -> None:
-    import pyarrow as pa
-
-    types = {"DOUBLE": pa.float64(), "VARCHAR": pa.string(), "BOOLEAN": pa.bool_()}
+def _predictions_table(con: Any, predictions: dict[str, dict] | None) -> None:
     found = predictions or {}
-    ids = list(found)
-    columns = {"account_id": pa.array(ids, pa.string())}
+    columns = {"account_id": ("VARCHAR", list(found))}
     for name, kind in PREDICTIONS.items():
-        values = [found[a].get(name) for a in ids]
+        values = [found[a].get(name) for a in found]
         if name == "model_reasons":
             values = [None if v is None else json.dumps(v, default=str) for v in values]
-        columns[name] = pa.array(values, types[kind])
-    con.register("_ll_predictions", pa.table(columns))
+        columns[name] = (kind, values)
+    temp_table(con, "_ll_predictions", columns)
