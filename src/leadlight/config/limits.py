@@ -1,9 +1,9 @@
 """Limits that keep a hostile or broken ``leadlight.yml`` from hanging Leadlight.
 
-A real leadlight.yml is a few KB with tens of signals. Before the YAML is
-loaded, ``check_text`` reads its event stream once and refuses, with the line,
-a file that is too big, has too many values, nests too deep or uses too many
-aliases; ``Budget`` caps how many values the aliases may expand to; and
+A real leadlight.yml is a few KB with tens of signals. ``check_size`` refuses a
+file too big before it is parsed; while it is loaded, ``watch`` refuses, with the
+line, one that has too many values, nests too deep or uses too many aliases, as
+each YAML event is read (before anything is built from it); ``Budget`` caps how many values the aliases may expand to; and
 ``check_counts`` caps signals and rules. YAML tags (``!!python/object``) are
 never constructed: the round-trip loader keeps them as plain text.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
 from leadlight.errors import ConfigError
@@ -38,30 +37,43 @@ def too_deep(filename: str, line: int | None) -> ConfigError:
     return ConfigError(f"{place}: nested more than {MAX_DEPTH} levels deep", hint=HINT)
 
 
-def check_text(text: str, filename: str) -> None:
-    """Refuse a file too big, too long, too deep or too aliased, before it is loaded."""
+def check_size(text: str, filename: str) -> None:
+    """Refuse a file too big, before it is parsed."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise too_big(filename, len(text.encode("utf-8", "surrogatepass")))
-    depth = values = aliases = 0
-    try:
-        for event in YAML(typ="rt").parse(text):
-            values += 1
-            line = event.start_mark.line + 1 if event.start_mark else None
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise too_deep(filename, line)
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, AliasEvent):
-                aliases += 1
-                if aliases > MAX_ALIASES:
-                    raise ConfigError(f"{filename}:{line}: more than {MAX_ALIASES} YAML aliases (*name)",
-                                      hint="write the repeated parts out, or use fewer anchors and aliases")
-            if values > MAX_VALUES:
-                raise ConfigError(f"{filename}:{line}: more than {MAX_VALUES:,} YAML values", hint=HINT)
-    except MarkedYAMLError:
-        return  # the loader reports the syntax error with its line
+
+
+class Events:
+    """Refuses a file too long, too deep or too aliased as its YAML events are read (``watch``): the limits
+    hold before the loader builds anything from an event, in the one pass that loads the file."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename, self.depth, self.values, self.aliases = filename, 0, 0, 0
+
+    def __call__(self, event: Any) -> Any:
+        self.values += 1
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, CollectionStartEvent):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise too_deep(self.filename, line)
+        elif isinstance(event, CollectionEndEvent):
+            self.depth -= 1
+        elif isinstance(event, AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise ConfigError(f"{self.filename}:{line}: more than {MAX_ALIASES} YAML aliases (*name)",
+                                  hint="write the repeated parts out, or use fewer anchors and aliases")
+        if self.values > MAX_VALUES:
+            raise ConfigError(f"{self.filename}:{line}: more than {MAX_VALUES:,} YAML values", hint=HINT)
+        return event
+
+
+def watch(yaml: YAML, filename: str) -> None:
+    """Check every event ``yaml`` (a round-trip loader) reads against the limits (``Events``)."""
+    parser = yaml.parser
+    read, check = parser.get_event, Events(filename)
+    parser.get_event = lambda: check(read())
 
 
 class Budget:

@@ -65,16 +65,17 @@ def load_config_file(path: Path) -> ProjectConfig:
 
 def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
     text = text.removeprefix("\ufeff")
-    limits.check_text(text, filename)  # size, values, nesting, aliases: before anything expensive
+    limits.check_size(text, filename)  # before anything expensive (values, nesting, aliases: as it is read)
     try:
         return _parse(text, filename)
-    except RecursionError:  # a safety net: check_text refuses deep nesting first
+    except RecursionError:  # a safety net: limits.watch refuses deep nesting first
         raise limits.too_deep(filename, None) from None
 
 
 def _parse(text: str, filename: str) -> ProjectConfig:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    limits.watch(yaml, filename)
     try:
         tree = yaml.load(text)
     except DuplicateKeyError as err:

@@ -10,7 +10,7 @@ from leadlight.config import load_config
 from leadlight.errors import UsageError
 from leadlight.progress import SILENT, Progress
 from leadlight.storage import score_inputs
-from leadlight.storage.database import connect
+from leadlight.storage.database import connect, hold
 from leadlight.storage.project import Project
 from leadlight.timeutil import MOMENT_GRAMMAR, iso, parse_as_of
 
@@ -37,6 +37,13 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     """
     config = load_config(project)
     at = as_of_option(as_of)
+    if not project.database_path.exists():
+        return _score(project, config, at, as_of, progress)
+    with hold(project):  # one connection for the reuse check, identity, the engine and the write: opened once
+        return _score(project, config, at, as_of, progress)
+
+
+def _score(project: Project, config, at: datetime | None, as_of: str | None, progress: Progress) -> dict:
     asked = str(as_of).strip() if at is not None else None
     digest, reused = reusable_snapshot(project, config, at, asked)
     if reused is not None:
