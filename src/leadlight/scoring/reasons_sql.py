@@ -123,19 +123,24 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
         said["tail"].append(f', "text": {_ENCODE(sentence)}}}')
     temp_table(con, said_as, {"term": ("INTEGER", said["term"]), "k": ("VARCHAR", said["k"]),
                               "head": ("VARCHAR", said["head"]), "tail": ("VARCHAR", said["tail"])})
-    # explain.top: the reasons worth nothing (in term order) and the positive ones (largest first), then the
-    # most negative; each side sorted as a list per row (an ordered aggregate or a window costs more).
-    # printf rounds as Python's round() and writes the figure as its repr does (|c| < 1e16).
+    # explain.top: the reasons worth nothing (in term order) and the positive ones (largest first, then by
+    # signal), then the most negative; per row, each side's keys are sorted (list_grade_up) and the reasons'
+    # texts picked in that order. printf rounds as Python's round() and writes the figure as its repr does.
+    by_signal = sorted(range(len(terms)), key=lambda n: (terms[n].signal, n))
+    signal_rank = "CASE term " + " ".join(f"WHEN {n} THEN {r}" for r, n in enumerate(by_signal)) + " END"
     side = "(CASE WHEN c = 0 THEN 0 WHEN c > 0 THEN 1 ELSE 2 END)"
-    reasons = (f"SELECT id, grp, {side} AS side, {{'side': {side}, 'a': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c "
-               f"ELSE 0 END, "
-               f"'b': CASE WHEN {side} = 0 THEN '' ELSE signal END, 't': term, 'j': j}} AS item FROM ("
-               f"SELECT r.id, r.grp, r.term, r.signal, CAST(r.c AS DOUBLE) AS c, s.head || r.c || s.tail AS j "
-               f"FROM {long} r JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
-    lists = ", ".join(
-        f"'[' || array_to_string(list_transform(list_concat(coalesce(list_sort(list(item) FILTER (WHERE grp = {g} "
-        f"AND side < 2))[1:{int(positives)}], []), coalesce(list_sort(list(item) FILTER (WHERE grp = {g} AND "
-        f"side = 2))[1:{int(negatives)}], [])), lambda x: x.j), ', ') || ']' AS g{g}" for g in range(groups))
+    key = (f"{{'side': {side}, 'c': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c ELSE 0 END, "
+           f"'then': CASE WHEN {side} = 0 THEN term ELSE {signal_rank} END}}")
+    reasons = (f"SELECT id, grp, {side} AS side, {key} AS k, j FROM (SELECT r.id, r.grp, r.term, "
+               f"CAST(r.c AS DOUBLE) AS c, s.head || r.c || s.tail AS j FROM {long} r "
+               f"JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
+
+    def best(g: int, sides: str, n: int) -> str:
+        where = f"FILTER (WHERE grp = {g} AND {sides})"
+        return f"coalesce(list_select(list(j) {where}, list_grade_up(list(k) {where}))[1:{int(n)}], [])"
+
+    lists = ", ".join(f"'[' || array_to_string(list_concat({best(g, 'side < 2', positives)}, "
+                      f"{best(g, 'side = 2', negatives)}), ', ') || ']' AS g{g}" for g in range(groups))
     return f"SELECT id AS {ident(row)}, {lists} FROM ({reasons}) GROUP BY id"
 
 
