@@ -16,7 +16,8 @@ seconds of each, the ratios, and the machine's load average (other work on the m
 not the CPU seconds).
 
 ``--full-only``: only the in-process full score and the engine's work, interleaved ``--repeat`` times in one
-process (best and median of each, and where the full score's time goes: ``phases``), no commands.
+process (best and median of each), no commands; and where the full score's time goes: ``phases`` (its progress
+steps) and ``parts`` (what is done inside and outside them; a part inside another is counted in both).
 """
 
 from __future__ import annotations
@@ -153,14 +154,16 @@ def full_only(project: Path, repeat: int) -> dict:
     full, engine = [], []
     forget()
     score(p)  # warm: compiled recipes, imports
+    parts = Parts()
     for _ in range(repeat):
         forget()
+        parts.clear()
         full.append(timed(lambda: score(p, progress=Phases())))
         steps = Phases.last
-        steps["outside the steps (config, reuse check, identity, engine open and close, warnings)"] = [
-            round(full[-1]["seconds"] - sum(w for w, _ in steps.values()), 3),
-            round(full[-1]["cpu_seconds"] - sum(c for _, c in steps.values()), 3)]
+        steps["outside the steps"] = [round(full[-1]["seconds"] - sum(w for w, _ in steps.values()), 3),
+                                      round(full[-1]["cpu_seconds"] - sum(c for _, c in steps.values()), 3)]
         full[-1]["phases"] = steps
+        full[-1]["parts"] = dict(parts)
         engine.append(engine_work())
 
     def summary(runs: list[dict]) -> dict:
@@ -172,6 +175,66 @@ def full_only(project: Path, repeat: int) -> dict:
     out["full_vs_engine"] = round(out["full_score"]["best"]["seconds"] / out["engine"]["best"]["seconds"], 2)
     out["full_vs_engine_cpu"] = round(out["full_score"]["best"]["cpu_seconds"] / out["engine"]["best"]["cpu_seconds"], 2)
     return out
+
+
+class Parts(dict):
+    """Wall and CPU seconds of the parts of a score inside and outside its steps, by wrapping the functions that do
+    them (where ``tasks.score`` and the scoring look them up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import leadlight.scoring.snapshot_sql as setwise
+        import leadlight.tasks.derived as derived
+        import leadlight.tasks.lint as lint
+        import leadlight.tasks.score as task
+        from leadlight.storage.engine import Engine
+
+        for owner, name, label in (
+                (task, "load_config", "outside: reading leadlight.yml"),
+                (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
+                (derived, "refresh_identity", "outside: identity up to date?"),
+                (derived, "open_engine", "outside: opening the engine"),
+                (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
+                (Engine, "close", "outside: closing the engine (temp views)"),
+                (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),
+                (setwise.rows_sql, "personas", "explaining: titles parsed (distinct)"),
+                (setwise, "reason_lists", "explaining: reasons gathered, sentences written (distinct values)"),
+                (setwise, "stored", "explaining: rows fetched to Arrow in the stored columns")):
+            setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
+
+    def timing(self, work, label: str, context: bool = False):
+        import contextlib
+        import functools
+
+        @contextlib.contextmanager
+        def clock():
+            began, cpu = time.perf_counter(), time.process_time()
+            try:
+                yield
+            finally:
+                wall, used = self.get(label, [0.0, 0.0])
+                self[label] = [round(wall + time.perf_counter() - began, 3), round(used + time.process_time() - cpu, 3)]
+
+        if context:  # the time of leaving the block (closing what it held)
+            @contextlib.contextmanager
+            def held(*args, **kwargs):
+                manager = work(*args, **kwargs)
+                value = manager.__enter__()
+                try:
+                    yield value
+                except BaseException:
+                    if not manager.__exit__(*sys.exc_info()):
+                        raise
+                else:
+                    with clock():
+                        manager.__exit__(None, None, None)
+            return held
+
+        @functools.wraps(work)
+        def timed_work(*args, **kwargs):
+            with clock():
+                return work(*args, **kwargs)
+        return timed_work
 
 
 class Phases:
