@@ -7,11 +7,12 @@
   ``leadlight.scoring.flags.self_serve_buyers(engine, as_of)``.
 * ``score_snapshot(engine, config, as_of) -> Snapshot`` (``leadlight.scoring.snapshot``):
   the above, plus champions, decision makers, reasons and the model's probability,
-  stored in ``account_scores`` / ``user_scores`` (``leadlight.scoring.store``).
+  stored in ``account_scores`` / ``user_scores`` (``leadlight.storage.snapshots``).
 
 Module map: ``rules`` (conditions -> Ibis), ``pql``, ``pqa`` (roll-up, k-of-N),
 ``quadrant`` (fit, intent), ``flags`` (built-in person flags), ``people``
-(titles, champion), ``explain`` (reasons), ``snapshot``, ``store``.
+(titles, champion), ``explain`` (reasons), ``snapshot``; the stored rows set-wise on DuckDB:
+``snapshot_sql``, ``rows_sql``, ``reasons_sql`` (row by row elsewhere: ``rows``).
 """
 
 from leadlight.scoring.frames import score_frames

@@ -4,7 +4,8 @@ Scoring computes; the task stores (``storage.snapshots.write_snapshot``), in the
 same transaction as whatever the snapshot causes (playbook hits, outbox rows).
 
 The numbers come from :func:`leadlight.scoring.frames.score_frames` (Ibis, any
-engine); champions, titles and reasons are Python over the scored rows.
+engine); champions, titles and reasons are SQL over the scored rows on DuckDB
+(``snapshot_sql``), Python row by row elsewhere (``rows``): the same rows.
 
 Model hook: when ``leadlight.scoring.models.active_model(project)`` returns a
 model, scoring calls ``model.predict(features)`` where ``features`` is a pandas
