@@ -140,7 +140,7 @@ class Activity:
         if self.kept is not None:
             kept = self.kept.table
             recent = self.rows.filter(self.rows.ts_last >= asof.at(self.kept.until))
-            return kept.filter(kept.filter_id == "").select("event").union(recent.select("event"))
+            return kept.filter(kept.filter_id == "").select("event").union(recent.select("event"), distinct=True)
         rows = self.rows.filter(self.all_predicate(self.rows))
         return rows.select("event").distinct()
 

@@ -48,6 +48,11 @@ from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_event
 
 KEPT = "signal_kept"
 STATE = "signal_kept_state"
+LINKS = "signal_kept_links"
+_LINKS_NOW = (f"SELECT 'account' AS kind, user_id AS key, account_id AS target FROM {IDENTITIES} "
+              f"UNION ALL SELECT 'alias', anonymous_id, user_id FROM {ALIASES}")
+_MOVED = "_leadlight_kept_moved"
+_RELINK_AT_MOST = 2000  # users whose history is recomputed one by one; more (or a tenth of all): rebuilt
 FORMAT = 1  # bump when what the summary holds changes: kept state of another format is rebuilt
 _SOURCE = "_leadlight_kept_source"
 
@@ -89,25 +94,29 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     events = _scalar(con, f"SELECT count(*) FROM {EVENTS}")
     identity = _identity(con)
     state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows FROM {STATE}")
-    reason = _distrust(con, state, wanted, identity)
+    reason = _distrust(con, state, wanted)
     if reason is None and state[0][0] > until:
         return False
     con.begin()
     try:
+        if reason is None and state[0][2] != identity:
+            reason = _relink(engine, wanted, state[0][0], state[0][1], note)
         if reason is not None:
             note(f"rebuilding the kept signal history from every event: {reason}")
             _run(con, f"DELETE FROM {KEPT}")
-            added = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
-            kept_rows = compacted = added
+            kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
         else:
             old_until, seen, _, _, _, kept_rows, compacted = state[0]
-            added = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
+            _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
             if until > old_until:
-                added += _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
+                _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
                                  [old_until, until])
-            kept_rows += added
+            kept_rows = _scalar(con, f"SELECT count(*) FROM {KEPT}")
             if kept_rows > 1.5 * max(compacted, 1):
                 kept_rows = compacted = _compact(con)
+        if reason is not None or state[0][2] != identity:
+            _run(con, f"DELETE FROM {LINKS}")
+            _run(con, f"INSERT INTO {LINKS} {_LINKS_NOW}")
         _run(con, f"DELETE FROM {STATE}")
         _run(con, f"INSERT INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
              [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted])
@@ -118,19 +127,49 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     return True
 
 
-def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any], identity: str) -> str | None:
+def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | None:
     """Why the kept summary cannot be used as it is (None when it can)."""
     if not state:
         return "nothing kept yet"
-    _, seen, kept_identity, kept_slices, fmt, _, _ = state[0]
+    _, seen, _, kept_slices, fmt, _, _ = state[0]
     if fmt != FORMAT:
         return "it was kept in an older format"
-    if kept_identity != identity:
-        return "identity links changed (a user was re-linked to an account or stitched)"
     if not set(wanted) <= set(json.loads(kept_slices)):
         return "the signals filter event properties in a new way"
     if _scalar(con, f"SELECT count(*) FROM {EVENTS} WHERE rowid < ?", [seen]) != seen:
         return "events were removed"
+    return None
+
+
+def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int,
+            note: Callable[[str], None]) -> str | None:
+    """Identity links changed since the summary was kept: recompute the summary of the users they touch (the
+    users whose account changed; for a changed alias its old and new user, and the anonymous activity).
+    Returns why a rebuild is better instead (too many users touched)."""
+    con = engine.connection
+    _run(con, f"""CREATE OR REPLACE TEMP TABLE {_MOVED} AS
+        WITH now AS ({_LINKS_NOW}), changed AS (
+            (SELECT * FROM now EXCEPT SELECT kind, key, target FROM {LINKS})
+            UNION ALL (SELECT kind, key, target FROM {LINKS} EXCEPT SELECT * FROM now))
+        SELECT key AS user_id, kind FROM changed WHERE kind = 'account'
+        UNION SELECT target, kind FROM changed WHERE kind = 'alias' AND target IS NOT NULL
+        UNION SELECT key, kind FROM changed WHERE kind = 'alias'""")
+    moved, aliases = _run(con, f"SELECT count(DISTINCT user_id), count(*) FILTER (kind = 'alias') FROM {_MOVED}")[0]
+    users = _scalar(con, f"SELECT count(*) FROM {IDENTITIES}")
+    if moved > max(_RELINK_AT_MOST, users // 10):
+        return f"identity links changed for {moved} users"
+    anonymous = " OR user_id IS NULL" if aliases else ""  # a stitched visitor's events had no user
+    users_moved = f"SELECT user_id FROM {_MOVED}"
+    _run(con, f"DELETE FROM {KEPT} WHERE user_id IN ({users_moved}){anonymous}")
+    _insert(engine, wanted,
+            f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
+            f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} WHERE user_id IN ({users_moved}))"
+            f"{anonymous})", [seen, until],
+            keep=lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
+                rows.user_id.isnull() if aliases else ibis.literal(False)))
+    note(f"identity links changed for {moved} user{'s' if moved != 1 else ''}: "
+         "their kept signal history was recomputed")
+    _run(con, f"DROP TABLE IF EXISTS {_MOVED}")
     return None
 
 
@@ -141,14 +180,18 @@ def _identity(con: Any) -> str:
     return ":".join(str(v) for v in row[0])
 
 
-def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list) -> int:
-    """Summarise the resolved activity of the events ``events_sql`` selects into ``signal_kept``; rows added."""
+def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list,
+            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
+    """Summarise the resolved activity of the events ``events_sql`` selects (the resolved rows ``keep`` holds for)
+    into ``signal_kept``; rows added."""
     con = engine.connection
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
                 f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
     try:
         rows = engine.table(_SOURCE)
         rows = rows.filter(rows.event.notnull())
+        if keep is not None:
+            rows = rows.filter(keep(rows))
         parts = []
         for key, filters in wanted.items():
             part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows

@@ -144,6 +144,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             until TIMESTAMP NOT NULL, events_seen BIGINT NOT NULL, identity VARCHAR NOT NULL,
             slices VARCHAR NOT NULL, format INTEGER NOT NULL, kept_rows BIGINT NOT NULL,
             compacted_rows BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        # The identity links the summary was resolved with ('alias': anonymous id -> user, 'account': user -> account).
+        "CREATE TABLE IF NOT EXISTS signal_kept_links (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, target VARCHAR)",
         # The daily rollup it replaces (signal_rollup, signal_rollup_days) is no longer read.
         "DROP TABLE IF EXISTS signal_rollup",
         "DROP TABLE IF EXISTS signal_rollup_days",

@@ -68,7 +68,7 @@ def test_a_late_event_is_merged_into_the_summary(watched):
     assert values["account"]["a3"]["pro_events"] == 1
 
 
-def test_an_identity_change_rebuilds_and_says_so(watched):
+def test_an_identity_change_recomputes_the_users_it_touches_and_says_so(watched):
     engine, con, notes = watched
     specs = fixtures.signals()
     _both(engine, specs, datetime(2026, 1, 13, 12))
@@ -77,9 +77,17 @@ def test_an_identity_change_rebuilds_and_says_so(watched):
     con.execute("INSERT INTO identities (user_id, account_id, method, is_personal, is_disposable, is_student) "
                 "VALUES ('u4', 'a3', 'manual', false, false, false)")
     values = _both(engine, specs, datetime(2026, 1, 13, 12))
-    assert notes.take() == ["rebuilding the kept signal history from every event: identity links changed "
-                            "(a user was re-linked to an account or stitched)"]
+    assert notes.take() == ["identity links changed for 1 user: their kept signal history was recomputed"]
     assert values["account"]["a3"]["last_seen"] == 5
+    # A visitor's anonymous events, then stitched to u1 by an alias: they move from no user to u1.
+    con.execute("INSERT INTO events (message_id, type, anonymous_id, event, timestamp) VALUES "
+                "('v1', 'page', 'visitor', 'Pricing', '2026-01-02 08:00:00'), "
+                "('v2', 'page', 'visitor', 'Docs', '2026-01-12 08:00:00')")
+    before = _both(engine, specs, datetime(2026, 1, 13, 12))
+    con.execute("INSERT INTO aliases VALUES ('visitor', 'u1', '2026-01-12 08:00:00')")
+    after = _both(engine, specs, datetime(2026, 1, 13, 12))
+    assert notes.take()[-1] == "identity links changed for 2 users: their kept signal history was recomputed"
+    assert after["user"]["u1"]["user_days"] == before["user"]["u1"]["user_days"] + 1  # Jan 12 (Jan 2 was one)
 
 
 def test_a_new_filter_rebuilds_with_its_slice(watched):
