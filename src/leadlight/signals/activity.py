@@ -139,7 +139,7 @@ class Activity:
         """``event``: every event name of the activity, once."""
         if self.kept is not None:
             kept = self.kept.table
-            recent = self.rows.filter(self.rows.ts_last >= asof.at(self.kept.until))
+            recent = self.rows.filter(self.rows.ts_last >= asof.day_start(self.as_of))  # kept.until
             return kept.filter(kept.filter_id == "").select("event").union(recent.select("event"), distinct=True)
         rows = self.rows.filter(self.all_predicate(self.rows))
         return rows.select("event").distinct()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
@@ -106,8 +106,8 @@ def compute_signals(
     if given:  # a caller's own activity rows: nothing to key them by
         tables = build()
     else:
-        tables = recipes.compiled(engine, {"signals": definition_key(specs), **activity_key(engine, activity)},
-                                  build, volatile_names(engine, as_of), as_of)
+        key = {"signals": definition_key(specs), "days": day_shape(specs, as_of), **activity_key(engine, activity)}
+        tables = recipes.compiled(engine, key, build, volatile_names(engine, as_of), as_of)
     return SignalFrames(tables["accounts"], tables["users"], as_of, specs, _source(activity), engine)
 
 
@@ -149,6 +149,13 @@ def _source(activity: Activity) -> str:
 def definition_key(models: Sequence[Any]) -> list[Any]:
     """A JSON-able key of config models (signal specs, scoring sections)."""
     return [[type(m).__name__, m.model_dump(mode="json")] for m in models]
+
+
+def day_shape(specs: Sequence[Any], as_of: datetime) -> list[int]:
+    """How many UTC days each span touches as of ``as_of``: the one thing about as_of's time of day the SQL's
+    shape depends on (a day mask holds a window's days while they fit in 63 bits)."""
+    last = as_of - timedelta(seconds=1)
+    return [(last.date() - (as_of - span).date()).days for span in spans(specs)]
 
 
 def activity_key(engine: Engine, activity: Activity) -> dict[str, Any]:

@@ -141,7 +141,7 @@ class Plan:
 
         def build(rows: ibis.Table) -> ibis.Value:
             cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
-            index = rows.day.delta(asof.day(first_day), unit="day")
+            index = rows.day.delta(asof.day(start), unit="day")
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
         return self._add(("days", _spec_key(spec), window), spec, "or", start, build)
@@ -230,7 +230,9 @@ class Plan:
         cutoff; then per window start, the raw rows from it to the next start with the measures that read them
         (the pairs all come from the first part, so a window part may skip the events its measures do not name)."""
         kept, rows = self.activity.kept, self.activity.rows
-        recent = rows.filter(rows.ts_last >= asof.at(kept.until))  # type: ignore[union-attr]
+        if kept.until != datetime(self.as_of.year, self.as_of.month, self.as_of.day):  # type: ignore[union-attr]
+            raise RuntimeError("kept history must end at the midnight before as_of")
+        recent = rows.filter(rows.ts_last >= asof.day_start(self.as_of))
         out = [(kept.with_recent(recent, self._flags), [m for m in measures if m.start is None])]  # type: ignore[union-attr]
         starts = sorted({m.start for m in measures if m.start is not None})
         for lo, hi in zip(starts, [*starts[1:], None]):
