@@ -138,14 +138,38 @@ def breakdown(work) -> dict:
 
     def timing(label, fn):
         def wrapped(*args, **kwargs):
-            began, cpu = time.perf_counter(), time.process_time()
-            try:
+            with timed_block(spent, label):
                 return fn(*args, **kwargs)
-            finally:
-                was = spent.setdefault(label, {"seconds": 0.0, "cpu_seconds": 0.0})
-                was["seconds"] += time.perf_counter() - began
-                was["cpu_seconds"] += time.process_time() - cpu
         return wrapped
+
+    statements: list = []
+
+    class Statements:
+        """A connection that times each statement a replay runs (the slow ones are listed)."""
+
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            began, cpu = time.perf_counter(), time.process_time()
+            rows = self.con.execute(sql, *args).fetchall()
+            wall, used = time.perf_counter() - began, time.process_time() - cpu
+            if wall > 0.01:
+                statements.append({"sql": " ".join(sql.split())[:110], "seconds": round(wall, 3),
+                                   "cpu_seconds": round(used, 3)})
+            return mock.Mock(fetchall=lambda: rows)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    def replay(engine, *args, **kwargs):
+        con, engine.connection = engine.connection, Statements(engine.connection)
+        try:
+            return original_replay(engine, *args, **kwargs)
+        finally:
+            engine.connection = con
+
+    original_replay = engines.Engine.replay
 
     class Steps:
         @contextmanager
@@ -162,7 +186,7 @@ def breakdown(work) -> dict:
     from leadlight.tasks import derived, lint, score as score_task
 
     patches = [mock.patch.object(incremental, "refresh", timing("kept history update", incremental.refresh)),
-               mock.patch.object(engines.Engine, "replay", timing("compiled SQL replayed", engines.Engine.replay)),
+               mock.patch.object(engines.Engine, "replay", timing("compiled SQL replayed", replay)),
                mock.patch.object(engines.Engine, "scratch", timing("scratch tables built", engines.Engine.scratch)),
                mock.patch.object(engines.Engine, "close", timing("engine closed", engines.Engine.close)),
                mock.patch.object(score_task, "load_config", timing("leadlight.yml read", score_task.load_config)),
@@ -179,7 +203,7 @@ def breakdown(work) -> dict:
         for patch in patches:
             patch.stop()
     spent = {k: ({m: round(x, 3) for m, x in v.items()} if isinstance(v, dict) else v) for k, v in spent.items()}
-    return {"total": total, **spent}
+    return {"total": total, **spent, "slowest replayed statements": sorted(statements, key=lambda x: -x["seconds"])[:8]}
 
 
 @contextmanager
