@@ -38,6 +38,15 @@ def _both(engine, specs, as_of, source="kept"):
     return as_dicts(kept)
 
 
+def _kept_at(watched, as_of):
+    """The fixture's signals scored once as of ``as_of`` (the summary built), its notes taken."""
+    engine, con, notes = watched
+    specs = fixtures.signals()
+    _both(engine, specs, as_of)
+    notes.take()
+    return engine, con, notes, specs
+
+
 def _state(con) -> tuple:
     return con.execute("SELECT until, events_seen FROM signal_kept_state").fetchall()[0]
 
@@ -58,10 +67,7 @@ def test_new_events_at_any_second_merge_without_a_rebuild(watched):
 
 
 def test_a_late_event_is_merged_into_the_summary(watched):
-    engine, con, notes = watched
-    specs = fixtures.signals()
-    _both(engine, specs, datetime(2026, 1, 20, 8))
-    notes.take()
+    engine, con, notes, specs = _kept_at(watched, datetime(2026, 1, 20, 8))
     fixtures.add_event(con, "late", "u6", "a3", "Teammate Invited", "2025-12-25 10:00:00", '{"plan": "pro"}')
     values = _both(engine, specs, datetime(2026, 1, 20, 9))
     assert notes.take() == []
@@ -69,10 +75,7 @@ def test_a_late_event_is_merged_into_the_summary(watched):
 
 
 def test_an_identity_change_recomputes_the_users_it_touches_and_says_so(watched):
-    engine, con, notes = watched
-    specs = fixtures.signals()
-    _both(engine, specs, datetime(2026, 1, 13, 12))
-    notes.take()
+    engine, con, notes, specs = _kept_at(watched, datetime(2026, 1, 13, 12))
     # u4 gets linked to a3: every event u4 ever did changes account.
     con.execute("INSERT INTO identities (user_id, account_id, method, is_personal, is_disposable, is_student) "
                 "VALUES ('u4', 'a3', 'manual', false, false, false)")
@@ -91,10 +94,7 @@ def test_an_identity_change_recomputes_the_users_it_touches_and_says_so(watched)
 
 
 def test_a_new_filter_rebuilds_with_its_slice(watched):
-    engine, _, notes = watched
-    specs = fixtures.signals()
-    _both(engine, specs, datetime(2026, 1, 13))
-    notes.take()
+    engine, _, notes, specs = _kept_at(watched, datetime(2026, 1, 13))
     more = specs + fixtures.signals("signals:\n  - {name: team_plan, kind: count, where: {plan: [team, free]}}\n")
     values = _both(engine, more, datetime(2026, 1, 13))
     assert notes.take() == ["rebuilding the kept signal history from every event: the signals filter event "
