@@ -198,8 +198,8 @@ class Plan:
         just the measures it can touch (on time-sorted storage each part also
         reads only its own row groups); the partial rows then merge per pair.
         With kept history (``incremental.py``) the all-history measures read the
-        kept summary plus the raw events after its cutoff, and each window is
-        read raw from its own start, only for the events its measures name.
+        kept summary plus the raw events after its cutoff, and the windows read
+        raw events, each only from its own start and for the events it names.
         """
         if self._pairs is None:
             measures = list(self._measures.values())
@@ -227,23 +227,25 @@ class Plan:
 
     def _kept_parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
         """Kept history: every pair and the all-history measures from the kept summary plus the raw rows after its
-        cutoff; then per window start, the raw rows from it to the next start with the measures that read them
-        (the pairs all come from the first part, so a window part may skip the events its measures do not name)."""
+        cutoff; then the windowed measures over one read of the raw rows from the earliest window start, keeping
+        only the rows some window reads (from its start, of the events its measures name). The pairs all come
+        from the first part, so the second may skip the rest."""
         kept, rows = self.activity.kept, self.activity.rows
         if kept.until != datetime(self.as_of.year, self.as_of.month, self.as_of.day):  # type: ignore[union-attr]
             raise RuntimeError("kept history must end at the midnight before as_of")
         recent = rows.filter(rows.ts_last >= asof.day_start(self.as_of))
         out = [(kept.with_recent(recent, self._flags), [m for m in measures if m.start is None])]  # type: ignore[union-attr]
-        starts = sorted({m.start for m in measures if m.start is not None})
-        for lo, hi in zip(starts, [*starts[1:], None]):
-            part = rows.filter(rows.ts_last >= asof.at(lo))
-            if hi is not None:
-                part = part.filter(part.ts_last < asof.at(hi))
-            chosen = [m for m in measures if m.start is not None and m.start <= lo]
-            names = [m.events for m in chosen]
-            if all(n is not None for n in names):  # none reads every event: skip the others' rows
-                part = part.filter(part.event.isin(sorted(set().union(*names))))  # type: ignore[arg-type]
-            out.append((part, chosen))
+        windowed = [m for m in measures if m.start is not None]
+        if windowed:
+            names: dict[datetime, set[str] | None] = {}
+            for m in windowed:
+                known = names.get(m.start, set())
+                names[m.start] = None if known is None or m.events is None else known | m.events  # type: ignore[index]
+            read = [(rows.ts_last >= asof.at(start)) & (rows.event.isin(sorted(events)) if events is not None
+                                                          else ibis.literal(True))
+                    for start, events in sorted(names.items(), key=lambda kv: kv[0])]
+            part = rows.filter(rows.ts_last >= asof.at(min(names))).filter(ibis.or_(*read))
+            out.append((part, windowed))
         return out
 
     def _aggregate(self, rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:
