@@ -1,12 +1,13 @@
-"""Activity rows: what signal kinds read, whether from raw events or the daily rollup.
+"""Activity rows: what signal kinds read, whether raw events or summed rows (kept history, a rollup).
 
 Every kind is written once against this shape::
 
     account_id, user_id, event, day (DATE, UTC), n (events), ts_first, ts_last
 
 A raw event is one row (``n = 1``, ``ts_first = ts_last = timestamp``); a
-rollup row (``incremental.py``) sums one (day, account, user, event, filter)
-group. Only events with a name count as activity (track calls and page views);
+summed row (with a ``filter_id``: the kept history of ``incremental.py``, or a
+caller's daily rollup) stands for the events of one (account, user, event,
+filter slice) group over a span. Only events with a name count as activity (track calls and page views);
 identify and group calls say who someone is, not what they did.
 """
 
