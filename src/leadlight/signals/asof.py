@@ -12,9 +12,9 @@ later events arrive (tested by appending random later events).
 Rows handled here are *activity rows* (see ``activity.py``): each carries
 ``ts_first`` and ``ts_last``, the first and last timestamp it stands for. A raw
 event has ``ts_first == ts_last == timestamp``; a daily rollup row stands for
-one UTC day. For rollup rows the functions below are exact only when D and
-every window start fall on midnight (``day_aligned``); ``compile.py`` uses the
-rollup only then.
+one UTC day, and the functions below are exact on it only when D and every
+window start fall on midnight (``day_aligned``). The kept history summary
+(``incremental.py``) spans many days: only measures with no window read it.
 """
 
 from __future__ import annotations
