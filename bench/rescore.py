@@ -1,6 +1,6 @@
 """Re-score benchmark: what `leadlight score` costs when everything, one day or nothing is new.
 
-    python bench/rescore.py [--accounts 300] [--days 365] [--project DIR] [--full-only [--repeat 3]]
+    python bench/rescore.py [--accounts 300] [--days 365] [--project DIR] [--in-process-only | --full-only [--repeat 3]]
 
 (the issue's figures: ``--accounts 3000 --days 365``, about 3M events).
 
@@ -9,11 +9,14 @@ Generates a company (or reuses ``--project``, a scored-or-not project made with 
 runs them: a full ``score``; ``score`` again with nothing new (the stored snapshot is reused); ``score`` after
 ingesting one more day of events (the last day's events replayed a day later, new messageIds); ``accounts
 --limit 5``; ``--help``. Then the same in one process (``in_process``: imports done, so what the scoring itself
-costs): a full score, nothing new, one more day, a full recompute of that same data, and ``engine``: the engine
-work alone on those events, the way ``leadlight bench`` times its signals + scores (the project's own definition
-computed from raw events and scored, fetched to Arrow; best of two). Prints one JSON document: wall and CPU
-seconds of each, the ratios, and the machine's load average (other work on the machine slows the wall times,
-not the CPU seconds).
+costs): a full score, nothing new, one more day, a full recompute of that same data (nothing kept: it builds the
+kept signal history again, as a first score does) and one from raw events only (no kept history built or read),
+then a second more day with where its time went (``second_day_breakdown``: bringing the kept history up to date,
+the signal and score SQL, the rest of each step), and ``engine``: the engine work alone on those events, the way
+``leadlight bench`` times its signals + scores (the project's own definition computed from raw events and scored,
+fetched to Arrow; best of two). Prints one JSON document: wall and CPU seconds of each, the ratios, and the
+machine's load average (other work on the machine slows the wall times, not the CPU seconds).
+``--in-process-only`` skips the commands (still generating and ingesting through them).
 
 ``--full-only``: only the in-process full score and the engine's work, interleaved ``--repeat`` times in one
 process (best and median of each), no commands; and where the full score's time goes: ``phases`` (its progress
@@ -31,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 
@@ -61,13 +66,14 @@ def timed(work) -> dict:
     return {"seconds": round(time.perf_counter() - began, 3), "cpu_seconds": round(time.process_time() - cpu, 3)}
 
 
-def in_process(project: Path, next_day: Path) -> dict:
-    """The scoring's own cost, imports done: full, nothing new, one more day, full again on that data, engine."""
+def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
+    """The scoring's own cost, imports done: full, nothing new, one more day, full again on that data (with and
+    without kept history), a second more day with its breakdown, engine."""
     from leadlight.config import load_config
     from leadlight.scoring.flags import person_flags, self_serve_buyers
     from leadlight.scoring.frames import score_frames
     from leadlight.scoring.snapshot import people_signals, score_snapshot  # noqa: F401  (imported before timing)
-    from leadlight.signals import compute_signals
+    from leadlight.signals import compute_signals, incremental
     from leadlight.storage import Project
     from leadlight.storage.database import connect
     from leadlight.storage.engine import open_engine
@@ -76,9 +82,12 @@ def in_process(project: Path, next_day: Path) -> dict:
 
     p = Project(project)
 
-    def forget() -> None:  # a cold start: no stored snapshot to reuse
+    def forget(kept: bool = True) -> None:  # a cold start: no stored snapshot to reuse, nothing kept
         con = connect(p)
         con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
+        if kept:
+            con.execute("DELETE FROM signal_kept_state").fetchall()
+            con.execute("DELETE FROM signal_kept").fetchall()
         con.close()
 
     out: dict = {}
@@ -89,6 +98,13 @@ def in_process(project: Path, next_day: Path) -> dict:
     out["after_one_more_day"] = timed(lambda: score(p))
     forget()
     out["full_score_same_data"] = timed(lambda: score(p))
+    forget()
+    with mock.patch.object(incremental, "kept_activity", lambda *args, **kwargs: None):
+        out["full_score_same_data_raw_events"] = timed(lambda: score(p))
+    forget(kept=False)
+    score(p)  # brings the kept history back to this data
+    ingest(p, [second_day], "events")
+    out["second_day_breakdown"] = breakdown(lambda progress: score(p, progress=progress))
     config = load_config(p)
     engine = open_engine(p, config)
     specs = list(config.signals) + people_signals(config)
@@ -107,6 +123,10 @@ def in_process(project: Path, next_day: Path) -> dict:
     engine.close()
     full = out["full_score_same_data"]["seconds"]
     out["one_more_day_vs_full"] = round(out["after_one_more_day"]["seconds"] / full, 3)
+    out["one_more_day_vs_full_raw_events"] = round(
+        out["after_one_more_day"]["seconds"] / out["full_score_same_data_raw_events"]["seconds"], 3)
+    out["one_more_day_vs_full_cpu"] = round(
+        out["after_one_more_day"]["cpu_seconds"] / out["full_score_same_data"]["cpu_seconds"], 3)
     out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
     out["full_vs_engine"] = round(full / out["engine"]["seconds"], 2)
     return out
@@ -264,8 +284,97 @@ class Phases:
         pass
 
 
-def one_more_day(events: Path, out: Path) -> int:
-    """The last day's events a day later, with new messageIds, as NDJSON; returns how many."""
+def breakdown(work) -> dict:
+    """Wall and CPU seconds of ``work()`` (a ``score``), split by where they went: bringing the kept signal
+    history up to date, the SQL of compiled definitions (signals, then scores), the progress steps, the rest."""
+    from leadlight.signals import incremental
+    from leadlight.storage import engine as engines
+
+    spent: dict = {}
+
+    def timing(label, fn):
+        def wrapped(*args, **kwargs):
+            with timed_block(spent, label):
+                return fn(*args, **kwargs)
+        return wrapped
+
+    statements: list = []
+
+    class Statements:
+        """A connection that times each statement a replay runs (the slow ones are listed)."""
+
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            began, cpu = time.perf_counter(), time.process_time()
+            rows = self.con.execute(sql, *args).fetchall()
+            wall, used = time.perf_counter() - began, time.process_time() - cpu
+            if wall > 0.01:
+                statements.append({"sql": " ".join(sql.split())[:110], "seconds": round(wall, 3),
+                                   "cpu_seconds": round(used, 3)})
+            return mock.Mock(fetchall=lambda: rows)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    def replay(engine, *args, **kwargs):
+        con, engine.connection = engine.connection, Statements(engine.connection)
+        try:
+            return original_replay(engine, *args, **kwargs)
+        finally:
+            engine.connection = con
+
+    original_replay = engines.Engine.replay
+
+    class Steps:
+        @contextmanager
+        def step(self, description, total=None):
+            with timed_block(spent, f"step: {description}"):
+                yield self
+
+        def advance(self, amount=1):
+            pass
+
+        def log(self, message):
+            spent.setdefault("notes", []).append(message)
+
+    from leadlight.tasks import derived, lint, score as score_task
+
+    patches = [mock.patch.object(incremental, "refresh", timing("kept history update", incremental.refresh)),
+               mock.patch.object(engines.Engine, "replay", timing("compiled SQL replayed", replay)),
+               mock.patch.object(engines.Engine, "scratch", timing("scratch tables built", engines.Engine.scratch)),
+               mock.patch.object(engines.Engine, "close", timing("engine closed", engines.Engine.close)),
+               mock.patch.object(score_task, "load_config", timing("leadlight.yml read", score_task.load_config)),
+               mock.patch.object(score_task, "reusable_snapshot",
+                                 timing("inputs fingerprinted", score_task.reusable_snapshot)),
+               mock.patch.object(derived, "refresh_identity", timing("identity checked", derived.refresh_identity)),
+               mock.patch.object(lint, "event_warnings", timing("warnings", lint.event_warnings)),
+               mock.patch.object(lint, "moment_warnings", timing("warnings", lint.moment_warnings))]
+    for patch in patches:
+        patch.start()
+    try:
+        total = timed(lambda: work(Steps()))
+    finally:
+        for patch in patches:
+            patch.stop()
+    spent = {k: ({m: round(x, 3) for m, x in v.items()} if isinstance(v, dict) else v) for k, v in spent.items()}
+    return {"total": total, **spent, "slowest replayed statements": sorted(statements, key=lambda x: -x["seconds"])[:8]}
+
+
+@contextmanager
+def timed_block(spent: dict, label: str):
+    began, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        was = spent.setdefault(label, {"seconds": 0.0, "cpu_seconds": 0.0})
+        was["seconds"] += time.perf_counter() - began
+        was["cpu_seconds"] += time.process_time() - cpu
+
+
+def one_more_day(events: Path, out: Path, days: int = 1) -> int:
+    """The last day's events ``days`` later, with new messageIds, as NDJSON; returns how many."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     source = f"read_ndjson('{events}', format = 'newline_delimited', columns = {{'type': 'VARCHAR', 'userId': 'VARCHAR', "\
@@ -273,8 +382,8 @@ def one_more_day(events: Path, out: Path) -> int:
              "'messageId': 'VARCHAR', 'timestamp': 'TIMESTAMPTZ', 'properties': 'JSON', 'traits': 'JSON', 'context': 'JSON'})"
     con.execute(f"""COPY (
         WITH e AS (SELECT * FROM {source}), last AS (SELECT max(timestamp) AS ts FROM e)
-        SELECT type, userId, anonymousId, event, name, groupId, messageId || '-next-day' AS messageId,
-               strftime(timezone('UTC', timestamp) + INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%SZ') AS timestamp,
+        SELECT type, userId, anonymousId, event, name, groupId, messageId || '-next-day-{days}' AS messageId,
+               strftime(timezone('UTC', timestamp) + INTERVAL {days} DAY, '%Y-%m-%dT%H:%M:%SZ') AS timestamp,
                properties, traits, context
         FROM e, last WHERE e.timestamp > last.ts - INTERVAL 1 DAY
     ) TO '{out}' (FORMAT json)""")
@@ -289,6 +398,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="the generated data of --project (default: its ../data)")
     parser.add_argument("--full-only", action="store_true", help="only the in-process full score vs the engine")
     parser.add_argument("--repeat", type=int, default=3, help="--full-only: runs of each")
+    parser.add_argument("--in-process-only", action="store_true", help="skip the commands, time in one process only")
     args = parser.parse_args()
     out: dict = {"load_average_before": os.getloadavg()}
     if args.full_only:
@@ -308,23 +418,32 @@ def main() -> None:
         con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"))
         out["events"] = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
         con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')")  # a cold start
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'signal_kept_state'").fetchall()[0][0]:
+            con.execute("DELETE FROM signal_kept_state")  # nothing kept either (a project made by an older version)
         con.close()
         p = ["--project", str(project)]
-        out["full_score"] = leadlight("score", *p, "--json")
-        out["nothing_new"] = leadlight("score", *p, "--json")
         fresh = Path(tmp) / "in-process"  # the same data, for the in-process figures
         shutil.copytree(project, fresh)
-        out["one_more_day_events"] = one_more_day(data / "events.ndjson.gz", Path(tmp) / "next-day.ndjson")
-        out["ingest_one_more_day"] = leadlight("ingest", str(Path(tmp) / "next-day.ndjson"), "--kind", "events", *p, "--json")
-        out["after_one_more_day"] = leadlight("score", *p, "--json")
-        out["accounts_limit_5"] = leadlight("accounts", "--limit", "5", *p, "--json")
-        out["help"] = leadlight("--help")
+        next_day, second_day = Path(tmp) / "next-day.ndjson", Path(tmp) / "second-day.ndjson"
+        out["one_more_day_events"] = one_more_day(data / "events.ndjson.gz", next_day)
+        one_more_day(data / "events.ndjson.gz", second_day, days=2)
+        if not args.in_process_only:
+            out["full_score"] = leadlight("score", *p, "--json")
+            out["nothing_new"] = leadlight("score", *p, "--json")
+            out["ingest_one_more_day"] = leadlight("ingest", str(next_day), "--kind", "events", *p, "--json")
+            out["after_one_more_day"] = leadlight("score", *p, "--json")
+            out["accounts_limit_5"] = leadlight("accounts", "--limit", "5", *p, "--json")
+            out["help"] = leadlight("--help")
         code = (f"import json, sys; sys.path[:0] = {[str(ROOT / 'src'), str(ROOT)]!r}; from bench.rescore import "
                 f"in_process; from pathlib import Path; print(json.dumps(in_process(Path({str(fresh)!r}), "
-                f"Path({str(Path(tmp) / 'next-day.ndjson')!r}))))")
+                f"Path({str(next_day)!r}), Path({str(second_day)!r}))))")
         shutil.rmtree(project)
         done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True)
         out["in_process"] = json.loads(done.stdout.strip().splitlines()[-1])
+    if args.in_process_only:
+        out["load_average_after"] = os.getloadavg()
+        print(json.dumps(out, indent=2))
+        return
     for key in ("full_score", "nothing_new", "after_one_more_day", "accounts_limit_5"):
         out[key].pop("result", None)
     out["ingest_one_more_day"] = {k: v for k, v in out["ingest_one_more_day"].items() if k != "result"}

@@ -1,7 +1,7 @@
 """Loading the same data in batches, late, twice or at once gives the same scores as of every day.
 
-A project fed batch by batch and scored after each (the daily run: as of the midnight after the data, read from
-the rollup) must agree with one fed everything at once (raw events, identity resolved again as of each day).
+A project fed batch by batch and scored after each (the daily run: as of the midnight after the data, with the
+kept signal history) must agree with one fed everything at once (raw events, identity resolved again as of each day).
 """
 
 from __future__ import annotations

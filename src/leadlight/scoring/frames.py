@@ -137,6 +137,7 @@ def score_definition(
     key = {
         "scores": signals.definition_key([config]),
         "signals": signals.definition_key(specs),
+        "days": signals.day_shape(specs, as_of),
         "identity": identity.model_dump(mode="json") if identity is not None else None,
         **signals.activity_key(engine, activity),
     }

@@ -1,12 +1,13 @@
-"""Activity rows: what signal kinds read, whether from raw events or the daily rollup.
+"""Activity rows: what signal kinds read, whether raw events or summed rows (kept history, a rollup).
 
 Every kind is written once against this shape::
 
     account_id, user_id, event, day (DATE, UTC), n (events), ts_first, ts_last
 
 A raw event is one row (``n = 1``, ``ts_first = ts_last = timestamp``); a
-rollup row (``incremental.py``) sums one (day, account, user, event, filter)
-group. Only events with a name count as activity (track calls and page views);
+summed row (with a ``filter_id``: the kept history of ``incremental.py``, or a
+caller's daily rollup) stands for the events of one (account, user, event,
+filter slice) group over a span. Only events with a name count as activity (track calls and page views);
 identify and group calls say who someone is, not what they did.
 """
 
@@ -16,6 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import ibis
 
@@ -80,6 +82,42 @@ def raw_events(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
     )
 
 
+@dataclass(frozen=True)
+class KeptHistory:
+    """A summary of the activity before ``until``, kept between runs (``incremental.py``).
+
+    ``table``: rows ``filter_id, account_id, user_id, event, n, ts_first, ts_last``, several per
+    (slice, account, user, event) at times (they merge by sum, min and max). Exact for every measure
+    that reads all history with no window: counts, first and last moments, which events.
+    """
+
+    engine: Engine
+    table: ibis.Table
+    until: datetime
+
+    def with_recent(self, recent: ibis.Table, flags: dict[str, tuple[Any, Any]]) -> ibis.Table:
+        """The summary plus raw activity rows from ``until`` on in its shape: one copy per filter slice
+        in ``flags`` (the plan's property filter sets), and every row once in slice ''."""
+        parts = [_summary_shape(self.table, self.table.filter_id, ibis.null("date"))]
+        for key, (filters, _) in {"": ((), None), **flags}.items():
+            rows = recent
+            if filters:
+                rows = rows.filter(property_predicate(self.engine, rows.properties, filters))
+            parts.append(_summary_shape(rows, ibis.literal(key), rows.day))
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.union(part, distinct=False)
+        return out
+
+
+def _summary_shape(rows: ibis.Table, filter_id: ibis.Value, day: ibis.Value) -> ibis.Table:
+    """Summed activity rows with nullable types throughout, so kept and raw rows stack."""
+    return rows.select(filter_id=filter_id.cast("string"), account_id=rows.account_id.cast("string"),
+                       user_id=rows.user_id.cast("string"), event=rows.event.cast("string"), day=day.cast("date"),
+                       n=rows.n.cast("int64"), ts_first=rows.ts_first.cast("timestamp"),
+                       ts_last=rows.ts_last.cast("timestamp"))
+
+
 @dataclass
 class Activity:
     """Activity rows before ``as_of``, and how to pick the ones a signal asks for."""
@@ -88,6 +126,7 @@ class Activity:
     rows: ibis.Table  # history only (ts_last < as_of); has filter_id when from_rollup
     as_of: datetime
     from_rollup: bool
+    kept: KeptHistory | None = None  # raw rows, with a summary of those before kept.until (``plan.py``)
 
     @classmethod
     def from_events(cls, engine: Engine, as_of: datetime) -> "Activity":
@@ -96,6 +135,15 @@ class Activity:
     @classmethod
     def from_table(cls, engine: Engine, rollup: ibis.Table, as_of: datetime) -> "Activity":
         return cls(engine, asof.history(rollup, as_of), as_of, True)
+
+    def event_names(self) -> ibis.Table:
+        """``event``: every event name of the activity, once."""
+        if self.kept is not None:
+            kept = self.kept.table
+            recent = self.rows.filter(self.rows.ts_last >= asof.day_start(self.as_of))  # kept.until
+            return kept.filter(kept.filter_id == "").select("event").union(recent.select("event"), distinct=True)
+        rows = self.rows.filter(self.all_predicate(self.rows))
+        return rows.select("event").distinct()
 
     def all_predicate(self, rows: ibis.Table) -> ibis.Value:
         """True for the rows that stand for every activity once (the rollup's unfiltered slice)."""

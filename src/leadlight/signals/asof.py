@@ -12,9 +12,9 @@ later events arrive (tested by appending random later events).
 Rows handled here are *activity rows* (see ``activity.py``): each carries
 ``ts_first`` and ``ts_last``, the first and last timestamp it stands for. A raw
 event has ``ts_first == ts_last == timestamp``; a daily rollup row stands for
-one UTC day. For rollup rows the functions below are exact only when D and
-every window start fall on midnight (``day_aligned``); ``compile.py`` uses the
-rollup only then.
+one UTC day, and the functions below are exact on it only when D and every
+window start fall on midnight (``day_aligned``). The kept history summary
+(``incremental.py``) spans many days: only measures with no window read it.
 """
 
 from __future__ import annotations
@@ -29,15 +29,20 @@ SECONDS_PER_DAY = 86400
 def at(as_of: datetime) -> ibis.Value:
     """``as_of`` as a timestamp literal (naive UTC, whole seconds).
 
-    Every moment a query compares with is one of these (or a ``day``): compiled SQL is replayed for another
-    as_of at the same time of day by shifting exactly these literals (``storage/recipes.py``).
+    Every moment a query compares with is one of these (``day`` and ``day_start`` are computed from one):
+    compiled SQL is replayed for another as_of by shifting exactly these literals (``storage/recipes.py``).
     """
     return ibis.literal(as_of.replace(microsecond=0, tzinfo=None), type="timestamp")
 
 
 def day(moment: datetime) -> ibis.Value:
-    """The UTC date of ``moment`` as a date literal (e.g. the first day of a window)."""
-    return ibis.literal(moment.date(), type="date")
+    """The UTC date of ``moment`` (e.g. the first day of a window), computed from its ``at`` literal."""
+    return at(moment).date()
+
+
+def day_start(moment: datetime) -> ibis.Value:
+    """The UTC midnight that starts ``moment``'s day, computed from its ``at`` literal."""
+    return at(moment).truncate("D")
 
 
 def _epoch(as_of: datetime) -> ibis.Value:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
@@ -58,7 +58,7 @@ class SignalFrames:
     users: ibis.Table
     as_of: datetime
     specs: tuple[Any, ...]
-    source: str  # 'events' (read raw events) or 'rollup' (the incremental daily rollup)
+    source: str  # 'events' (raw events), 'kept' (raw events and the kept history summary), 'rollup' (a caller's)
     engine: Engine | None = field(default=None, repr=False, compare=False)  # where they run (scoring reuses it)
 
 
@@ -83,10 +83,11 @@ def compute_signals(
 ) -> SignalFrames:
     """Every signal in ``specs`` as of ``as_of``: values come only from events with ``timestamp < as_of``.
 
-    On DuckDB, when as_of is a midnight and every window is whole days, values
-    are read from the incremental daily rollup (refreshed first, only for days
-    that changed; see ``incremental.py``); otherwise, or with
-    ``incremental=False``, from raw events. Both give the same values, through
+    On DuckDB, as of a moment after the latest event, all-history measures read
+    the kept history summary (brought up to date with the new events first; see
+    ``incremental.py``) and windows read raw events from their start; otherwise,
+    or with ``incremental=False``, everything is read from raw events. Both give
+    the same values, through
     the same single-pass plan (``plan.py``): activity is aggregated once per
     (account, user) pair and materialised (that one scan runs here, eagerly);
     the returned frames are lazy Ibis tables over that small intermediate.
@@ -105,20 +106,28 @@ def compute_signals(
     if given:  # a caller's own activity rows: nothing to key them by
         tables = build()
     else:
-        tables = recipes.compiled(engine, {"signals": definition_key(specs), **activity_key(engine, activity)},
-                                  build, volatile_names(engine, as_of), as_of)
-    source = "rollup" if activity.from_rollup else "events"
-    return SignalFrames(tables["accounts"], tables["users"], as_of, specs, source, engine)
+        key = {"signals": definition_key(specs), "days": day_shape(specs, as_of), **activity_key(engine, activity)}
+        tables = recipes.compiled(engine, key, build, volatile_names(engine, as_of), as_of)
+    return SignalFrames(tables["accounts"], tables["users"], as_of, specs, _source(activity), engine)
 
 
 def activity_for(engine: Engine, specs: Sequence[Any], as_of: datetime, incremental: bool) -> Activity:
-    """Activity rows to compute ``specs`` from: the daily rollup (refreshed first) when it answers exactly."""
+    """Activity rows to compute ``specs`` from: with the kept history summary (brought up to date first) when it
+    applies, else raw events only."""
     if incremental:
-        from leadlight.signals import incremental as rollup
+        from leadlight.signals.incremental import kept_activity
 
-        if rollup.eligible(engine, specs, as_of, spans(specs)):
-            return rollup.rollup_activity(engine, specs, as_of)
+        kept = kept_activity(engine, specs, as_of, note=lambda message: _note(engine, message))
+        if kept is not None:
+            return kept
     return Activity.from_events(engine, as_of)
+
+
+def _note(engine: Engine, message: str) -> None:
+    """Tell whoever watches (the ``Progress`` a task left in ``engine.memo``) what the computation decided."""
+    progress = engine.memo.get("progress")
+    if progress is not None:
+        progress.log(message)
 
 
 def build_signals(engine: Engine, specs: Sequence[Any], activity: Activity) -> SignalFrames:
@@ -130,8 +139,11 @@ def build_signals(engine: Engine, specs: Sequence[Any], activity: Activity) -> S
         level.declare()
     accounts = levels["account"].frame(_accounts(engine, plan))
     users = levels["user"].frame(_users(engine, plan))
-    source = "rollup" if activity.from_rollup else "events"
-    return SignalFrames(accounts, users, activity.as_of, tuple(specs), source, engine)
+    return SignalFrames(accounts, users, activity.as_of, tuple(specs), _source(activity), engine)
+
+
+def _source(activity: Activity) -> str:
+    return "kept" if activity.kept is not None else "rollup" if activity.from_rollup else "events"
 
 
 def definition_key(models: Sequence[Any]) -> list[Any]:
@@ -139,9 +151,16 @@ def definition_key(models: Sequence[Any]) -> list[Any]:
     return [[type(m).__name__, m.model_dump(mode="json")] for m in models]
 
 
+def day_shape(specs: Sequence[Any], as_of: datetime) -> list[int]:
+    """How many UTC days each span touches as of ``as_of``: the one thing about as_of's time of day the SQL's
+    shape depends on (a day mask holds a window's days while they fit in 63 bits)."""
+    last = as_of - timedelta(seconds=1)
+    return [(last.date() - (as_of - span).date()).days for span in spans(specs)]
+
+
 def activity_key(engine: Engine, activity: Activity) -> dict[str, Any]:
     """What besides the definition (and as_of) the compiled SQL depends on: engine, where activity comes from."""
-    return {"engine": engine.name, "rollup": activity.from_rollup}
+    return {"engine": engine.name, "rollup": activity.from_rollup, "kept": activity.kept is not None}
 
 
 def volatile_names(engine: Engine, as_of: datetime) -> dict[str, str]:

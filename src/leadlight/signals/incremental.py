@@ -1,59 +1,60 @@
-"""Incremental signals: a daily rollup refreshed only for the days that changed.
+"""Kept history: what a re-score reuses, so that it costs what the new events cost, not what history costs.
 
-How it works. The table ``signal_rollup`` holds one row per (UTC day,
-account, user, event name, filter slice) with the number of events and their
-first and last timestamps; slice ``''`` holds every event, and each distinct
-set of property filters used by a signal gets its own slice (the events
-passing those filters). Every signal kind reads *activity rows* (see
-``activity.py``) and is exact on rollup rows when as_of falls on midnight and
-its windows are whole days (``asof.day_aligned``); ``compute_signals`` then
-reads the rollup instead of the events. Other as-ofs (``2026-03-31T14:00``)
-or hour windows read raw events: same code, same values, slower.
+Every signal value is an aggregate of activity per (account, user) pair
+(``plan.py``). The measures that read all history without a window (counts,
+first and last moments, which events) are sums, minimums, maximums and ORs:
+a summary of the old events merges exactly with the new ones. The table
+``signal_kept`` is that summary: rows of (filter slice, account, user, event)
+with the number of events and their first and last timestamps, for the
+resolved activity before ``until`` (the UTC midnight before as_of).
+``signal_kept_state`` records what it was built from. The windows read raw
+events from their own start (time-sorted storage skips the older row
+groups), and only the events their measures name (``Plan._kept_parts``).
 
-Refresh. ``signal_rollup_days`` remembers, per slice and day, a fingerprint
-of that day's resolved events: their count and the sum of a hash over
-(message_id, user, account, event, timestamp, properties). A refresh computes
-today's fingerprints in one grouped scan (about the cost of the bench floor),
-and rebuilds rollup rows only for days whose fingerprint differs: a new day of
-events rebuilds one day, a late event rebuilds its day, and a re-resolved
-identity (an anonymous user stitched, a user linked to an account) changes the
-fingerprints of exactly the days it touches, so those are rebuilt too. Nothing
-is trusted that was not checked, so the result equals a full recompute
-(tested in tests/unit/signals/test_incremental.py).
+A score as of a moment after the latest event (identity as known now: see
+``identity.as_of``) first brings the summary up to date:
 
-Why this design: signals are read many times (every score, every training
-cutoff, every backtest month) and history only grows at its end. Reading the
-rollup (rows ~ active user-days x events) instead of every event is what
-keeps scoring cheap; the fingerprint scan keeps it exact without asking the
-ingest and identity code to report what they touched.
+* the events table only grows, so the events appended since the last update
+  are found by position; those stamped before ``until`` (late arrivals) are
+  merged into the summary, and when ``until`` moves to a later midnight the
+  raw events in between are merged too. Rows of one key then repeat; a
+  compaction sums them once they reach half the summary's size;
+* it is rebuilt from every event, and the progress output says why, when it
+  cannot be trusted: nothing kept yet, the identity links changed (a group or
+  identify call re-linked or stitched someone, so old events may belong to
+  another user or account now), events were removed, the signals' property
+  filters need a slice it lacks, or its format changed.
+
+A moment earlier than the summary's cutoff (or identity as of a past moment)
+is computed from raw events, leaving the summary as it is. Values are the same
+either way (tests/unit/signals/test_incremental.py and the property test
+tests/functional/test_rescore_property.py compare with a full recompute).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Sequence
+import json
+from datetime import datetime
+from typing import Any, Callable, Sequence
 
+import duckdb
 import ibis
 
 from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
-from leadlight.signals import asof
-from leadlight.signals.activity import Activity, filter_key, property_predicate, raw_events
+from leadlight.signals.activity import Activity, KeptHistory, filter_key, property_predicate
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import EVENTS_RESOLVED
+from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_events_sql
 
-ROLLUP = "signal_rollup"
-ROLLUP_DAYS = "signal_rollup_days"
-
-
-
-@dataclass
-class RefreshReport:
-    days_total: int
-    days_rebuilt: int
-    slices: int
-    rows: int
+KEPT = "signal_kept"
+STATE = "signal_kept_state"
+LINKS = "signal_kept_links"
+_LINKS_NOW = (f"SELECT 'account' AS kind, user_id AS key, account_id AS target FROM {IDENTITIES} "
+              f"UNION ALL SELECT 'alias', anonymous_id, user_id FROM {ALIASES}")
+_MOVED = "_leadlight_kept_moved"
+_RELINK_AT_MOST = 2000  # users whose history is recomputed one by one; more (or a tenth of all): rebuilt
+FORMAT = 1  # bump when what the summary holds changes: kept state of another format is rebuilt
+_SOURCE = "_leadlight_kept_source"
 
 
 def slices(specs: Sequence[Any]) -> dict[str, tuple[PropertyFilter, ...]]:
@@ -65,89 +66,172 @@ def slices(specs: Sequence[Any]) -> dict[str, tuple[PropertyFilter, ...]]:
     return out
 
 
-def eligible(engine: Engine, specs: Sequence[Any], as_of: datetime, spans: list[timedelta]) -> bool:
-    """The rollup answers exactly (and is kept) only on DuckDB, at midnight, for whole-day spans, and only with
-    identity as known now: as of a moment with later events, identity is resolved again (``identity.as_of``)."""
-    return (
-        engine.name == "duckdb" and engine.connection is not None and asof.day_aligned(as_of, spans)
-        and identity_as_of.tables(engine, as_of) == identity_as_of.STORED
-    )
-
-
-def refresh_rollup(engine: Engine, specs: Sequence[Any]) -> RefreshReport:
-    """Bring ``signal_rollup`` up to date with the resolved events, rebuilding only changed days."""
+def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
+                  note: Callable[[str], None] = lambda _: None) -> Activity | None:
+    """Raw activity before ``as_of`` with the kept summary up to date, or None when it does not apply (not
+    DuckDB, a read-only file, identity as of a past moment, a moment before the summary's cutoff)."""
     con = engine.connection
-    if con is None:
-        raise ValueError("the rollup lives in the DuckDB file; open a DuckDB engine")
+    if engine.name != "duckdb" or con is None or not engine.has_table(KEPT) or not engine.has_table(EVENTS):
+        return None
+    if identity_as_of.tables(engine, as_of) != identity_as_of.STORED:
+        return None
+    until = datetime(as_of.year, as_of.month, as_of.day)
+    try:
+        if not refresh(engine, specs, until, note):
+            return None
+    except duckdb.Error as err:  # e.g. a project opened read-only: compute from raw events
+        note(f"kept history not updated ({type(err).__name__}): computing from every event")
+        return None
+    activity = Activity.from_events(engine, as_of)
+    activity.kept = KeptHistory(engine, engine.table(KEPT), until)
+    return activity
+
+
+def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callable[[str], None]) -> bool:
+    """Bring ``signal_kept`` to the events before ``until``; False when it is ahead of ``until`` (left as is)."""
+    con = engine.connection
     wanted = slices(specs)
-    _run(con, 
-        f"CREATE OR REPLACE TEMP TABLE _fingerprints AS "
-        f"SELECT CAST(timestamp AS DATE) AS day, count(*) AS events, "
-        f"CAST(sum(hash(message_id, user_id, account_id, event, timestamp, properties)) AS VARCHAR) AS fingerprint "
-        f"FROM {EVENTS_RESOLVED} WHERE event IS NOT NULL GROUP BY 1"
-    )
-    placeholders = ", ".join("?" for _ in wanted)
-    _run(con, f"DELETE FROM {ROLLUP} WHERE filter_id NOT IN ({placeholders})", list(wanted))
-    _run(con, f"DELETE FROM {ROLLUP_DAYS} WHERE filter_id NOT IN ({placeholders})", list(wanted))
-    rebuilt: set[date] = set()
-    for key, filters in wanted.items():
-        changed = [
-            r[0]
-            for r in _run(con, 
-                f"""SELECT coalesce(f.day, d.day) FROM _fingerprints f
-                    FULL OUTER JOIN (SELECT * FROM {ROLLUP_DAYS} WHERE filter_id = ?) d ON f.day = d.day
-                    WHERE f.day IS NULL OR d.day IS NULL OR f.events <> d.events OR f.fingerprint <> d.fingerprint""",
-                [key],
-            )
-        ]
-        if not changed:
-            continue
-        rebuilt.update(changed)
-        _run(con, "CREATE OR REPLACE TEMP TABLE _changed AS SELECT unnest(?::DATE[]) AS day", [changed])
-        _run(con, f"DELETE FROM {ROLLUP} WHERE filter_id = ? AND day IN (SELECT day FROM _changed)", [key])
-        _run(con, f"DELETE FROM {ROLLUP_DAYS} WHERE filter_id = ? AND day IN (SELECT day FROM _changed)", [key])
-        sql = ibis.to_sql(_rollup_expr(engine, key, filters, _ranges(changed)), dialect="duckdb")
-        _run(con, f"INSERT INTO {ROLLUP} BY NAME {sql}")
-        _run(con, 
-            f"INSERT INTO {ROLLUP_DAYS} SELECT ?, day, events, fingerprint FROM _fingerprints "
-            f"WHERE day IN (SELECT day FROM _changed)",
-            [key],
-        )
-    days_total = _run(con, "SELECT count(*) FROM _fingerprints")[0][0]
-    rows = _run(con, f"SELECT count(*) FROM {ROLLUP}")[0][0]
-    return RefreshReport(days_total, len(rebuilt), len(wanted), rows)
+    events = _scalar(con, f"SELECT count(*) FROM {EVENTS}")
+    identity = _identity(con)
+    state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows FROM {STATE}")
+    reason = _distrust(con, state, wanted)
+    if reason is None and state[0][0] > until:
+        return False
+    con.begin()
+    try:
+        if reason is None and state[0][2] != identity:
+            reason = _relink(engine, wanted, state[0][0], state[0][1], note)
+        if reason is not None:
+            note(f"rebuilding the kept signal history from every event: {reason}")
+            _run(con, f"DELETE FROM {KEPT}")
+            kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
+        else:
+            old_until, seen, _, _, _, kept_rows, compacted = state[0]
+            _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
+            if until > old_until:
+                _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
+                                 [old_until, until])
+            kept_rows = _scalar(con, f"SELECT count(*) FROM {KEPT}")
+            if kept_rows > 1.5 * max(compacted, 1):
+                kept_rows = compacted = _compact(con)
+        if reason is not None or state[0][2] != identity:
+            _run(con, f"DELETE FROM {LINKS}")
+            _run(con, f"INSERT INTO {LINKS} {_LINKS_NOW}")
+        _run(con, f"DELETE FROM {STATE}")
+        _run(con, f"INSERT INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+             [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return True
+
+
+def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | None:
+    """Why the kept summary cannot be used as it is (None when it can)."""
+    if not state:
+        return "nothing kept yet"
+    _, seen, _, kept_slices, fmt, _, _ = state[0]
+    if fmt != FORMAT:
+        return "it was kept in an older format"
+    if not set(wanted) <= set(json.loads(kept_slices)):
+        return "the signals filter event properties in a new way"
+    if _scalar(con, f"SELECT count(*) FROM {EVENTS} WHERE rowid < ?", [seen]) != seen:
+        return "events were removed"
+    return None
+
+
+def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int,
+            note: Callable[[str], None]) -> str | None:
+    """Identity links changed since the summary was kept: recompute the summary of the users they touch (the
+    users whose account changed; for a changed alias its old and new user, and the anonymous activity).
+    Returns why a rebuild is better instead (too many users touched)."""
+    con = engine.connection
+    _run(con, f"""CREATE OR REPLACE TEMP TABLE {_MOVED} AS
+        WITH now AS ({_LINKS_NOW}), changed AS (
+            (SELECT * FROM now EXCEPT SELECT kind, key, target FROM {LINKS})
+            UNION ALL (SELECT kind, key, target FROM {LINKS} EXCEPT SELECT * FROM now))
+        SELECT key AS user_id, kind FROM changed WHERE kind = 'account'
+        UNION SELECT target, kind FROM changed WHERE kind = 'alias' AND target IS NOT NULL
+        UNION SELECT key, kind FROM changed WHERE kind = 'alias'""")
+    moved, aliases = _run(con, f"SELECT count(DISTINCT user_id), count(*) FILTER (kind = 'alias') FROM {_MOVED}")[0]
+    users = _scalar(con, f"SELECT count(*) FROM {IDENTITIES}")
+    if moved > max(_RELINK_AT_MOST, users // 10):
+        return f"identity links changed for {moved} users"
+    anonymous = " OR user_id IS NULL" if aliases else ""  # a stitched visitor's events had no user
+    users_moved = f"SELECT user_id FROM {_MOVED}"
+    _run(con, f"DELETE FROM {KEPT} WHERE user_id IN ({users_moved}){anonymous}")
+    _insert(engine, wanted,
+            f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
+            f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} WHERE user_id IN ({users_moved}))"
+            f"{anonymous})", [seen, until],
+            keep=lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
+                rows.user_id.isnull() if aliases else ibis.literal(False)))
+    note(f"identity links changed for {moved} user{'s' if moved != 1 else ''}: "
+         "their kept signal history was recomputed")
+    _run(con, f"DROP TABLE IF EXISTS {_MOVED}")
+    return None
+
+
+def _identity(con: Any) -> str:
+    """A fingerprint of what resolves an event's user and account: aliases and identity links."""
+    row = _run(con, f"SELECT (SELECT sum(hash(anonymous_id, user_id)) FROM {ALIASES}), "
+                    f"(SELECT sum(hash(user_id, account_id)) FROM {IDENTITIES}), (SELECT count(*) FROM {IDENTITIES})")
+    return ":".join(str(v) for v in row[0])
+
+
+def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list,
+            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
+    """Summarise the resolved activity of the events ``events_sql`` selects (the resolved rows ``keep`` holds for)
+    into ``signal_kept``; rows added."""
+    con = engine.connection
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
+                f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
+    try:
+        rows = engine.table(_SOURCE)
+        rows = rows.filter(rows.event.notnull())
+        if keep is not None:
+            rows = rows.filter(keep(rows))
+        parts = []
+        for key, filters in wanted.items():
+            part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
+            parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
+                n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
+            ).mutate(filter_id=ibis.literal(key)))
+        union = parts[0]
+        for part in parts[1:]:
+            union = union.union(part, distinct=False)
+        sql = ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
+                          dialect="duckdb")
+        before = _scalar(con, f"SELECT count(*) FROM {KEPT}")
+        _run(con, f"INSERT INTO {KEPT} BY NAME {sql}")
+        return _scalar(con, f"SELECT count(*) FROM {KEPT}") - before
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
+
+
+def _compact(con: Any) -> int:
+    """One row per (slice, account, user, event) again; returns how many."""
+    _run(con, f"CREATE OR REPLACE TEMP TABLE _leadlight_kept_compact AS SELECT filter_id, account_id, user_id, event, "
+              f"sum(n)::BIGINT AS n, min(ts_first) AS ts_first, max(ts_last) AS ts_last FROM {KEPT} GROUP BY ALL")
+    _run(con, f"DELETE FROM {KEPT}")
+    _run(con, f"INSERT INTO {KEPT} BY NAME SELECT * FROM _leadlight_kept_compact")
+    _run(con, "DROP TABLE _leadlight_kept_compact")
+    return _scalar(con, f"SELECT count(*) FROM {KEPT}")
+
+
+def _bind(sql: str, params: list) -> str:
+    """Parameters written into a view's SQL (views take none): positions and moments only."""
+    for value in params:
+        text = f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'" if isinstance(value, datetime) else str(int(value))
+        sql = sql.replace("?", text, 1)
+    return sql
+
+
+def _scalar(con: Any, sql: str, params: list | None = None) -> Any:
+    return _run(con, sql, params)[0][0]
 
 
 def _run(con: Any, sql: str, params: list | None = None) -> list[tuple]:
     """Execute and drain the result: DuckDB 2 refuses the next query while one is pending."""
     return con.execute(sql, params or []).fetchall()
-
-
-def rollup_activity(engine: Engine, specs: Sequence[Any], as_of: datetime) -> Activity:
-    """Refresh the rollup, then read activity before ``as_of`` from it."""
-    refresh_rollup(engine, specs)
-    return Activity.from_table(engine, engine.table(ROLLUP), as_of)
-
-
-def _ranges(days: list[date]) -> list[tuple[datetime, datetime]]:
-    """Changed days as few [start, end) timestamp ranges, so time-sorted storage can skip the rest."""
-    out: list[tuple[datetime, datetime]] = []
-    for d in sorted(days):
-        start = datetime(d.year, d.month, d.day)
-        if out and out[-1][1] == start:
-            out[-1] = (out[-1][0], start + timedelta(days=1))
-        else:
-            out.append((start, start + timedelta(days=1)))
-    return out
-
-
-def _rollup_expr(engine: Engine, key: str, filters: tuple, ranges: list[tuple[datetime, datetime]]) -> ibis.Table:
-    rows = raw_events(engine)
-    in_days = ibis.or_(*(asof.between(rows.ts_last, lo, hi) for lo, hi in ranges))
-    rows = rows.filter(in_days)
-    if filters:
-        rows = rows.filter(property_predicate(engine, rows.properties, filters))
-    grouped = rows.group_by(["day", "account_id", "user_id", "event"]).aggregate(
-        n=rows.n.sum(), ts_first=rows.ts_first.min(), ts_last=rows.ts_last.max()
-    )
-    return grouped.mutate(filter_id=ibis.literal(key))

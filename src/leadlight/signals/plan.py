@@ -45,6 +45,7 @@ class _Measure:
     combine: str  # how two partial values merge: 'sum' | 'min' | 'max' | 'or'
     start: datetime | None  # earliest activity it reads; None for all history
     flag: str | None  # the property-filter flag column it reads, if any
+    events: frozenset[str] | None  # the only event names it reads; None for every event
 
 
 MASK_BITS = 63  # bit 63 is the sign bit: keep masks positive on both engines
@@ -80,8 +81,8 @@ class Plan:
         """True for rows ``spec`` matches (every activity row for ``None``)."""
         filters = spec.filters if spec is not None else ()
         if not filters:
-            cond = self.activity.all_predicate(rows)
-        elif self.activity.from_rollup:
+            cond = _all_predicate(rows)
+        elif _summed(rows):
             cond = rows.filter_id == filter_key(filters)  # the rollup keeps one slice per filter set
         else:
             cond = rows[_flag(filter_key(filters))]
@@ -98,12 +99,13 @@ class Plan:
             self.want(spec)
             filters = getattr(spec, "filters", ()) if spec is not None else ()
             flag = _flag(filter_key(filters)) if filters else None
-            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag)
+            events = frozenset(spec.events) if spec is not None and spec.events else None
+            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag, events)
         return self._measures[key].name
 
     def _events(self, rows: ibis.Table, cond: ibis.Value) -> ibis.Value:
         """How many events the rows where ``cond`` holds stand for (raw rows are one event each)."""
-        if self.activity.from_rollup:
+        if _summed(rows):
             return rows.n.sum(where=cond).cast("int64")
         return rows.count(where=cond).cast("int64")
 
@@ -139,7 +141,7 @@ class Plan:
 
         def build(rows: ibis.Table) -> ibis.Value:
             cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
-            index = rows.day.delta(asof.day(first_day), unit="day")
+            index = rows.day.delta(asof.day(start), unit="day")
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
         return self._add(("days", _spec_key(spec), window), spec, "or", start, build)
@@ -176,9 +178,7 @@ class Plan:
     def event_names(self) -> list[str]:
         """Every event name in the activity before as_of (one narrow scan, remembered)."""
         if "event_names" not in self._shared:
-            rows = self.activity.rows
-            rows = rows.filter(self.activity.all_predicate(rows))
-            names = [r[0] for r in self.activity.engine.probe(rows.select("event").distinct())]
+            names = [r[0] for r in self.activity.engine.probe(self.activity.event_names())]
             self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
         return self._shared["event_names"]  # type: ignore[return-value]
 
@@ -197,41 +197,75 @@ class Plan:
         measures: the activity is split there and each part aggregated with
         just the measures it can touch (on time-sorted storage each part also
         reads only its own row groups); the partial rows then merge per pair.
+        With kept history (``incremental.py``) the all-history measures read the
+        kept summary plus the raw events after its cutoff, and the windows read
+        raw events, each only from its own start and for the events it names.
         """
         if self._pairs is None:
             measures = list(self._measures.values())
-            starts = [m.start for m in measures if m.start is not None]
-            rows = self.activity.rows
-            if starts and any(m.start is None for m in measures):
-                split = asof.at(min(starts))
-                old = self._aggregate(rows.filter(rows.ts_last < split), [m for m in measures if m.start is None])
-                recent = self._aggregate(rows.filter(rows.ts_last >= split), measures)
-                both = _union(old, recent, measures)
-                grouped = both.group_by(["account_id", "user_id"]).aggregate(
-                    **{m.name: _merge(self.activity.engine, m, both[m.name]) for m in measures}
-                )
+            parts = self._kept_parts(measures) if self.activity.kept is not None else self._parts(measures)
+            if len(parts) == 1:
+                grouped = self._aggregate(*parts[0])
             else:
-                grouped = self._aggregate(rows, measures)
+                engine = self.activity.engine
+                both = _union([self._aggregate(rows, chosen) for rows, chosen in parts], measures)
+                grouped = both.group_by(["account_id", "user_id"]).aggregate(
+                    **{m.name: _merge(engine, m, both[m.name]) for m in measures}
+                )
             self._pairs = self.activity.engine.scratch(grouped)
         return self._pairs
 
+    def _parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
+        """Raw activity: rows before the earliest window start with the all-history measures, the rest with all."""
+        rows = self.activity.rows
+        starts = [m.start for m in measures if m.start is not None]
+        if not starts or all(m.start is not None for m in measures):
+            return [(rows, measures)]
+        split = asof.at(min(starts))
+        return [(rows.filter(rows.ts_last < split), [m for m in measures if m.start is None]),
+                (rows.filter(rows.ts_last >= split), measures)]
+
+    def _kept_parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
+        """Kept history: every pair and the all-history measures from the kept summary plus the raw rows after its
+        cutoff; then the windowed measures over one read of the raw rows from the earliest window start, keeping
+        only the rows some window reads (from its start, of the events its measures name). The pairs all come
+        from the first part, so the second may skip the rest."""
+        kept, rows = self.activity.kept, self.activity.rows
+        if kept.until != datetime(self.as_of.year, self.as_of.month, self.as_of.day):  # type: ignore[union-attr]
+            raise RuntimeError("kept history must end at the midnight before as_of")
+        recent = rows.filter(rows.ts_last >= asof.day_start(self.as_of))
+        out = [(kept.with_recent(recent, self._flags), [m for m in measures if m.start is None])]  # type: ignore[union-attr]
+        windowed = [m for m in measures if m.start is not None]
+        if windowed:
+            names: dict[datetime, set[str] | None] = {}
+            for m in windowed:
+                known = names.get(m.start, set())
+                names[m.start] = None if known is None or m.events is None else known | m.events  # type: ignore[index]
+            read = [(rows.ts_last >= asof.at(start)) & (rows.event.isin(sorted(events)) if events is not None
+                                                          else ibis.literal(True))
+                    for start, events in sorted(names.items(), key=lambda kv: kv[0])]
+            part = rows.filter(rows.ts_last >= asof.at(min(names))).filter(ibis.or_(*read))
+            out.append((part, windowed))
+        return out
+
     def _aggregate(self, rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:
         """One row per (account, user) of ``rows`` with ``measures``, evaluating each needed filter once per row."""
+        summed = _summed(rows)
         flags = {m.flag for m in measures if m.flag}
-        if flags and not self.activity.from_rollup:
+        if flags and not summed:
             rows = rows.mutate(**{
                 _flag(key): _flag_expr(self.activity, rows, filters, names)
                 for key, (filters, names) in self._flags.items()
                 if _flag(key) in flags
             })
-        if self.activity.from_rollup:
-            rows = rows.filter(self.activity.all_predicate(rows) | (rows.filter_id.isin(list(self._slices(measures)))))
+        if summed:
+            rows = rows.filter(_all_predicate(rows) | (rows.filter_id.isin(list(self._slices(measures)))))
         grouped = rows.group_by(["account_id", "user_id"])
-        if not self.activity.from_rollup:
+        if not summed:
             return grouped.aggregate(**{m.name: m.build(rows) for m in measures}) if measures else grouped.aggregate(
                 _n=rows.count()).drop("_n")
-        # Rollup rows of other filter slices repeat activity: a pair exists when its unfiltered slice has rows.
-        seen = rows.n.sum(where=self.activity.all_predicate(rows))
+        # Summed rows of other filter slices repeat activity: a pair exists when its unfiltered slice has rows.
+        seen = rows.n.sum(where=_all_predicate(rows))
         out = grouped.aggregate(_rows=seen, **{m.name: m.build(rows) for m in measures})
         return out.filter(out._rows.notnull()).drop("_rows")
 
@@ -239,11 +273,28 @@ class Plan:
         return {m.flag.removeprefix("_match_") for m in measures if m.flag}
 
 
-def _union(old: ibis.Table, recent: ibis.Table, measures: list[_Measure]) -> ibis.Table:
-    """Stack the two partial aggregates (the old part lacks the windowed measures: null there)."""
-    schema = recent.schema()
-    filled = old.mutate(**{m.name: ibis.null(schema[m.name]) for m in measures if m.name not in old.columns})
-    return filled.select(*recent.columns).union(recent, distinct=False)
+def _summed(rows: ibis.Table) -> bool:
+    """Rows that each stand for several events of one filter slice (kept history, rollups), not raw events."""
+    return "filter_id" in rows.columns
+
+
+def _all_predicate(rows: ibis.Table) -> ibis.Value:
+    """True for the rows that stand for every activity once (summed rows: the unfiltered slice)."""
+    return rows.filter_id == "" if _summed(rows) else ibis.literal(True)
+
+
+def _union(parts: list[ibis.Table], measures: list[_Measure]) -> ibis.Table:
+    """Stack partial aggregates (a part lacks the measures that do not read it: null there)."""
+    types = {}
+    for part in parts:
+        types.update(part.schema().items())
+    columns = ["account_id", "user_id", *(m.name for m in measures)]
+    filled = [part.mutate(**{c: ibis.null(types[c]) for c in columns if c not in part.columns}).select(*columns)
+              for part in parts]
+    out = filled[0]
+    for part in filled[1:]:
+        out = out.union(part, distinct=False)
+    return out
 
 
 def _merge(engine: Any, measure: _Measure, column: ibis.Value) -> ibis.Value:

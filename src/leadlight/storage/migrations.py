@@ -135,6 +135,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS uplift DOUBLE",
         "ALTER TABLE account_scores ADD COLUMN IF NOT EXISTS uplift_reliable BOOLEAN",
     )),
+    Migration(70, "kept signal history: a summary of old activity a re-score merges with the new events", (
+        # signals.incremental: per (filter slice, account, user, event), the resolved activity before `until`.
+        """CREATE TABLE IF NOT EXISTS signal_kept (
+            filter_id VARCHAR NOT NULL, account_id VARCHAR, user_id VARCHAR, event VARCHAR,
+            n BIGINT NOT NULL, ts_first TIMESTAMP NOT NULL, ts_last TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS signal_kept_state (
+            until TIMESTAMP NOT NULL, events_seen BIGINT NOT NULL, identity VARCHAR NOT NULL,
+            slices VARCHAR NOT NULL, format INTEGER NOT NULL, kept_rows BIGINT NOT NULL,
+            compacted_rows BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        # The identity links the summary was resolved with ('alias': anonymous id -> user, 'account': user -> account).
+        "CREATE TABLE IF NOT EXISTS signal_kept_links (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, target VARCHAR)",
+        # The daily rollup it replaces (signal_rollup, signal_rollup_days) is no longer read.
+        "DROP TABLE IF EXISTS signal_rollup",
+        "DROP TABLE IF EXISTS signal_rollup_days",
+    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

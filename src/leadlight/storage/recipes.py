@@ -3,8 +3,9 @@
 Building and compiling the Ibis expressions of a definition (signals, then
 scores) takes a few tenths of a second every time, yet the SQL they compile to
 depends only on what does not change with the data: the definition, the engine,
-the tables' columns and types, the code that compiles it, as_of's time of day
-(the moments in it move with as_of: see ``shift``), and a few
+the tables' columns and types, the code that compiles it (the moments in it move
+with as_of, to the second: see ``shift``; a caller whose SQL has a shape that
+depends on as_of's time of day puts that in its key), and a few
 *probes* (small queries whose answer shapes the SQL, such as which event names
 exist). ``compiled(engine, key, build)`` builds the expressions once while the
 engine records what runs (each scratch table's SELECT, each probe and its
@@ -55,8 +56,8 @@ def compiled(
     ``key``: JSON-able, everything the SQL depends on besides the code, the tables' columns and as_of.
     ``names``: volatile table names this run reads, by role (e.g. ``{"asof": prefix}``); they are mapped
     to the recording's names on replay, so a definition re-resolved as of the same moment still replays.
-    ``as_of``: the moment ``build`` computes as of. SQL recorded as of another moment at the same time of
-    day is replayed with its moments shifted by the whole days between them (``shift``).
+    ``as_of``: the moment ``build`` computes as of. SQL recorded as of another moment is replayed with its
+    moments shifted by the time between them (``shift``).
     ``keep``: tables the outputs read that must stay while they do (the frames scores are built on).
 
     On DuckDB the outputs are always temp views (built or replayed alike), so what is built on them
@@ -65,20 +66,23 @@ def compiled(
     if engine.name != "duckdb" or engine.connection is None or engine.recording is not None:
         return build()
     names = names or {}
-    moment = {"time_of_day": as_of.time().isoformat()} if as_of is not None else {}
-    digest = _digest(engine, {**key, **moment}, sorted(names))
+    digest = _digest(engine, {**key, "as_of": as_of is not None}, sorted(names))
     recipe = _MEMORY.get(digest) or _load(engine, digest)
+    tables = None
     if recipe is not None:
         rename = {recipe["names"][role]: name for role, name in names.items() if role in recipe["names"]}
-        days = (as_of - datetime.fromisoformat(recipe["as_of"])).days if as_of is not None else 0
-        moved = lambda sql: shift(sql, days)  # noqa: E731
-        outputs = {label: (moved(sql), ibis.schema(dict(schema))) for label, (sql, schema) in recipe["outputs"].items()}
-        steps = [(name, moved(sql)) for name, sql in recipe["steps"]]
-        probes = [(moved(sql), rows) for sql, rows in recipe["probes"]]
-        try:
-            tables = engine.replay(steps, probes, outputs, rename, keep)
-        except duckdb.Error:  # e.g. a recipe from an older layout of the tables: build afresh, and record again
-            tables = None
+        delta = as_of - datetime.fromisoformat(recipe["as_of"]) if as_of is not None else timedelta(0)
+        sqls = [sql for sql, _ in recipe["outputs"].values()] + [sql for _, sql in recipe["steps"]] + [
+            sql for sql, _ in recipe["probes"]]
+        if delta % timedelta(days=1) == timedelta(0) or not any(_DATE.search(sql) for sql in sqls):
+            outputs = {label: (shift(sql, delta), ibis.schema(dict(schema)))
+                       for label, (sql, schema) in recipe["outputs"].items()}
+            steps = [(name, shift(sql, delta)) for name, sql in recipe["steps"]]
+            probes = [(shift(sql, delta), rows) for sql, rows in recipe["probes"]]
+            try:
+                tables = engine.replay(steps, probes, outputs, rename, keep)
+            except duckdb.Error:  # e.g. a recipe from an older layout of the tables: build afresh, and record again
+                tables = None
         if tables is not None:
             COUNTS["replayed"] += 1
             return tables
@@ -101,26 +105,40 @@ def compiled(
 def key_sql(sql: str, as_of: datetime) -> str:
     """``sql`` as part of a key: volatile names blanked, moments written relative to ``as_of``."""
     sql = VOLATILE_NAME.sub("_leadlight_volatile", sql)
-    return _MOMENT.sub(lambda m: f"{m.group(1)}(as_of{(date(*map(int, m.groups()[1:])) - as_of.date()).days:+d}", sql)
+    sql = _TIMESTAMP.sub(lambda m: f"MAKE_TIMESTAMP(as_of{(_moment(m) - as_of) // timedelta(seconds=1):+d})", sql)
+    return _DATE.sub(lambda m: f"MAKE_DATE(as_of{(date(*map(int, m.groups())) - as_of.date()).days:+d})", sql)
 
 
-_MOMENT = re.compile(r"\b(MAKE_TIMESTAMP|MAKE_DATE)\((\d+), (\d+), (\d+)")
+# How Ibis writes a timestamp and a date literal for DuckDB (the seconds as a float).
+_TIMESTAMP = re.compile(r"\bMAKE_TIMESTAMP\((\d+), (\d+), (\d+), (\d+), (\d+), (\d+(?:\.\d*)?)\)")
+_DATE = re.compile(r"\bMAKE_DATE\((\d+), (\d+), (\d+)\)")
 
 
-def shift(sql: str, days: int) -> str:
-    """``sql`` with every timestamp and date literal moved by ``days`` days.
+def _moment(m: re.Match) -> datetime:
+    year, month, day, hour, minute = (int(g) for g in m.groups()[:5])
+    return datetime(year, month, day, hour, minute) + timedelta(seconds=float(m.group(6)))
 
-    Sound because every moment in compiled signal and score SQL comes from as_of through
-    ``signals.asof`` (``at`` / ``day``): durations are intervals, and user values are never timestamps.
+
+def shift(sql: str, delta: timedelta) -> str:
+    """``sql`` with every timestamp literal moved by ``delta`` (and every date literal by its whole days).
+
+    Sound because every moment in compiled signal and score SQL comes from as_of through ``signals.asof``
+    (``at``; dates and midnights are computed in SQL from those): durations are intervals, and user values are
+    never timestamps. A date literal cannot move by part of a day: ``compiled`` does not replay such SQL then.
     """
-    if days == 0:
+    if not delta:
         return sql
 
     def moved(m: re.Match) -> str:
-        when = date(int(m.group(2)), int(m.group(3)), int(m.group(4))) + timedelta(days=days)
-        return f"{m.group(1)}({when.year}, {when.month}, {when.day}"
+        when = _moment(m) + delta
+        return f"MAKE_TIMESTAMP({when.year}, {when.month}, {when.day}, {when.hour}, {when.minute}, " \
+               f"{when.second + when.microsecond / 1e6!r})"
 
-    return _MOMENT.sub(moved, sql)
+    def moved_date(m: re.Match) -> str:
+        when = date(*map(int, m.groups())) + timedelta(days=delta.days)
+        return f"MAKE_DATE({when.year}, {when.month}, {when.day})"
+
+    return _DATE.sub(moved_date, _TIMESTAMP.sub(moved, sql))
 
 
 @contextmanager
@@ -187,7 +205,7 @@ def _keep(engine: Engine, digest: str, recipe: dict[str, Any]) -> None:
         partial = folder / f".{digest}.{os.getpid()}.tmp"
         partial.write_text(json.dumps(recipe, default=str))
         partial.replace(folder / f"{digest}.json")
-        # As of the latest event, each new time of day is a new key: keep the most recent ones only.
+        # Keep the most recently used recipes only (definitions and settings tried and left).
         kept = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
         for old in kept[_KEEP_ON_DISK:]:
             old.unlink(missing_ok=True)

@@ -67,6 +67,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
         return {"as_of": unchanged["as_of"], "dry_run": False, "fired": 0, "rescored": False, "actions": actions,
                 "parked": parked}
     engine = open_current_engine(project, config)
+    engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         con = engine.connection or connect(project)

@@ -54,6 +54,7 @@ def _score(project: Project, config, at: datetime | None, as_of: str | None, pro
     from leadlight.tasks import lint
 
     engine = open_current_engine(project, config)
+    engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(

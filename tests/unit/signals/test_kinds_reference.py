@@ -1,4 +1,4 @@
-"""Every signal kind against the brute-force pandas reference, on raw events and on the daily rollup."""
+"""Every signal kind against the brute-force pandas reference, on raw events and with kept history."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ from tests.unit.signals import fixtures, reference
 from tests.unit.signals.conftest import as_dicts, canonical_frames
 
 AS_OFS = [
-    datetime(2026, 1, 10),  # midnight: the rollup path
-    datetime(2026, 1, 9, 23, 59, 59),  # one second before an event: raw events
+    datetime(2026, 1, 10),  # midnight
+    datetime(2026, 1, 9, 23, 59, 59),  # one second before an event
     datetime(2026, 1, 9, 10, 0, 0),  # exactly at an event: it must not count
-    datetime(2026, 1, 13),
+    datetime(2026, 1, 13),  # after the data: kept history
+    datetime(2026, 1, 12, 9, 0, 1),  # one second after the latest event
+    datetime(2026, 2, 20, 6, 30),  # weeks later, mid-day
     datetime(2025, 12, 21),
 ]
 
 
 @pytest.mark.parametrize("as_of", AS_OFS, ids=lambda d: d.isoformat())
-@pytest.mark.parametrize("incremental", [True, False], ids=["rollup-if-midnight", "raw-events"])
+@pytest.mark.parametrize("incremental", [True, False], ids=["kept-if-after-the-data", "raw-events"])
 def test_every_kind_matches_the_reference(loaded, as_of, incremental):
     engine, con = loaded
     specs = fixtures.signals()
@@ -34,14 +36,15 @@ def test_every_kind_matches_the_reference(loaded, as_of, incremental):
                 assert reference.same(expected, actual), f"{level} {entity} {name}: want {expected!r}, got {actual!r}"
 
 
-def test_midnight_after_the_data_uses_the_rollup_and_other_moments_do_not(loaded):
+def test_moments_after_the_data_use_kept_history_and_past_moments_do_not(loaded):
     engine, _ = loaded
     specs = fixtures.signals()
     after_the_data = datetime(2026, 1, 13)  # the latest event is on Jan 12
-    assert compute_signals(engine, specs, after_the_data).source == "rollup"
-    assert compute_signals(engine, specs, datetime(2026, 1, 13, 12)).source == "events"
+    assert compute_signals(engine, specs, after_the_data).source == "kept"
+    assert compute_signals(engine, specs, datetime(2026, 1, 13, 12)).source == "kept"
     hourly = fixtures.signals("signals:\n  - {name: c, kind: count, window: 12h}\n")
-    assert compute_signals(engine, hourly, after_the_data).source == "events"
+    assert compute_signals(engine, hourly, datetime(2026, 1, 13, 7, 30)).source == "kept"
+    assert compute_signals(engine, specs, after_the_data, incremental=False).source == "events"
     # Events after as_of may re-link earlier ones: identity is resolved as of then, from raw events.
     assert compute_signals(engine, specs, datetime(2026, 1, 10)).source == "events"
 

@@ -32,7 +32,7 @@ signals:
 @pytest.mark.parametrize(
     "as_of", [datetime(2026, 1, 10), datetime(2026, 1, 9, 10, 0, 0), datetime(2026, 2, 20, 6, 30)], ids=str
 )
-@pytest.mark.parametrize("incremental", [True, False], ids=["rollup-if-midnight", "raw-events"])
+@pytest.mark.parametrize("incremental", [True, False], ids=["kept-if-after-the-data", "raw-events"])
 def test_mask_limits_and_fallbacks_match_the_reference(loaded, as_of, incremental):
     engine, con = loaded
     specs = fixtures.signals(EDGES)
