@@ -239,7 +239,8 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
         hgb = baseline(run.frame, run.folds, run.models.spec.columns)
         out.append({"dataset": name, "rows": len(run.frame), "rows_out_of_time": len(oot),
                     "buyers_out_of_time": run.models.metrics["buyers"], "leadlight_auc": round(ours, 4),
-                    "chosen": run.models.combined.learner.name, "features": len(run.models.spec.columns),
+                    "chosen": run.models.metrics["learner"]["chosen"],
+                    "walk_forward_auc": run.models.metrics["learner"]["walk_forward_auc"], "features": len(run.models.spec.columns),
                     "dropped": sorted(run.models.spec.dropped),
                     "hgb_auc": hgb.get("auc"), "hgb_params": hgb.get("params"),
                     **(paired(run.frame, oot, hgb["p"]) if "p" in hgb else {}),

@@ -14,6 +14,8 @@ import numpy as np
 DEFAULT_END = date(2026, 10, 31)
 MIN_HISTORY_DAYS = 56  # two trailing 28-day windows before the first snapshot
 LABEL_DAYS = 30  # the hidden law predicts a won sales opportunity created in (as_of, as_of + 30d]
+FIRST_DRAW_DAY = 14  # two weeks of observed behaviour before an account can first convert
+EARLY_DRAW_DAYS = 7  # before the first monthly snapshot, outcomes are drawn weekly
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,22 @@ class Period:
         """Days ``d`` where ``start + d`` is the 1st of a month, with enough history before and a full label window after."""
         days = [d for d in range(MIN_HISTORY_DAYS, self.days - LABEL_DAYS + 1) if self.moment(d).day == 1]
         return np.asarray(days, dtype=np.int64)
+
+    def draw_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The days outcomes are drawn on, how many days each draw covers, and which are monthly snapshots.
+
+        Weekly from ``FIRST_DRAW_DAY`` until the first monthly snapshot (to the period's end when it has none),
+        then the monthly snapshots, each covering up to ``LABEL_DAYS``: however short the period, accounts
+        convert once they have shown enough behaviour."""
+        monthly = self.snapshot_days()
+        until = int(monthly[0]) if len(monthly) else self.days
+        early = np.arange(FIRST_DRAW_DAY, until, EARLY_DRAW_DAYS, dtype=np.int64)
+        days = np.r_[early, monthly].astype(np.int64)
+        ends = np.r_[days[1:], self.days]
+        spans = np.minimum(np.r_[np.full(len(early), EARLY_DRAW_DAYS), np.full(len(monthly), LABEL_DAYS)], ends - days)
+        if len(monthly):
+            spans[-1] = LABEL_DAYS  # the last snapshot's label window lies inside the period (``snapshot_days``)
+        return days, spans, np.r_[np.zeros(len(early), bool), np.ones(len(monthly), bool)]
 
     def weekday(self) -> np.ndarray:
         """Monday=0 .. Sunday=6 for every simulated day."""
