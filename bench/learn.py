@@ -11,8 +11,8 @@
 * ``speed``: seconds for ``train`` on ``--accounts`` x ~12 monthly snapshots,
   and for a refusal (every precondition checked, none met).
 * ``short``: a generated company whose last ``--days`` (8 weeks) of events and
-  opportunities are all a new user has loaded (the generator itself needs 56
-  days before its first conversion), ``train`` with the template's config:
+  opportunities are all a new user has loaded (deals opened before them closed
+  inside them, as in a CRM with older history), ``train`` with the template's config:
   the horizon and lead-in it picks, the out-of-time AUC on the buyers it has.
 * ``datasets``: the shared public datasets (``bench/datasets.py`` converters):
   Leadlight's walk-forward out-of-fold AUC against scikit-learn's
