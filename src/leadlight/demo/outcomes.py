@@ -1,8 +1,8 @@
 """What the accounts end up doing: sales opportunities (won, lost, open), self-serve upgrades, truth rows.
 
 Draws happen snapshot by snapshot (see ``law`` for what ``p_convert`` means):
-weekly from two weeks into the period until its first monthly snapshot, then
-monthly (``Period.draw_days``), so even a few weeks of history hold conversions.
+monthly, or weekly from two weeks in when the period is too short to hold a
+monthly snapshot (``Period.draw_days``), so even a few weeks of history hold conversions.
 Calls caused by an outcome (the checkout of a self-serve upgrade, security
 reviews after a sales deal starts) are placed inside sessions the buyer was
 already having, so they never change the law's inputs for later snapshots.

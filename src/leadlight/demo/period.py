@@ -15,7 +15,7 @@ DEFAULT_END = date(2026, 10, 31)
 MIN_HISTORY_DAYS = 56  # two trailing 28-day windows before the first snapshot
 LABEL_DAYS = 30  # the hidden law predicts a won sales opportunity created in (as_of, as_of + 30d]
 FIRST_DRAW_DAY = 14  # two weeks of observed behaviour before an account can first convert
-EARLY_DRAW_DAYS = 7  # before the first monthly snapshot, outcomes are drawn weekly
+EARLY_DRAW_DAYS = 7  # a period without a monthly snapshot draws outcomes weekly
 
 
 @dataclass(frozen=True)
@@ -43,18 +43,15 @@ class Period:
     def draw_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The days outcomes are drawn on, how many days each draw covers, and which are monthly snapshots.
 
-        Weekly from ``FIRST_DRAW_DAY`` until the first monthly snapshot (to the period's end when it has none),
-        then the monthly snapshots, each covering up to ``LABEL_DAYS``: however short the period, accounts
-        convert once they have shown enough behaviour."""
+        The monthly snapshots, each covering up to ``LABEL_DAYS``; a period too short to hold one (under 57-86
+        days, by the calendar) draws weekly instead, from ``FIRST_DRAW_DAY`` to its end: however short the
+        period, accounts convert once they have shown enough behaviour, and longer periods are unchanged."""
         monthly = self.snapshot_days()
-        until = int(monthly[0]) if len(monthly) else self.days
-        early = np.arange(FIRST_DRAW_DAY, until, EARLY_DRAW_DAYS, dtype=np.int64)
-        days = np.r_[early, monthly].astype(np.int64)
-        ends = np.r_[days[1:], self.days]
-        spans = np.minimum(np.r_[np.full(len(early), EARLY_DRAW_DAYS), np.full(len(monthly), LABEL_DAYS)], ends - days)
         if len(monthly):
-            spans[-1] = LABEL_DAYS  # the last snapshot's label window lies inside the period (``snapshot_days``)
-        return days, spans, np.r_[np.zeros(len(early), bool), np.ones(len(monthly), bool)]
+            spans = np.minimum(np.diff(np.r_[monthly, monthly[-1] + LABEL_DAYS]), LABEL_DAYS)
+            return monthly, spans, np.ones(len(monthly), bool)
+        weekly = np.arange(FIRST_DRAW_DAY, self.days, EARLY_DRAW_DAYS, dtype=np.int64)
+        return weekly, np.minimum(EARLY_DRAW_DAYS, self.days - weekly), np.zeros(len(weekly), bool)
 
     def weekday(self) -> np.ndarray:
         """Monday=0 .. Sunday=6 for every simulated day."""

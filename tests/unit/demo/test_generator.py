@@ -246,17 +246,18 @@ def test_a_short_history_converts_from_its_third_week(tmp_path):
     assert not read_csv(tmp_path / "truth.csv")
 
 
-def test_weekly_draws_come_before_the_first_month_start_and_cover_the_period():
+def test_a_period_without_a_month_start_draws_weekly_and_longer_ones_monthly_as_before():
     from datetime import date
 
     from leadlight.demo.period import Period
 
-    for days in (28, 56, 90, 365):
+    for days in (28, 56, 70):
         period = Period.ending(date(2026, 10, 31), days)
         draws, spans, monthly = period.draw_days()
-        assert list(draws[monthly]) == list(period.snapshot_days())
-        assert draws[0] == 14 and list(draws) == sorted(draws) and not monthly[: (~monthly).sum()].any()
-        assert all(0 < s <= (30 if m else 7) for s, m in zip(spans, monthly))
-        assert all(d + s <= days for d, s in zip(draws, spans))
-        ends = draws + spans
-        assert all(ends[:-1] <= draws[1:]) and (ends[-1] == days or monthly[-1])
+        assert not len(period.snapshot_days()) and not monthly.any()
+        assert list(draws) == list(range(14, days, 7)) and all(d + s == min(d + 7, days) for d, s in zip(draws, spans))
+    for days in (90, 365):
+        period = Period.ending(date(2026, 10, 31), days)
+        draws, spans, monthly = period.draw_days()
+        assert monthly.all() and list(draws) == list(period.snapshot_days())
+        assert list(spans) == [min(30, b - a) for a, b in zip(draws, draws[1:])] + [30]
