@@ -165,7 +165,8 @@ def choice(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         pipeline.train_models = train_models
         engine.close()
     runs: dict[str, list] = {"before": [], "now": []}
-    options = {"before": [Candidate("lightgbm", "medium"), Candidate("logistic")], "now": candidates(["lightgbm", "logistic"])}
+    options = {"before": [Candidate("lightgbm", "medium"), Candidate("logistic")],
+               "now": candidates(["lightgbm", "logistic"])}
     with threadpool_limits(limits=1):
         for _ in range(args.repeat):
             for name, tried in options.items():
@@ -175,8 +176,9 @@ def choice(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     return {"rows": len(caught["frame"]), "features": len(caught["columns"]), "folds": len(caught["folds"]),
             **{f"{k}_candidates": [c.label for c in v] for k, v in options.items()},
             **{f"{k}_wall_cpu_seconds": v for k, v in runs.items()},
-            "added_wall_seconds_median": round(float(np.median([b[0] for b in runs["now"]]) - np.median([a[0] for a in runs["before"]])), 1),
-            "added_cpu_seconds_median": round(float(np.median([b[1] for b in runs["now"]]) - np.median([a[1] for a in runs["before"]])), 1),
+            **{f"added_{what}_seconds_median": round(float(np.median([r[i] for r in runs["now"]])
+                                                           - np.median([r[i] for r in runs["before"]])), 1)
+               for i, what in enumerate(("wall", "cpu"))},
             "load_average": _load()}
 
 
@@ -298,7 +300,8 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
         out.append({"dataset": name, "rows": len(run.frame), "rows_out_of_time": len(oot),
                     "buyers_out_of_time": run.models.metrics["buyers"], "leadlight_auc": round(ours, 4),
                     "chosen": run.models.metrics["learner"]["chosen"],
-                    "walk_forward_auc": run.models.metrics["learner"]["walk_forward_auc"], "features": len(run.models.spec.columns),
+                    "walk_forward_auc": run.models.metrics["learner"]["walk_forward_auc"],
+                    "features": len(run.models.spec.columns),
                     "dropped": sorted(run.models.spec.dropped),
                     "hgb_auc": hgb.get("auc"), "hgb_params": hgb.get("params"),
                     **(paired(run.frame, oot, hgb["p"]) if "p" in hgb else {}),

@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
         from leadlight.tasks.train import run_train
 
         def render(r: dict) -> None:
-            stdout.print(f"Model [bold]{r['model_id']}[/] ({(r.get('learner') or {}).get('chosen') or r['chosen']}), trained on {r['n_train']:,} rows, "
+            chosen = (r.get("learner") or {}).get("chosen") or r["chosen"]
+            stdout.print(f"Model [bold]{r['model_id']}[/] ({chosen}), trained on {r['n_train']:,} rows, "
                          f"tested out of time on {r['n_test']:,} rows ({r['positives']['test']} buyers)")
             settings = r.get("settings") or {}
             automatic = f" (auto: {u(settings['why'])})" if settings.get("why") else ""
@@ -47,7 +48,8 @@ def register(app: typer.Typer) -> None:
             choice = r.get("learner")
             if choice:
                 tried = ", ".join(f"{k} {_f(v)}" for k, v in choice["walk_forward_auc"].items())
-                stdout.print(f"Learner: [bold]{choice['chosen']}[/], the best walk-forward AUC of {tried}", highlight=False)
+                stdout.print(f"Learner: [bold]{choice['chosen']}[/], the best walk-forward AUC of {tried}",
+                             highlight=False)
             for part in ("fit", "intent"):
                 if r.get(part):
                     stdout.print(f"{part} model ({r[part]['chosen']}): AUC {_f(r[part]['auc'])}")

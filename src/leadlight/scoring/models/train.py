@@ -212,7 +212,8 @@ def _fold_report(frame: pd.DataFrame, fold: Fold) -> dict[str, Any]:
 def describe_choice(part: ModelPart) -> dict[str, Any]:
     """Which learner and setting the folds chose, with what, and every candidate's walk-forward AUC."""
     chosen = part.candidate or Candidate(part.learner.name)
-    params = SETTINGS.get(chosen.setting or "", {}) if chosen.algorithm == "lightgbm" else {"C": getattr(part.learner, "C", None)}
+    params = (SETTINGS.get(chosen.setting or "", {}) if chosen.algorithm == "lightgbm"
+              else {"C": getattr(part.learner, "C", None)})
     return {"chosen": chosen.label, "algorithm": chosen.algorithm, "setting": chosen.setting, "params": params,
             "walk_forward_auc": part.validation,
             "how": "the highest walk-forward AUC (each fold's AUC weighted by its buyers) of the candidates, fitted on "
