@@ -4,6 +4,7 @@
     python bench/learn.py speed    [--accounts 3000] [--days 400]
     python bench/learn.py short    [--accounts 1500] [--days 56]
     python bench/learn.py datasets [--only NAME ...] [--datasets DIR]
+    python bench/learn.py choice   [--accounts 3000] [--days 400] [--repeat 2]
 
 * ``oracle``: a generated company (the demo's hidden law) with ``--days`` of
   history; ``train --truth`` prints the model's out-of-time AUC and the
@@ -11,13 +12,18 @@
 * ``speed``: seconds for ``train`` on ``--accounts`` x ~12 monthly snapshots,
   and for a refusal (every precondition checked, none met).
 * ``short``: a generated company whose last ``--days`` (8 weeks) of events and
-  opportunities are all a new user has loaded (the generator itself needs 56
-  days before its first conversion), ``train`` with the template's config:
+  opportunities are all a new user has loaded (deals opened before them closed
+  inside them, as in a CRM with older history), ``train`` with the template's config:
   the horizon and lead-in it picks, the out-of-time AUC on the buyers it has.
 * ``datasets``: the shared public datasets (``bench/datasets.py`` converters):
   Leadlight's walk-forward out-of-fold AUC against scikit-learn's
   HistGradientBoosting on the *same* rows, features and folds, with the best of
   a small grid (chosen on those folds: generous to the baseline).
+
+* ``choice``: what choosing among the LightGBM settings costs: on the ``speed``
+  company's training set, the walk-forward fits of the learners ``train``
+  tried before (LightGBM "medium" and logistic) against all of today's
+  candidates, interleaved ``--repeat`` times; wall and CPU seconds.
 
 Everything prints what it measured; nothing is hard-coded. Sizes default small.
 """
@@ -127,6 +133,60 @@ def short(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             "auc_interval_90": r["intervals_90"]["auc"], "buyers": r["buyers"], "fold_aucs": r["fold_aucs"],
             "few_buyers_warning": r["few_buyers"], "train_seconds": round(time.perf_counter() - t, 1),
             "train_cpu_seconds": round(_children_cpu() - cpu, 1), "load_average": _load()}
+
+
+def choice(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    from threadpoolctl import threadpool_limits
+
+    from leadlight.config import load_config
+    from leadlight.scoring.models import pipeline
+    from leadlight.scoring.models.train import Candidate, candidates, out_of_fold
+    from leadlight.storage.engine import open_engine
+    from leadlight.storage.project import Project
+
+    _, project = generated(root, args.accounts, args.days, args.seed)
+    yml = project / "leadlight.yml"
+    yml.write_text(yml.read_text().replace("snapshot_every: auto", "snapshot_every: month"))
+    caught: dict[str, Any] = {}
+
+    def catch(frame, spec, folds, config, progress=None):  # stop once the training set is built
+        caught.update(frame=frame, columns=list(spec.columns), folds=folds)
+        raise StopIteration
+
+    proj = Project(project)
+    config = load_config(proj)
+    engine = open_engine(proj, config)
+    pipeline.train_models, train_models = catch, pipeline.train_models
+    try:
+        pipeline.build_and_train(engine, config)
+    except StopIteration:
+        pass
+    finally:
+        pipeline.train_models = train_models
+        engine.close()
+    runs: dict[str, list] = {"before": [], "now": []}
+    options = {"before": [Candidate("lightgbm", "medium"), Candidate("logistic")],
+               "now": candidates(["lightgbm", "logistic"])}
+    with threadpool_limits(limits=1):
+        for _ in range(args.repeat):
+            for name, tried in options.items():
+                t, cpu = time.perf_counter(), _own_cpu()
+                out_of_fold(caught["frame"], caught["folds"], tried, caught["columns"])
+                runs[name].append((round(time.perf_counter() - t, 1), round(_own_cpu() - cpu, 1)))
+    return {"rows": len(caught["frame"]), "features": len(caught["columns"]), "folds": len(caught["folds"]),
+            **{f"{k}_candidates": [c.label for c in v] for k, v in options.items()},
+            **{f"{k}_wall_cpu_seconds": v for k, v in runs.items()},
+            **{f"added_{what}_seconds_median": round(float(np.median([r[i] for r in runs["now"]])
+                                                           - np.median([r[i] for r in runs["before"]])), 1)
+               for i, what in enumerate(("wall", "cpu"))},
+            "load_average": _load()}
+
+
+def _own_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children_cpu() -> float:
@@ -239,7 +299,9 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
         hgb = baseline(run.frame, run.folds, run.models.spec.columns)
         out.append({"dataset": name, "rows": len(run.frame), "rows_out_of_time": len(oot),
                     "buyers_out_of_time": run.models.metrics["buyers"], "leadlight_auc": round(ours, 4),
-                    "chosen": run.models.combined.learner.name, "features": len(run.models.spec.columns),
+                    "chosen": run.models.metrics["learner"]["chosen"],
+                    "walk_forward_auc": run.models.metrics["learner"]["walk_forward_auc"],
+                    "features": len(run.models.spec.columns),
                     "dropped": sorted(run.models.spec.dropped),
                     "hgb_auc": hgb.get("auc"), "hgb_params": hgb.get("params"),
                     **(paired(run.frame, oot, hgb["p"]) if "p" in hgb else {}),
@@ -251,18 +313,21 @@ def datasets(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("oracle", "speed", "short", "datasets"))
+    parser.add_argument("what", choices=("oracle", "speed", "short", "datasets", "choice"))
     parser.add_argument("--accounts", type=int)
     parser.add_argument("--days", type=int)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", nargs="*", choices=sorted(CONVERTERS))
     parser.add_argument("--datasets", type=Path, default=default_datasets())
     args = parser.parse_args(argv)
-    defaults = {"oracle": (1000, 150), "speed": (3000, 400), "short": (1500, 56), "datasets": (0, 0)}[args.what]
+    defaults = {"oracle": (1000, 150), "speed": (3000, 400), "short": (1500, 56), "datasets": (0, 0),
+                "choice": (3000, 400)}[args.what]
     args.accounts = args.accounts or defaults[0]
     args.days = args.days or defaults[1]
     with tempfile.TemporaryDirectory(prefix="leadlight-learn-") as tmp:
-        result = {"oracle": oracle, "speed": speed, "short": short, "datasets": datasets}[args.what](args, Path(tmp))
+        result = {"oracle": oracle, "speed": speed, "short": short, "datasets": datasets, "choice": choice}[args.what](
+            args, Path(tmp))
     print(json.dumps(result, indent=2))
     return 0
 

@@ -101,7 +101,8 @@ def test_score_then_read_in_the_contract_shapes(project, scored):
     accounts = cli("accounts", "--project", project)
     assert len(accounts) == 40 and all(set(a) == ACCOUNT_KEYS for a in accounts)
     assert sum(a["pqa"] for a in accounts) == summary["pqas"]
-    order = [(QUADRANTS.index(a["quadrant"]), -a["score"]) for a in accounts]
+    # prospects first (accounts with an open deal or already customers after them), then by quadrant and score
+    order = [(a["status"] in ("open_deal", "customer"), QUADRANTS.index(a["quadrant"]), -a["score"]) for a in accounts]
     assert order == sorted(order)
     assert all(0 <= a["score"] <= 100 and a["probability"] is None and a["play"] is None for a in accounts)
     top = accounts[0]

@@ -1,6 +1,7 @@
 """8 weeks of events and about 30 buyers, the template's config: `train` produces a model, says which shorter
 horizon and lead-in it picked and why, and warns that its out-of-time figures rest on few buyers."""
 
+import csv
 import gzip
 import json
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ import pytest
 
 from leadlight.storage.project import Project
 from leadlight.tasks.model_card import model_card
-from tests.cli import cli
+from tests.cli import cli, generated_project
 
 START = datetime(2026, 3, 2)  # a Monday; 56 days of history
 DAYS = 56
@@ -90,3 +91,17 @@ def test_three_weeks_are_refused_naming_the_shortest_automatic_settings(tmp_path
     assert error["error"] == "TrainingRefused"
     assert "7 days before it (model.lead_in_days: auto, already the shortest it picks)" in error["message"]
     assert "14-day outcome window" in error["message"] and "load a longer history" in error["hint"]
+
+
+@pytest.mark.slow
+def test_eight_generated_weeks_hold_won_deals_and_train_with_the_template(tmp_path):
+    """`leadlight generate --days 56`: the demo's law converts accounts from the third week, and `train` with the
+    template's config makes a model of those eight weeks (about a minute: 2,000 accounts give ~30 won deals)."""
+    data, project = generated_project(tmp_path, None, accounts=2000, days=56, seed=3)
+    opps = list(csv.DictReader(open(data / "opportunities.csv")))
+    won = [o for o in opps if o["source"] == "sales" and o["stage"] == "won"]
+    assert len(won) >= 20 and any(o["source"] == "self_serve" for o in opps)
+    r = cli("train", "--project", str(project))
+    assert (r["snapshot_every"], r["horizon_days"]) == ("week", 14) and len(r["folds"]) >= 2
+    assert r["positives"]["train"] >= 20 and r["auc"] > 0.6
+    assert model_card(Project(project))["model"]["model_id"] == r["model_id"]

@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
 
         The training set is point-in-time: at each past snapshot, features come strictly from before it and
         the label from after it (model.target converting within model.horizon_days). Walk-forward folds, purged
-        of overlapping label windows, choose between LightGBM and a logistic baseline and calibrate it; the
+        of overlapping label windows, choose between a logistic baseline and LightGBM in three settings (strong to
+        light regularisation) and calibrate the chosen one; the
         saved model is refitted on all labelled history. Every precondition is checked before any work.
 
         Example: `leadlight train -p my-product`, then `leadlight score` to use the model
@@ -34,7 +35,8 @@ def register(app: typer.Typer) -> None:
         from leadlight.tasks.train import run_train
 
         def render(r: dict) -> None:
-            stdout.print(f"Model [bold]{r['model_id']}[/] ({r['chosen']}), trained on {r['n_train']:,} rows, "
+            chosen = (r.get("learner") or {}).get("chosen") or r["chosen"]
+            stdout.print(f"Model [bold]{r['model_id']}[/] ({chosen}), trained on {r['n_train']:,} rows, "
                          f"tested out of time on {r['n_test']:,} rows ({r['positives']['test']} buyers)")
             settings = r.get("settings") or {}
             automatic = f" (auto: {u(settings['why'])})" if settings.get("why") else ""
@@ -43,6 +45,11 @@ def register(app: typer.Typer) -> None:
             oracle = f" (oracle {r['oracle_auc']:.3f} on {r['oracle_rows']:,} rows)" if r.get("oracle_auc") is not None else ""
             stdout.print(f"AUC [bold]{_f(r['auc'])}[/]{oracle}; PR-AUC {_f(r['pr_auc'])}; top-decile lift "
                          f"{_f(r['lift_top_decile'], 2)}x; calibration error {_f(r['calibration_error'])}")
+            choice = r.get("learner")
+            if choice:
+                tried = ", ".join(f"{k} {_f(v)}" for k, v in choice["walk_forward_auc"].items())
+                stdout.print(f"Learner: [bold]{choice['chosen']}[/], the best walk-forward AUC of {tried}",
+                             highlight=False)
             for part in ("fit", "intent"):
                 if r.get(part):
                     stdout.print(f"{part} model ({r[part]['chosen']}): AUC {_f(r[part]['auc'])}")

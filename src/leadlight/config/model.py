@@ -117,7 +117,8 @@ class ModelConfig(Strict):
         True, description="Drop attributes the leakage check flags (near-perfect alone, or nulls tied to the label)."
     )
     algorithms: list[Literal["lightgbm", "logistic"]] = Field(
-        default_factory=lambda: ["lightgbm", "logistic"], description="Candidates, chosen by out-of-time validation."
+        default_factory=lambda: ["lightgbm", "logistic"], description="Candidates, chosen on the walk-forward folds; "
+        "lightgbm is tried in three settings, strong to light regularisation."
     )
     calibration: Literal["platt", "isotonic"] = Field("platt", description="How probabilities are calibrated on a later slice.")
     test_snapshots: int = Field(

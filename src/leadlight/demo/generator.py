@@ -44,7 +44,7 @@ def generate_company(
         raise UsageError(f"--accounts must be at least 1, not {accounts}", hint="try --accounts 1000")
     if days < 28:
         raise UsageError(f"--days must be at least 28, not {days}",
-                         hint="use --days 120 or more to get monthly snapshots and sales opportunities")
+                         hint="use --days 56 or more: accounts convert from the third week on")
     if chunk_size < 1:
         raise UsageError("chunk_size must be at least 1")
     out = Path(out_dir).expanduser().resolve()

@@ -1,7 +1,8 @@
 """The hidden law: how likely an account is to buy through sales, from what it did before.
 
 For an account ``a`` and a snapshot ``as_of`` (midnight on the 1st of a month,
-at least 56 days into the period, with ``as_of + 30d`` inside it), ``p_convert``
+at least 56 days into the period, with ``as_of + 30d`` inside it; a shorter
+period's weekly draw days, below), ``p_convert``
 is the probability that ``a`` creates a sales opportunity that is eventually WON
 with ``as_of < created_at <= as_of + 30d``. It is ``sigmoid(z)`` with ``z`` a
 linear combination of things anyone can compute from the generated files using
@@ -25,6 +26,16 @@ cycle are not prospects). Nothing else is random: conversion is a Bernoulli draw
 probability ``p_convert``, so a model with these inputs can match the oracle.
 Each draw lands uniformly in ``(as_of, as_of + min(30d, next snapshot - as_of)]``.
 Only February's window reaches 1-3 days into March's draw, a negligible blur.
+
+A period too short to hold such a snapshot (under 57-86 days, by the calendar)
+draws weekly instead, from day 14 to its end: at each draw day ``d`` the
+probability of a won deal in the next ``s <= 7`` days is
+``1 - (1 - p_convert)^(s / 30)``, the rate that gives ``p_convert`` over 30 days.
+Nothing before the period's start is recorded, so a trailing window it cuts
+short counts at the rate it shows: the window's invites, pricing, paywall and
+admin counts times ``28 / d``. An account converts once it has shown enough
+behaviour, however short the history; those draws have no truth rows (there is
+no month start to hold them). Longer periods are drawn exactly as before.
 """
 
 from __future__ import annotations
@@ -68,10 +79,13 @@ def observe(co: Company, events: Events, days: int, snapshots: np.ndarray) -> Ob
     ev = events.take(np.flatnonzero(counted))
     acct = co.workspace_m[ev.member]
 
+    # Nothing is recorded before day 0: a window the period's start cuts short counts at the rate it shows.
+    to_full_window = WINDOW / np.clip(snapshots, 1, WINDOW)
+
     def window_sums(mask: np.ndarray) -> np.ndarray:
         daily = np.bincount(acct[mask] * days + ev.day[mask], minlength=n * days).reshape(n, days)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(daily, axis=1)], axis=1)
-        return cum[:, snapshots] - cum[:, snapshots - WINDOW]
+        return (cum[:, snapshots] - cum[:, np.maximum(snapshots - WINDOW, 0)]) * to_full_window
 
     last_seen = np.full((len(co.workspace_m), len(snapshots)), False)
     for k, d in enumerate(snapshots):

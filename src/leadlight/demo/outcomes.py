@@ -1,6 +1,8 @@
 """What the accounts end up doing: sales opportunities (won, lost, open), self-serve upgrades, truth rows.
 
-Draws happen snapshot by snapshot (see ``law`` for what ``p_convert`` means).
+Draws happen snapshot by snapshot (see ``law`` for what ``p_convert`` means):
+monthly, or weekly from two weeks in when the period is too short to hold a
+monthly snapshot (``Period.draw_days``), so even a few weeks of history hold conversions.
 Calls caused by an outcome (the checkout of a self-serve upgrade, security
 reviews after a sales deal starts) are placed inside sessions the buyer was
 already having, so they never change the law's inputs for later snapshots.
@@ -51,7 +53,7 @@ class _Sessions:
 
 def draw_outcomes(rng: np.random.Generator, period: Period, co: Company, events: Events) -> Outcomes:
     """Sample every opportunity of the chunk's accounts and record the law's probability per eligible snapshot."""
-    n, snapshots = co.n_accounts, period.snapshot_days()
+    n, (snapshots, spans, monthly) = co.n_accounts, period.draw_days()
     out = Outcomes(plan=list(co.plan))
     if n == 0 or len(snapshots) == 0:
         out.calls = Events.of([], None, None, None)
@@ -67,24 +69,26 @@ def draw_outcomes(rng: np.random.Generator, period: Period, co: Company, events:
     deal_size = np.minimum(co.employees, 20 + 0.6 * co.employees)
     for k, d in enumerate(snapshots):
         as_of = int(d) * DAY
-        span = (min(LABEL_DAYS, int(snapshots[k + 1] - d)) if k + 1 < len(snapshots) else LABEL_DAYS) * DAY
+        span = int(spans[k]) * DAY
         eligible = obs.started[:, k] & ~won & (in_cycle_until <= as_of)
-        for a in np.flatnonzero(eligible):
-            out.truth.append((co.account_id[a], period.moment(d), float(law[a, k])))
+        if monthly[k]:
+            for a in np.flatnonzero(eligible):
+                out.truth.append((co.account_id[a], period.moment(d), float(law[a, k])))
+        share = 1.0 if monthly[k] else spans[k] / LABEL_DAYS  # a weekly draw: the same hazard over fewer days
         u = rng.random((3, n))
-        for a in np.flatnonzero(eligible & (u[0] < law[:, k])):
+        for a in np.flatnonzero(eligible & (u[0] < _over(law[:, k], share))):
             created = as_of + int(rng.integers(1, span + 1))
             closed = created + int(rng.integers(10 * DAY, 60 * DAY))
             out.opportunities.append(_opp(period, co, a, created, closed, "won", "sales", _deal(rng, deal_size[a]), end))
             won[a] = True
             for i in sessions.pick(rng, a, created, min(created + 21 * DAY, end - 1), int(rng.integers(1, 4))):
                 calls.append((sessions.member[i], _later(sessions.time[i], 20), c.SECURITY, -1))
-        for a in np.flatnonzero(eligible & ~won & (u[1] < lost_p[:, k])):
+        for a in np.flatnonzero(eligible & ~won & (u[1] < _over(lost_p[:, k], share))):
             created = as_of + int(rng.integers(1, span + 1))
             closed = created + int(rng.integers(14 * DAY, 90 * DAY))
             out.opportunities.append(_opp(period, co, a, created, closed, "lost", "sales", _deal(rng, deal_size[a]), end))
             in_cycle_until[a] = closed
-        for a in np.flatnonzero(eligible & ~won & ~self_served & (u[2] < ss_p[:, k])):
+        for a in np.flatnonzero(eligible & ~won & ~self_served & (u[2] < _over(ss_p[:, k], share))):
             picked = sessions.pick(rng, a, as_of, as_of + span)
             if not len(picked):
                 continue
@@ -100,6 +104,11 @@ def draw_outcomes(rng: np.random.Generator, period: Period, co: Company, events:
     time = np.asarray(time, dtype=np.int64)
     out.calls = Events.of(member, time // DAY, time % DAY, code, aux)
     return out
+
+
+def _over(p: np.ndarray, share: float) -> np.ndarray:
+    """The chance of an event within ``share`` of a label window, at the constant rate that gives ``p`` over all of it."""
+    return p if share == 1.0 else 1 - (1 - p) ** share
 
 
 def _later(time: int, seconds: int) -> int:

@@ -46,6 +46,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
         "calibration_error": m.metrics["calibration_error"],
         "chosen": m.combined.learner.name,
         "validation_auc": m.combined.validation,
+        "learner": m.metrics.get("learner"),
         "fit": {"chosen": m.fit.learner.name, "auc": m.metrics.get("fit_auc")} if m.fit else None,
         "self_serve_auc": m.metrics.get("self_serve_auc"),
         "deal_size": m.metrics.get("deal_size"),

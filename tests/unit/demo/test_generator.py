@@ -232,3 +232,32 @@ def test_company_domains_are_unique_at_scale():
 
     domains = [company_identity(i)[1] for i in range(200_000)]
     assert len(set(domains)) == len(domains)
+
+
+def test_a_short_history_converts_from_its_third_week(tmp_path):
+    """8 weeks hold no month start with 56 days before it: the law draws weekly from day 14, so sales deals
+    are won within the period; there is no truth row (those stay at month starts)."""
+    result = generate_company(tmp_path, accounts=400, days=56, seed=5, chunk_size=200)
+    start = datetime(2026, 10, 31) - timedelta(days=55)
+    sales = [o for o in read_csv(tmp_path / "opportunities.csv") if o["source"] == "sales"]
+    assert result["opportunities"] > len(sales) > 0 and any(o["stage"] == "won" for o in sales)
+    created = sorted(when(o["created_at"]) for o in sales)
+    assert start + timedelta(days=14) < created[0] < start + timedelta(days=28)
+    assert not read_csv(tmp_path / "truth.csv")
+
+
+def test_a_period_without_a_month_start_draws_weekly_and_longer_ones_monthly_as_before():
+    from datetime import date
+
+    from leadlight.demo.period import Period
+
+    for days in (28, 56, 70):
+        period = Period.ending(date(2026, 10, 31), days)
+        draws, spans, monthly = period.draw_days()
+        assert not len(period.snapshot_days()) and not monthly.any()
+        assert list(draws) == list(range(14, days, 7)) and all(d + s == min(d + 7, days) for d, s in zip(draws, spans))
+    for days in (90, 365):
+        period = Period.ending(date(2026, 10, 31), days)
+        draws, spans, monthly = period.draw_days()
+        assert monthly.all() and list(draws) == list(period.snapshot_days())
+        assert list(spans) == [min(30, b - a) for a, b in zip(draws, draws[1:])] + [30]

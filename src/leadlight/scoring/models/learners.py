@@ -5,8 +5,9 @@
   everything is standardised, categories are one-hot; L2-regularised logistic
   regression. Contribution of a feature = coefficient x standardised value
   (summed over its one-hot / missing columns), in log-odds.
-* ``LightGBMLearner``: gradient-boosted trees with native categories;
-  contributions from LightGBM's ``pred_contrib`` (SHAP values, log-odds).
+* ``LightGBMLearner``: gradient-boosted trees with native categories, in one of
+  ``SETTINGS`` (strong to light regularisation, chosen on the walk-forward
+  folds); contributions from LightGBM's ``pred_contrib`` (SHAP values, log-odds).
 
 Both return *raw* scores (log-odds); ``calibrate.py`` maps them to probabilities.
 """
@@ -141,18 +142,35 @@ class LogisticLearner:
         return weights.groupby(level=0).sum().reindex(self.columns).fillna(0).to_dict()
 
 
+# Every LightGBM setting runs on one thread: on tables of this size LightGBM's OpenMP threads spend longer waiting
+# for each other than working, 15-25x slower on a busy 2-core machine (measured); force_col_wise skips its timing probe.
+LIGHTGBM_COMMON = {"verbose": -1, "n_jobs": 1, "force_col_wise": True, "random_state": 7}
+# The settings training chooses among on the walk-forward folds, strong to light regularisation. "strong": few
+# shallow trees on a third of the features, for small or noisy tables whose signal is a few main effects (and
+# cheap: about half of "medium"'s time). "medium": the setting every model used before the choice existed.
+# "light": scikit-learn HistGradientBoosting's defaults (31-leaf trees on every feature, 255 bins, no penalty),
+# for wide tables whose signal lies in interactions. Each costs about one more LightGBM fit per fold.
+SETTINGS: dict[str, dict] = {
+    "strong": {"n_estimators": 150, "learning_rate": 0.1, "num_leaves": 4, "min_child_samples": 50, "max_bin": 63,
+               "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.3, "reg_lambda": 5.0},
+    "medium": {"n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 40, "max_bin": 63,
+               "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.3, "reg_lambda": 5.0},
+    "light": {"n_estimators": 100, "learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20, "max_bin": 255,
+              "colsample_bytree": 1.0, "reg_lambda": 0.0},
+}
+DEFAULT_SETTING = "medium"
+
+
 @dataclass
 class LightGBMLearner:
     columns: list[str]
     name: str = "lightgbm"
-    params: dict = field(default_factory=lambda: {
-        "n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 40, "max_bin": 63,
-        "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.3, "reg_lambda": 5.0,
-        # One thread: on tables of this size LightGBM's OpenMP threads spend longer waiting for each other
-        # than working, 15-25x slower on a busy 2-core machine (measured); force_col_wise skips its timing probe.
-        "verbose": -1, "n_jobs": 1, "force_col_wise": True, "random_state": 7,
-    })
+    setting: str = DEFAULT_SETTING
+    params: dict = field(default_factory=dict)
     model: object | None = None
+
+    def __post_init__(self) -> None:
+        self.params = self.params or {**LIGHTGBM_COMMON, **SETTINGS[self.setting]}
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LightGBMLearner":
         import lightgbm
@@ -175,13 +193,18 @@ class LightGBMLearner:
 
 # The supporting models (fit only, intent only, self-serve): half the trees at twice the rate, about half the
 # time for the same shrinkage budget (their walk-forward AUCs moved by under 0.01 on generated companies).
-SUPPORTING = {"n_estimators": 150, "learning_rate": 0.06}
+# Settings already at a fast rate keep theirs.
+def _supporting(params: dict) -> dict:
+    if params["learning_rate"] >= 0.1:
+        return params
+    return {**params, "n_estimators": max(1, params["n_estimators"] // 2), "learning_rate": 2 * params["learning_rate"]}
 
 
-def make_learner(name: str, columns: list[str], supporting: bool = False) -> Learner:
+def make_learner(name: str, columns: list[str], supporting: bool = False, setting: str | None = None) -> Learner:
+    """A fresh learner; ``setting``: which of ``SETTINGS`` a LightGBM learner uses (default: ``DEFAULT_SETTING``)."""
     if name != "lightgbm":
         return LogisticLearner(list(columns))
-    learner = LightGBMLearner(list(columns))
+    learner = LightGBMLearner(list(columns), setting=setting or DEFAULT_SETTING)
     if supporting:
-        learner.params = {**learner.params, **SUPPORTING}
+        learner.params = _supporting(learner.params)
     return learner

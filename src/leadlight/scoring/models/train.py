@@ -1,8 +1,9 @@
 """Training the fit, intent and combined models: walk-forward cross-validation, then a fit on all history.
 
-Each candidate learner is trained once per fold (``folds.walk_forward``) and
-predicts the fold's later, purged block of snapshots. Those out-of-fold
-predictions choose between LightGBM and the logistic baseline, fit the
+Each candidate learner (the logistic baseline, and LightGBM in each of its
+``learners.SETTINGS``, strong to light regularisation) is trained once per fold
+(``folds.walk_forward``) and predicts the fold's later, purged block of
+snapshots. Those out-of-fold predictions choose the learner and setting, fit the
 calibration (Platt or isotonic) and give the reported out-of-time metrics,
 with bootstrap intervals over accounts. The saved model is the chosen learner
 refitted on every labelled snapshot, with that calibration.
@@ -25,7 +26,7 @@ from leadlight.scoring.models.calibrate import Calibrator
 from leadlight.scoring.models.deal_size import DealSize
 from leadlight.scoring.models.features import FeatureSpec
 from leadlight.scoring.models.folds import Fold
-from leadlight.scoring.models.learners import Learner, make_learner
+from leadlight.scoring.models.learners import SETTINGS, Learner, make_learner
 
 FEW_BUYERS = 30
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -38,7 +39,8 @@ class ModelPart:
     role: str
     learner: Learner
     calibrator: Calibrator
-    validation: dict[str, float | None]
+    validation: dict[str, float | None]  # walk-forward AUC of every candidate tried, by its label
+    candidate: Candidate | None = None  # the one chosen (None in models saved before settings were chosen)
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
         return self.calibrator.probability(self.learner.raw(X))
@@ -60,33 +62,53 @@ class TrainedModels:
     uplift: Any = None  # scoring.models.uplift.Uplift: does a sales touch help (set by the pipeline)
 
 
-def out_of_fold(frame: pd.DataFrame, folds: list[Fold], name: str, columns: list[str],
-                label: str = "label", supporting: bool = False) -> tuple[np.ndarray, list[float | None]]:
-    """Raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC.
+@dataclass(frozen=True)
+class Candidate:
+    """A learner tried on the folds: an algorithm and, for LightGBM, one of ``learners.SETTINGS``."""
 
-    The folds are fitted on ``WORKERS`` threads: each learner runs on one core (LightGBM and the solvers
-    release the GIL), so a 2-core machine fits two folds at once."""
-    raw = np.full(len(frame), np.nan)
+    algorithm: str
+    setting: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.algorithm}/{self.setting}" if self.setting else self.algorithm
+
+    def learner(self, columns: list[str], supporting: bool = False) -> Learner:
+        return make_learner(self.algorithm, columns, supporting, self.setting)
+
+
+def candidates(algorithms: list[str]) -> list[Candidate]:
+    """Every setting of every configured algorithm, LightGBM's from strong to light regularisation."""
+    return [Candidate(a, s) for a in algorithms for s in (SETTINGS if a == "lightgbm" else (None,))]
+
+
+def out_of_fold(frame: pd.DataFrame, folds: list[Fold], options: list[Candidate], columns: list[str],
+                label: str = "label", supporting: bool = False) -> list[tuple[np.ndarray, list[float | None]]]:
+    """Per candidate: raw scores for the rows of every fold's test block (NaN elsewhere), and each fold's AUC.
+
+    Every (fold, candidate) fit is one task on ``WORKERS`` threads: each learner runs on one core (LightGBM and
+    the solvers release the GIL), so a 2-core machine fits two at once; the latest, largest folds go first."""
     y = frame[label].to_numpy()
+    blocks = [(frame.as_of.isin(f.train).to_numpy(), frame.as_of.isin(f.test).to_numpy()) for f in folds]
+    usable = [i for i, (train, inside) in enumerate(blocks) if len(np.unique(y[train])) == 2 and inside.any()]
+    tasks = [(i, c) for i in usable[::-1] for c in options]
 
-    def one(fold: Fold) -> np.ndarray | None:
-        train = frame.as_of.isin(fold.train).to_numpy()
-        inside = frame.as_of.isin(fold.test).to_numpy()
-        if len(np.unique(y[train])) < 2 or not inside.any():
-            return None
-        return make_learner(name, columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
+    def one(task: tuple[int, Candidate]) -> np.ndarray:
+        (train, inside), candidate = blocks[task[0]], task[1]
+        return candidate.learner(columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        scores = list(pool.map(one, folds))
-    aucs: list[float | None] = []
-    for fold, score in zip(folds, scores):
-        if score is None:
-            aucs.append(None)
-            continue
-        inside = frame.as_of.isin(fold.test).to_numpy()
-        raw[inside] = score
-        aucs.append(metrics.auc(y[inside], score))
-    return raw, aucs
+        scores = dict(zip(tasks, pool.map(one, tasks)))
+    out = []
+    for candidate in options:
+        raw = np.full(len(frame), np.nan)
+        aucs: list[float | None] = [None] * len(folds)
+        for i in usable:
+            inside = blocks[i][1]
+            raw[inside] = scores[(i, candidate)]
+            aucs[i] = metrics.auc(y[inside], raw[inside])
+        out.append((raw, aucs))
+    return out
 
 
 def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds: list[Fold]) -> float:
@@ -96,19 +118,18 @@ def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds
     return sum(a * w for a, w in pairs) / total if total else 0.0
 
 
-def _part(role: str, columns: list[str], algorithms: list[str], config: ModelConfig, frame: pd.DataFrame,
+def _part(role: str, columns: list[str], options: list[Candidate], config: ModelConfig, frame: pd.DataFrame,
           folds: list[Fold], progress: Progress, label: str = "label") -> tuple[ModelPart, np.ndarray]:
     """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
-    candidates = []
-    for name in algorithms:
-        raw, aucs = out_of_fold(frame, folds, name, columns, label, role != "combined")
-        candidates.append((_weighted(aucs, frame[label], frame, folds), name, raw))
-        progress.log(f"{role} model, {name}: walk-forward AUC {candidates[-1][0]:.3f}")
-    score, name, raw = max(candidates, key=lambda c: c[0])
+    scored = []
+    for candidate, (raw, aucs) in zip(options, out_of_fold(frame, folds, options, columns, label, role != "combined")):
+        scored.append((_weighted(aucs, frame[label], frame, folds), candidate, raw))
+        progress.log(f"{role} model, {candidate.label}: walk-forward AUC {scored[-1][0]:.3f}")
+    score, chosen, raw = max(scored, key=lambda c: c[0])
     seen = ~np.isnan(raw)
     calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
-    learner = make_learner(name, columns, role != "combined").fit(frame, frame[label].to_numpy())
-    part = ModelPart(role, learner, calibrator, {n: round(a, 4) for a, n, _ in candidates})
+    learner = chosen.learner(columns, role != "combined").fit(frame, frame[label].to_numpy())
+    part = ModelPart(role, learner, calibrator, {c.label: round(a, 4) for a, c, _ in scored}, chosen)
     return part, calibrator.probability(raw)
 
 
@@ -127,8 +148,9 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
 def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
                   progress: Progress) -> TrainedModels:
     with progress.step("training fit, intent and combined models"):
-        combined, p = _part("combined", spec.columns, list(config.algorithms), config, frame, folds, progress)
-        chosen = [combined.learner.name]
+        combined, p = _part("combined", spec.columns, candidates(list(config.algorithms)), config, frame, folds,
+                            progress)
+        chosen = [combined.candidate]
         fit = intent = None
         p_fit = p_intent = None
         if spec.fit_columns:
@@ -173,10 +195,29 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
         report["self_serve_threshold"] = round(self_threshold, 6)
     report["deal_size"] = {"deals": deal_size.deals, "median": round(deal_size.median, 2), "r2": deal_size.r2,
                            "how": deal_size.note}
-    report["folds"] = [{"train": len(f.train), "test": [str(d.date()) for d in f.test], "purged": len(f.purged),
-                        "buyers": int(frame.label[frame.as_of.isin(f.test)].sum())} for f in folds]
+    report["learner"] = describe_choice(combined)
+    report["folds"] = [_fold_report(frame, f) for f in folds]
     return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True),
                          self_serve, self_threshold, deal_size)
+
+
+def _fold_report(frame: pd.DataFrame, fold: Fold) -> dict[str, Any]:
+    """One fold in figures: snapshots and rows it trained on, the snapshots and rows it predicted, their buyers."""
+    train, test = frame[frame.as_of.isin(fold.train)], frame[frame.as_of.isin(fold.test)]
+    return {"train": len(fold.train), "train_rows": int(len(train)), "train_buyers": int(train.label.sum()),
+            "test": [str(d.date()) for d in fold.test], "rows": int(len(test)), "buyers": int(test.label.sum()),
+            "purged": len(fold.purged)}
+
+
+def describe_choice(part: ModelPart) -> dict[str, Any]:
+    """Which learner and setting the folds chose, with what, and every candidate's walk-forward AUC."""
+    chosen = part.candidate or Candidate(part.learner.name)
+    params = (SETTINGS.get(chosen.setting or "", {}) if chosen.algorithm == "lightgbm"
+              else {"C": getattr(part.learner, "C", None)})
+    return {"chosen": chosen.label, "algorithm": chosen.algorithm, "setting": chosen.setting, "params": params,
+            "walk_forward_auc": part.validation,
+            "how": "the highest walk-forward AUC (each fold's AUC weighted by its buyers) of the candidates, fitted on "
+                   "the same purged folds; the fit, intent and self-serve models use the same learner and setting"}
 
 
 def headline_folds(oot: pd.DataFrame, fold_aucs: list[float | None]) -> list[int]:

@@ -1,0 +1,46 @@
+"""The candidates training tries: every LightGBM setting (strong to light regularisation) and the logistic
+baseline, each fitted on every usable walk-forward fold; the configured algorithms limit them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from leadlight.scoring.models.folds import Fold
+from leadlight.scoring.models.learners import SETTINGS, make_learner
+from leadlight.scoring.models.train import Candidate, candidates, out_of_fold
+
+
+def test_candidates_follow_model_algorithms():
+    assert [c.label for c in candidates(["lightgbm", "logistic"])] == [
+        "lightgbm/strong", "lightgbm/medium", "lightgbm/light", "logistic"]
+    assert [c.label for c in candidates(["logistic"])] == ["logistic"]
+    assert {c.setting for c in candidates(["lightgbm"])} == set(SETTINGS)
+
+
+def test_each_setting_builds_its_own_learner_and_supporting_models_keep_a_fast_rate():
+    strong, light = make_learner("lightgbm", ["x"], setting="strong"), make_learner("lightgbm", ["x"], setting="light")
+    assert strong.params["num_leaves"] < light.params["num_leaves"] and light.params["reg_lambda"] == 0
+    assert all(make_learner("lightgbm", ["x"], setting=s).params["n_jobs"] == 1 for s in SETTINGS)
+    medium = make_learner("lightgbm", ["x"], supporting=True)
+    assert (medium.params["n_estimators"], medium.params["learning_rate"]) == (150, 0.06)
+    assert make_learner("lightgbm", ["x"], supporting=True, setting="light").params == light.params
+
+
+def test_out_of_fold_scores_every_candidate_on_the_same_folds_and_skips_a_fold_without_buyers():
+    rng = np.random.default_rng(3)
+    days = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]
+    frame = pd.DataFrame({"as_of": np.repeat(days, 200), "x": rng.normal(size=1200), "z": rng.normal(size=1200)})
+    frame["label"] = (frame.x * frame.z + rng.normal(scale=0.3, size=1200) > 0.8).astype(int)
+    frame.loc[frame.as_of == days[0], "label"] = 0  # the first fold trains on one class only: skipped
+    folds = [Fold((days[0],), (days[2],), ()), Fold(tuple(days[:3]), (days[4], days[5]), ())]
+    options = [Candidate("lightgbm", "strong"), Candidate("lightgbm", "light"), Candidate("logistic")]
+    results = out_of_fold(frame, folds, options, ["x", "z"])
+    scored = frame.as_of.isin(folds[1].test).to_numpy()
+    for raw, aucs in results:
+        assert aucs[0] is None and aucs[1] is not None
+        assert not np.isnan(raw[scored]).any() and np.isnan(raw[~scored]).all()
+    aucs = {c.label: a[1] for c, (_, a) in zip(options, results)}
+    assert aucs["lightgbm/light"] > aucs["logistic"] + 0.1  # an interaction: trees see it, a linear model cannot
