@@ -1,0 +1,161 @@
+"""Behaviour and people features (``behaviour.py`` defines them) as of many moments in one pass.
+
+A training set needs them as of every snapshot. Asking once per snapshot cost
+about a dozen queries each; here every query covers a batch of moments: one
+branch per moment (its own identity as known then, its own cutoff literals,
+exactly the per-moment query's rows), stacked, grouped by ``as_of`` as well.
+Windowed figures come from one per-moment rollup kept as a scratch table:
+events per (moment, account, user, event name, day, whole days before the
+moment, inside the trend window). Every figure is a function of those groups:
+a user's or a day's latest event is its fewest whole days before the moment.
+
+Identity tables of a batch must all stay resolved while its queries run, so
+batches hold at most ``identity.as_of.KEEP`` moments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from leadlight.identity import as_of as identity_as_of
+from leadlight.signals import asof
+from leadlight.signals.activity import raw_events
+from leadlight.signals.behaviour import ANY, OTHER, PEOPLE_PREFIX, Vocabulary, feature_names
+from leadlight.storage.engine import Engine
+from leadlight.storage.schema import USERS
+
+TREND_DAYS = 28
+
+
+def behaviour_features(engine: Engine, as_of: datetime, vocab: Vocabulary) -> pd.DataFrame:
+    """Behaviour and people features as of ``as_of``, one row per account seen (index ``account_id``)."""
+    return behaviour_over(engine, [as_of], vocab)[as_of]
+
+
+def behaviour_over(engine: Engine, moments: Sequence[datetime], vocab: Vocabulary) -> dict[datetime, pd.DataFrame]:
+    """``behaviour_features`` as of each of ``moments`` (the same frames, far fewer queries)."""
+    empty = pd.DataFrame(columns=feature_names(vocab), index=pd.Index([], name="account_id"), dtype="float64")
+    out: dict[datetime, pd.DataFrame] = {d: empty for d in moments}
+    moments = sorted(set(moments))
+    for i in range(0, len(moments), identity_as_of.KEEP):
+        batch = moments[i:i + identity_as_of.KEEP]
+        frame = _batch(engine, batch, vocab)
+        for d, part in frame.groupby(level="as_of", sort=False):
+            out[pd.Timestamp(d).to_pydatetime()] = part.droplevel("as_of")
+    return out
+
+
+def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.DataFrame:
+    recent, full = [], []
+    for d in moments:
+        rows = asof.history(raw_events(engine, d), d)
+        rows = rows.filter(rows.account_id.notnull())
+        named = ibis.literal(OTHER)
+        if vocab.events:
+            named = rows.event.isin(list(vocab.events)).ifelse(rows.event, named)
+        rows = rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string"), user_id=rows.user_id,
+                           name=named, ts=rows.ts_last, day=rows.day)
+        r = rows.filter(rows.ts >= asof.at(d - timedelta(days=max(vocab.windows))))
+        r = r.mutate(age=asof.whole_days_before(d, r.ts), trend=r.ts >= asof.at(d - timedelta(days=TREND_DAYS)))
+        recent.append(r.group_by(["as_of", "account_id", "user_id", "name", "day", "age", "trend"]).aggregate(n=r.count()))
+        full.append(rows.group_by(["as_of", "account_id", "name"]).aggregate(
+            days_since=asof.whole_days_before(d, rows.ts.max())))
+    rollup = engine.scratch(_stacked(recent))
+    by_event = _windowed(rollup, vocab, ["as_of", "account_id", "name"])
+    account = _windowed(rollup, vocab, ["as_of", "account_id"])
+    del rollup  # the scratch table goes once nothing refers to it
+    last = _stacked(full).to_pandas().set_index(["as_of", "account_id", "name"]).days_since.astype("float64")
+    # an account's latest event is the latest of its events' latest
+    account = account.join(last.groupby(level=["as_of", "account_id"]).min(), how="outer")
+    account.columns = [vocab.prefix(ANY) + c for c in account.columns]
+    wide = by_event.join(last, how="outer").unstack("name")
+    wide.columns = [vocab.prefix(name) + stat for stat, name in wide.columns]
+    out = pd.concat([account, wide], axis=1).join(_people(engine, moments), how="outer")
+    columns = feature_names(vocab)
+    out = out.reindex(columns=columns)
+    counts = [c for c in columns if not c.endswith("__days_since") and not c.endswith("__trend") and "share" not in c]
+    out[counts] = out[counts].fillna(0.0)
+    out.index = out.index.set_names(["as_of", "account_id"])
+    return out.astype("float64")
+
+
+def _stacked(parts: list[ibis.Table]) -> ibis.Table:
+    return parts[0] if len(parts) == 1 else ibis.union(*parts)
+
+
+def _bucket(age: ibis.Value, windows: tuple[int, ...]) -> ibis.Value:
+    """The smallest window holding an event ``age`` whole days old."""
+    return ibis.cases(*[(age < w, w) for w in windows], else_=ibis.null("int64"))
+
+
+def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
+    """count / users / days per window, and the trend, per ``keys`` (``as_of`` first)."""
+    counts = rollup.mutate(bucket=_bucket(rollup.age, vocab.windows))
+    counts = counts.group_by([*keys, "bucket"]).aggregate(v=counts.n.sum()).to_pandas()
+    stats = {"count": counts}
+    for stat, by in (("users", "user_id"), ("days", "day")):
+        rows = rollup.filter(rollup.user_id.notnull()) if by == "user_id" else rollup
+        latest = rows.group_by([*keys, by]).aggregate(age=rows.age.min())
+        latest = latest.mutate(bucket=_bucket(latest.age, vocab.windows))
+        stats[stat] = latest.group_by([*keys, "bucket"]).aggregate(v=latest.count()).to_pandas()
+    t = rollup.filter(rollup.trend)
+    trend = t.group_by(keys).aggregate(n7=(t.age < 7).ifelse(t.n, 0).sum(), prior=(t.age >= 7).ifelse(t.n, 0).sum())
+    trend = trend.to_pandas().set_index(keys)
+    table = pd.DataFrame({f"{stat}_{w}d": _cumulative(long, keys, vocab.windows)[w]
+                          for stat, long in stats.items() for w in vocab.windows})
+    value = np.log1p(trend.n7.astype(float)) - np.log1p(trend.prior.astype(float) / 3)
+    return table.join(value.rename("trend"), how="outer")
+
+
+def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -> pd.DataFrame:
+    """Per-bucket counts -> counts within each window (a 7-day event is also a 28-day event)."""
+    long = long.dropna(subset=["bucket"])
+    if long.empty:
+        index = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+        return pd.DataFrame({w: pd.Series(dtype="float64") for w in windows}, index=index)
+    wide = long.pivot_table(index=keys, columns="bucket", values="v", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=list(windows), fill_value=0).cumsum(axis=1)
+    return wide.astype("float64")
+
+
+def _people(engine: Engine, moments: list[datetime]) -> pd.DataFrame:
+    """People per account known before each moment: how many, how fast they arrive, what emails they use."""
+    users = engine.table(USERS)
+    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
+    parts = []
+    for d in moments:
+        ident = identity_as_of.identities(engine, d)
+        ident = ident.filter(ident.account_id.notnull())
+        events = asof.history(raw_events(engine, d), d)
+        events = events.filter(events.user_id.notnull())
+        first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
+        j = ident.left_join(created, "user_id").left_join(first, "user_id")
+        people = j.select(
+            account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
+            personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
+        )
+        people = people.filter(people.signup.notnull() & (people.signup < asof.at(d)))
+        age = asof.whole_days_before(d, people.signup)
+        parts.append(people.group_by("account_id").aggregate(
+            known=people.count(),
+            new_7d=(age < 7).ifelse(1, 0).sum(),
+            new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
+            personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
+            student=people.student.fill_null(False).ifelse(1, 0).sum(),
+            unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
+        ).mutate(as_of=asof.at(d)))
+    per = _stacked(parts).to_pandas().set_index(["as_of", "account_id"]).astype("float64")
+    out = pd.DataFrame(index=per.index)
+    out["known"] = per.known
+    out["new_7d"] = per.new_7d
+    out["new_prior_28d"] = per.new_prior_28d
+    out["velocity"] = np.log1p(per.new_7d) - np.log1p(per.new_prior_28d / 4)
+    for share in ("personal", "student", "unconfirmed"):
+        out[f"{share}_share"] = per[share] / per.known.clip(lower=1)
+    out.columns = [PEOPLE_PREFIX + c for c in out.columns]
+    return out
