@@ -98,7 +98,7 @@ def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learn
         for raw, arm, kept in ((raw1, touched, fitted[0]), (raw0, ~touched, fitted[1])):
             rows = train & arm
             if len(np.unique(bought[rows])) == 2:
-                kept.append(make_learner(learner, columns).fit(frame[rows], bought[rows]))
+                kept.append(make_learner(learner, columns, supporting=True).fit(frame[rows], bought[rows]))
                 raw[test] = kept[-1].raw(frame[test])
         if len(np.unique(touched[train])) == 2:
             raw_t[test] = make_learner("logistic", columns).fit(frame[train], touched[train].astype(int)).raw(frame[test])
