@@ -45,8 +45,9 @@ def behaviour_over(engine: Engine, moments: Sequence[datetime], vocab: Vocabular
     for i in range(0, len(moments), identity_as_of.KEEP):
         batch = moments[i:i + identity_as_of.KEEP]
         frame = _batch(engine, batch, vocab)
+        moment = {asof.moment_of(d): d for d in batch}
         for d, part in frame.groupby(level="as_of", sort=False):
-            out[pd.Timestamp(d).to_pydatetime()] = part.droplevel("as_of")
+            out[moment[pd.Timestamp(d)]] = part.droplevel("as_of")
     return out
 
 
