@@ -122,13 +122,9 @@ class LogisticLearner:
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LogisticLearner":
         from sklearn.linear_model import LogisticRegression
-        from threadpoolctl import threadpool_limits
 
         self.design = Design(list(self.columns)).fit(X[self.columns])
-        # One BLAS thread, like LightGBM's one thread: the solver's many small products wait on each other's
-        # threads on a busy 2-core machine (a propensity fit of 18,848 rows: 4.0 CPU-s with two, 0.9 with one).
-        with threadpool_limits(limits=1, user_api="blas"):
-            self.model = LogisticRegression(C=self.C, max_iter=5000).fit(self.design.transform(X[self.columns]), y)
+        self.model = LogisticRegression(C=self.C, max_iter=5000).fit(self.design.transform(X[self.columns]), y)
         return self
 
     def raw(self, X: pd.DataFrame) -> np.ndarray:
