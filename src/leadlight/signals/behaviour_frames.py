@@ -89,39 +89,24 @@ def _stacked(parts: list[ibis.Table]) -> ibis.Table:
     return parts[0] if len(parts) == 1 else ibis.union(*parts)
 
 
-def _bucket(age: ibis.Value, windows: tuple[int, ...]) -> ibis.Value:
-    """The smallest window holding an event ``age`` whole days old."""
-    return ibis.cases(*[(age < w, w) for w in windows], else_=ibis.null("int64"))
-
-
 def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
-    """count / users / days per window, and the trend, per ``keys`` (``as_of`` first)."""
-    counts = rollup.mutate(bucket=_bucket(rollup.age, vocab.windows))
-    counts = counts.group_by([*keys, "bucket"]).aggregate(v=counts.n.sum()).to_pandas()
-    stats = {"count": counts}
+    """count / users / days per window, and the trend, per ``keys`` (``as_of`` first).
+
+    Within ``W`` days means fewer than ``W`` whole days old; a user's or a day's latest event is its youngest."""
+    r = rollup
+    counts = {f"count_{w}d": (r.age < w).ifelse(r.n, 0).sum() for w in vocab.windows}
+    trend = dict(n7=(r.trend & (r.age < 7)).ifelse(r.n, 0).sum(), prior=(r.trend & (r.age >= 7)).ifelse(r.n, 0).sum(),
+                 trended=r.trend.ifelse(1, 0).sum())
+    parts = [r.group_by(keys).aggregate(**counts, **trend).to_pandas().set_index(keys)]
     for stat, by in (("users", "user_id"), ("days", "day")):
-        rows = rollup.filter(rollup.user_id.notnull()) if by == "user_id" else rollup
+        rows = r.filter(r.user_id.notnull()) if by == "user_id" else r
         latest = rows.group_by([*keys, by]).aggregate(age=rows.age.min())
-        latest = latest.mutate(bucket=_bucket(latest.age, vocab.windows))
-        stats[stat] = latest.group_by([*keys, "bucket"]).aggregate(v=latest.count()).to_pandas()
-    t = rollup.filter(rollup.trend)
-    trend = t.group_by(keys).aggregate(n7=(t.age < 7).ifelse(t.n, 0).sum(), prior=(t.age >= 7).ifelse(t.n, 0).sum())
-    trend = trend.to_pandas().set_index(keys)
-    table = pd.DataFrame({f"{stat}_{w}d": _cumulative(long, keys, vocab.windows)[w]
-                          for stat, long in stats.items() for w in vocab.windows})
-    value = np.log1p(trend.n7.astype(float)) - np.log1p(trend.prior.astype(float) / 3)
-    return table.join(value.rename("trend"), how="outer")
-
-
-def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -> pd.DataFrame:
-    """Per-bucket counts -> counts within each window (a 7-day event is also a 28-day event)."""
-    long = long.dropna(subset=["bucket"])
-    if long.empty:
-        index = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
-        return pd.DataFrame({w: pd.Series(dtype="float64") for w in windows}, index=index)
-    wide = long.pivot_table(index=keys, columns="bucket", values="v", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=list(windows), fill_value=0).cumsum(axis=1)
-    return wide.astype("float64")
+        within = {f"{stat}_{w}d": (latest.age < w).ifelse(1, 0).sum() for w in vocab.windows}
+        parts.append(latest.group_by(keys).aggregate(**within).to_pandas().set_index(keys))
+    table = parts[0].join(parts[1:], how="outer").astype("float64")
+    value = np.log1p(table.n7) - np.log1p(table.prior / 3)
+    table["trend"] = value.where(table.trended > 0)  # no event in the trend window: no trend
+    return table.drop(columns=["n7", "prior", "trended"])
 
 
 def _people(engine: Engine, moments: list[datetime]) -> pd.DataFrame:
