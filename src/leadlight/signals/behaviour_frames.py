@@ -55,28 +55,31 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     recent, full = [], []
     for d in moments:
         rows = asof.history(raw_events(engine, d), d)
-        rows = rows.filter(rows.account_id.notnull())
         named = ibis.literal(OTHER)
         if vocab.events:
             named = rows.event.isin(list(vocab.events)).ifelse(rows.event, named)
         rows = rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string"), user_id=rows.user_id,
-                           name=named, ts=rows.ts_last, day=rows.day)
-        r = rows.filter(rows.ts >= asof.at(d - timedelta(days=max(vocab.windows))))
+                           name=named, ts=rows.ts_last, first=rows.ts_first, day=rows.day)
+        # All history, one scan for two needs: each account's latest event per name, each person's first event.
+        full.append(rows.group_by(["as_of", "account_id", "user_id", "name"]).aggregate(
+            days_since=asof.whole_days_before(d, rows.ts.max()), first_seen=rows.first.min()))
+        r = rows.filter(rows.account_id.notnull() & (rows.ts >= asof.at(d - timedelta(days=max(vocab.windows)))))
         r = r.mutate(age=asof.whole_days_before(d, r.ts), trend=r.ts >= asof.at(d - timedelta(days=TREND_DAYS)))
         recent.append(r.group_by(["as_of", "account_id", "user_id", "name", "day", "age", "trend"]).aggregate(n=r.count()))
-        full.append(rows.group_by(["as_of", "account_id", "name"]).aggregate(
-            days_since=asof.whole_days_before(d, rows.ts.max())))
     rollup = engine.scratch(_stacked(recent))
     by_event = _windowed(rollup, vocab, ["as_of", "account_id", "name"])
     account = _windowed(rollup, vocab, ["as_of", "account_id"])
     del rollup  # the scratch table goes once nothing refers to it
-    last = _stacked(full).to_pandas().set_index(["as_of", "account_id", "name"]).days_since.astype("float64")
-    # an account's latest event is the latest of its events' latest
+    history = engine.scratch(_stacked(full))
+    seen = history.filter(history.account_id.notnull())
+    # the latest of an account's events is the latest of its people's (and of each name's) latest
+    last = seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()).to_pandas()
+    last = last.set_index(["as_of", "account_id", "name"]).days_since.astype("float64")
     account = account.join(last.groupby(level=["as_of", "account_id"]).min(), how="outer")
     account.columns = [vocab.prefix(ANY) + c for c in account.columns]
     wide = by_event.join(last, how="outer").unstack("name")
     wide.columns = [vocab.prefix(name) + stat for stat, name in wide.columns]
-    out = pd.concat([account, wide], axis=1).join(_people(engine, moments), how="outer")
+    out = pd.concat([account, wide], axis=1).join(_people(engine, moments, history), how="outer")
     columns = feature_names(vocab)
     out = out.reindex(columns=columns)
     counts = [c for c in columns if not c.endswith("__days_since") and not c.endswith("__trend") and "share" not in c]
@@ -109,17 +112,18 @@ def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.Data
     return table.drop(columns=["n7", "prior", "trended"])
 
 
-def _people(engine: Engine, moments: list[datetime]) -> pd.DataFrame:
-    """People per account known before each moment: how many, how fast they arrive, what emails they use."""
+def _people(engine: Engine, moments: list[datetime], history: ibis.Table) -> pd.DataFrame:
+    """People per account known before each moment: how many, how fast they arrive, what emails they use.
+
+    ``history``: per moment, account, person and event name, the first event (``first_seen``)."""
     users = engine.table(USERS)
     created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
     parts = []
     for d in moments:
         ident = identity_as_of.identities(engine, d)
         ident = ident.filter(ident.account_id.notnull())
-        events = asof.history(raw_events(engine, d), d)
-        events = events.filter(events.user_id.notnull())
-        first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
+        events = history.filter((history.as_of == asof.at(d)) & history.user_id.notnull())
+        first = events.group_by("user_id").aggregate(first_seen=events.first_seen.min())
         j = ident.left_join(created, "user_id").left_join(first, "user_id")
         people = j.select(
             account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
