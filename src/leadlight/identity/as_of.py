@@ -24,7 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import duckdb
 import ibis
@@ -52,6 +52,12 @@ _NAMES = itertools.count()
 # Moments kept per engine, least recently used dropped first (a backtest walks through many). A batch of moments
 # read together (a training set's snapshots) must fit: its tables all stay alive while its queries run.
 KEEP = 12
+
+
+def batches(moments: Sequence[datetime]) -> Iterator[list[datetime]]:
+    """``moments`` in groups of at most ``KEEP``: a group's tables all stay resolved while a query reads them."""
+    for i in range(0, len(moments), KEEP):
+        yield list(moments[i:i + KEEP])
 
 
 def events(engine: Engine, as_of: datetime | None) -> ibis.Table:

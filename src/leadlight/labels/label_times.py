@@ -168,14 +168,14 @@ def opportunities(engine: Engine) -> pd.DataFrame:
 def active_accounts(engine: Engine, moments: list[datetime], days: int) -> dict[datetime, set[str]]:
     """Accounts with activity in the ``days`` before each moment (identity as known then), a batch per query."""
     out: dict[datetime, set[str]] = {d: set() for d in moments}
-    for i in range(0, len(moments), identity_as_of.KEEP):  # a batch's identity tables all stay resolved
+    for batch in identity_as_of.batches(moments):
         parts = []
-        for d in moments[i:i + identity_as_of.KEEP]:
+        for d in batch:
             rows = asof.in_window(raw_events(engine, d), d, timedelta(days=days))
             rows = rows.filter(rows.account_id.notnull())
             parts.append(rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string")).distinct())
-        found = (parts[0] if len(parts) == 1 else ibis.union(*parts)).to_pandas()
-        moment = {asof.moment_of(d): d for d in moments[i:i + identity_as_of.KEEP]}
+        found = ibis.union(*parts).to_pandas()
+        moment = {asof.moment_of(d): d for d in batch}
         for d, accounts in found.groupby("as_of").account_id:
             out[moment[pd.Timestamp(d)]] = set(accounts)
     return out

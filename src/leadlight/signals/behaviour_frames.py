@@ -10,7 +10,7 @@ moment, inside the trend window). Every figure is a function of those groups:
 a user's or a day's latest event is its fewest whole days before the moment.
 
 Identity tables of a batch must all stay resolved while its queries run, so
-batches hold at most ``identity.as_of.KEEP`` moments.
+batches hold at most ``identity.as_of.KEEP`` moments (``identity.as_of.batches``).
 """
 
 from __future__ import annotations
@@ -42,8 +42,7 @@ def behaviour_over(engine: Engine, moments: Sequence[datetime], vocab: Vocabular
     empty = pd.DataFrame(columns=feature_names(vocab), index=pd.Index([], name="account_id"), dtype="float64")
     out: dict[datetime, pd.DataFrame] = {d: empty for d in moments}
     moments = sorted(set(moments))
-    for i in range(0, len(moments), identity_as_of.KEEP):
-        batch = moments[i:i + identity_as_of.KEEP]
+    for batch in identity_as_of.batches(moments):
         frame = _batch(engine, batch, vocab)
         moment = {asof.moment_of(d): d for d in batch}
         for d, part in frame.groupby(level="as_of", sort=False):
@@ -66,11 +65,11 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
         r = rows.filter(rows.account_id.notnull() & (rows.ts >= asof.at(d - timedelta(days=max(vocab.windows)))))
         r = r.mutate(age=asof.whole_days_before(d, r.ts), trend=r.ts >= asof.at(d - timedelta(days=TREND_DAYS)))
         recent.append(r.group_by(["as_of", "account_id", "user_id", "name", "day", "age", "trend"]).aggregate(n=r.count()))
-    rollup = engine.scratch(_stacked(recent))
+    rollup = engine.scratch(ibis.union(*recent))
     by_event = _windowed(rollup, vocab, ["as_of", "account_id", "name"])
     account = _windowed(rollup, vocab, ["as_of", "account_id"])
     del rollup  # the scratch table goes once nothing refers to it
-    history = engine.scratch(_stacked(full))
+    history = engine.scratch(ibis.union(*full))
     seen = history.filter(history.account_id.notnull())
     # the latest of an account's events is the latest of its people's (and of each name's) latest
     last = seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()).to_pandas()
@@ -86,10 +85,6 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     out[counts] = out[counts].fillna(0.0)
     out.index = out.index.set_names(["as_of", "account_id"])
     return out.astype("float64")
-
-
-def _stacked(parts: list[ibis.Table]) -> ibis.Table:
-    return parts[0] if len(parts) == 1 else ibis.union(*parts)
 
 
 def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
@@ -139,7 +134,7 @@ def _people(engine: Engine, moments: list[datetime], history: ibis.Table) -> pd.
             student=people.student.fill_null(False).ifelse(1, 0).sum(),
             unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
         ).mutate(as_of=asof.at(d)))
-    per = _stacked(parts).to_pandas().set_index(["as_of", "account_id"]).astype("float64")
+    per = ibis.union(*parts).to_pandas().set_index(["as_of", "account_id"]).astype("float64")
     out = pd.DataFrame(index=per.index)
     out["known"] = per.known
     out["new_7d"] = per.new_7d
