@@ -111,30 +111,45 @@ def _people(engine: Engine, moments: list[datetime], history: ibis.Table) -> pd.
     """People per account known before each moment: how many, how fast they arrive, what emails they use.
 
     ``history``: per moment, account, person and event name, the first event (``first_seen``)."""
-    users = engine.table(USERS)
-    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
     parts = []
     for d in moments:
-        ident = identity_as_of.identities(engine, d)
-        ident = ident.filter(ident.account_id.notnull())
         events = history.filter((history.as_of == asof.at(d)) & history.user_id.notnull())
-        first = events.group_by("user_id").aggregate(first_seen=events.first_seen.min())
-        j = ident.left_join(created, "user_id").left_join(first, "user_id")
-        people = j.select(
-            account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
-            personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
-        )
-        people = people.filter(people.signup.notnull() & (people.signup < asof.at(d)))
-        age = asof.whole_days_before(d, people.signup)
-        parts.append(people.group_by("account_id").aggregate(
-            known=people.count(),
-            new_7d=(age < 7).ifelse(1, 0).sum(),
-            new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
-            personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
-            student=people.student.fill_null(False).ifelse(1, 0).sum(),
-            unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
-        ).mutate(as_of=asof.at(d)))
-    per = ibis.union(*parts).to_pandas().set_index(["as_of", "account_id"]).astype("float64")
+        people, age = people_before(engine, d, events.group_by("user_id").aggregate(first_seen=events.first_seen.min()))
+        parts.append(people.group_by("account_id").aggregate(**people_counts(people, age)).mutate(as_of=asof.at(d)))
+    return people_columns(ibis.union(*parts).to_pandas().set_index(["as_of", "account_id"]).astype("float64"))
+
+
+def people_before(engine: Engine, as_of: datetime, first: ibis.Table) -> tuple[ibis.Table, ibis.Value]:
+    """The people of each account signed up before ``as_of`` (identity as known then), and how many whole days
+    ago. ``first``: each person's first event before ``as_of`` (``user_id, first_seen``), their signup when the
+    users file gives none."""
+    ident = identity_as_of.identities(engine, as_of)
+    ident = ident.filter(ident.account_id.notnull())
+    users = engine.table(USERS)
+    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
+    j = ident.left_join(created, "user_id").left_join(first, "user_id")
+    people = j.select(
+        account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
+        personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
+    )
+    people = people.filter(people.signup.notnull() & (people.signup < asof.at(as_of)))
+    return people, asof.whole_days_before(as_of, people.signup)
+
+
+def people_counts(people: ibis.Table, age: ibis.Value) -> dict[str, ibis.Value]:
+    """Per account: people known, new in the last 7 days and the 28 before, with each kind of email."""
+    return dict(
+        known=people.count(),
+        new_7d=(age < 7).ifelse(1, 0).sum(),
+        new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
+        personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
+        student=people.student.fill_null(False).ifelse(1, 0).sum(),
+        unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
+    )
+
+
+def people_columns(per: pd.DataFrame) -> pd.DataFrame:
+    """The people features from ``people_counts``: counts, arrival velocity, email shares."""
     out = pd.DataFrame(index=per.index)
     out["known"] = per.known
     out["new_7d"] = per.new_7d

@@ -1,7 +1,8 @@
 """The behaviour features as Leadlight computed them before the batched queries: one moment per query set.
 
 Kept word for word from ``signals/behaviour.py`` at 3a03524 (``behaviour_features``, ``_windowed``,
-``_cumulative``, ``people_features``) as the reference the batched computation must equal.
+``_cumulative``, ``people_features``; who the people are and their counts now shared) as the reference the
+batched computation must equal.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
-from leadlight.signals.behaviour import ANY, OTHER, PEOPLE_PREFIX, Vocabulary, feature_names
+from leadlight.signals.behaviour import ANY, OTHER, Vocabulary, feature_names
+from leadlight.signals.behaviour_frames import people_before, people_columns, people_counts
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import USERS
 
 
 def one_moment(engine: Engine, as_of: datetime, vocab: Vocabulary) -> pd.DataFrame:
@@ -95,36 +95,9 @@ def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -
 
 def people_features(engine: Engine, as_of: datetime) -> pd.DataFrame:
     """People per account known before ``as_of``: how many, how fast they arrive, what emails they use."""
-    ident = identity_as_of.identities(engine, as_of)
-    ident = ident.filter(ident.account_id.notnull())
-    users = engine.table(USERS)
-    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
     events = asof.history(raw_events(engine, as_of), as_of)
     events = events.filter(events.user_id.notnull())
     first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
-    j = ident.left_join(created, "user_id").left_join(first, "user_id")
-    people = j.select(
-        account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
-        personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
-    )
-    people = people.filter(people.signup.notnull() & (people.signup < asof.at(as_of)))
-    age = asof.whole_days_before(as_of, people.signup)
-    per = people.group_by("account_id").aggregate(
-        known=people.count(),
-        new_7d=(age < 7).ifelse(1, 0).sum(),
-        new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
-        personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
-        student=people.student.fill_null(False).ifelse(1, 0).sum(),
-        unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
-    ).to_pandas().set_index("account_id").astype("float64")
-    out = pd.DataFrame(index=per.index)
-    out["known"] = per.known
-    out["new_7d"] = per.new_7d
-    out["new_prior_28d"] = per.new_prior_28d
-    out["velocity"] = np.log1p(per.new_7d) - np.log1p(per.new_prior_28d / 4)
-    for share in ("personal", "student", "unconfirmed"):
-        out[f"{share}_share"] = per[share] / per.known.clip(lower=1)
-    out.columns = [PEOPLE_PREFIX + c for c in out.columns]
-    return out
-
-
+    people, age = people_before(engine, as_of, first)
+    per = people.group_by("account_id").aggregate(**people_counts(people, age))
+    return people_columns(per.to_pandas().set_index("account_id").astype("float64"))
