@@ -1,7 +1,7 @@
 """Learning from history: model quality against the oracle and a tuned baseline, and training speed.
 
     python bench/learn.py oracle   [--accounts 1000] [--days 150] [--seed 11]
-    python bench/learn.py speed    [--accounts 3000] [--days 400]
+    python bench/learn.py speed    [--accounts 3000] [--days 400] [--against OTHER/src [--rounds 2]]
     python bench/learn.py short    [--accounts 1500] [--days 56]
     python bench/learn.py datasets [--only NAME ...] [--datasets DIR]
     python bench/learn.py choice   [--accounts 3000] [--days 400] [--repeat 2]
@@ -10,7 +10,10 @@
   history; ``train --truth`` prints the model's out-of-time AUC and the
   generator's own probabilities' AUC on the same rows.
 * ``speed``: seconds for ``train`` on ``--accounts`` x ~12 monthly snapshots,
-  and for a refusal (every precondition checked, none met).
+  and for a refusal (every precondition checked, none met). ``--against``:
+  another checkout's ``src`` folder (e.g. main's): ``train`` on the same
+  project with its code and with this one, one after the other, ``--rounds``
+  times (a fair ratio on a shared machine).
 * ``short``: a generated company whose last ``--days`` (8 weeks) of events and
   opportunities are all a new user has loaded (deals opened before them closed
   inside them, as in a CRM with older history), ``train`` with the template's config:
@@ -89,6 +92,7 @@ def speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     t, cpu = time.perf_counter(), _children_cpu()
     r = cli("train", "--project", str(project))
     trained, trained_cpu = time.perf_counter() - t, _children_cpu() - cpu
+    interleaved = against(project, args.against, args.rounds) if args.against else None
     yml.write_text(yml.read_text().replace("min_positives: 20", "min_positives: 1000000")
                    .replace("horizon_days: auto", "horizon_days: 300"))
     t, cpu = time.perf_counter(), _children_cpu()
@@ -101,7 +105,27 @@ def speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     return {"accounts": args.accounts, "snapshots": len(r["snapshots"]["train"]), "rows": r["n_train"],
             "train_seconds": round(trained, 1), "train_cpu_seconds": round(trained_cpu, 1),
             "refusal_seconds": None if refused is None else round(refused, 2), "refusal_cpu_seconds": round(refused_cpu, 2),
-            "load_average": _load()}
+            "load_average": _load(), **({"interleaved": interleaved} if interleaved else {})}
+
+
+def against(project: Path, other: Path, rounds: int) -> list[dict[str, Any]]:
+    """``train`` on ``project`` with the code under ``other`` and with this code, alternately."""
+    import subprocess
+
+    out = []
+    for _ in range(rounds):
+        for code, path in (("other", other), ("this", None)):
+            env = dict(os.environ)
+            if path is not None:
+                env["PYTHONPATH"] = os.pathsep.join([str(Path(path).resolve()), env.get("PYTHONPATH", "")])
+            load, t, cpu = _load(), time.perf_counter(), _children_cpu()
+            done = subprocess.run([sys.executable, "-m", "leadlight", "train", "--project", str(project), "--json"],
+                                  capture_output=True, text=True, env=env, check=True)
+            r = json.loads(done.stdout)
+            out.append({"code": code, "train_seconds": round(time.perf_counter() - t, 1),
+                        "train_cpu_seconds": round(_children_cpu() - cpu, 1), "load_before": load,
+                        "auc": r["auc"], "uplift_average_effect": (r.get("uplift") or {}).get("average_effect")})
+    return out
 
 
 def short(args: argparse.Namespace, root: Path) -> dict[str, Any]:
@@ -320,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", nargs="*", choices=sorted(CONVERTERS))
     parser.add_argument("--datasets", type=Path, default=default_datasets())
+    parser.add_argument("--against", type=Path, help="speed: another checkout's src folder, timed alternately")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     defaults = {"oracle": (1000, 150), "speed": (3000, 400), "short": (1500, 56), "datasets": (0, 0),
                 "choice": (3000, 400)}[args.what]

@@ -24,7 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import duckdb
 import ibis
@@ -49,7 +49,15 @@ class IdentityTables:
 
 STORED = IdentityTables(EVENTS_RESOLVED, IDENTITIES)
 _NAMES = itertools.count()
-_KEEP = 8  # moments kept per engine (a backtest walks through many)
+# Moments kept per engine, least recently used dropped first (a backtest walks through many). A batch of moments
+# read together (a training set's snapshots) must fit: its tables all stay alive while its queries run.
+KEEP = 12
+
+
+def batches(moments: Sequence[datetime]) -> Iterator[list[datetime]]:
+    """``moments`` in groups of at most ``KEEP``: a group's tables all stay resolved while a query reads them."""
+    for i in range(0, len(moments), KEEP):
+        yield list(moments[i:i + KEEP])
 
 
 def events(engine: Engine, as_of: datetime | None) -> ibis.Table:
@@ -71,10 +79,12 @@ def tables(engine: Engine, as_of: datetime | None) -> IdentityTables:
         return STORED
     memo: dict[tuple, IdentityTables] = engine.memo.setdefault("identity_as_of", {})
     key = (as_of, state)
-    if key not in memo:
-        if len(memo) >= _KEEP:
-            _forget(engine, memo.pop(next(iter(memo))))
-        memo[key] = _resolve(engine, as_of)
+    if key in memo:
+        memo[key] = memo.pop(key)  # now the most recently used
+        return memo[key]
+    if len(memo) >= KEEP:
+        _forget(engine, memo.pop(next(iter(memo))))
+    memo[key] = _resolve(engine, as_of)
     return memo[key]
 
 

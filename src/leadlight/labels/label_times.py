@@ -38,9 +38,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import ibis
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
+from leadlight.identity import as_of as identity_as_of
 from leadlight.labels import arrivals, trials
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
@@ -163,10 +165,20 @@ def opportunities(engine: Engine) -> pd.DataFrame:
     return frame[frame.account_id.notna()].reset_index(drop=True)
 
 
-def active_accounts(engine: Engine, as_of: datetime, days: int) -> set[str]:
-    rows = asof.in_window(raw_events(engine, as_of), as_of, timedelta(days=days))
-    rows = rows.filter(rows.account_id.notnull())
-    return set(rows.select(account_id=rows.account_id.cast("string")).distinct().to_pandas().account_id)
+def active_accounts(engine: Engine, moments: list[datetime], days: int) -> dict[datetime, set[str]]:
+    """Accounts with activity in the ``days`` before each moment (identity as known then), a batch per query."""
+    out: dict[datetime, set[str]] = {d: set() for d in moments}
+    for batch in identity_as_of.batches(moments):
+        parts = []
+        for d in batch:
+            rows = asof.in_window(raw_events(engine, d), d, timedelta(days=days))
+            rows = rows.filter(rows.account_id.notnull())
+            parts.append(rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string")).distinct())
+        found = ibis.union(*parts).to_pandas()
+        moment = {asof.moment_of(d): d for d in batch}
+        for d, accounts in found.groupby("as_of").account_id:
+            out[moment[pd.Timestamp(d)]] = set(accounts)
+    return out
 
 
 def label_times(
@@ -185,10 +197,8 @@ def label_times(
     if arrivals.eligibility(engine, config) == arrivals.ARRIVAL:
         return arrivals.label_arrivals(lead_arrivals(engine, config, opps), opps, snapshots,
                                        config.snapshot_every, horizon, LABEL_COLUMNS, OUTCOME_SOURCES[config.target])
-    parts = []
-    for d in snapshots:
-        active = active_accounts(engine, d, config.eligible_active_days)
-        parts.append(label_one(active, opps, d, horizon, config.target))
+    active = active_accounts(engine, snapshots, config.eligible_active_days)
+    parts = [label_one(active[d], opps, d, horizon, config.target) for d in snapshots]
     if not parts:
         return pd.DataFrame(columns=LABEL_COLUMNS)
     return pd.concat(parts, ignore_index=True)

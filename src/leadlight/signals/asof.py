@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import ibis
+import pandas as pd
 
 SECONDS_PER_DAY = 86400
 
@@ -33,6 +34,11 @@ def at(as_of: datetime) -> ibis.Value:
     compiled SQL is replayed for another as_of by shifting exactly these literals (``storage/recipes.py``).
     """
     return ibis.literal(as_of.replace(microsecond=0, tzinfo=None), type="timestamp")
+
+
+def moment_of(as_of: datetime) -> pd.Timestamp:
+    """The value an ``at(as_of)`` column holds once read back: which row of a many-moment result is ``as_of``'s."""
+    return pd.Timestamp(as_of.replace(microsecond=0, tzinfo=None))
 
 
 def day(moment: datetime) -> ibis.Value:

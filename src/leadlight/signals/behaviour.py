@@ -28,17 +28,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import ibis
-import numpy as np
-import pandas as pd
-
-from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import USERS
 
 ANY = "any"
 OTHER = "other events"
@@ -86,26 +80,6 @@ def vocabulary(engine: Engine, before: datetime, min_accounts: int, windows: tup
     return Vocabulary(tuple(events), tuple(pooled), tuple(sorted(windows)))
 
 
-def behaviour_features(engine: Engine, as_of: datetime, vocab: Vocabulary) -> pd.DataFrame:
-    """Behaviour and people features as of ``as_of``, one row per account seen (index ``account_id``)."""
-    rows = asof.history(raw_events(engine, as_of), as_of)
-    rows = rows.filter(rows.account_id.notnull())
-    named = ibis.literal(OTHER)
-    if vocab.events:
-        named = rows.event.isin(list(vocab.events)).ifelse(rows.event, ibis.literal(OTHER))
-    rows = rows.select(account_id=rows.account_id.cast("string"), user_id=rows.user_id, name=named, ts=rows.ts_last, day=rows.day)
-    frames = [_windowed(rows, as_of, vocab, by_event) for by_event in (True, False)]
-    out = pd.concat(frames, axis=1)
-    people = people_features(engine, as_of)
-    out = out.join(people, how="outer")
-    columns = feature_names(vocab)
-    out = out.reindex(columns=columns)
-    counts = [c for c in columns if not c.endswith("__days_since") and not c.endswith("__trend") and "share" not in c]
-    out[counts] = out[counts].fillna(0.0)
-    out.index.name = "account_id"
-    return out.astype("float64")
-
-
 def feature_names(vocab: Vocabulary) -> list[str]:
     """Every column ``behaviour_features`` returns, in a fixed order."""
     names = []
@@ -116,94 +90,6 @@ def feature_names(vocab: Vocabulary) -> list[str]:
         names += [f"{p}days_since", f"{p}trend"]
     return names + [PEOPLE_PREFIX + n for n in ("known", "new_7d", "new_prior_28d", "velocity",
                                                   "personal_share", "student_share", "unconfirmed_share")]
-
-
-def _bucket(age: ibis.Value, windows: tuple[int, ...]) -> ibis.Value:
-    """The smallest window holding an event ``age`` whole days old."""
-    cases = [(age < w, w) for w in windows]
-    return ibis.cases(*cases, else_=ibis.null("int64"))
-
-
-def _windowed(rows: ibis.Table, as_of: datetime, vocab: Vocabulary, by_event: bool) -> pd.DataFrame:
-    keys = ["account_id", "name"] if by_event else ["account_id"]
-    widest = timedelta(days=max(vocab.windows))
-    recent = rows.filter(rows.ts >= asof.at(as_of - widest))
-    age = asof.whole_days_before(as_of, recent.ts)
-    counted = recent.mutate(bucket=_bucket(age, vocab.windows))
-    counts = counted.group_by([*keys, "bucket"]).aggregate(v=counted.count()).to_pandas()
-    last_seen = recent.filter(recent.user_id.notnull()).group_by([*keys, "user_id"]).aggregate(ts=recent.ts.max())
-    users = last_seen.mutate(bucket=_bucket(asof.whole_days_before(as_of, last_seen.ts), vocab.windows))
-    users = users.group_by([*keys, "bucket"]).aggregate(v=users.count()).to_pandas()
-    days = recent.select(*keys, "day", "ts").group_by([*keys, "day"]).aggregate(ts=recent.ts.max())
-    days = days.mutate(bucket=_bucket(asof.whole_days_before(as_of, days.ts), vocab.windows))
-    days = days.group_by([*keys, "bucket"]).aggregate(v=days.count()).to_pandas()
-    last = rows.group_by(keys).aggregate(days_since=asof.whole_days_before(as_of, rows.ts.max())).to_pandas()
-    trend = recent.filter(recent.ts >= asof.at(as_of - timedelta(days=28)))
-    t_age = asof.whole_days_before(as_of, trend.ts)
-    trend = trend.group_by(keys).aggregate(
-        n7=(t_age < 7).ifelse(1, 0).sum(), prior=(t_age >= 7).ifelse(1, 0).sum()
-    ).to_pandas()
-
-    parts = {}
-    for stat, long in (("count", counts), ("users", users), ("days", days)):
-        wide = _cumulative(long, keys, vocab.windows)
-        for w in vocab.windows:
-            parts[(stat, w)] = wide[w] if w in wide else pd.Series(dtype="float64")
-    table = pd.DataFrame({f"{stat}_{w}d": s for (stat, w), s in parts.items()})
-    last = last.set_index(keys).days_since.astype("float64")
-    trend = trend.set_index(keys)
-    trend_value = np.log1p(trend.n7.astype(float)) - np.log1p(trend.prior.astype(float) / 3)
-    table = table.join(last.rename("days_since"), how="outer").join(trend_value.rename("trend"), how="outer")
-    if not by_event:
-        table.columns = [vocab.prefix(ANY) + c for c in table.columns]
-        return table
-    table = table.unstack("name")
-    table.columns = [vocab.prefix(name) + stat for stat, name in table.columns]
-    return table
-
-
-def _cumulative(long: pd.DataFrame, keys: list[str], windows: tuple[int, ...]) -> pd.DataFrame:
-    """Per-bucket counts -> counts within each window (a 7-day event is also a 28-day event)."""
-    if long.empty:
-        return pd.DataFrame(columns=list(windows))
-    wide = long.dropna(subset=["bucket"]).pivot_table(index=keys, columns="bucket", values="v", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=list(windows), fill_value=0).cumsum(axis=1)
-    return wide.astype("float64")
-
-
-def people_features(engine: Engine, as_of: datetime) -> pd.DataFrame:
-    """People per account known before ``as_of``: how many, how fast they arrive, what emails they use."""
-    ident = identity_as_of.identities(engine, as_of)
-    ident = ident.filter(ident.account_id.notnull())
-    users = engine.table(USERS)
-    created = users.group_by("user_id").aggregate(created_at=users.created_at.min())
-    events = asof.history(raw_events(engine, as_of), as_of)
-    events = events.filter(events.user_id.notnull())
-    first = events.group_by("user_id").aggregate(first_seen=events.ts_first.min())
-    j = ident.left_join(created, "user_id").left_join(first, "user_id")
-    people = j.select(
-        account_id=j.account_id.cast("string"), signup=ibis.coalesce(j.created_at, j.first_seen),
-        personal=j.is_personal | j.is_disposable, student=j.is_student, unconfirmed=j.email_confirmed == False,  # noqa: E712
-    )
-    people = people.filter(people.signup.notnull() & (people.signup < asof.at(as_of)))
-    age = asof.whole_days_before(as_of, people.signup)
-    per = people.group_by("account_id").aggregate(
-        known=people.count(),
-        new_7d=(age < 7).ifelse(1, 0).sum(),
-        new_prior_28d=((age >= 7) & (age < 35)).ifelse(1, 0).sum(),
-        personal=people.personal.fill_null(False).ifelse(1, 0).sum(),
-        student=people.student.fill_null(False).ifelse(1, 0).sum(),
-        unconfirmed=people.unconfirmed.fill_null(False).ifelse(1, 0).sum(),
-    ).to_pandas().set_index("account_id").astype("float64")
-    out = pd.DataFrame(index=per.index)
-    out["known"] = per.known
-    out["new_7d"] = per.new_7d
-    out["new_prior_28d"] = per.new_prior_28d
-    out["velocity"] = np.log1p(per.new_7d) - np.log1p(per.new_prior_28d / 4)
-    for share in ("personal", "student", "unconfirmed"):
-        out[f"{share}_share"] = per[share] / per.known.clip(lower=1)
-    out.columns = [PEOPLE_PREFIX + c for c in out.columns]
-    return out
 
 
 def describe(feature: str, value: float | None, vocab_events: list[str] | None = None) -> str:

@@ -9,7 +9,8 @@ import pytest
 from leadlight.config.model import ModelConfig
 from leadlight.labels.label_times import label_times
 from leadlight.scoring.models.features import load_attributes, plan_features, training_set
-from leadlight.signals.behaviour import OTHER, Vocabulary, behaviour_features, describe, vocabulary
+from leadlight.signals.behaviour import OTHER, Vocabulary, describe, vocabulary
+from leadlight.signals.behaviour_frames import behaviour_features
 from tests.unit.models import tiny
 
 MARCH = datetime(2026, 3, 1)

@@ -23,7 +23,8 @@ from leadlight.config.model import ModelConfig
 from leadlight.labels.arrivals import has_events
 from leadlight.progress import SILENT, Progress
 from leadlight.signals import compute_signals
-from leadlight.signals.behaviour import Vocabulary, behaviour_features, feature_names, vocabulary
+from leadlight.signals.behaviour import Vocabulary, feature_names, vocabulary
+from leadlight.signals.behaviour_frames import behaviour_features, behaviour_over
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ACCOUNTS
 
@@ -130,14 +131,16 @@ def attribute_frame(spec: FeatureSpec, attributes: pd.DataFrame, accounts: pd.In
 def features_at(
     engine: Engine, spec: FeatureSpec, specs: Sequence[Any], as_of: datetime, attributes: pd.DataFrame,
     accounts: Sequence[str] | None = None, known: pd.DataFrame | None = None,
+    behaviour: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every feature as of ``as_of`` for ``accounts`` (default: every account seen or listed).
 
     ``known``: signal values already computed as of ``as_of`` (indexed by account_id); the signals it
-    holds are read from it, not computed again."""
+    holds are read from it, not computed again. ``behaviour``: the behaviour features as of ``as_of``,
+    when already computed (``behaviour_over``)."""
     parts = []
     if spec.vocab is not None:
-        parts.append(behaviour_features(engine, as_of, spec.vocab))
+        parts.append(behaviour if behaviour is not None else behaviour_features(engine, as_of, spec.vocab))
     if spec.signals:
         have = set(known.columns) if known is not None else set()
         chosen = [s for s in specs if s.name in spec.signals and s.name not in have]
@@ -174,15 +177,16 @@ def training_set(
 ) -> pd.DataFrame:
     """Features for every labelled (account, snapshot), in the labels' row order, labels alongside."""
     parts = []
-    snapshots = sorted(labels.as_of.unique())
+    snapshots = [pd.Timestamp(d).to_pydatetime() for d in sorted(labels.as_of.unique())]
     with progress.step("computing point-in-time features", total=len(snapshots)) as bar:
-        # Latest first: labelling just walked the snapshots in order, and the identities resolved as of the
-        # latest ones are still cached (``identity.as_of`` keeps the last few), so they are not resolved again.
-        for d in reversed(snapshots):
+        # Behaviour for every snapshot at once (a handful of queries, not a dozen per snapshot).
+        behaviour = behaviour_over(engine, snapshots, spec.vocab) if spec.vocab is not None else {}
+        for d in snapshots:
             rows = labels[labels.as_of == d]
-            feats = features_at(engine, spec, specs, pd.Timestamp(d).to_pydatetime(), attributes, list(rows.account_id))
+            feats = features_at(engine, spec, specs, d, attributes, list(rows.account_id),
+                                behaviour=behaviour.get(d))
             parts.append(pd.concat([rows.reset_index(drop=True), feats.reset_index(drop=True)], axis=1))
             bar.advance()
     if not parts:
         return labels.iloc[0:0]
-    return pd.concat(parts[::-1], ignore_index=True)
+    return pd.concat(parts, ignore_index=True)
