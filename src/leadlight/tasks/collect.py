@@ -28,7 +28,7 @@ from leadlight.config.collector import CollectorConfig
 from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
-                                       LogUnavailable, PayloadError, accept, parse_body)
+                                       LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
 from leadlight.ingest.validation import Tally
 from leadlight.storage.database import connect, hold
 from leadlight.storage.owner import announce
@@ -65,16 +65,16 @@ def who_is_who_may_change(con: Any, segments: list) -> bool:
         return False
     files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in segments)
     try:
-        ((changing,),) = con.execute(
-            f"SELECT count(*) FROM read_json([{files}], format = 'newline_delimited', columns = {{type: 'VARCHAR', "
+        changing = con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
+            f"SELECT 1 FROM read_json([{files}], format = 'newline_delimited', columns = {{type: 'VARCHAR', "
             "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}) AS m "
             "LEFT JOIN identities AS i ON i.user_id = m.userId AND i.account_id IS NOT NULL "
             "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR m.groupId IS NOT NULL "
             "OR json_extract_string(m.context, '$.groupId') IS NOT NULL OR i.linked_at IS NULL "
-            "OR coalesce(timezone('UTC', try_cast(m.timestamp AS TIMESTAMPTZ)) < i.linked_at, true)").fetchall()
+            "OR coalesce(timezone('UTC', try_cast(m.timestamp AS TIMESTAMPTZ)) < i.linked_at, true) LIMIT 1").fetchall()
     except Exception:  # noqa: BLE001 - when in doubt, resolve as before
         return True
-    return changing > 0
+    return bool(changing)
 
 
 class Collector:
@@ -87,7 +87,9 @@ class Collector:
         self.keys = write_keys(self.config, environ)
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
                                 max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
-        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=project.data_dir / "tmp")
+        work_dir = project.data_dir / "tmp"
+        self.checker = SegmentChecker(work_dir, nice=self.config.drain_nice) if self.config.drain_worker else None
+        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -126,6 +128,8 @@ class Collector:
     def running(self) -> Iterator["Collector"]:
         """Open the log and run the drain thread for the block; on exit, drain what was acknowledged."""
         self.log.open()
+        if self.checker is not None:
+            self.checker.start()
         self._thread = threading.Thread(target=self._drain_loop, name="leadlight-collector-drain", daemon=True)
         self._thread.start()
         try:
@@ -139,6 +143,9 @@ class Collector:
                 self.drain_now(seal=False, resolve_identities=True)
             except Exception as err:  # the log keeps it; the next start loads it
                 log.warning("final drain failed (the log keeps the events for the next start): %s", err)
+            finally:
+                if self.checker is not None:
+                    self.checker.close()
 
     @contextmanager
     def owning(self, command: str, url: str | None = None) -> Iterator["Collector"]:
@@ -206,5 +213,5 @@ class Collector:
                     "segments_waiting": len(self.log.sealed_segments())},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
-                      "last_error": self.last_error},
+                      "last_error": self.last_error, "worker_pid": self.checker.worker_pid if self.checker else None},
         }

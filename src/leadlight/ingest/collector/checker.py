@@ -1,0 +1,144 @@
+"""Parsing and checking log segments in a worker process of lower CPU priority.
+
+Most of a drain's CPU (about 90%: reading the lines, parsing the JSON and
+checking every rule, ``events.check_to_file``) needs no database. Done in the
+process that answers HTTP requests, it took both cores in a burst every
+second, and its Python threads took the GIL from the event loop: requests
+that arrived during a drain waited. So that half runs in a worker process
+(``python -m leadlight.ingest.collector.worker``), ``nice``-d (10 by default:
+under contention the kernel gives the HTTP process about ten times its share,
+and an idle core still goes to the drain). It writes each segment's checked
+rows to an Arrow file beside the database; the process owning the DuckDB file
+loads them (``load_file(checked=...)``: dedupe, quarantine, insert, one
+transaction), which stays cheap.
+
+The worker reads one request a line on stdin and answers one a line, in order;
+it exits when its stdin closes (the server stopped or was killed). The checked
+files are derived data: a crash leaves at most a stale one, which ``start``
+removes. If the worker dies or fails, the segment is checked in the calling
+process instead, and a new worker starts with the next segment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
+from concurrent.futures import Future
+from datetime import datetime
+from pathlib import Path
+
+from leadlight.ingest.events import check_to_file
+from leadlight.ingest.loader import Checked
+from leadlight.ingest.readers import NDJSON, InputFile
+
+CHECKED_GLOB = "checked-*.arrow*"
+log = logging.getLogger("leadlight.collector")
+
+
+class WorkerLost(Exception):
+    """The worker process exited before answering."""
+
+
+def checked_path(work_dir: Path, segment: Path) -> Path:
+    return work_dir / f"checked-{segment.stem}.arrow"
+
+
+def check_segment(segment: Path, out: Path, now: datetime) -> Checked:
+    """Check ``segment``'s lines into ``out`` (in whichever process calls it)."""
+    sha, _ = check_to_file(InputFile(segment, NDJSON, False), now, out)
+    return Checked(out, sha)
+
+
+class SegmentChecker:
+    """One worker process checking segments ahead of the drain (``submit``, then ``result``)."""
+
+    def __init__(self, work_dir: Path, *, nice: int = 10) -> None:
+        self.work_dir = work_dir
+        self.nice = nice
+        self._process: subprocess.Popen | None = None
+        self._waiting: deque[Future] = deque()
+        self._lock = threading.Lock()
+
+    @property
+    def worker_pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def start(self) -> None:
+        """Remove stale checked files and start the worker."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.work_dir.glob(CHECKED_GLOB):
+            stale.unlink(missing_ok=True)
+        with self._lock:
+            self._ensure_worker()
+
+    def _ensure_worker(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            package_root = str(Path(__file__).resolve().parents[3])  # the same leadlight as this process's
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "leadlight.ingest.collector.worker", str(self.nice)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            self._waiting = deque()
+            threading.Thread(target=self._read_replies, args=(self._process, self._waiting),
+                             name="leadlight-drain-worker-replies", daemon=True).start()
+        return self._process
+
+    def _read_replies(self, process: subprocess.Popen, waiting: deque) -> None:
+        for line in process.stdout:
+            with self._lock:
+                future = waiting.popleft() if waiting else None
+            if future is not None:
+                future.set_result(json.loads(line))
+        with self._lock:
+            lost = list(waiting)
+            waiting.clear()
+        for future in lost:
+            future.set_exception(WorkerLost(f"the drain worker exited with {process.wait()}"))
+
+    def submit(self, segment: Path, now: datetime) -> Future:
+        """Ask the worker to check ``segment``; the future's reply goes to ``result``."""
+        request = {"segment": str(segment), "out": str(checked_path(self.work_dir, segment)), "now": now.isoformat()}
+        future: Future = Future()
+        with self._lock:
+            try:
+                process = self._ensure_worker()
+                self._waiting.append(future)
+                process.stdin.write(json.dumps(request).encode() + b"\n")
+                process.stdin.flush()
+            except OSError as err:  # the worker just died: the reader thread fails the future
+                if not future.done() and future in self._waiting:
+                    self._waiting.remove(future)
+                    future.set_exception(WorkerLost(str(err)))
+        return future
+
+    def result(self, future: Future, segment: Path, now: datetime) -> Checked:
+        """The checked rows of ``segment``: the worker's, or checked here when the worker died or failed (a real
+        problem with the segment then surfaces here, as it would without a worker)."""
+        try:
+            reply = future.result()
+        except WorkerLost as err:
+            log.warning("the drain worker stopped (checking %s here; a new worker starts next): %s", segment.name, err)
+            reply = {}
+        if "sha256" in reply:
+            return Checked(checked_path(self.work_dir, segment), reply["sha256"])
+        if "error" in reply:
+            log.warning("the drain worker could not check %s (checking it here): %s", segment.name, reply["error"])
+        return check_segment(segment, checked_path(self.work_dir, segment), now)
+
+    def close(self) -> None:
+        """Stop the worker (it exits when its stdin closes)."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None:
+            process.stdin.close()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
