@@ -39,6 +39,7 @@ __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogU
            "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
+TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)
 IDENTITIES_EVERY = 10.0
 log = logging.getLogger("leadlight.collector")
 
@@ -85,6 +86,7 @@ class Collector:
         self.project = project
         self.config = config if config is not None else load_config(project).collector
         self.keys = write_keys(self.config, environ)
+        self.timing = environ.get(TIMING_ENV) == "1"
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
                                 max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
         work_dir = project.data_dir / "tmp"
@@ -211,6 +213,7 @@ class Collector:
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments())},
+            "threads": {"log_writer": self.log.writer_thread_id, "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
                       "last_error": self.last_error, "worker_pid": self.checker.worker_pid if self.checker else None},
