@@ -69,6 +69,16 @@ def test_only_messages_that_can_change_identities_ask_for_a_resolve(tmp_path):
                       {**linked, "groupId": "acc2"}, {**linked, "context": {"groupId": "acc2"}},  # a workspace
                       {**linked, "timestamp": "2020-01-01T00:00:00Z"}, {**linked, "timestamp": None}):  # before it
             assert who_is_who_may_change(con, [segment(tmp_path / "b.ndjson", linked, other)]), other
+        # A workspace member's tracks naming their own workspace (what B2B SDKs send on every call) cannot.
+        member = {"type": "group", "userId": "u3", "groupId": "acc3", "timestamp": "2026-11-01T00:00:00Z"}
+        ingest(project, [segment(tmp_path / "g.ndjson", member)], "events")
+        resolve(con)
+        own = {"type": "track", "userId": "u3", "event": "Pricing", "context": {"groupId": "acc3"},
+               "timestamp": "2026-11-30T10:00:00Z"}
+        assert not who_is_who_may_change(con, [segment(tmp_path / "c.ndjson", own, {**own, "groupId": "acc3"})])
+        for other in ({**own, "context": {"groupId": "acc9"}}, {**linked, "context": {"groupId": "acc1"}},
+                      {**own, "timestamp": "2026-10-01T00:00:00Z"}):  # another workspace; a link by file; older
+            assert who_is_who_may_change(con, [segment(tmp_path / "d.ndjson", own, other)]), other
     finally:
         con.close()
 

@@ -59,19 +59,22 @@ def write_keys(config: CollectorConfig, environ: Mapping[str, str] = os.environ)
 
 def who_is_who_may_change(con: Any, segments: list) -> bool:
     """Whether loading ``segments`` can change identities (see ``identity.linking``): an identify, group or alias
-    call, a message carrying a group id, of a person not linked to an account yet, or older than their link.
-    Tracks, pages and screens of linked people (most traffic) cannot: their events join the account at read time,
-    so the drain need not rebuild identities over every event (a second at a million) before a run may use them."""
+    call, a person not linked to an account yet, a message older than their link, or one carrying a group id other
+    than the workspace they already joined by group membership. Tracks, pages and screens of linked people (most
+    traffic, usually with ``context.groupId`` of their own workspace) cannot: that workspace only gains events,
+    so it stays theirs, and their events join the account at read time. So the drain need not rebuild identities
+    over every event (a second at a million) before a run may use them."""
     if not segments:
         return False
     files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in segments)
+    group = "coalesce(m.groupId, json_extract_string(m.context, '$.groupId'))"
     try:
         changing = con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
             f"SELECT 1 FROM read_json([{files}], format = 'newline_delimited', columns = {{type: 'VARCHAR', "
             "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}) AS m "
             "LEFT JOIN identities AS i ON i.user_id = m.userId AND i.account_id IS NOT NULL "
-            "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR m.groupId IS NOT NULL "
-            "OR json_extract_string(m.context, '$.groupId') IS NOT NULL OR i.linked_at IS NULL "
+            "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR i.linked_at IS NULL "
+            f"OR ({group} IS NOT NULL AND (i.method IS DISTINCT FROM 'group' OR {group} IS DISTINCT FROM i.account_id)) "
             "OR coalesce(timezone('UTC', try_cast(m.timestamp AS TIMESTAMPTZ)) < i.linked_at, true) LIMIT 1").fetchall()
     except Exception:  # noqa: BLE001 - when in doubt, resolve as before
         return True
