@@ -21,7 +21,10 @@ import threading
 import time
 from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+import pyarrow as pa
 
 from leadlight.config import load_config
 from leadlight.config.collector import CollectorConfig
@@ -29,6 +32,8 @@ from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
+from leadlight.ingest.events import read_checked
+from leadlight.ingest.loader import Checked
 from leadlight.ingest.validation import Tally
 from leadlight.storage.database import connect, hold
 from leadlight.storage.owner import announce
@@ -57,28 +62,38 @@ def write_keys(config: CollectorConfig, environ: Mapping[str, str] = os.environ)
     return keys
 
 
-def who_is_who_may_change(con: Any, segments: list) -> bool:
+def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
     """Whether loading ``segments`` can change identities (see ``identity.linking``): an identify, group or alias
     call, a person not linked to an account yet, a message older than their link, or one carrying a group id other
     than the workspace they already joined by group membership. Tracks, pages and screens of linked people (most
     traffic, usually with ``context.groupId`` of their own workspace) cannot: that workspace only gains events,
     so it stays theirs, and their events join the account at read time. So the drain need not rebuild identities
-    over every event (a second at a million) before a run may use them."""
-    if not segments:
-        return False
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in segments)
-    group = "coalesce(m.groupId, json_extract_string(m.context, '$.groupId'))"
+    over every event (a second at a million) before a run may use them.
+
+    ``segments`` are log segments (NDJSON, parsed here) or a drain worker's checked rows (``.arrow``: the columns
+    as loaded, so no JSON is parsed again, and rejected messages, which load nothing, do not count)."""
     try:
-        changing = con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
-            f"SELECT 1 FROM read_json([{files}], format = 'newline_delimited', columns = {{type: 'VARCHAR', "
-            "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}) AS m "
-            "LEFT JOIN identities AS i ON i.user_id = m.userId AND i.account_id IS NOT NULL "
-            "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR i.linked_at IS NULL "
-            f"OR ({group} IS NOT NULL AND (i.method IS DISTINCT FROM 'group' OR {group} IS DISTINCT FROM i.account_id)) "
-            "OR coalesce(timezone('UTC', try_cast(m.timestamp AS TIMESTAMPTZ)) < i.linked_at, true) LIMIT 1").fetchall()
+        return any(_may_change(con, path) for path in segments)
     except Exception:  # noqa: BLE001 - when in doubt, resolve as before
         return True
-    return bool(changing)
+
+
+def _may_change(con: Any, path: Path) -> bool:
+    if path.suffix == ".arrow":
+        checked_rows = pa.concat_tables(list(read_checked(path))) if path.exists() else None  # noqa: F841 - read by name
+        if checked_rows is None:
+            return False
+        rows = "(SELECT type, user_id, group_id, timestamp FROM checked_rows WHERE bad = 0)"
+    else:
+        rows = ("(SELECT type, userId AS user_id, coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
+                "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json('"
+                + str(path).replace("'", "''") + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
+                "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}))")
+    return bool(con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
+        f"SELECT 1 FROM {rows} AS m LEFT JOIN identities AS i ON i.user_id = m.user_id AND i.account_id IS NOT NULL "
+        "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR i.linked_at IS NULL "
+        "OR (m.group_id IS NOT NULL AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
+        "OR coalesce(m.timestamp < i.linked_at, true) LIMIT 1").fetchall())
 
 
 class Collector:
@@ -168,9 +183,14 @@ class Collector:
             con = connect(self.project)
             try:
                 identity = self._identity_config()
-                current = not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)
-                current = current and not who_is_who_may_change(con, self.log.sealed_segments())
-                result = self._drain.run(con, utcnow())
+                current = [not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)]
+
+                def look(segment: Path, checked: Checked | None) -> None:  # before each load: identities as they are
+                    if current[0]:
+                        current[0] = not who_is_who_may_change(con, [checked.path if checked else segment])
+
+                result = self._drain.run(con, utcnow(), before_load=look)
+                current = current[0]
                 if result.tally.loaded and current:  # still what a rebuild would make: say so, rebuild nothing
                     record_fingerprint(con, inputs_fingerprint(con, identity))
                 elif result.tally.loaded:

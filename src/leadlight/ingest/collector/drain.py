@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
 from leadlight.ingest.collector.checker import SegmentChecker
 from leadlight.ingest.collector.log import CollectorLog
 from leadlight.ingest.dedupe import SeenMessages
-from leadlight.ingest.loader import load_file
+from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
 from leadlight.ingest.validation import Tally
 from leadlight.storage.schema import EVENTS
@@ -52,8 +53,12 @@ class Drain:
         self._events_known = -1  # rows in `events` after the last load; another writer makes it differ
         self._capacity = 0
 
-    def run(self, con: duckdb.DuckDBPyConnection, now: datetime) -> DrainResult:
-        """Load every sealed segment, oldest first, each in its own transaction, then delete it."""
+    def run(self, con: duckdb.DuckDBPyConnection, now: datetime,
+            before_load: Callable[[Path, Checked | None], None] | None = None) -> DrainResult:
+        """Load every sealed segment, oldest first, each in its own transaction, then delete it.
+
+        ``before_load`` is called with each segment and its checked rows (None without a worker) before its load.
+        """
         tally = Tally()
         segments = self.log.sealed_segments()
         if not segments:
@@ -68,6 +73,8 @@ class Drain:
                     checks.setdefault(ahead, self.checker.submit(ahead, now))
             try:
                 checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
+                if before_load is not None:
+                    before_load(path, checked)
                 result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
                                    run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
             except BaseException:
