@@ -190,6 +190,7 @@ def run_phases(variants: list[Variant], args) -> None:
         v.figures["half_peak_summary"] = {kind: {
             "p99_ms_each_run": [r[kind]["p99_ms"] for r in runs],
             "p99_ms_median": statistics.median(r[kind]["p99_ms"] for r in runs),
+            "p99_ms_without_generator_lag_each_run": [r[kind]["p99_ms_without_generator_lag"] for r in runs],
             "p50_ms_each_run": [r[kind]["p50_ms"] for r in runs],
             "server_cpu_us_per_request": [r[kind]["server_cpu_us_per_request"] for r in runs],
             "drain_cpu_seconds_per_traffic_second": [r[kind]["drain_cpu_seconds_per_traffic_second"] for r in runs],
