@@ -163,3 +163,21 @@ def test_a_drain_whose_worker_died_checks_the_segment_itself_and_starts_a_new_wo
     assert (drain.run(con, NOW).tally.loaded, checker.worker_pid not in (None, dead)) == (1, True)
     log.close()
     assert con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchall() == [(6, 6)]
+
+
+def test_a_drain_worker_that_cannot_start_leaves_the_checking_to_the_drain(tmp_path, monkeypatch, caplog):
+    import leadlight.ingest.collector.checker as checker_module
+
+    monkeypatch.setattr(checker_module.sys, "executable", str(tmp_path / "no-python"))
+    checker = checker_module.SegmentChecker(tmp_path / "tmp")
+    con = duckdb.connect(str(tmp_path / "db.duckdb"))
+    migrate(con)
+    log = CollectorLog(tmp_path / "log")
+    log.open()
+    drain = Drain(log, quarantine_dir=tmp_path / "q", work_dir=tmp_path / "tmp", checker=checker)
+    for i in range(checker_module.MAX_LOSSES + 1):
+        log.append(line(i)).result(10)
+        log.seal()
+        assert drain.run(con, NOW).tally.loaded == 1
+    log.close()
+    assert caplog.text.count("drain worker stopped") == checker_module.MAX_LOSSES  # then it stops trying

@@ -37,6 +37,7 @@ from leadlight.ingest.loader import Checked
 from leadlight.ingest.readers import NDJSON, InputFile
 
 CHECKED_GLOB = "checked-*.arrow*"
+MAX_LOSSES = 3  # workers lost in a row before the drain gives up on them and checks segments itself
 log = logging.getLogger("leadlight.collector")
 
 
@@ -63,6 +64,7 @@ class SegmentChecker:
         self._process: subprocess.Popen | None = None
         self._waiting: deque[Future] = deque()
         self._lock = threading.Lock()
+        self._losses = 0
 
     @property
     def worker_pid(self) -> int | None:
@@ -105,15 +107,19 @@ class SegmentChecker:
         """Ask the worker to check ``segment``; the future's reply goes to ``result``."""
         request = {"segment": str(segment), "out": str(checked_path(self.work_dir, segment)), "now": now.isoformat()}
         future: Future = Future()
+        if self._losses >= MAX_LOSSES:  # a worker cannot run here (it dies at once): stop paying for its start
+            future.set_result({})
+            return future
         with self._lock:
             try:
                 process = self._ensure_worker()
                 self._waiting.append(future)
                 process.stdin.write(json.dumps(request).encode() + b"\n")
                 process.stdin.flush()
-            except OSError as err:  # the worker just died: the reader thread fails the future
-                if not future.done() and future in self._waiting:
+            except OSError as err:  # it could not start, or just died
+                if future in self._waiting:
                     self._waiting.remove(future)
+                if not future.done():
                     future.set_exception(WorkerLost(str(err)))
         return future
 
@@ -123,9 +129,12 @@ class SegmentChecker:
         try:
             reply = future.result()
         except WorkerLost as err:
-            log.warning("the drain worker stopped (checking %s here; a new worker starts next): %s", segment.name, err)
+            self._losses += 1
+            log.warning("the drain worker stopped (checking %s here; %s): %s", segment.name,
+                        "a new worker starts next" if self._losses < MAX_LOSSES else "checking every segment here from now on", err)
             reply = {}
         if "sha256" in reply:
+            self._losses = 0
             return Checked(checked_path(self.work_dir, segment), reply["sha256"])
         if "error" in reply:
             log.warning("the drain worker could not check %s (checking it here): %s", segment.name, reply["error"])

@@ -70,7 +70,8 @@ class Drain:
         for i, path in enumerate(segments):
             if self.checker is not None:
                 for ahead in segments[i:i + self.AHEAD]:
-                    checks.setdefault(ahead, self.checker.submit(ahead, now))
+                    if ahead not in checks:
+                        checks[ahead] = self.checker.submit(ahead, now)
             try:
                 checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
                 if before_load is not None:
