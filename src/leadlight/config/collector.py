@@ -9,7 +9,7 @@ Example (every key optional)::
       drain_every: 1.0               # seconds between loads of the log into the DuckDB file
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
       drain_worker: true             # parse and check the log in a separate, lower-priority process
-      drain_nice: 10                 # that process's nice value (0-19; higher yields more to HTTP requests)
+      drain_nice: 5                  # that process's nice value (0-19; higher yields more to HTTP requests)
 
 ``LEADLIGHT_WRITE_KEY`` in the environment adds one more key (source ``default``).
 """
@@ -40,5 +40,5 @@ class CollectorConfig(Strict):
         True, description="Parse and check log segments in a separate worker process (keeps the drain's CPU and GIL "
         "use away from the HTTP requests); false checks them in the serving process."
     )
-    drain_nice: int = Field(10, ge=0, le=19, description="The drain worker's nice value: under CPU contention a "
-                            "higher value leaves more of the cores to the HTTP requests.")
+    drain_nice: int = Field(5, ge=0, le=19, description="The drain worker's nice value: under CPU contention a "
+                            "higher value leaves more of the cores to the HTTP requests, and loads events later.")

@@ -5,9 +5,10 @@ checking every rule, ``events.check_to_file``) needs no database. Done in the
 process that answers HTTP requests, it took both cores in a burst every
 second, and its Python threads took the GIL from the event loop: requests
 that arrived during a drain waited. So that half runs in a worker process
-(``python -m leadlight.ingest.collector.worker``), ``nice``-d (10 by default:
-under contention the kernel gives the HTTP process about ten times its share,
-and an idle core still goes to the drain). It writes each segment's checked
+(``python -m leadlight.ingest.collector.worker``), ``nice``-d (5 by default:
+under contention the kernel gives the HTTP process's threads about three times
+the worker's share, and an idle core still goes to the drain; 10 would give ten
+times, but on a host busy with other work it left the drain seconds behind). It writes each segment's checked
 rows to an Arrow file beside the database; the process owning the DuckDB file
 loads them (``load_file(checked=...)``: dedupe, quarantine, insert, one
 transaction), which stays cheap.
@@ -55,10 +56,24 @@ def check_segment(segment: Path, out: Path, now: datetime) -> Checked:
     return Checked(out, sha)
 
 
+def _reply(future: Future) -> dict:
+    """The worker's reply; ``WorkerLost`` if its process exited without settling it (whatever the race)."""
+    process = getattr(future, "worker", None)
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except TimeoutError:
+            if process is not None and process.poll() is not None:
+                try:
+                    return future.result(timeout=1.0)  # its reply reader may still be settling it
+                except TimeoutError:
+                    raise WorkerLost(f"the drain worker exited with {process.returncode}") from None
+
+
 class SegmentChecker:
     """One worker process checking segments ahead of the drain (``submit``, then ``result``)."""
 
-    def __init__(self, work_dir: Path, *, nice: int = 10) -> None:
+    def __init__(self, work_dir: Path, *, nice: int = 5) -> None:
         self.work_dir = work_dir
         self.nice = nice
         self._process: subprocess.Popen | None = None
@@ -100,8 +115,10 @@ class SegmentChecker:
         with self._lock:
             lost = list(waiting)
             waiting.clear()
+        code = process.wait()  # reap it at once
         for future in lost:
-            future.set_exception(WorkerLost(f"the drain worker exited with {process.wait()}"))
+            if not future.done():
+                future.set_exception(WorkerLost(f"the drain worker exited with {code}"))
 
     def submit(self, segment: Path, now: datetime) -> Future:
         """Ask the worker to check ``segment``; the future's reply goes to ``result``."""
@@ -113,6 +130,7 @@ class SegmentChecker:
         with self._lock:
             try:
                 process = self._ensure_worker()
+                future.worker = process  # type: ignore[attr-defined]
                 self._waiting.append(future)
                 process.stdin.write(json.dumps(request).encode() + b"\n")
                 process.stdin.flush()
@@ -127,7 +145,7 @@ class SegmentChecker:
         """The checked rows of ``segment``: the worker's, or checked here when the worker died or failed (a real
         problem with the segment then surfaces here, as it would without a worker)."""
         try:
-            reply = future.result()
+            reply = _reply(future)
         except WorkerLost as err:
             self._losses += 1
             log.warning("the drain worker stopped (checking %s here; %s): %s", segment.name,

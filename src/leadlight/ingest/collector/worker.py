@@ -17,7 +17,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    nice = int(args[0]) if args else 10
+    nice = int(args[0]) if args else 5
     if nice and hasattr(os, "nice"):
         os.nice(nice)  # before any thread starts: DuckDB's and the reader's threads inherit it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's; this exits when its stdin closes
