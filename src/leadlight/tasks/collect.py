@@ -80,19 +80,21 @@ def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
 
 def _may_change(con: Any, path: Path) -> bool:
     if path.suffix == ".arrow":
-        checked_rows = pa.concat_tables(list(read_checked(path))) if path.exists() else None  # noqa: F841 - read by name
-        if checked_rows is None:
+        if not path.exists():
             return False
+        checked_rows = pa.concat_tables(list(read_checked(path)))  # noqa: F841 - read by name below
         rows = "(SELECT type, user_id, group_id, timestamp FROM checked_rows WHERE bad = 0)"
     else:
-        rows = ("(SELECT type, userId AS user_id, coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
+        rows = ("(SELECT type, userId AS user_id, "
+                "coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
                 "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json('"
                 + str(path).replace("'", "''") + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
                 "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}))")
     return bool(con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
         f"SELECT 1 FROM {rows} AS m LEFT JOIN identities AS i ON i.user_id = m.user_id AND i.account_id IS NOT NULL "
         "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR i.linked_at IS NULL "
-        "OR (m.group_id IS NOT NULL AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
+        "OR (m.group_id IS NOT NULL "
+        "    AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
         "OR coalesce(m.timestamp < i.linked_at, true) LIMIT 1").fetchall())
 
 
@@ -236,8 +238,10 @@ class Collector:
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments())},
-            "threads": {"log_writer": self.log.writer_thread_id, "drain": self._thread.native_id if self._thread else None},
+            "threads": {"log_writer": self.log.writer_thread_id,
+                        "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
-                      "last_error": self.last_error, "worker_pid": self.checker.worker_pid if self.checker else None},
+                      "last_error": self.last_error,
+                      "worker_pid": self.checker.worker_pid if self.checker else None},
         }

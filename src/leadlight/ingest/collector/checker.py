@@ -97,7 +97,8 @@ class SegmentChecker:
     def _ensure_worker(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             package_root = str(Path(__file__).resolve().parents[3])  # the same leadlight as this process's
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+            paths = (package_root, os.environ.get("PYTHONPATH"))
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "leadlight.ingest.collector.worker", str(self.nice)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
@@ -148,8 +149,8 @@ class SegmentChecker:
             reply = _reply(future)
         except WorkerLost as err:
             self._losses += 1
-            log.warning("the drain worker stopped (checking %s here; %s): %s", segment.name,
-                        "a new worker starts next" if self._losses < MAX_LOSSES else "checking every segment here from now on", err)
+            then = "a new worker starts next" if self._losses < MAX_LOSSES else "checking every segment here from now on"
+            log.warning("the drain worker stopped (checking %s here; %s): %s", segment.name, then, err)
             reply = {}
         if "sha256" in reply:
             self._losses = 0

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            checked = check_segment(Path(request["segment"]), Path(request["out"]), datetime.fromisoformat(request["now"]))
+            now = datetime.fromisoformat(request["now"])
+            checked = check_segment(Path(request["segment"]), Path(request["out"]), now)
             reply = {"sha256": checked.sha256}
         except Exception as err:  # noqa: BLE001 - reported to the server, which checks the segment itself
             reply = {"error": f"{type(err).__name__}: {err}"}
