@@ -1,18 +1,25 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
-    python bench/collector.py [--seconds 8] [--connections 16] [--serve] [--profile]
+    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--compare KEY=VALUE ...] [--serve] [--profile]
 
-Phases, each bounded in time and requests (the generator shares the machine's cores with the server):
+Phases, each bounded in time and requests (the generator, ``bench/collector_load.py``, is a separate process
+sharing the machine's cores with the server; its CPU share is printed):
 
 1. peak batches: closed loop, ``--connections`` keep-alive connections posting ``/v1/batch`` with 100 events;
 2. peak single events: closed loop, ``/v1/track`` with one event per request;
 3. half of each peak, open loop (requests sent on a fixed schedule, latency measured from the scheduled
-   time, so a stall is not hidden): p50 / p99 / max latency.
+   time, so a stall is not hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
+   the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
-Then how long the drain takes to have every acknowledged event in DuckDB. Every event has its own messageId,
-and the figures count only HTTP 200 replies (a 429/503 is counted apart). Prints one JSON document.
-``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the collector) instead of the
-collector alone. ``--profile`` runs the server under cProfile and prints its top functions (to find where the time goes).
+Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
+server and in its drain worker process) and of the generator. Then how long the drain takes to have every
+acknowledged event in DuckDB. Every event has its own messageId; only HTTP 200 replies count.
+
+``--compare drain_worker=false`` (any ``collector:`` settings) runs a second server with those settings and
+every phase on both, interleaved (A, B, B, A, ...), so both see the same machine; the half-peak rates are
+half of A's peaks for both. ``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the
+collector) instead of the collector alone. ``--profile`` runs the server under cProfile and prints its top
+functions.
 """
 
 from __future__ import annotations
@@ -25,196 +32,192 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from bench.collector_load import closed_loop, latency, open_loop, requests  # noqa: E402
 from tests import collector_server  # noqa: E402
-from tests.collector_server import WRITE_KEY  # noqa: E402
 
-AUTH = "Basic " + __import__("base64").b64encode(f"{WRITE_KEY}:".encode()).decode()
-
-
-def message(i: int) -> dict:
-    """An event shaped like the Python SDK's (library context, properties, timestamps, messageId)."""
-    return {"type": "track", "userId": f"user-{i % 5000}", "event": ("Document Created", "Report Exported")[i % 2],
-            "properties": {"plan": "team", "count": i % 17, "path": "/app/docs/123"},
-            "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "groupId": f"acc-{i % 500}"},
-            "timestamp": "2026-11-30T10:00:00.123456+00:00", "messageId": str(uuid.uuid4()), "integrations": {}}
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def request(path: str, body: dict) -> bytes:
-    data = json.dumps(body).encode()
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: {AUTH}\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n").encode()
-    return head + data
-
-
-def requests(kind: str, n: int, start: int) -> list[bytes]:
-    if kind == "batch":
-        return [request("/v1/batch", {"batch": [message(start + r * 100 + i) for i in range(100)]}) for r in range(n)]
-    return [request("/v1/track", message(start + r)) for r in range(n)]
-
-
-async def exchange(reader, writer, data: bytes) -> int:
-    writer.write(data)
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for header in head.split(b"\r\n"):
-        if header[:15].lower() == b"content-length:":
-            length = int(header[15:])
-    await reader.readexactly(length)
-    return status
-
-
-async def closed_loop(port: int, pool: list[bytes], connections: int, seconds: float) -> dict:
-    """Each connection sends its next request as soon as the last reply arrived, until the time or pool is spent."""
-    statuses: Counter = Counter()
-    latencies: list[float] = []
-    queue = iter(pool)
-    deadline = time.perf_counter() + seconds
-
-    async def connection():
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for data in queue:
-            if time.perf_counter() >= deadline:
-                break
-            t = time.perf_counter()
-            statuses[await exchange(reader, writer, data)] += 1
-            latencies.append(time.perf_counter() - t)
-        writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(connections)))
-    return {"seconds": time.perf_counter() - began, "statuses": statuses, "latencies": latencies}
-
-
-async def open_loop(port: int, pool: list[bytes], rate: float, connections: int) -> dict:
-    """Requests due every 1/rate s; latency counts from when each was due (a late send is part of it)."""
-    statuses: Counter = Counter()
-    latencies: list[float] = []
-    idle: asyncio.Queue = asyncio.Queue()
-    for _ in range(connections):
-        idle.put_nowait(await asyncio.open_connection("127.0.0.1", port))
-    began = time.perf_counter()
-
-    async def send(due: float, data: bytes):
-        conn = await idle.get()
-        statuses[await exchange(*conn, data)] += 1
-        latencies.append(time.perf_counter() - due)
-        idle.put_nowait(conn)
-
-    tasks = []
-    for i, data in enumerate(pool):
-        due = began + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(due, data)))
-    await asyncio.gather(*tasks)
-    while not idle.empty():
-        idle.get_nowait()[1].close()
-    return {"seconds": time.perf_counter() - began, "statuses": statuses, "latencies": latencies}
-
-
-def cpu_seconds(pid: int, thread: int | None = None) -> float:
+def cpu_seconds(pid: int | None, thread: int | None = None) -> float:
     """User + system CPU seconds a process (all its threads), or one of its threads, has used so far."""
-    stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        return 0.0
+    try:
+        stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def phase(server, events_per_request: int, run) -> dict:
-    """Run one load phase; its figures, with the CPU the server and this generator used during it."""
-    pid = server.process.pid
-    server_cpu, loop_cpu, own_cpu = cpu_seconds(pid), cpu_seconds(pid, pid), time.process_time()
-    result = asyncio.run(run)
-    result["server_cpu"] = cpu_seconds(pid) - server_cpu
-    result["loop_cpu"] = cpu_seconds(pid, pid) - loop_cpu
-    result["client_cpu"] = time.process_time() - own_cpu
-    return summary(result, events_per_request)
+class Variant:
+    """One server under test: its project, its ``collector:`` overrides, and the figures of its phases."""
+
+    def __init__(self, name: str, settings: dict, tmp: Path, drain_every: float, serve: bool, profile: bool) -> None:
+        self.name, self.settings, self.figures = name, settings, {}
+        self.project = tmp / name
+        self.project.mkdir()
+        collector = {"drain_every": drain_every, **settings}
+        (self.project / "leadlight.yml").write_text(f"version: 1\nname: bench\ncollector: {json.dumps(collector)}\n")
+        self.profile = tmp / f"{name}.prof" if profile else None
+        self.server = collector_server.start(self.project, env={"LEADLIGHT_COLLECTOR_TIMING": "1"},
+                                             profile=self.profile, serve=serve)
+
+    def cpu(self) -> dict[str, float]:
+        pid, health = self.server.process.pid, self.server.health()["collector"]
+        threads = health.get("threads", {})
+        total, loop, writer = cpu_seconds(pid), cpu_seconds(pid, pid), cpu_seconds(pid, threads.get("log_writer"))
+        return {"server_process": total, "http_thread": loop, "log_writer": writer,
+                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(health["drain"].get("worker_pid"))}
+
+    def phases(self):
+        """(name, figures) of every load phase run so far."""
+        for key, value in self.figures.items():
+            if key.startswith("peak"):
+                yield key, value
+            elif key == "half_peak_runs":
+                for run in value:
+                    yield from run.items()
+
+    def phase(self, events_per_request: int, run) -> dict:
+        """Run one load phase; its figures, with the CPU the server and this generator used during it."""
+        load_before, cpu_before, own = os.getloadavg()[0], self.cpu(), time.process_time()
+        record = asyncio.run(run)
+        own, cpu_after = time.process_time() - own, self.cpu()
+        figures = latency(record, events_per_request)
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before}
+        cpu["generator"] = round(own, 2)
+        ok = max(figures["requests_ok"], 1)
+        figures.update({
+            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "cpu_seconds": cpu,
+            "server_cpu_us_per_request": round((cpu["server_process"] + cpu["drain_worker"]) / ok * 1e6, 1),
+            "http_thread_cpu_us_per_request": round(cpu["http_thread"] / ok * 1e6, 1),
+            "drain_cpu_seconds_per_traffic_second": round((cpu["drain_in_server"] + cpu["drain_worker"]) / record.seconds, 3),
+            "generator_cpu_share": round(own / record.seconds, 3),
+        })
+        return figures
 
 
-def summary(result: dict, events_per_request: int) -> dict:
-    ok = result["statuses"].get(200, 0)
-    lat = sorted(result["latencies"]) or [0.0]
-    cpu = result["server_cpu"]
-    return {"requests_ok": ok, "server_cpu_seconds": round(cpu, 2), "client_cpu_seconds": round(result["client_cpu"], 2),
-            "server_cpu_us_per_request": round(cpu / max(ok, 1) * 1e6, 1),
-            # the event loop's thread alone: HTTP, checks, appends (the rest is the log writer and the drain)
-            "http_thread_cpu_us_per_request": round(result["loop_cpu"] / max(ok, 1) * 1e6, 1),
-            "requests_per_server_cpu_second": round(ok / cpu, 1) if cpu else None, "other_statuses": {str(k): v for k, v in result["statuses"].items() if k != 200},
-            "requests_per_second": round(ok / result["seconds"], 1),
-            "events_per_second": round(ok * events_per_request / result["seconds"], 1),
-            "p50_ms": round(statistics.median(lat) * 1000, 2), "p99_ms": round(lat[int(0.99 * (len(lat) - 1))] * 1000, 2),
-            "max_ms": round(lat[-1] * 1000, 2)}
-
-
-def wait_for_drain(server, events: int, timeout: float = 300) -> float:
-    began = time.perf_counter()
-    while server.health()["collector"]["drain"]["loaded"] < events and time.perf_counter() - began < timeout:
-        time.sleep(0.1)
-    return time.perf_counter() - began
+def parse_setting(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    return key, json.loads(value) if value not in ("", None) else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per phase")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions of the half-peak phases")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--compare", nargs="+", metavar="KEY=VALUE", help="a second server with these collector settings")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--serve", action="store_true", help="load the whole `leadlight serve` (web app + collector)")
     parser.add_argument("--drain-every", type=float, default=1.0,
                         help="seconds between drains (a large value keeps the drain out of the load phases)")
     args = parser.parse_args()
+    out: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "seconds_per_phase": args.seconds}
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-collector-") as tmp:
-        project = Path(tmp) / "p"
-        project.mkdir()
-        (project / "leadlight.yml").write_text(f"version: 1\nname: bench\ncollector:\n  drain_every: {args.drain_every}\n")
-        server = collector_server.start(project, profile=Path(tmp) / "server.prof" if args.profile else None,
-                                        serve=args.serve)
-        out: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg()}
+        variants = [Variant("A", {}, Path(tmp), args.drain_every, args.serve, args.profile)]
+        if args.compare:
+            variants.append(Variant("B", dict(map(parse_setting, args.compare)), Path(tmp), args.drain_every,
+                                    args.serve, args.profile))
         try:
-            rate_pool = int(30_000 * args.seconds)
-            out["peak_batches_of_100"] = phase(server, 100, closed_loop(
-                server.port, requests("batch", rate_pool // 100, 0), args.connections, args.seconds))
-            out["peak_single_events"] = phase(server, 1, closed_loop(
-                server.port, requests("track", 4000 * int(args.seconds), 10**8), args.connections, args.seconds))
-            half_batches = out["peak_batches_of_100"]["requests_per_second"] / 2
-            n = max(1, int(half_batches * args.seconds))
-            out["half_peak_batches"] = phase(server, 100, open_loop(
-                server.port, requests("batch", n, 2 * 10**8), half_batches, args.connections))
-            half_singles = out["peak_single_events"]["requests_per_second"] / 2
-            n = max(1, int(half_singles * args.seconds))
-            out["half_peak_single_events"] = phase(server, 1, open_loop(
-                server.port, requests("track", n, 3 * 10**8), half_singles, args.connections))
-            out["log_flush_ms"] = {q: server.health()["collector"]["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
-            accepted = sum(out[k]["requests_ok"] * (100 if "batch" in k else 1) for k in out if k.startswith(("peak", "half")))
-            out["events_acknowledged"] = accepted
-            health = server.health()["collector"]
-            out["flushes"], out["appends"] = health["log"]["flushes"], health["log"]["appends"]
+            run_phases(variants, args)
+            for v in variants:
+                health = v.server.health()["collector"]
+                v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
+                v.figures["events_acknowledged"] = sum(
+                    f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())
             if args.drain_every <= 60:
-                out["drain_catch_up_seconds"] = round(wait_for_drain(server, accepted), 2)
-                out["events_loaded"] = server.health()["collector"]["drain"]["loaded"]
+                wait_for_drain(variants)
         finally:
-            began = time.perf_counter()
-            server.stop(timeout=600)  # a graceful stop drains whatever is left
-            out["stop_seconds"] = round(time.perf_counter() - began, 2)
+            for v in variants:
+                began = time.perf_counter()
+                v.server.stop(timeout=600)  # a graceful stop drains whatever is left
+                v.figures["stop_seconds"] = round(time.perf_counter() - began, 2)
             out["load_average_after"] = os.getloadavg()
-        import duckdb
+        for v in variants:
+            v.figures["events_in_duckdb"] = events_in_duckdb(v.project)
+            out[v.name] = {"collector_settings": v.settings or "defaults", **v.figures}
+            if v.profile:
+                import pstats
 
-        con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
-        out["events_in_duckdb"] = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-        con.close()
-        if args.profile:
-            import pstats
-
-            stats = pstats.Stats(str(Path(tmp) / "server.prof"))
-            stats.sort_stats("tottime").print_stats(25)
+                pstats.Stats(str(v.profile)).sort_stats("tottime").print_stats(25)
     print(json.dumps(out, indent=2))
+
+
+def run_phases(variants: list[Variant], args) -> None:
+    """Peaks, then ``--runs`` rounds at half of A's peaks; the variants' order alternates from phase to phase."""
+    step = [0]
+
+    def each(run_one) -> None:
+        order = variants if step[0] % 2 == 0 else variants[::-1]
+        step[0] += 1
+        for v in order:
+            run_one(v)
+
+    port = lambda v: v.server.port  # noqa: E731
+    s, c, base = args.seconds, args.connections, [0]
+
+    def ids(n: int) -> int:
+        base[0] += n
+        return base[0] - n
+
+    each(lambda v: v.figures.__setitem__("peak_batches_of_100", v.phase(100, closed_loop(
+        port(v), requests("batch", int(300 * s), ids(int(300 * s) * 100)), c, s))))
+    each(lambda v: v.figures.__setitem__("peak_single_events", v.phase(1, closed_loop(
+        port(v), requests("track", int(4000 * s), ids(int(4000 * s))), c, s))))
+    a = variants[0].figures
+    rates = {"batches": a["peak_batches_of_100"]["requests_per_second"] / 2,
+             "single_events": a["peak_single_events"]["requests_per_second"] / 2}
+    for v in variants:
+        v.figures["half_peak_rates_per_second"] = rates
+        v.figures["half_peak_runs"] = []
+    for _ in range(args.runs):
+        for v in variants:
+            v.figures["half_peak_runs"].append({})
+        for kind, per in (("batches", 100), ("single_events", 1)):
+            n = max(1, int(rates[kind] * s))
+            each(lambda v: v.figures["half_peak_runs"][-1].__setitem__(f"half_peak_{kind}", v.phase(per, open_loop(
+                port(v), requests("batch" if per == 100 else "track", n, ids(n * per)), rates[kind], c))))
+    for v in variants:
+        runs = v.figures["half_peak_runs"]
+        v.figures["half_peak_summary"] = {kind: {
+            "p99_ms_each_run": [r[kind]["p99_ms"] for r in runs],
+            "p99_ms_median": statistics.median(r[kind]["p99_ms"] for r in runs),
+            "p99_ms_without_generator_lag_each_run": [r[kind]["p99_ms_without_generator_lag"] for r in runs],
+            "p50_ms_each_run": [r[kind]["p50_ms"] for r in runs],
+            "server_cpu_us_per_request": [r[kind]["server_cpu_us_per_request"] for r in runs],
+            "drain_cpu_seconds_per_traffic_second": [r[kind]["drain_cpu_seconds_per_traffic_second"] for r in runs],
+            "load_average_1min": [r[kind]["load_average_1min"][0] for r in runs],
+        } for kind in ("half_peak_batches", "half_peak_single_events")}
+
+
+def wait_for_drain(variants: list[Variant], timeout: float = 300) -> None:
+    """How long after the last load phase each server has every acknowledged event in DuckDB (all timed from the
+    same moment, so the one polled first has no head start)."""
+    began, waiting = time.perf_counter(), list(variants)
+    while waiting and time.perf_counter() - began < timeout:
+        for v in list(waiting):
+            if v.server.health()["collector"]["drain"]["loaded"] >= v.figures["events_acknowledged"]:
+                v.figures["drain_catch_up_seconds"] = round(time.perf_counter() - began, 2)
+                waiting.remove(v)
+        time.sleep(0.05)
+
+
+def events_in_duckdb(project: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    finally:
+        con.close()
 
 
 if __name__ == "__main__":

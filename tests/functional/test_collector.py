@@ -54,6 +54,19 @@ def serve(project: Path):
     running.kill()
 
 
+def alive(pid: int, wait: float = 10) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not) after up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        except OSError:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def stored(project: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
     try:
@@ -150,12 +163,14 @@ def test_kill_9_right_after_a_200_loses_nothing_and_doubles_nothing(project, ser
     sent = [batch(50) for _ in range(6)]
     for body in sent:
         assert post(server, "/v1/batch", body).status_code == 200
+    worker = server.health()["collector"]["drain"]["worker_pid"]
     server.kill()  # no drain, no flush: only what the 200s promised is on disk
     again = collector_server.start(project)
     try:
         assert post(again, "/v1/batch", sent[0]).status_code == 200  # a client retry after the crash
     finally:
         again.stop()
+    assert worker is not None and not alive(worker)  # the drain worker did not outlive its server
     ids = {m["messageId"] for body in sent for m in body["batch"]}
     rows = stored(project, "SELECT message_id, count(*) FROM events GROUP BY message_id")
     assert {r[0] for r in rows} == ids

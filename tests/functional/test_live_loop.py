@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -47,6 +48,12 @@ def segment(path: Path, *messages: dict) -> Path:
     return path
 
 
+def checked(path: Path) -> Path:
+    from leadlight.ingest.collector.checker import check_segment
+
+    return check_segment(path, path.with_suffix(".arrow"), datetime(2026, 12, 1)).path
+
+
 def test_only_messages_that_can_change_identities_ask_for_a_resolve(tmp_path):
     init_project(tmp_path / "p")
     project = Project(tmp_path / "p")
@@ -69,6 +76,20 @@ def test_only_messages_that_can_change_identities_ask_for_a_resolve(tmp_path):
                       {**linked, "groupId": "acc2"}, {**linked, "context": {"groupId": "acc2"}},  # a workspace
                       {**linked, "timestamp": "2020-01-01T00:00:00Z"}, {**linked, "timestamp": None}):  # before it
             assert who_is_who_may_change(con, [segment(tmp_path / "b.ndjson", linked, other)]), other
+        # A workspace member's tracks naming their own workspace (what B2B SDKs send on every call) cannot.
+        member = {"type": "group", "userId": "u3", "groupId": "acc3", "timestamp": "2026-11-01T00:00:00Z"}
+        ingest(project, [segment(tmp_path / "g.ndjson", member)], "events")
+        resolve(con)
+        own = {"type": "track", "userId": "u3", "event": "Pricing", "context": {"groupId": "acc3"},
+               "timestamp": "2026-11-30T10:00:00Z"}
+        assert not who_is_who_may_change(con, [segment(tmp_path / "c.ndjson", own, {**own, "type": "page"})])
+        assert not who_is_who_may_change(con, [checked(tmp_path / "c.ndjson")])  # the same, as a drain worker checked it
+        bad = {**own, "type": "identify", "timestamp": "not a time"}  # rejected: it loads nothing, changes nothing
+        assert not who_is_who_may_change(con, [checked(segment(tmp_path / "r.ndjson", own, bad))])
+        for other in ({**own, "context": {"groupId": "acc9"}}, {**linked, "context": {"groupId": "acc1"}},
+                      {**own, "timestamp": "2026-10-01T00:00:00Z"}):  # another workspace; a link by file; older
+            assert who_is_who_may_change(con, [segment(tmp_path / "d.ndjson", own, other)]), other
+            assert who_is_who_may_change(con, [checked(tmp_path / "d.ndjson")]), other
     finally:
         con.close()
 

@@ -152,3 +152,23 @@ def test_the_serve_section_is_strict_and_tokens_come_from_it(tmp_path, monkeypat
     (tmp_path / "leadlight.yml").write_text("version: 1\nserve:\n  api_tokens: ['${MY_TOKEN}']\n  sign_in: always\n")
     settings = serve_settings(Project(tmp_path), "127.0.0.1")
     assert settings.api_tokens == ("from-the-environment",) and settings.sign_in
+
+
+def test_the_access_log_skips_the_collectors_successes_but_not_its_errors(caplog):
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from leadlight.web.security import Guard
+
+    def reply(request):
+        return Response(status_code=401 if request.headers.get("x-bad") else 200)
+
+    app = Guard(Starlette(routes=[Route("/v1/track", reply, methods=["POST"]), Route("/api/x", reply)]), ServeSettings())
+    client = TestClient(app)
+    with caplog.at_level(logging.INFO, logger="leadlight.web"):
+        client.post("/v1/track")
+        client.post("/v1/track", headers={"x-bad": "1"})
+        client.get("/api/x")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "POST /v1/track 200" not in logged and "POST /v1/track 401" in logged and "GET /api/x 200" in logged

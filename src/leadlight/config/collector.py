@@ -8,6 +8,8 @@ Example (every key optional)::
         - {key: "${BACKEND_WRITE_KEY}", source: backend}
       drain_every: 1.0               # seconds between loads of the log into the DuckDB file
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
+      drain_worker: true             # parse and check the log in a separate, lower-priority process
+      drain_nice: 5                  # that process's nice value (0-19; higher yields more to HTTP requests)
 
 ``LEADLIGHT_WRITE_KEY`` in the environment adds one more key (source ``default``).
 """
@@ -34,3 +36,9 @@ class CollectorConfig(Strict):
     min_free_mb: int = Field(
         256, ge=0, description="Free disk below which requests get 503 + Retry-After instead of a write that may fail."
     )
+    drain_worker: bool = Field(
+        True, description="Parse and check log segments in a separate worker process (keeps the drain's CPU and GIL "
+        "use away from the HTTP requests); false checks them in the serving process."
+    )
+    drain_nice: int = Field(5, ge=0, le=19, description="The drain worker's nice value: under CPU contention a "
+                            "higher value leaves more of the cores to the HTTP requests, and loads events later.")

@@ -62,6 +62,7 @@ def load_events(
     seen: SeenMessages | None = None,
     pending_path: Path | None = None,
     columns: Mapping[str, str] | None = None,
+    checked: Path | None = None,
 ) -> Tally:
     """Load one events file into ``events`` inside the caller's transaction.
 
@@ -69,13 +70,17 @@ def load_events(
     read. ``seen`` holds the messages loaded so far (built from ``events`` when
     not given) and is updated; ``pending_path`` is where rows that may be
     duplicates wait (the loader puts it in ``.leadlight/tmp``); ``columns`` is
-    ``ingest.columns.events`` of leadlight.yml (CSV/Parquet).
+    ``ingest.columns.events`` of leadlight.yml (CSV/Parquet). ``checked`` is the
+    file's rows already parsed and checked by ``check_to_file`` (in another
+    process): they are loaded from there instead.
     """
     tally = Tally()
     if seen is None:
         seen = SeenMessages.of_events(con, expected_new=expected_events(source))
     pending = Pending(pending_path or Path(tempfile.gettempdir()) / f"leadlight-pending-{os.getpid()}.parquet")
-    if source.format == NDJSON:
+    if checked is not None:
+        batches = read_checked(checked)
+    elif source.format == NDJSON:
         batches = prefetch(_checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now)))
     else:
         table = open_table(source, "events", columns)
@@ -98,6 +103,44 @@ def load_events(
     if not tally.read:
         tally.warnings.append(f"{source.path} holds no records: nothing to load")
     return tally
+
+
+def check_to_file(source: InputFile, now: datetime, out: Path) -> tuple[str, int]:
+    """Parse and check an NDJSON file's lines as ``load_events`` would, writing the checked rows to ``out``
+    (Arrow IPC; no file when there are none): the CPU-heavy half of a load, which needs no database.
+    Returns the file's sha256 and its row count."""
+    digest = hashlib.sha256()
+    writer, schema, rows = None, None, 0
+    partial = out.with_name(out.name + ".partial")
+    try:
+        for table in _checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now)):
+            if writer is None:
+                schema = table.schema
+                writer = pa.ipc.new_file(str(partial), schema)
+            writer.write_table(table.cast(schema))
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is not None:
+        os.replace(partial, out)
+    return digest.hexdigest(), rows
+
+
+def read_checked(path: Path, rows: int = 1 << 20) -> Iterator[pa.Table]:
+    """The rows ``check_to_file`` wrote, memory-mapped, in tables of about ``rows``."""
+    if not path.exists():
+        return
+    with pa.memory_map(str(path)) as mapped:
+        reader = pa.ipc.open_file(mapped)
+        group: list[pa.RecordBatch] = []
+        for i in range(reader.num_record_batches):
+            group.append(reader.get_batch(i))
+            if sum(b.num_rows for b in group) >= rows:
+                yield pa.Table.from_batches(group)
+                group = []
+        if group:
+            yield pa.Table.from_batches(group)
 
 
 def expected_events(source: InputFile) -> int:

@@ -33,6 +33,14 @@ from leadlight.storage.schema import INGESTED_FILES
 KINDS = ("events", "accounts", "users", "opportunities")
 
 
+@dataclass(frozen=True)
+class Checked:
+    """An events file's rows, parsed and checked ahead (``events.check_to_file``), and the file's sha256."""
+
+    path: Path
+    sha256: str
+
+
 @dataclass
 class FileResult:
     source: InputFile
@@ -54,6 +62,7 @@ def load_file(
     work_dir: Path | None = None,
     columns: Mapping[str, str] | None = None,
     stages: OpportunitiesConfig | None = None,
+    checked: Checked | None = None,
 ) -> FileResult:
     """Load ``source`` as ``kind`` in one transaction; see the module docstring.
 
@@ -61,14 +70,15 @@ def load_file(
     where rows that may be duplicates wait until the end of the file.
     ``columns`` maps the file's headers (``ingest.columns.<kind>``), ``stages``
     its opportunity stages (the ``opportunities:`` section of leadlight.yml).
+    ``checked``: an NDJSON events file's rows already checked by ``events.check_to_file``, and its sha256.
     """
     size = source.path.stat().st_size
     digest = None
     variant = _settings(source, kind, columns, stages)
-    if _hash_while_reading(con, source, kind, size):
+    if checked is None and _hash_while_reading(con, source, kind, size):
         digest = hashlib.sha256()
     else:
-        sha = _keyed(file_sha256(source.path), variant)
+        sha = _keyed(checked.sha256 if checked else file_sha256(source.path), variant)
         earlier = con.execute(
             f"SELECT loaded + duplicates FROM {INGESTED_FILES} WHERE sha256 = ? AND kind = ? LIMIT 1", [sha, kind]
         ).fetchall()
@@ -87,7 +97,7 @@ def load_file(
         if kind == "events":
             pending = work_dir / f"ingest-pending-{os.getpid()}.parquet" if work_dir is not None else None
             tally = load_events(con, source, quarantine, now, on_batch, digest, seen=seen, pending_path=pending,
-                                columns=columns)
+                                columns=columns, checked=checked.path if checked else None)
             if digest is not None:
                 sha = _keyed(digest.hexdigest(), variant)
         else:

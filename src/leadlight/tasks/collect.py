@@ -21,14 +21,19 @@ import threading
 import time
 from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+import pyarrow as pa
 
 from leadlight.config import load_config
 from leadlight.config.collector import CollectorConfig
 from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
-                                       LogUnavailable, PayloadError, accept, parse_body)
+                                       LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
+from leadlight.ingest.events import read_checked
+from leadlight.ingest.loader import Checked
 from leadlight.ingest.validation import Tally
 from leadlight.storage.database import connect, hold
 from leadlight.storage.owner import announce
@@ -39,6 +44,7 @@ __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogU
            "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
+TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)
 IDENTITIES_EVERY = 10.0
 log = logging.getLogger("leadlight.collector")
 
@@ -56,25 +62,40 @@ def write_keys(config: CollectorConfig, environ: Mapping[str, str] = os.environ)
     return keys
 
 
-def who_is_who_may_change(con: Any, segments: list) -> bool:
+def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
     """Whether loading ``segments`` can change identities (see ``identity.linking``): an identify, group or alias
-    call, a message carrying a group id, of a person not linked to an account yet, or older than their link.
-    Tracks, pages and screens of linked people (most traffic) cannot: their events join the account at read time,
-    so the drain need not rebuild identities over every event (a second at a million) before a run may use them."""
-    if not segments:
-        return False
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in segments)
+    call, a person not linked to an account yet, a message older than their link, or one carrying a group id other
+    than the workspace they already joined by group membership. Tracks, pages and screens of linked people (most
+    traffic, usually with ``context.groupId`` of their own workspace) cannot: that workspace only gains events,
+    so it stays theirs, and their events join the account at read time. So the drain need not rebuild identities
+    over every event (a second at a million) before a run may use them.
+
+    ``segments`` are log segments (NDJSON, parsed here) or a drain worker's checked rows (``.arrow``: the columns
+    as loaded, so no JSON is parsed again, and rejected messages, which load nothing, do not count)."""
     try:
-        ((changing,),) = con.execute(
-            f"SELECT count(*) FROM read_json([{files}], format = 'newline_delimited', columns = {{type: 'VARCHAR', "
-            "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}) AS m "
-            "LEFT JOIN identities AS i ON i.user_id = m.userId AND i.account_id IS NOT NULL "
-            "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR m.groupId IS NOT NULL "
-            "OR json_extract_string(m.context, '$.groupId') IS NOT NULL OR i.linked_at IS NULL "
-            "OR coalesce(timezone('UTC', try_cast(m.timestamp AS TIMESTAMPTZ)) < i.linked_at, true)").fetchall()
+        return any(_may_change(con, path) for path in segments)
     except Exception:  # noqa: BLE001 - when in doubt, resolve as before
         return True
-    return changing > 0
+
+
+def _may_change(con: Any, path: Path) -> bool:
+    if path.suffix == ".arrow":
+        if not path.exists():
+            return False
+        checked_rows = pa.concat_tables(list(read_checked(path)))  # noqa: F841 - read by name below
+        rows = "(SELECT type, user_id, group_id, timestamp FROM checked_rows WHERE bad = 0)"
+    else:
+        rows = ("(SELECT type, userId AS user_id, "
+                "coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
+                "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json('"
+                + str(path).replace("'", "''") + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
+                "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}))")
+    return bool(con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
+        f"SELECT 1 FROM {rows} AS m LEFT JOIN identities AS i ON i.user_id = m.user_id AND i.account_id IS NOT NULL "
+        "WHERE m.type NOT IN ('track', 'page', 'screen') OR i.user_id IS NULL OR i.linked_at IS NULL "
+        "OR (m.group_id IS NOT NULL "
+        "    AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
+        "OR coalesce(m.timestamp < i.linked_at, true) LIMIT 1").fetchall())
 
 
 class Collector:
@@ -85,9 +106,12 @@ class Collector:
         self.project = project
         self.config = config if config is not None else load_config(project).collector
         self.keys = write_keys(self.config, environ)
+        self.timing = environ.get(TIMING_ENV) == "1"
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
                                 max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
-        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=project.data_dir / "tmp")
+        work_dir = project.data_dir / "tmp"
+        self.checker = SegmentChecker(work_dir, nice=self.config.drain_nice) if self.config.drain_worker else None
+        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -126,6 +150,8 @@ class Collector:
     def running(self) -> Iterator["Collector"]:
         """Open the log and run the drain thread for the block; on exit, drain what was acknowledged."""
         self.log.open()
+        if self.checker is not None:
+            self.checker.start()
         self._thread = threading.Thread(target=self._drain_loop, name="leadlight-collector-drain", daemon=True)
         self._thread.start()
         try:
@@ -139,6 +165,9 @@ class Collector:
                 self.drain_now(seal=False, resolve_identities=True)
             except Exception as err:  # the log keeps it; the next start loads it
                 log.warning("final drain failed (the log keeps the events for the next start): %s", err)
+            finally:
+                if self.checker is not None:
+                    self.checker.close()
 
     @contextmanager
     def owning(self, command: str, url: str | None = None) -> Iterator["Collector"]:
@@ -156,9 +185,14 @@ class Collector:
             con = connect(self.project)
             try:
                 identity = self._identity_config()
-                current = not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)
-                current = current and not who_is_who_may_change(con, self.log.sealed_segments())
-                result = self._drain.run(con, utcnow())
+                current = [not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)]
+
+                def look(segment: Path, checked: Checked | None) -> None:  # before each load: identities as they are
+                    if current[0]:
+                        current[0] = not who_is_who_may_change(con, [checked.path if checked else segment])
+
+                result = self._drain.run(con, utcnow(), before_load=look)
+                current = current[0]
                 if result.tally.loaded and current:  # still what a rebuild would make: say so, rebuild nothing
                     record_fingerprint(con, inputs_fingerprint(con, identity))
                 elif result.tally.loaded:
@@ -204,7 +238,10 @@ class Collector:
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments())},
+            "threads": {"log_writer": self.log.writer_thread_id,
+                        "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
-                      "last_error": self.last_error},
+                      "last_error": self.last_error,
+                      "worker_pid": self.checker.worker_pid if self.checker else None},
         }

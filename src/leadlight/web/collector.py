@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 import zlib
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,23 @@ def _read_body(raw: bytes, encoding: str | None, limit: int) -> bytes:
 
 
 async def _receive(collector: Collector, request: Request, kind: str | None) -> Response:
+    if collector.timing:
+        return await _timed(collector, request, kind)
+    return await _answer(collector, request, kind)
+
+
+async def _timed(collector: Collector, request: Request, kind: str | None) -> Response:
+    """``_answer``, with an ``x-leadlight-timing`` header: the ``time.monotonic()`` moments the handler started,
+    its checks ended, the log write holding its lines started and was fsynced, and the handler ended."""
+    started = time.monotonic()
+    moments: list[float] = []
+    response = await _answer(collector, request, kind, moments)
+    moments = moments or [started] * 3
+    response.headers["x-leadlight-timing"] = " ".join(f"{t:.6f}" for t in (started, *moments, time.monotonic()))
+    return response
+
+
+async def _answer(collector: Collector, request: Request, kind: str | None, moments: list[float] | None = None) -> Response:
     limit = MAX_BATCH_BYTES if kind is None else MAX_MESSAGE_BYTES
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
@@ -102,12 +120,15 @@ async def _receive(collector: Collector, request: Request, kind: str | None) -> 
     except PayloadError as err:
         return _error(err.status, err.code, err.message)
     if accepted.lines:
+        checked = time.monotonic()
         try:
-            await collector.append_async(accepted.data)
+            flushed = await collector.append_async(accepted.data)
         except LogBusy as err:
             return _error(429, "too_many_requests", f"the collector log is behind: {err}")
         except LogUnavailable as err:
             return _error(503, "unavailable", str(err))
+        if moments is not None:
+            moments.extend((checked, *flushed))
     problem = accepted.problem
     if problem is not None:
         return _error(problem.status, problem.code, problem.message, index=problem.index,

@@ -114,3 +114,70 @@ def test_drain_loads_each_message_once_across_a_crash_before_the_segment_is_dele
     assert con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchall() == [(11, 11)]
     assert log.segments() == []
     assert len(list((tmp_path / "q").glob("*.rejected"))) == 1
+
+
+@pytest.fixture
+def checker(tmp_path):
+    from leadlight.ingest.collector import SegmentChecker
+
+    checker = SegmentChecker(tmp_path / "tmp", nice=5)
+    checker.start()
+    yield checker
+    checker.close()
+
+
+def test_a_drain_worker_checks_segments_in_another_process_with_the_same_result(tmp_path, checker, caplog):
+    con = duckdb.connect(str(tmp_path / "db.duckdb"))
+    migrate(con)
+    log = CollectorLog(tmp_path / "log", segment_bytes=300)  # several segments: checked ahead of the load
+    log.open()
+    for i in range(12):
+        log.append(line(i) + (b'{"type": "track", "userId": "u", "event": "E", "timestamp": "nope"}\n' if i == 5 else b"")).result(10)
+    log.append(line(3)).result(10)  # a repeated message
+    log.close()
+    worker = checker.worker_pid
+    assert worker is not None and worker != os.getpid()
+    result = Drain(log, quarantine_dir=tmp_path / "q", work_dir=tmp_path / "tmp", checker=checker).run(con, NOW)
+    assert checker.worker_pid == worker and "drain worker" not in caplog.text  # it answered: no fallback
+    assert os.getpriority(os.PRIO_PROCESS, worker) >= os.getpriority(os.PRIO_PROCESS, 0) + 5
+    assert result.segments > 2
+    assert (result.tally.loaded, result.tally.rejected, result.tally.duplicates) == (12, 1, 1)
+    assert con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchall() == [(12, 12)]
+    assert log.segments() == [] and list((tmp_path / "tmp").glob("checked-*")) == []
+    assert len(list((tmp_path / "q").glob("*.rejected"))) == 1
+
+
+def test_a_drain_whose_worker_died_checks_the_segment_itself_and_starts_a_new_worker(tmp_path, checker):
+    con = duckdb.connect(str(tmp_path / "db.duckdb"))
+    migrate(con)
+    log = CollectorLog(tmp_path / "log")
+    log.open()
+    log.append(b"".join(line(i) for i in range(5))).result(10)
+    log.seal()
+    dead = checker.worker_pid
+    os.kill(dead, 9)
+    drain = Drain(log, quarantine_dir=tmp_path / "q", work_dir=tmp_path / "tmp", checker=checker)
+    assert drain.run(con, NOW).tally.loaded == 5
+    log.append(line(5) + line(0)).result(10)
+    log.seal()
+    assert (drain.run(con, NOW).tally.loaded, checker.worker_pid not in (None, dead)) == (1, True)
+    log.close()
+    assert con.execute("SELECT count(*), count(DISTINCT message_id) FROM events").fetchall() == [(6, 6)]
+
+
+def test_a_drain_worker_that_cannot_start_leaves_the_checking_to_the_drain(tmp_path, monkeypatch, caplog):
+    import leadlight.ingest.collector.checker as checker_module
+
+    monkeypatch.setattr(checker_module.sys, "executable", str(tmp_path / "no-python"))
+    checker = checker_module.SegmentChecker(tmp_path / "tmp")
+    con = duckdb.connect(str(tmp_path / "db.duckdb"))
+    migrate(con)
+    log = CollectorLog(tmp_path / "log")
+    log.open()
+    drain = Drain(log, quarantine_dir=tmp_path / "q", work_dir=tmp_path / "tmp", checker=checker)
+    for i in range(checker_module.MAX_LOSSES + 1):
+        log.append(line(i)).result(10)
+        log.seal()
+        assert drain.run(con, NOW).tally.loaded == 1
+    log.close()
+    assert caplog.text.count("drain worker stopped") == checker_module.MAX_LOSSES  # then it stops trying

@@ -6,9 +6,10 @@ validation, quarantine and dedupe. The HTTP routes live in ``web.collector``
 and the running service (log + drain thread) in ``tasks.collect``.
 """
 
+from leadlight.ingest.collector.checker import SegmentChecker
 from leadlight.ingest.collector.drain import Drain, DrainResult
 from leadlight.ingest.collector.log import CollectorLog, LogBusy, LogUnavailable
 from leadlight.ingest.collector.messages import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, TYPES, Accepted, PayloadError, accept, parse_body
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "TYPES", "Accepted", "CollectorLog", "Drain", "DrainResult",
-           "LogBusy", "LogUnavailable", "PayloadError", "accept", "parse_body"]
+           "LogBusy", "LogUnavailable", "PayloadError", "SegmentChecker", "accept", "parse_body"]

@@ -8,6 +8,10 @@ it leaves the segment in place, and the next drain finds its bytes already in
 ``ingested_files`` and skips it (and a segment that was cut differently would
 still dedupe message by message). So a kill at any moment loses nothing that
 was acknowledged and loads nothing twice.
+
+With a ``SegmentChecker`` the segments are parsed and checked in its worker
+process, one or two ahead of the one being loaded, and only the load itself
+(dedupe, quarantine, insert) runs here.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
+from leadlight.ingest.collector.checker import SegmentChecker
 from leadlight.ingest.collector.log import CollectorLog
 from leadlight.ingest.dedupe import SeenMessages
-from leadlight.ingest.loader import load_file
+from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
 from leadlight.ingest.validation import Tally
 from leadlight.storage.schema import EVENTS
@@ -35,16 +41,24 @@ class DrainResult:
 class Drain:
     """Loads sealed segments of ``log``; keeps the filter of loaded messages between calls."""
 
-    def __init__(self, log: CollectorLog, *, quarantine_dir: Path, work_dir: Path) -> None:
+    AHEAD = 2  # segments checked ahead of the load: bounds the checked files waiting on disk
+
+    def __init__(self, log: CollectorLog, *, quarantine_dir: Path, work_dir: Path,
+                 checker: SegmentChecker | None = None) -> None:
         self.log = log
+        self.checker = checker
         self.quarantine_dir = quarantine_dir
         self.work_dir = work_dir
         self._seen: SeenMessages | None = None
         self._events_known = -1  # rows in `events` after the last load; another writer makes it differ
         self._capacity = 0
 
-    def run(self, con: duckdb.DuckDBPyConnection, now: datetime) -> DrainResult:
-        """Load every sealed segment, oldest first, each in its own transaction, then delete it."""
+    def run(self, con: duckdb.DuckDBPyConnection, now: datetime,
+            before_load: Callable[[Path, Checked | None], None] | None = None) -> DrainResult:
+        """Load every sealed segment, oldest first, each in its own transaction, then delete it.
+
+        ``before_load`` is called with each segment and its checked rows (None without a worker) before its load.
+        """
         tally = Tally()
         segments = self.log.sealed_segments()
         if not segments:
@@ -52,15 +66,25 @@ class Drain:
         seen = self._filter(con, sum(p.stat().st_size for p in segments))
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        for path in segments:
+        checks = {}
+        for i, path in enumerate(segments):
+            if self.checker is not None:
+                for ahead in segments[i:i + self.AHEAD]:
+                    if ahead not in checks:
+                        checks[ahead] = self.checker.submit(ahead, now)
             try:
+                checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
+                if before_load is not None:
+                    before_load(path, checked)
                 result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
-                                   run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir)
+                                   run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
             except BaseException:
                 self._seen = None  # it saw keys of a rolled-back load: harmless, but start clean
                 raise
             tally.merge(result.tally)
             path.unlink()
+            if checked is not None:
+                checked.path.unlink(missing_ok=True)
         ((self._events_known,),) = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchall()
         return DrainResult(len(segments), tally)
 

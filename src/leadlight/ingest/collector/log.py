@@ -113,6 +113,9 @@ class CollectorLog:
     def append(self, data: bytes) -> Future:
         """Queue ``data`` (whole NDJSON lines); the future completes once they are fsynced.
 
+        Its result is ``(began, done)``: the ``time.monotonic()`` moments the write that held them started and
+        its ``fdatasync`` returned (what a slow request waited for).
+
         Raises ``LogBusy`` or ``LogUnavailable`` at once instead of queueing what cannot be kept.
         """
         future: Future = Future()
@@ -165,6 +168,11 @@ class CollectorLog:
         return [p for p in self.segments() if segment_seq(p) < current]
 
     @property
+    def writer_thread_id(self) -> int | None:
+        """The writer thread's OS id (to read its CPU time in ``/proc``)."""
+        return self._thread.native_id if self._thread is not None else None
+
+    @property
     def pending_bytes(self) -> int:
         return self._pending
 
@@ -201,7 +209,7 @@ class CollectorLog:
 
     def _commit(self, batch: list[tuple[bytes, "Waiter"]]) -> None:
         data = b"".join(d for d, _ in batch)
-        began = time.perf_counter()
+        began = time.monotonic()
         try:
             view = memoryview(data)
             while view:
@@ -216,10 +224,11 @@ class CollectorLog:
         self.stats.appends += len(batch)
         self.stats.bytes += len(data)
         self.stats.flushes += 1
-        self.stats.flush_seconds.append(time.perf_counter() - began)
+        done = time.monotonic()
+        self.stats.flush_seconds.append(done - began)
         with self._cond:
             self._pending -= len(data)
-        _settle([w for _, w in batch], None)
+        _settle([w for _, w in batch], None, (began, done))
 
     def _seal(self) -> None:
         os.close(self._fd)
@@ -248,29 +257,29 @@ class CollectorLog:
 Waiter = Future | tuple[asyncio.AbstractEventLoop, asyncio.Future]
 
 
-def _settle(waiters: list[Waiter], error: BaseException | None) -> None:
+def _settle(waiters: list[Waiter], error: BaseException | None, result: tuple[float, float] | None = None) -> None:
     """Complete the appenders' futures: thread futures at once, each event loop's in one call on that loop."""
     by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = defaultdict(list)
     for waiter in waiters:
         if isinstance(waiter, tuple):
             by_loop[waiter[0]].append(waiter[1])
         elif error is None:
-            waiter.set_result(None)
+            waiter.set_result(result)
         else:
             waiter.set_exception(error)
     for loop, futures in by_loop.items():
         try:
-            loop.call_soon_threadsafe(_settle_on_loop, futures, error)
+            loop.call_soon_threadsafe(_settle_on_loop, futures, error, result)
         except RuntimeError:  # that loop is closed: nobody waits any more
             pass
 
 
-def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None) -> None:
+def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None, result: tuple[float, float] | None) -> None:
     for future in futures:
         if future.done():  # the request was cancelled (client gone)
             continue
         if error is None:
-            future.set_result(None)
+            future.set_result(result)
         else:
             future.set_exception(error)
 
