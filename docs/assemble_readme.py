@@ -46,7 +46,7 @@ Each guarantee is held by a test that fails without it.
   do, never a raw lock error, and a page never shows a half-written snapshot (`tests/web/test_consistency.py`).
 
 """
-ORDER = ["cli", "ingest", "act", "dest", "web", "live", "rescore", "rescore-rows", "rescore-incr", "engine", "learn", "learn-short",
+ORDER = ["cli", "ingest", "act", "dest", "web", "live", "collector", "rescore", "rescore-rows", "rescore-incr", "engine", "learn", "learn-short",
          "learn-human", "learn-choice", "learn-speed"]
 missing = sorted(set(parts) - set(ORDER))
 if missing:
