@@ -18,7 +18,7 @@ fetched to Arrow; best of two). Prints one JSON document: wall and CPU seconds o
 machine's load average (other work on the machine slows the wall times, not the CPU seconds).
 ``--in-process-only`` skips the commands (still generating and ingesting through them).
 
-``--full-only``: only the in-process full score and the engine's work, interleaved ``--repeat`` times in one
+``--full-only``: only the in-process full score (no snapshot to reuse, no kept signal history) and the engine's work, interleaved ``--repeat`` times in one
 process (best and median of each), no commands; and where the full score's time goes: ``phases`` (its progress
 steps) and ``parts`` (what is done inside and outside them; a part inside another is counted in both).
 """
@@ -149,9 +149,11 @@ def full_only(project: Path, repeat: int) -> dict:
 
     p = Project(project)
 
-    def forget() -> None:
+    def forget() -> None:  # a full score: no stored snapshot to reuse and no kept signal history
         con = connect(p)
         con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
+        con.execute("DELETE FROM signal_kept_state").fetchall()
+        con.execute("DELETE FROM signal_kept").fetchall()
         con.close()
 
     config = load_config(p)

@@ -11,20 +11,12 @@ from fastapi.testclient import TestClient
 from leadlight.storage import Project
 from leadlight.web import create_app
 from tests.cli import cli
-from tests.unit.models.test_lead_lists import CONFIG, lead_list
+from tests.unit.models.test_lead_lists import lead_list_project
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("card")
-    accounts, opps = lead_list()
-    (root / "accounts.csv").write_text(accounts)
-    (root / "opportunities.csv").write_text(opps)
-    project = root / "proj"
-    project.mkdir()
-    (project / "leadlight.yml").write_text(CONFIG)
-    cli("ingest", str(root / "accounts.csv"), "--kind", "accounts", "--project", str(project))
-    cli("ingest", str(root / "opportunities.csv"), "--kind", "opportunities", "--project", str(project))
+    project = lead_list_project(tmp_path_factory.mktemp("card"))
     return project, cli("train", "--project", str(project))
 
 

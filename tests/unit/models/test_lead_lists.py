@@ -106,9 +106,8 @@ model:
 """
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("leads")
+def lead_list_project(root):
+    """A project under ``root`` with the lead list's accounts and opportunities ingested (nothing trained)."""
     accounts, opps = lead_list()
     (root / "accounts.csv").write_text(accounts)
     (root / "opportunities.csv").write_text(opps)
@@ -118,6 +117,11 @@ def project(tmp_path_factory):
     cli("ingest", str(root / "accounts.csv"), "--kind", "accounts", "--project", str(proj))
     cli("ingest", str(root / "opportunities.csv"), "--kind", "opportunities", "--project", str(proj))
     return proj
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return lead_list_project(tmp_path_factory.mktemp("leads"))
 
 
 def test_a_lead_list_without_events_trains_on_attributes_split_by_time(project):
