@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -37,3 +38,14 @@ def generated_project(root: Path, config: str | None, *, accounts: int, days: in
     for name, kind in INPUT_FILES:
         cli("ingest", str(data / name), "--kind", kind, "--project", str(project))
     return data, project
+
+
+def write_company(root: Path, events: list, tables: dict[str, list[str]]) -> None:
+    """Write ``events`` ((user id, event name, moment) triples) to ``root/events.ndjson.gz`` as Segment tracks in
+    time order, and each of ``tables`` (file name -> CSV lines, header first) beside it."""
+    with gzip.open(root / "events.ndjson.gz", "wt") as fh:
+        for user, name, when in sorted(events, key=lambda e: e[2]):
+            fh.write(json.dumps({"type": "track", "userId": user, "event": name,
+                                 "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
+    for name, lines in tables.items():
+        (root / name).write_text("\n".join(lines) + "\n")

@@ -1,13 +1,11 @@
 """`leadlight suggest` finds the buying signals planted in a small company whose law the test chooses."""
 
-import gzip
-import json
 from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 
-from tests.cli import cli
+from tests.cli import cli, write_company
 
 START = datetime(2026, 1, 5)
 NOISE = ("Page Viewed", "Doc Edited", "Comment Added", "Search Used")
@@ -35,12 +33,7 @@ def company(root, planted, seed):
                 events.append((user, name, START + timedelta(days=float(rng.uniform(0, 182)))))
         if buys:
             opps.append(f"o{i},{acc},{deal:%Y-%m-%d %H:%M:%S},{deal + timedelta(days=5):%Y-%m-%d %H:%M:%S},won,1000,sales")
-    with gzip.open(root / "events.ndjson.gz", "wt") as fh:
-        for user, name, when in sorted(events, key=lambda e: e[2]):
-            fh.write(json.dumps({"type": "track", "userId": user, "event": name,
-                                 "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
-    for name, rows in (("accounts.csv", accounts), ("users.csv", users), ("opportunities.csv", opps)):
-        (root / name).write_text("\n".join(rows) + "\n")
+    write_company(root, events, {"accounts.csv": accounts, "users.csv": users, "opportunities.csv": opps})
 
 
 @pytest.mark.parametrize("planted,seed", [

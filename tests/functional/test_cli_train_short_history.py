@@ -2,8 +2,6 @@
 horizon and lead-in it picked and why, and warns that its out-of-time figures rest on few buyers."""
 
 import csv
-import gzip
-import json
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -11,7 +9,7 @@ import pytest
 
 from leadlight.storage.project import Project
 from leadlight.tasks.model_card import model_card
-from tests.cli import cli, generated_project
+from tests.cli import cli, generated_project, write_company
 
 START = datetime(2026, 3, 2)  # a Monday; 56 days of history
 DAYS = 56
@@ -45,12 +43,7 @@ def company(root, planted, seed, accounts=600, days=DAYS):
                 opps.append(f"o{i},{acc},{deal:%Y-%m-%d %H:%M:%S},{deal + timedelta(days=3):%Y-%m-%d %H:%M:%S},won,"
                             f"{int(rng.integers(1, 20)) * 1000},sales")
                 break
-    with gzip.open(root / "events.ndjson.gz", "wt") as fh:
-        for user, name, when in sorted(events, key=lambda e: e[2]):
-            fh.write(json.dumps({"type": "track", "userId": user, "event": name,
-                                 "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
-    for name, lines in (("accounts.csv", rows), ("users.csv", users), ("opportunities.csv", opps)):
-        (root / name).write_text("\n".join(lines) + "\n")
+    write_company(root, events, {"accounts.csv": rows, "users.csv": users, "opportunities.csv": opps})
     return len(opps) - 1
 
 

@@ -18,14 +18,20 @@ from leadlight.tasks.bench_bound import queries
 DAYS = 60
 
 
-@pytest.mark.parametrize("shape", ["single_pass", "split"])
-def test_hand_written_bound_agrees_with_leadlights_signals(shape, tmp_path):
+def _bench_events(tmp_path, events: int, users: int, seed: int):
+    """The bench's generated events in Parquet, a DuckDB connection beside them, the moment and the
+    hand-written queries over them."""
     path, database = tmp_path / "events.parquet", tmp_path / "bench.duckdb"
-    _generate(str(database), str(path), 30_000, DAYS, 150, 3)
+    _generate(str(database), str(path), events, DAYS, users, seed)
     con = duckdb.connect(str(database))
     con.execute("SET TimeZone = 'UTC'")
     as_of = START + timedelta(days=DAYS)
-    sql = queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+    return con, as_of, queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+
+
+@pytest.mark.parametrize("shape", ["single_pass", "split"])
+def test_hand_written_bound_agrees_with_leadlights_signals(shape, tmp_path):
+    con, as_of, sql = _bench_events(tmp_path, 30_000, 150, 3)
     con.execute(sql[shape])
     con.execute(sql["first_days"])
     pairs = con.execute("SELECT * FROM bound_pairs").df()
@@ -58,12 +64,7 @@ def test_hand_written_bound_agrees_with_leadlights_signals(shape, tmp_path):
 
 
 def test_hand_written_scores_agree_with_leadlights_scores(tmp_path):
-    path, database = tmp_path / "events.parquet", tmp_path / "bench.duckdb"
-    _generate(str(database), str(path), 40_000, DAYS, 200, 5)
-    con = duckdb.connect(str(database))
-    con.execute("SET TimeZone = 'UTC'")
-    as_of = START + timedelta(days=DAYS)
-    sql = queries(f"read_parquet('{path}')", as_of, EVENT_NAMES)
+    con, as_of, sql = _bench_events(tmp_path, 40_000, 200, 5)
     for step in ("split", "first_days", "users"):
         con.execute(sql[step])
     bound_accounts = con.execute(sql["accounts"]).df().set_index("account_id").sort_index()
