@@ -66,59 +66,63 @@ def timed(work) -> dict:
     return {"seconds": round(time.perf_counter() - began, 3), "cpu_seconds": round(time.process_time() - cpu, 3)}
 
 
+def forget_scores(project, kept: bool = True) -> None:
+    """A cold start: no stored snapshot to reuse and (``kept``) no kept signal history."""
+    from leadlight.storage.database import connect
+
+    con = connect(project)
+    con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
+    if kept:
+        con.execute("DELETE FROM signal_kept_state").fetchall()
+        con.execute("DELETE FROM signal_kept").fetchall()
+    con.close()
+
+
+def engine_signals_and_scores(engine, config, as_of) -> None:
+    """The engine's work alone, as ``leadlight bench`` times it: the definition's signals computed from raw events
+    and scored, fetched to Arrow."""
+    from leadlight.scoring.flags import person_flags, self_serve_buyers
+    from leadlight.scoring.frames import score_frames
+    from leadlight.scoring.snapshot import people_signals
+    from leadlight.signals import compute_signals
+
+    frames = compute_signals(engine, list(config.signals) + people_signals(config), as_of, incremental=False)
+    accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
+    accounts.to_pyarrow(), users.to_pyarrow()
+
+
 def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
     """The scoring's own cost, imports done: full, nothing new, one more day, full again on that data (with and
     without kept history), a second more day with its breakdown, engine."""
     from leadlight.config import load_config
-    from leadlight.scoring.flags import person_flags, self_serve_buyers
-    from leadlight.scoring.frames import score_frames
-    from leadlight.scoring.snapshot import people_signals, score_snapshot  # noqa: F401  (imported before timing)
-    from leadlight.signals import compute_signals, incremental
+    from leadlight.scoring.snapshot import latest_as_of, score_snapshot  # noqa: F401  (imported before timing)
+    from leadlight.signals import incremental
     from leadlight.storage import Project
-    from leadlight.storage.database import connect
     from leadlight.storage.engine import open_engine
     from leadlight.tasks.ingest import ingest
     from leadlight.tasks.score import score
 
     p = Project(project)
-
-    def forget(kept: bool = True) -> None:  # a cold start: no stored snapshot to reuse, nothing kept
-        con = connect(p)
-        con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
-        if kept:
-            con.execute("DELETE FROM signal_kept_state").fetchall()
-            con.execute("DELETE FROM signal_kept").fetchall()
-        con.close()
-
     out: dict = {}
-    forget()
+    forget_scores(p)
     out["full_score"] = timed(lambda: score(p))
     out["nothing_new"] = timed(lambda: score(p))
     ingest(p, [next_day], "events")
     out["after_one_more_day"] = timed(lambda: score(p))
-    forget()
+    forget_scores(p)
     out["full_score_same_data"] = timed(lambda: score(p))
-    forget()
+    forget_scores(p)
     with mock.patch.object(incremental, "kept_activity", lambda *args, **kwargs: None):
         out["full_score_same_data_raw_events"] = timed(lambda: score(p))
-    forget(kept=False)
+    forget_scores(p, kept=False)
     score(p)  # brings the kept history back to this data
     ingest(p, [second_day], "events")
     out["second_day_breakdown"] = breakdown(lambda progress: score(p, progress=progress))
     config = load_config(p)
     engine = open_engine(p, config)
-    specs = list(config.signals) + people_signals(config)
-    con = engine.connection
-    latest = con.execute("SELECT max(timestamp) FROM events").fetchall()[0][0]
-    as_of = latest.replace(microsecond=0) + __import__("datetime").timedelta(seconds=1)
+    as_of = latest_as_of(engine)
 
-    def engine_work() -> None:
-        frames = compute_signals(engine, specs, as_of, incremental=False)
-        accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring,
-                                       self_serve_buyers(engine, as_of))
-        accounts.to_pyarrow(), users.to_pyarrow()
-
-    runs = [timed(engine_work) for _ in range(2)]
+    runs = [timed(lambda: engine_signals_and_scores(engine, config, as_of)) for _ in range(2)]
     out["engine"] = min(runs, key=lambda r: r["seconds"])
     engine.close()
     full = out["full_score_same_data"]["seconds"]
@@ -138,23 +142,12 @@ def full_only(project: Path, repeat: int) -> dict:
     import statistics
 
     from leadlight.config import load_config
-    from leadlight.scoring.flags import person_flags, self_serve_buyers
-    from leadlight.scoring.frames import score_frames
-    from leadlight.scoring.snapshot import latest_as_of, people_signals
-    from leadlight.signals import compute_signals
+    from leadlight.scoring.snapshot import latest_as_of
     from leadlight.storage import Project
-    from leadlight.storage.database import connect
     from leadlight.storage.engine import open_engine
     from leadlight.tasks.score import score
 
     p = Project(project)
-
-    def forget() -> None:  # a full score: no stored snapshot to reuse and no kept signal history
-        con = connect(p)
-        con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
-        con.execute("DELETE FROM signal_kept_state").fetchall()
-        con.execute("DELETE FROM signal_kept").fetchall()
-        con.close()
 
     config = load_config(p)
 
@@ -162,30 +155,24 @@ def full_only(project: Path, repeat: int) -> dict:
         engine = open_engine(p, config)
         try:
             as_of = latest_as_of(engine)
-
-            def work() -> None:
-                frames = compute_signals(engine, list(config.signals) + people_signals(config), as_of,
-                                         incremental=False)
-                accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring,
-                                               self_serve_buyers(engine, as_of))
-                accounts.to_pyarrow(), users.to_pyarrow()
-            return timed(work)
+            return timed(lambda: engine_signals_and_scores(engine, config, as_of))
         finally:
             engine.close()
 
     full, engine = [], []
-    forget()
+    forget_scores(p)
     score(p)  # warm: compiled recipes, imports
     parts = Parts()
     for _ in range(repeat):
-        forget()
+        forget_scores(p)
         parts.clear()
-        full.append(timed(lambda: score(p, progress=Phases())))
-        steps = Phases.last
-        steps["outside the steps"] = [round(full[-1]["seconds"] - sum(w for w, _ in steps.values()), 3),
-                                      round(full[-1]["cpu_seconds"] - sum(c for _, c in steps.values()), 3)]
-        full[-1]["phases"] = steps
-        full[-1]["parts"] = dict(parts)
+        steps: dict = {}
+        full.append(timed(lambda: score(p, progress=StepClock(steps))))
+        steps["outside the steps"] = {
+            unit: full[-1][unit] - sum(v[unit] for v in steps.values() if isinstance(v, dict))
+            for unit in ("seconds", "cpu_seconds")}
+        full[-1]["phases"] = rounded(steps)
+        full[-1]["parts"] = rounded(parts)
         engine.append(engine_work())
 
     def summary(runs: list[dict]) -> dict:
@@ -228,15 +215,6 @@ class Parts(dict):
         import contextlib
         import functools
 
-        @contextlib.contextmanager
-        def clock():
-            began, cpu = time.perf_counter(), time.process_time()
-            try:
-                yield
-            finally:
-                wall, used = self.get(label, [0.0, 0.0])
-                self[label] = [round(wall + time.perf_counter() - began, 3), round(used + time.process_time() - cpu, 3)]
-
         if context:  # the time of leaving the block (closing what it held)
             @contextlib.contextmanager
             def held(*args, **kwargs):
@@ -248,42 +226,39 @@ class Parts(dict):
                     if not manager.__exit__(*sys.exc_info()):
                         raise
                 else:
-                    with clock():
+                    with timed_block(self, label):
                         manager.__exit__(None, None, None)
             return held
 
         @functools.wraps(work)
         def timed_work(*args, **kwargs):
-            with clock():
+            with timed_block(self, label):
                 return work(*args, **kwargs)
         return timed_work
 
 
-class Phases:
-    """A ``Progress`` that times each step of a score (wall and CPU seconds)."""
+class StepClock:
+    """A ``Progress`` that adds each step's wall and CPU seconds to ``spent`` (``timed_block``) under
+    ``prefix + step``, and keeps what it logs under ``notes``."""
 
-    last: dict = {}
+    def __init__(self, spent: dict, prefix: str = "") -> None:
+        self.spent, self.prefix = spent, prefix
 
-    def __init__(self) -> None:
-        Phases.last = {}
-
-    def step(self, name: str, total: int | None = None):
-        import contextlib
-
-        @contextlib.contextmanager
-        def timing():
-            began, cpu = time.perf_counter(), time.process_time()
-            try:
-                yield self
-            finally:
-                Phases.last[name] = [round(time.perf_counter() - began, 3), round(time.process_time() - cpu, 3)]
-        return timing()
+    @contextmanager
+    def step(self, description: str, total: int | None = None):
+        with timed_block(self.spent, self.prefix + description):
+            yield self
 
     def advance(self, amount: float = 1) -> None:
         pass
 
     def log(self, message: str) -> None:
-        pass
+        self.spent.setdefault("notes", []).append(message)
+
+
+def rounded(spent: dict) -> dict:
+    """``spent`` with its seconds rounded to the millisecond."""
+    return {k: ({m: round(x, 3) for m, x in v.items()} if isinstance(v, dict) else v) for k, v in spent.items()}
 
 
 def breakdown(work) -> dict:
@@ -329,18 +304,6 @@ def breakdown(work) -> dict:
 
     original_replay = engines.Engine.replay
 
-    class Steps:
-        @contextmanager
-        def step(self, description, total=None):
-            with timed_block(spent, f"step: {description}"):
-                yield self
-
-        def advance(self, amount=1):
-            pass
-
-        def log(self, message):
-            spent.setdefault("notes", []).append(message)
-
     from leadlight.tasks import derived, lint, score as score_task
 
     patches = [mock.patch.object(incremental, "refresh", timing("kept history update", incremental.refresh)),
@@ -356,12 +319,11 @@ def breakdown(work) -> dict:
     for patch in patches:
         patch.start()
     try:
-        total = timed(lambda: work(Steps()))
+        total = timed(lambda: work(StepClock(spent, "step: ")))
     finally:
         for patch in patches:
             patch.stop()
-    spent = {k: ({m: round(x, 3) for m, x in v.items()} if isinstance(v, dict) else v) for k, v in spent.items()}
-    return {"total": total, **spent, "slowest replayed statements": sorted(statements, key=lambda x: -x["seconds"])[:8]}
+    return {"total": total, **rounded(spent), "slowest replayed statements": sorted(statements, key=lambda x: -x["seconds"])[:8]}
 
 
 @contextmanager
