@@ -20,9 +20,12 @@ window start fall on midnight (``day_aligned``). The kept history summary
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SECONDS_PER_DAY = 86400
 
@@ -36,8 +39,11 @@ def at(as_of: datetime) -> ibis.Value:
     return ibis.literal(as_of.replace(microsecond=0, tzinfo=None), type="timestamp")
 
 
-def moment_of(as_of: datetime) -> pd.Timestamp:
-    """The value an ``at(as_of)`` column holds once read back: which row of a many-moment result is ``as_of``'s."""
+def moment_of(as_of: datetime) -> "pd.Timestamp":
+    """The value an ``at(as_of)`` column holds once read back: which row of a many-moment result is ``as_of``'s.
+    (pandas is imported here, not by the module: scoring reads this module and never loads pandas.)"""
+    import pandas as pd
+
     return pd.Timestamp(as_of.replace(microsecond=0, tzinfo=None))
 
 
