@@ -246,6 +246,20 @@ def test_help_imports_nothing_heavy():
     assert "Usage: leadlight" in out
 
 
+def test_reading_a_list_as_json_loads_no_rich_nor_compute_stack(project, scored):
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom leadlight.cli.app import main\n"
+             f"sys.argv = ['leadlight', 'accounts', '--limit', '5', '--json', '--project', {str(project)!r}]\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', [m for m in ('rich', 'ruamel.yaml', 'pandas', 'ibis') "
+             "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED []"
+    assert '"account_id"' in out
+
+
 # 20. The test command runs in parallel by default
 def test_pytest_runs_on_every_core_by_default():
     import tomllib

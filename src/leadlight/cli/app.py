@@ -7,8 +7,6 @@ import sys
 
 import typer
 
-from leadlight import __version__
-
 # Order here is the order in --help.
 COMMAND_MODULES = [
     "leadlight.cli.cmd_demo",
@@ -38,6 +36,8 @@ COMMAND_MODULES = [
 
 def _version(value: bool) -> None:
     if value:
+        from leadlight import __version__
+
         typer.echo(f"leadlight {__version__}")
         raise typer.Exit()
 

@@ -63,18 +63,23 @@ def run_listing(json_out: bool, output: Format, project: Path | None, as_of: str
                 read: Callable[[Project], list], show: Callable[[list[dict], dict], None]) -> None:
     """A stored list (accounts, leads) as JSON, CSV or a table; ``show`` gets the rows and the reading context
     (the snapshot's moment and thresholds, for the title and the "below the threshold" notes)."""
-    from leadlight.tasks.snapshots import reading_context  # imported here: keeps `leadlight --help` fast
+    from leadlight.tasks.snapshots import one_reader, reading_context  # imported here: keeps `--help` fast
 
-    located: list[Project] = []
+    context: list[dict] = []
 
     def work() -> list:
-        located.append(Project.locate(project))
-        return read(located[0])
+        located = Project.locate(project)
+        if json_out or output is not Format.table:
+            return read(located)
+        with one_reader(located):
+            rows = read(located)
+            context.append(reading_context(located, as_of))
+        return rows
 
     def render(rows: list[dict]) -> None:
         if output is Format.csv:
             write_csv(rows)
         else:
-            show(rows, reading_context(located[0], as_of))
+            show(rows, context[0])
 
     run(json_out or output is Format.json, work, render)

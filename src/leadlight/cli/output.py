@@ -16,25 +16,48 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
 
 from leadlight.errors import LeadlightError, from_unexpected, redact
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Piped output is not wrapped at 80 columns (nor at a COLUMNS=80 some environments export): a pipe or a file
 # gets tables 200 wide and lines as long as they are; LEADLIGHT_WIDTH sets another width.
 _WIDTH = int(os.environ.get("LEADLIGHT_WIDTH", 0) or 0) or (None if sys.stdout.isatty() else 200)
-stdout = Console(width=_WIDTH, soft_wrap=_WIDTH is not None)
-stderr = Console(stderr=True)
+
+
+class _Console:
+    """A Rich console made on first use: ``--json`` output and reading a list never import Rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+    @property
+    def rich(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+
+stdout = _Console(width=_WIDTH, soft_wrap=_WIDTH is not None)
+stderr = _Console(stderr=True)
 SLOW_STEP_SECONDS = 2.0
 
 
 def u(value: Any) -> str:
     """A user's string (a name, a path, an event) made safe for Rich: markup escaped, secrets redacted."""
+    from rich.markup import escape
+
     return escape(redact("" if value is None else str(value)) or "")
 
 
@@ -84,7 +107,7 @@ class RichSteps:
         live = not self.quiet and stderr.is_terminal
         bar = RichProgress(
             SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=stderr, transient=True, disable=not live,
+            TimeElapsedColumn(), console=stderr.rich, transient=True, disable=not live,
         )
         started = time.monotonic()
         with bar:
@@ -97,24 +120,31 @@ class RichSteps:
             yield _Step()
         took = time.monotonic() - started
         if not self.quiet and took > SLOW_STEP_SECONDS:
-            stderr.print(Text(f"{redact(description)}: {took:.1f} s", style="dim"), soft_wrap=True)
+            stderr.print(rich_text((f"{redact(description)}: {took:.1f} s", "dim")), soft_wrap=True)
 
     def log(self, message: str) -> None:
         if not self.quiet:
-            stderr.print(Text(redact(message) or ""), soft_wrap=True)
+            stderr.print(rich_text(redact(message) or ""), soft_wrap=True)
+
+
+def rich_text(*parts: str | tuple[str, str]) -> Any:
+    """Rich text that is never read as markup (a message may quote ``[brackets]``): ``(text, style)`` parts."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
 def say_error(err: LeadlightError) -> None:
     """``error: ...`` and ``hint: ...`` on stderr, as plain text (a message may quote ``[brackets]``)."""
     # soft_wrap: never break a path or a key name across lines
-    stderr.print(Text.assemble(("error: ", "bold red"), err.message), soft_wrap=True)
+    stderr.print(rich_text(("error: ", "bold red"), err.message), soft_wrap=True)
     if err.hint:
-        stderr.print(Text.assemble(("  hint: ", "dim"), err.hint), soft_wrap=True)
+        stderr.print(rich_text(("  hint: ", "dim"), err.hint), soft_wrap=True)
 
 
 def warn(message: str) -> None:
     """A warning on stderr (never on stdout: ``--json`` output stays one document)."""
-    stderr.print(Text.assemble(("warning: ", "bold yellow"), redact(message) or ""), soft_wrap=True)
+    stderr.print(rich_text(("warning: ", "bold yellow"), redact(message) or ""), soft_wrap=True)
 
 
 def run(json_out: bool, work: Callable[[], Any], render: Callable[[Any], None] | None = None) -> Any:

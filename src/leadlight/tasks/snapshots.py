@@ -26,13 +26,32 @@ def _as_of(text: str | None):
     return parse(text)
 
 
+_SHARED: dict = {}  # database path -> the reader every read of a `one_reader` block uses
+
+
 @contextmanager
 def reader(project: Project) -> Iterator[SnapshotReader]:
+    shared = _SHARED.get(project.database_path)
+    if shared is not None:
+        yield shared
+        return
     con = connect(project, read_only=True)
     try:
         yield SnapshotReader(con)
     finally:
         con.close()
+
+
+@contextmanager
+def one_reader(project: Project) -> Iterator[None]:
+    """Every read of the block (a list and its reading context) shares one read-only connection: opening the
+    file is most of what reading five rows costs."""
+    with reader(project) as read:
+        _SHARED[project.database_path] = read
+        try:
+            yield
+        finally:
+            _SHARED.pop(project.database_path, None)
 
 
 def account_filter(quadrant: str | None = None, status: str | None = None, **rest) -> AccountFilter:
