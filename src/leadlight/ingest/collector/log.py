@@ -84,6 +84,7 @@ class CollectorLog:
         self._size = 0
         self._opened_at = 0.0
         self._thread: threading.Thread | None = None
+        self.spans = None  # a ``trace.Spans`` to record slow writes in (diagnosis)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -226,6 +227,8 @@ class CollectorLog:
         self.stats.flushes += 1
         done = time.monotonic()
         self.stats.flush_seconds.append(done - began)
+        if self.spans is not None and done - began > 0.005:
+            self.spans.add("log.write_fsync", began, done)
         with self._cond:
             self._pending -= len(data)
         _settle([w for _, w in batch], None, (began, done))
