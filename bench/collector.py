@@ -97,6 +97,9 @@ class Variant:
         ended = time.monotonic()
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
+        print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
+              f"p99 {figures['p99_ms']} ms, {figures['requests_per_second']} req/s, load {load_before:.2f}",
+              file=sys.stderr, flush=True)
         spans = fetch_spans(self.server.url, began)
         if spans:
             figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)

@@ -41,8 +41,10 @@ def overlaps(intervals: list[tuple[float, float]], spans: list[tuple[float, floa
 
 
 def trace_figures(rows: list, spans: list[tuple[str, float, float]], p99: float, began: float, ended: float) -> dict:
-    """Per kind of span in ``[began, ended]``: count, total and longest ms, share of slow and of all requests hit."""
+    """Per kind of span in ``[began, ended]``: count, total and longest ms, share of slow and of all requests hit,
+    and of the log writes + fsyncs over 20 ms (what else was using the disk then)."""
     ok = [r for r in rows if r[4] == 200]
+    slow_fsyncs = [(s, e) for n, s, e in spans if n == "log.write_fsync" and e - s > 0.020 and began <= e and s <= ended]
     every = [(r[0], r[3]) for r in ok]
     slow = [(r[0], r[3]) for r in ok if r[3] - r[0] >= p99]
     by_name: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -54,7 +56,8 @@ def trace_figures(rows: list, spans: list[tuple[str, float, float]], p99: float,
         lengths = [e - s for s, e in found]
         out[name] = {"count": len(found), "total_ms": round(sum(lengths) * 1000, 1),
                      "max_ms": round(max(lengths) * 1000, 1),
-                     "slow_hit": round(overlaps(slow, found), 2), "all_hit": round(overlaps(every, found), 2)}
+                     "slow_hit": round(overlaps(slow, found), 2), "all_hit": round(overlaps(every, found), 2),
+                     "slow_fsync_hit": round(overlaps(slow_fsyncs, found), 2)}
     return out
 
 
