@@ -196,6 +196,7 @@ def test_segments_are_written_over_zeros_ahead_and_cut_to_their_lines_at_the_sea
     log.append(line(2) + line(3)).result(10)
     assert spare.stat().st_size >= 1 << 20  # the lines went over its zeros: no append, no change of size
     assert spare.read_bytes().startswith(line(2) + line(3) + b"\0")
+    assert (log.stats.segments_sealed, log.stats.segments_over_zeros) == (1, 1)
     more = b"".join(line(i) for i in range(4, 40_000))  # past the zeros: the rest is appended
     log.append(more).result(10)
     log.seal()

@@ -57,6 +57,7 @@ class LogStats:
     bytes: int = 0
     flushes: int = 0
     segments_sealed: int = 0
+    segments_over_zeros: int = 0  # started from a spare written with zeros ahead (the rest were created on the spot)
     flush_seconds: deque = field(default_factory=lambda: deque(maxlen=10_000))  # the latest write + fdatasync times
 
     def flush_ms(self, quantile: float) -> float | None:
@@ -261,6 +262,7 @@ class CollectorLog:
         self._zeroed = self._spares.take(path)
         if self._zeroed:  # written with zeros and flushed, name and all, by the spare thread
             self._fd = os.open(path, os.O_WRONLY)
+            self.stats.segments_over_zeros += 1
         else:
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             _fsync_directory(self.directory)  # the new file's name must survive a power cut too
