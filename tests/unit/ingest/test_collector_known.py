@@ -96,3 +96,17 @@ def test_another_writer_makes_the_drain_read_the_keys_again(tmp_path, history):
     log.seal()
     assert drain.run(con, NOW).tally.loaded == 1
     assert con.execute("SELECT count(*) FROM events WHERE message_id = 'm3001'").fetchall() == [(1,)]
+
+
+def test_spans_record_collections_and_steps_only_when_enabled():
+    import gc
+
+    off, on = Spans(False), Spans(True)
+    for spans in (off, on):
+        spans.start()
+        with spans.span("drain.load"):
+            gc.collect()
+        spans.stop()
+    assert off.since(0) == []
+    names = [name for name, start, end in on.since(0) if end >= start]
+    assert "drain.load" in names and "gc.gen2" in names

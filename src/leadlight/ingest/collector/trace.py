@@ -17,7 +17,8 @@ from collections import deque
 from contextlib import contextmanager, nullcontext
 from typing import Iterator
 
-WATCH_SECONDS = 0.005
+WATCH_SECONDS = 0.005  # the event loop's watcher
+THREAD_WATCH_SECONDS = 0.02  # the thread's: it takes the GIL each time, so less often
 LATE_SECONDS = 0.010  # a watcher waking this much later than asked records a stall
 
 
@@ -74,10 +75,10 @@ class Spans:
     def _watch_thread(self) -> None:
         while not self._stop.is_set():
             asked = time.monotonic()
-            time.sleep(WATCH_SECONDS)
+            time.sleep(THREAD_WATCH_SECONDS)
             woke = time.monotonic()
-            if woke - asked - WATCH_SECONDS > LATE_SECONDS:
-                self._spans.append(("stall.thread", asked + WATCH_SECONDS, woke))
+            if woke - asked - THREAD_WATCH_SECONDS > LATE_SECONDS:
+                self._spans.append(("stall.thread", asked + THREAD_WATCH_SECONDS, woke))
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
