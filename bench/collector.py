@@ -1,6 +1,7 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
-    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--compare KEY=VALUE ...] [--serve] [--profile]
+    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--preload N]
+                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES] [--serve] [--profile]
 
 Phases, each bounded in time and requests (the generator, ``bench/collector_load.py``, is a separate process
 sharing the machine's cores with the server; its CPU share is printed):
@@ -20,6 +21,13 @@ every phase on both, interleaved (A, B, B, A, ...), so both see the same machine
 half of A's peaks for both. ``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the
 collector) instead of the collector alone. ``--profile`` runs the server under cProfile and prints its top
 functions.
+
+``--preload N`` starts each server from a database already holding N events (the cost of history).
+``--baseline SRC`` runs the second server from another source tree (e.g. ``/work/main/src``) instead, same
+settings, interleaved the same way. ``--rates`` fixes the half-peak phases' request rates (both variants well
+below their peaks, where half of A's peak could be near B's). Each phase's p50/p99 is printed to stderr as it
+ends; with the server's spans (``LEADLIGHT_COLLECTOR_TIMING=1``, always on here) each phase also says what the
+server was doing while its slowest requests waited (``bench/collector_trace.py``).
 """
 
 from __future__ import annotations
@@ -130,6 +138,8 @@ def main() -> None:
     parser.add_argument("--compare", nargs="+", metavar="KEY=VALUE", help="a second server with these collector settings")
     parser.add_argument("--baseline", metavar="SRC", help="a second server running the leadlight of another source "
                         "tree (e.g. /work/main/src), interleaved with this one's")
+    parser.add_argument("--rates", type=float, nargs=2, metavar=("BATCHES", "SINGLES"),
+                        help="requests per second of the 'half-peak' phases instead of half of A's peaks")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--serve", action="store_true", help="load the whole `leadlight serve` (web app + collector)")
     parser.add_argument("--preload", type=int, default=0, metavar="N",
@@ -197,6 +207,8 @@ def run_phases(variants: list[Variant], args) -> None:
     a = variants[0].figures
     rates = {"batches": a["peak_batches_of_100"]["requests_per_second"] / 2,
              "single_events": a["peak_single_events"]["requests_per_second"] / 2}
+    if args.rates:  # fixed rates instead: both variants well below their peaks on a busy machine
+        rates = {"batches": args.rates[0], "single_events": args.rates[1]}
     for v in variants:
         v.figures["half_peak_rates_per_second"] = rates
         v.figures["half_peak_runs"] = []
