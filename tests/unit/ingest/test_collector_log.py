@@ -14,6 +14,7 @@ import pytest
 
 from leadlight.ingest.collector import CollectorLog, Drain, LogBusy
 from leadlight.ingest.collector.log import segment_name
+from leadlight.ingest.collector.spare import MIN_BYTES
 from leadlight.storage.migrations import migrate
 
 NOW = datetime(2026, 3, 1)
@@ -194,7 +195,7 @@ def test_segments_are_written_over_zeros_ahead_and_cut_to_their_lines_at_the_sea
     log.append(line(1)).result(10)
     log.seal()
     log.append(line(2) + line(3)).result(10)
-    assert spare.stat().st_size >= 1 << 20  # the lines went over its zeros: no append, no change of size
+    assert spare.stat().st_size >= MIN_BYTES  # the lines went over its zeros: no append, no change of size
     assert spare.read_bytes().startswith(line(2) + line(3) + b"\0")
     assert (log.stats.segments_sealed, log.stats.segments_over_zeros) == (1, 1)
     more = b"".join(line(i) for i in range(4, 40_000))  # past the zeros: the rest is appended

@@ -268,9 +268,9 @@ class CollectorLog:
             _fsync_directory(self.directory)  # the new file's name must survive a power cut too
         self._size = 0
         self._opened_at = time.monotonic()
-        # the next one: room for twice what the last segment took (the drain seals one about every second)
-        self._spares.want(self.directory / segment_name(self._seq + 1),
-                          min(self.segment_bytes, 2 * max(self._last_size, self._zeroed // 2)))
+        # the next one: room for half as much again as the last segment took (the drain seals one a second or
+        # two); more lines than that are appended. Zeros are written for nothing, so not much more.
+        self._spares.want(self.directory / segment_name(self._seq + 1), min(self.segment_bytes, self._last_size * 3 // 2))
 
     def _check_disk(self) -> None:
         try:

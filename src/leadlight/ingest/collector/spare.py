@@ -26,8 +26,8 @@ import threading
 from pathlib import Path
 
 SPARE_GLOB = "spare-*.zero"
-ZEROS = bytes(1 << 20)
-MIN_BYTES = 1 << 20
+ZEROS = bytes(1 << 18)
+MIN_BYTES = 1 << 18  # the zeros are written in steps of this (a quarter MB): few more than the lines need
 
 
 class Spares:
@@ -49,7 +49,7 @@ class Spares:
         self._thread.start()
 
     def want(self, path: Path, size: int) -> None:
-        """Prepare ``path`` holding ``size`` bytes of zeros (rounded up to a MB)."""
+        """Prepare ``path`` holding ``size`` bytes of zeros (rounded up to ``MIN_BYTES``)."""
         with self._cond:
             self._wanted = (path, max(MIN_BYTES, -(-size // MIN_BYTES) * MIN_BYTES))
             self._cond.notify()
