@@ -31,9 +31,9 @@ from leadlight.config import load_config
 from leadlight.config.collector import CollectorConfig
 from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
-from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
+from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
 from leadlight.ingest.loader import Checked
 from leadlight.ingest.validation import Tally
@@ -42,8 +42,8 @@ from leadlight.storage.owner import announce
 from leadlight.storage.project import Project
 from leadlight.timeutil import utcnow
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "freeze_startup_heap", "LogBusy", "LogUnavailable", "PayloadError",
-           "locate_project", "parse_body", "write_keys"]
+__all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogUnavailable", "PayloadError",
+           "freeze_startup_heap", "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
 TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)

@@ -38,7 +38,8 @@ class Spares:
         self._cond = threading.Condition()
         self._wanted: tuple[Path, int] | None = None
         self._ready: dict[Path, int] = {}  # segment path -> bytes of zeros it holds
-        self._abandoned: set[Path] = set()
+        self._preparing: Path | None = None
+        self._abandoned: Path | None = None  # the path being prepared when the writer needed it: the writer's now
         self._closing = False
         self._thread: threading.Thread | None = None
 
@@ -60,7 +61,8 @@ class Spares:
         with self._cond:
             zeroed = self._ready.pop(path, 0)
             if not zeroed:
-                self._abandoned.add(path)
+                if self._preparing == path:
+                    self._abandoned = path
                 if self._wanted and self._wanted[0] == path:
                     self._wanted = None
             return zeroed
@@ -85,8 +87,10 @@ class Spares:
                 if self._closing:
                     return
                 path, size = self._wanted
-                self._wanted = None
+                self._wanted, self._preparing = None, path
             self._prepare(path, size)
+            with self._cond:
+                self._preparing = self._abandoned = None
 
     def _prepare(self, path: Path, size: int) -> None:
         temp = self.directory / f"spare-{path.stem.split('-')[-1]}.zero"
@@ -99,13 +103,13 @@ class Spares:
             finally:
                 os.close(fd)
             with self._cond:
-                if path in self._abandoned or self._closing:
+                if self._abandoned == path or self._closing:
                     temp.unlink(missing_ok=True)
                     return
                 os.rename(temp, path)
             _fsync_directory(self.directory)
             with self._cond:
-                if path in self._abandoned:  # taken (and truncated) by the writer meanwhile: it is the writer's now
+                if self._abandoned == path:  # taken (and truncated) by the writer meanwhile: it is the writer's now
                     return
                 self._ready[path] = size
         except OSError:  # a full disk, say: the writer creates its segments itself, as before
