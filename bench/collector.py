@@ -1,6 +1,7 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
-    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--compare KEY=VALUE ...] [--serve] [--profile]
+    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--preload N]
+                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES] [--serve] [--profile]
 
 Phases, each bounded in time and requests (the generator, ``bench/collector_load.py``, is a separate process
 sharing the machine's cores with the server; its CPU share is printed):
@@ -20,6 +21,13 @@ every phase on both, interleaved (A, B, B, A, ...), so both see the same machine
 half of A's peaks for both. ``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the
 collector) instead of the collector alone. ``--profile`` runs the server under cProfile and prints its top
 functions.
+
+``--preload N`` starts each server from a database already holding N events (the cost of history).
+``--baseline SRC`` runs the second server from another source tree (e.g. ``/work/main/src``) instead, same
+settings, interleaved the same way. ``--rates`` fixes the half-peak phases' request rates (both variants well
+below their peaks, where half of A's peak could be near B's). Each phase's p50/p99 is printed to stderr as it
+ends; with the server's spans (``LEADLIGHT_COLLECTOR_TIMING=1``, always on here) each phase also says what the
+server was doing while its slowest requests waited (``bench/collector_trace.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from bench.collector_load import closed_loop, latency, open_loop, requests  # noqa: E402
+from bench.collector_trace import fetch_spans, preload, trace_figures  # noqa: E402
 from tests import collector_server  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -58,15 +67,19 @@ def cpu_seconds(pid: int | None, thread: int | None = None) -> float:
 class Variant:
     """One server under test: its project, its ``collector:`` overrides, and the figures of its phases."""
 
-    def __init__(self, name: str, settings: dict, tmp: Path, drain_every: float, serve: bool, profile: bool) -> None:
+    def __init__(self, name: str, settings: dict, tmp: Path, drain_every: float, serve: bool, profile: bool,
+                 preload_events: int = 0, src: str | None = None) -> None:
         self.name, self.settings, self.figures = name, settings, {}
         self.project = tmp / name
         self.project.mkdir()
         collector = {"drain_every": drain_every, **settings}
         (self.project / "leadlight.yml").write_text(f"version: 1\nname: bench\ncollector: {json.dumps(collector)}\n")
+        if preload_events:
+            self.figures["preloaded"] = preload(self.project, preload_events)
         self.profile = tmp / f"{name}.prof" if profile else None
+        self.src = src
         self.server = collector_server.start(self.project, env={"LEADLIGHT_COLLECTOR_TIMING": "1"},
-                                             profile=self.profile, serve=serve)
+                                             profile=self.profile, serve=serve, src=Path(src) if src else None)
 
     def cpu(self) -> dict[str, float]:
         pid, health = self.server.process.pid, self.server.health()["collector"]
@@ -87,9 +100,17 @@ class Variant:
     def phase(self, events_per_request: int, run) -> dict:
         """Run one load phase; its figures, with the CPU the server and this generator used during it."""
         load_before, cpu_before, own = os.getloadavg()[0], self.cpu(), time.process_time()
+        began = time.monotonic()
         record = asyncio.run(run)
+        ended = time.monotonic()
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
+        print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
+              f"p99 {figures['p99_ms']} ms, {figures['requests_per_second']} req/s, load {load_before:.2f}",
+              file=sys.stderr, flush=True)
+        spans = fetch_spans(self.server.url, began)
+        if spans:
+            figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)
         cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before}
         cpu["generator"] = round(own, 2)
         ok = max(figures["requests_ok"], 1)
@@ -115,22 +136,32 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the half-peak phases")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--compare", nargs="+", metavar="KEY=VALUE", help="a second server with these collector settings")
+    parser.add_argument("--baseline", metavar="SRC", help="a second server running the leadlight of another source "
+                        "tree (e.g. /work/main/src), interleaved with this one's")
+    parser.add_argument("--rates", type=float, nargs=2, metavar=("BATCHES", "SINGLES"),
+                        help="requests per second of the 'half-peak' phases instead of half of A's peaks")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--serve", action="store_true", help="load the whole `leadlight serve` (web app + collector)")
+    parser.add_argument("--preload", type=int, default=0, metavar="N",
+                        help="start from a database already holding N events (the cost of history)")
     parser.add_argument("--drain-every", type=float, default=1.0,
                         help="seconds between drains (a large value keeps the drain out of the load phases)")
     args = parser.parse_args()
     out: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "seconds_per_phase": args.seconds}
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-collector-") as tmp:
-        variants = [Variant("A", {}, Path(tmp), args.drain_every, args.serve, args.profile)]
+        variants = [Variant("A", {}, Path(tmp), args.drain_every, args.serve, args.profile, args.preload)]
         if args.compare:
             variants.append(Variant("B", dict(map(parse_setting, args.compare)), Path(tmp), args.drain_every,
-                                    args.serve, args.profile))
+                                    args.serve, args.profile, args.preload))
+        elif args.baseline:
+            variants.append(Variant("B", {}, Path(tmp), args.drain_every, args.serve, args.profile, args.preload,
+                                    src=args.baseline))
         try:
             run_phases(variants, args)
             for v in variants:
                 health = v.server.health()["collector"]
                 v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
+                v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros")}
                 v.figures["events_acknowledged"] = sum(
                     f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())
             if args.drain_every <= 60:
@@ -143,7 +174,8 @@ def main() -> None:
             out["load_average_after"] = os.getloadavg()
         for v in variants:
             v.figures["events_in_duckdb"] = events_in_duckdb(v.project)
-            out[v.name] = {"collector_settings": v.settings or "defaults", **v.figures}
+            out[v.name] = {"collector_settings": v.settings or "defaults", "source": v.src or str(ROOT / "src"),
+                           **v.figures}
             if v.profile:
                 import pstats
 
@@ -175,6 +207,8 @@ def run_phases(variants: list[Variant], args) -> None:
     a = variants[0].figures
     rates = {"batches": a["peak_batches_of_100"]["requests_per_second"] / 2,
              "single_events": a["peak_single_events"]["requests_per_second"] / 2}
+    if args.rates:  # fixed rates instead: both variants well below their peaks on a busy machine
+        rates = {"batches": args.rates[0], "single_events": args.rates[1]}
     for v in variants:
         v.figures["half_peak_rates_per_second"] = rates
         v.figures["half_peak_runs"] = []

@@ -73,16 +73,17 @@ class Server:
 
 
 def start(project: Path, *, write_key: str = WRITE_KEY, env: dict[str, str] | None = None,
-          port: int | None = None, profile: Path | None = None, serve: bool = False) -> Server:
+          port: int | None = None, profile: Path | None = None, serve: bool = False, src: Path | None = None) -> Server:
     """Start the collector for ``project`` and wait until it answers ``/healthz``.
 
     ``serve``: run the whole ``leadlight serve`` (web app and collector) instead of the collector alone.
     ``profile``: run it under cProfile, writing the profile there when it stops.
+    ``src``: run the leadlight package of another source tree (a benchmark comparing against another branch).
     """
     port = port or free_port()
     environ = {**os.environ, "LEADLIGHT_WRITE_KEY": write_key, **(env or {})}
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    environ["PYTHONPATH"] = os.pathsep.join([src, environ.get("PYTHONPATH", "")])
+    environ["PYTHONPATH"] = os.pathsep.join([str(src or Path(__file__).resolve().parents[1] / "src"),
+                                             environ.get("PYTHONPATH", "")])
     args = [str(project), "--port", str(port)]
     if serve:
         command = ["-c", "from leadlight.cli.app import main; main()", "serve", "--project", *args]

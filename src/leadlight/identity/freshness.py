@@ -25,10 +25,13 @@ DERIVED_STATE = "derived_state"
 
 
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, config: IdentityConfig) -> str:
-    """A digest of what identity resolution reads: cheap (counts come from table statistics)."""
+    """A digest of what identity resolution reads: cheap (counts come from table statistics; the loaded files are
+    summed as a set of hashes, not sorted and joined: the collector's drain adds a file a second and asks twice a
+    drain, and sorting them all cost 0.3 s at 100,000)."""
     row = con.execute(
         f"""SELECT (SELECT count(*) FROM {EVENTS}), (SELECT count(*) FROM {USERS}), (SELECT count(*) FROM {ACCOUNTS}),
-                   (SELECT md5(coalesce(string_agg(sha256, ',' ORDER BY sha256), '')) FROM {INGESTED_FILES}
+                   (SELECT count(*) || ':' || coalesce(bit_xor(hash(kind, sha256)), 0) || ':'
+                           || coalesce(sum(hash(sha256, kind) >> 8), 0) FROM {INGESTED_FILES}
                     WHERE kind <> 'opportunities')"""
     ).fetchall()[0]
     text = "|".join(map(str, row)) + "|" + config.model_dump_json()

@@ -15,6 +15,7 @@ Write keys come from ``collector.write_keys`` in ``leadlight.yml`` and
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -32,6 +33,7 @@ from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
+from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
 from leadlight.ingest.loader import Checked
 from leadlight.ingest.validation import Tally
@@ -41,12 +43,24 @@ from leadlight.storage.project import Project
 from leadlight.timeutil import utcnow
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogUnavailable", "PayloadError",
-           "locate_project", "parse_body", "write_keys"]
+           "freeze_startup_heap", "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
 TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)
 IDENTITIES_EVERY = 10.0
 log = logging.getLogger("leadlight.collector")
+
+
+def freeze_startup_heap() -> None:
+    """Move every object alive after start-up (modules, the app, settings) out of the garbage collector's sight.
+
+    A long-lived server collects its oldest generation now and then; in this process it traversed the whole
+    start-up heap (FastAPI, pydantic, DuckDB, Arrow) and paused every thread for 100 ms or more, holding the
+    requests that arrived meanwhile. Frozen objects are never traversed again; what requests and drains create
+    afterwards is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def locate_project(path: str | None) -> Project:
@@ -107,11 +121,14 @@ class Collector:
         self.config = config if config is not None else load_config(project).collector
         self.keys = write_keys(self.config, environ)
         self.timing = environ.get(TIMING_ENV) == "1"
+        self.spans = Spans(self.timing)
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
                                 max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
+        self.log.spans = self.spans
         work_dir = project.data_dir / "tmp"
         self.checker = SegmentChecker(work_dir, nice=self.config.drain_nice) if self.config.drain_worker else None
-        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker)
+        self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker,
+                            spans=self.spans)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -150,6 +167,7 @@ class Collector:
     def running(self) -> Iterator["Collector"]:
         """Open the log and run the drain thread for the block; on exit, drain what was acknowledged."""
         self.log.open()
+        self.spans.start()
         if self.checker is not None:
             self.checker.start()
         self._thread = threading.Thread(target=self._drain_loop, name="leadlight-collector-drain", daemon=True)
@@ -166,6 +184,7 @@ class Collector:
             except Exception as err:  # the log keeps it; the next start loads it
                 log.warning("final drain failed (the log keeps the events for the next start): %s", err)
             finally:
+                self.spans.stop()
                 if self.checker is not None:
                     self.checker.close()
 
@@ -185,7 +204,8 @@ class Collector:
             con = connect(self.project)
             try:
                 identity = self._identity_config()
-                current = [not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)]
+                with self.spans.span("drain.fingerprint"):
+                    current = [not self._unresolved and stored_fingerprint(con) == inputs_fingerprint(con, identity)]
 
                 def look(segment: Path, checked: Checked | None) -> None:  # before each load: identities as they are
                     if current[0]:
@@ -194,13 +214,15 @@ class Collector:
                 result = self._drain.run(con, utcnow(), before_load=look)
                 current = current[0]
                 if result.tally.loaded and current:  # still what a rebuild would make: say so, rebuild nothing
-                    record_fingerprint(con, inputs_fingerprint(con, identity))
+                    with self.spans.span("drain.fingerprint"):
+                        record_fingerprint(con, inputs_fingerprint(con, identity))
                 elif result.tally.loaded:
                     self._unresolved = True
                 due = time.monotonic() - self._last_resolve >= IDENTITIES_EVERY
                 if self._unresolved and (resolve_identities or due):
                     self._identity = load_config(self.project).identity
-                    resolve(con, self._identity)
+                    with self.spans.span("drain.resolve_identities"):
+                        resolve(con, self._identity)
                     self._unresolved = False
                     self._last_resolve = time.monotonic()
             finally:
@@ -224,8 +246,10 @@ class Collector:
             if self._stop.is_set():
                 return
             try:
-                self.log.seal(older_than=0.0)
-                self.drain_now(seal=False)
+                with self.spans.span("drain.seal"):
+                    self.log.seal(older_than=0.0)
+                with self.spans.span("drain"):
+                    self.drain_now(seal=False)
                 self.last_error = None
             except Exception as err:  # keep serving; the log holds the events until a drain succeeds
                 self.last_error = str(err)
@@ -237,7 +261,8 @@ class Collector:
         return {
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
-                    "segments_waiting": len(self.log.sealed_segments())},
+                    "segments_waiting": len(self.log.sealed_segments()), "segments_sealed": s.segments_sealed,
+                    "segments_over_zeros": s.segments_over_zeros},
             "threads": {"log_writer": self.log.writer_thread_id,
                         "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,

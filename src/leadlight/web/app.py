@@ -8,6 +8,7 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import ExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, AsyncIterator
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
-from leadlight.tasks.collect import Collector
+from leadlight.tasks.collect import Collector, freeze_startup_heap
 from leadlight.tasks.serve import ServeSettings, background_runs
 from leadlight.web import api, errors, pages, signin
 from leadlight.web.collector import collector_router
@@ -47,6 +48,10 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
             if run_every:
                 stack.enter_context(background_runs(project, run_every,
                                                     wake=collector.new_events if collector is not None else None))
+            if collector is not None:
+                freeze_startup_heap()  # no collection pauses over the start-up heap while events arrive
+                if collector.spans.enabled:  # LEADLIGHT_COLLECTOR_TIMING=1: record when the event loop is late
+                    stack.callback(asyncio.create_task(collector.spans.watch_loop()).cancel)
             yield
 
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
@@ -61,10 +66,12 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
-    def healthz() -> dict:
+    def healthz(trace: float | None = None) -> dict:
         health = {"status": "ok", "version": __version__}
         if collector is not None:
             health["collector"] = collector.stats()  # what the log took and the drain loaded
+            if trace is not None:  # LEADLIGHT_COLLECTOR_TIMING=1: the spans that ended after that moment
+                health["trace"] = collector.spans.since(trace)
         return health
 
     app.include_router(api.router)

@@ -20,6 +20,7 @@ when the log or the disk cannot keep up.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -32,7 +33,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from leadlight.tasks.collect import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Collector, LogBusy, LogUnavailable, PayloadError,
-                                     parse_body)
+                                     freeze_startup_heap, parse_body)
 
 if TYPE_CHECKING:
     from leadlight.storage.project import Project
@@ -163,14 +164,21 @@ def create_collector_app(project: Project, collector: Collector | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         with collector.owning("leadlight collector"):
+            freeze_startup_heap()  # no collection pauses over the start-up heap while events arrive
+            watch = asyncio.create_task(collector.spans.watch_loop()) if collector.spans.enabled else None
             yield
+            if watch is not None:
+                watch.cancel()
 
     app = FastAPI(title="Leadlight collector", lifespan=lifespan)
     app.include_router(collector_router(collector))
 
     @app.get("/healthz")
-    async def healthz() -> dict:
-        return {"ok": True, "collector": collector.stats()}
+    async def healthz(trace: float | None = None) -> dict:
+        health = {"ok": True, "collector": collector.stats()}
+        if trace is not None:  # LEADLIGHT_COLLECTOR_TIMING=1: the spans that ended after that moment
+            health["trace"] = collector.spans.since(trace)
+        return health
 
     return app
 

@@ -14,6 +14,7 @@ import pytest
 
 from leadlight.ingest.collector import CollectorLog, Drain, LogBusy
 from leadlight.ingest.collector.log import segment_name
+from leadlight.ingest.collector.spare import MIN_BYTES
 from leadlight.storage.migrations import migrate
 
 NOW = datetime(2026, 3, 1)
@@ -181,3 +182,36 @@ def test_a_drain_worker_that_cannot_start_leaves_the_checking_to_the_drain(tmp_p
         assert drain.run(con, NOW).tally.loaded == 1
     log.close()
     assert caplog.text.count("drain worker stopped") == checker_module.MAX_LOSSES  # then it stops trying
+
+
+def test_segments_are_written_over_zeros_ahead_and_cut_to_their_lines_at_the_seal(tmp_path):
+    log = CollectorLog(tmp_path)
+    log.open()
+    spare = tmp_path / segment_name(2)
+    deadline = time.monotonic() + 10
+    while not spare.exists() and time.monotonic() < deadline:  # the spare thread writes the next one ahead
+        time.sleep(0.01)
+    time.sleep(0.2)  # and flushes it
+    log.append(line(1)).result(10)
+    log.seal()
+    log.append(line(2) + line(3)).result(10)
+    assert spare.stat().st_size >= MIN_BYTES  # the lines went over its zeros: no append, no change of size
+    assert spare.read_bytes().startswith(line(2) + line(3) + b"\0")
+    assert (log.stats.segments_sealed, log.stats.segments_over_zeros) == (1, 1)
+    more = b"".join(line(i) for i in range(4, 40_000))  # past the zeros: the rest is appended
+    log.append(more).result(10)
+    log.seal()
+    assert [p.read_bytes() for p in log.sealed_segments()] == [line(1), line(2) + line(3) + more]
+    log.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [segment_name(1), segment_name(2)]  # no spare left
+
+
+def test_reopening_after_a_crash_cuts_the_zeros_and_removes_unused_spares(tmp_path):
+    (tmp_path / segment_name(1)).write_bytes(line(1) + line(2) + bytes(4096))  # killed while writing over zeros
+    (tmp_path / segment_name(2)).write_bytes(bytes(1 << 20))  # a spare never used
+    (tmp_path / "spare-000000000003.zero").write_bytes(bytes(4096))  # one being written
+    log = CollectorLog(tmp_path)
+    log.open()
+    assert [p.read_bytes() for p in log.sealed_segments()] == [line(1) + line(2)]
+    assert not (tmp_path / "spare-000000000003.zero").exists()
+    log.close()

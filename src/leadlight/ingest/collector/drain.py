@@ -24,7 +24,9 @@ from typing import Callable
 import duckdb
 
 from leadlight.ingest.collector.checker import SegmentChecker
+from leadlight.ingest.collector.known import MAX_KEYS, KnownMessages
 from leadlight.ingest.collector.log import CollectorLog
+from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
@@ -44,12 +46,13 @@ class Drain:
     AHEAD = 2  # segments checked ahead of the load: bounds the checked files waiting on disk
 
     def __init__(self, log: CollectorLog, *, quarantine_dir: Path, work_dir: Path,
-                 checker: SegmentChecker | None = None) -> None:
+                 checker: SegmentChecker | None = None, spans: Spans | None = None) -> None:
         self.log = log
+        self.spans = spans or Spans(False)
         self.checker = checker
         self.quarantine_dir = quarantine_dir
         self.work_dir = work_dir
-        self._seen: SeenMessages | None = None
+        self._seen: KnownMessages | SeenMessages | None = None
         self._events_known = -1  # rows in `events` after the last load; another writer makes it differ
         self._capacity = 0
 
@@ -63,7 +66,8 @@ class Drain:
         segments = self.log.sealed_segments()
         if not segments:
             return DrainResult(0, tally)
-        seen = self._filter(con, sum(p.stat().st_size for p in segments))
+        with self.spans.span("drain.filter"):
+            seen = self._filter(con, sum(p.stat().st_size for p in segments))
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         self.work_dir.mkdir(parents=True, exist_ok=True)
         checks = {}
@@ -73,11 +77,14 @@ class Drain:
                     if ahead not in checks:
                         checks[ahead] = self.checker.submit(ahead, now)
             try:
-                checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
+                with self.spans.span("drain.wait_worker"):
+                    checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
                 if before_load is not None:
-                    before_load(path, checked)
-                result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
-                                   run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
+                    with self.spans.span("drain.identity_check"):
+                        before_load(path, checked)
+                with self.spans.span("drain.load"):
+                    result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
+                                       run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
             except BaseException:
                 self._seen = None  # it saw keys of a rolled-back load: harmless, but start clean
                 raise
@@ -88,11 +95,16 @@ class Drain:
         ((self._events_known,),) = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchall()
         return DrainResult(len(segments), tally)
 
-    def _filter(self, con: duckdb.DuckDBPyConnection, new_bytes: int) -> SeenMessages:
-        """The filter of loaded messages, rebuilt when something else changed ``events`` since the last drain."""
+    def _filter(self, con: duckdb.DuckDBPyConnection, new_bytes: int) -> KnownMessages | SeenMessages:
+        """The loaded messages, read again when something else changed ``events`` since the last drain: exactly
+        (``KnownMessages``) up to ``known.MAX_KEYS`` events, past that the Bloom filter ``ingest`` uses."""
         ((events,),) = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchall()
-        if self._seen is None or events != self._events_known or events + new_bytes // 128 > self._capacity:
+        if isinstance(self._seen, KnownMessages) and events == self._events_known and events < MAX_KEYS:
+            return self._seen
+        if events < MAX_KEYS:
+            self._seen = KnownMessages.of_events(con)
+        elif self._seen is None or events != self._events_known or events + new_bytes // 128 > self._capacity:
             self._capacity = 2 * events + max(new_bytes // 128, 1 << 20)
             self._seen = SeenMessages.of_events(con, expected_new=self._capacity - events)
-            self._events_known = events
+        self._events_known = events
         return self._seen

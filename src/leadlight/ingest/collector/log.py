@@ -29,6 +29,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leadlight.ingest.collector.spare import Spares, cut_at_first_zero
+
 SEGMENT_GLOB = "segment-*.ndjson"
 DISK_CHECK_SECONDS = 1.0
 
@@ -55,6 +57,7 @@ class LogStats:
     bytes: int = 0
     flushes: int = 0
     segments_sealed: int = 0
+    segments_over_zeros: int = 0  # started from a spare written with zeros ahead (the rest were created on the spot)
     flush_seconds: deque = field(default_factory=lambda: deque(maxlen=10_000))  # the latest write + fdatasync times
 
     def flush_ms(self, quantile: float) -> float | None:
@@ -83,7 +86,11 @@ class CollectorLog:
         self._seq = 0
         self._size = 0
         self._opened_at = 0.0
+        self._zeroed = 0  # bytes of zeros the current segment was written with ahead (``spare``): 0 if none
+        self._last_size = 0
+        self._spares = Spares(directory)
         self._thread: threading.Thread | None = None
+        self.spans = None  # a ``trace.Spans`` to record slow writes in (diagnosis)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -92,8 +99,10 @@ class CollectorLog:
         self.directory.mkdir(parents=True, exist_ok=True)
         existing = self.segments()
         for path in existing:
+            cut_at_first_zero(path)  # the unused rest of a segment written with zeros ahead (``spare``)
             _cut_torn_tail(path)
         self._seq = (segment_seq(existing[-1]) if existing else 0) + 1
+        self._spares.start()
         self._start_segment()
         self._check_disk()
         self._thread = threading.Thread(target=self._write_loop, name="leadlight-collector-log", daemon=True)
@@ -107,6 +116,7 @@ class CollectorLog:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._spares.close()
 
     # -- appending -------------------------------------------------------------------------------------------
 
@@ -201,7 +211,7 @@ class CollectorLog:
                 self._seal_requested = False
                 self._cond.notify_all()
                 if closing and not self._queue:
-                    os.close(self._fd)
+                    self._close_segment()
                     if self._size == 0:
                         (self.directory / segment_name(self._seq)).unlink(missing_ok=True)
                     self._seq += 1  # nothing is written any more: every segment is sealed
@@ -211,9 +221,10 @@ class CollectorLog:
         data = b"".join(d for d, _ in batch)
         began = time.monotonic()
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view):]
+            view, offset = memoryview(data), self._size
+            while view:  # in place: over the zeros of a spare segment, else appending
+                written = os.pwrite(self._fd, view, offset)
+                view, offset = view[written:], offset + written
             os.fdatasync(self._fd)
         except OSError as err:
             with self._cond:
@@ -226,23 +237,40 @@ class CollectorLog:
         self.stats.flushes += 1
         done = time.monotonic()
         self.stats.flush_seconds.append(done - began)
+        if self.spans is not None and done - began > 0.005:
+            self.spans.add("log.write_fsync", began, done)
         with self._cond:
             self._pending -= len(data)
         _settle([w for _, w in batch], None, (began, done))
 
     def _seal(self) -> None:
-        os.close(self._fd)
+        self._close_segment()
         self.stats.segments_sealed += 1
         with self._cond:
             self._seq += 1
         self._start_segment()
 
+    def _close_segment(self) -> None:
+        """Close the current segment, cut to what it holds (no flush needed: reopening cuts at the first zero)."""
+        if self._zeroed > self._size:
+            os.ftruncate(self._fd, self._size)
+        os.close(self._fd)
+        self._last_size = self._size
+
     def _start_segment(self) -> None:
         path = self.directory / segment_name(self._seq)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._zeroed = self._spares.take(path)
+        if self._zeroed:  # written with zeros and flushed, name and all, by the spare thread
+            self._fd = os.open(path, os.O_WRONLY)
+            self.stats.segments_over_zeros += 1
+        else:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            _fsync_directory(self.directory)  # the new file's name must survive a power cut too
         self._size = 0
         self._opened_at = time.monotonic()
-        _fsync_directory(self.directory)  # the new file's name must survive a power cut too
+        # the next one: room for half as much again as the last segment took (the drain seals one a second or
+        # two); more lines than that are appended. Zeros are written for nothing, so not much more.
+        self._spares.want(self.directory / segment_name(self._seq + 1), min(self.segment_bytes, self._last_size * 3 // 2))
 
     def _check_disk(self) -> None:
         try:
