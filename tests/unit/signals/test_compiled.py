@@ -103,6 +103,23 @@ def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench
     assert recipes.COUNTS["replayed"] == replays + 1
 
 
+def test_a_new_event_name_outside_every_window_still_replays_with_the_values_of_a_build(bench_data):
+    """No probe scans the events for their names: the pairs table is checked for a name the SQL does not know,
+    and a name older than the breadth signal's window changes no value."""
+    con, _ = bench_data
+    recipes._MEMORY.clear()
+    engine = duckdb_engine(con)
+    as_of = START + timedelta(days=DAYS)
+    _scores(engine, as_of)
+    con.execute("INSERT INTO raw_events (message_id, type, user_id, event, timestamp, account_id) VALUES "
+                f"('old', 'track', 'u1', 'Brand New Feature', TIMESTAMP '{as_of - timedelta(days=35)}', 'a0')")
+    accounts, users, replayed = _scores(engine, as_of)
+    assert replayed
+    want_accounts, want_users = _built(con, as_of)
+    pd.testing.assert_frame_equal(accounts, want_accounts)
+    pd.testing.assert_frame_equal(users, want_users)
+
+
 def test_recipes_are_kept_in_the_project_and_scratch_tables_go_with_the_frames(bench_data):
     con, project = bench_data
     recipes._MEMORY.clear()
