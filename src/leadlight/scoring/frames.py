@@ -17,6 +17,7 @@ from leadlight.errors import ConfigError
 from leadlight.scoring import pqa, pql, quadrant
 from leadlight.scoring.flags import PERSON_FLAGS, person_flags, self_serve_buyers
 from leadlight.signals import compile as signals
+from leadlight.signals.activity import Activity
 from leadlight.storage import recipes
 
 # Columns scoring adds; a signal may not be named like one of them.
@@ -126,10 +127,12 @@ def score_definition(
     specs = tuple(specs)
     as_of = as_of.replace(microsecond=0, tzinfo=None)
     check_names(specs)
-    activity = signals.activity_for(engine, specs, as_of, incremental)
+    # Raw events need no Ibis tables unless the definition is built (a replay reads none).
+    activity = signals.activity_for(engine, specs, as_of, incremental) if incremental else None
 
     def build() -> dict[str, ibis.Table]:
-        frames = signals.compute_signals(engine, specs, as_of, activity=activity)
+        rows = activity or Activity.from_events(engine, as_of)
+        frames = signals.compute_signals(engine, specs, as_of, activity=rows)
         accounts, users = score_frames(frames, person_flags(engine, as_of), config, self_serve_buyers(engine, as_of))
         return {"accounts": accounts, "users": users}
 
