@@ -85,7 +85,7 @@ def test_midnight_and_other_times_of_day_are_built_apart(bench_data):
     assert recipes.COUNTS["built"] == built + 1
 
 
-def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench_data):
+def test_a_new_event_name_in_the_window_fails_the_check_so_the_definition_is_built_again(bench_data):
     con, _ = bench_data
     recipes._MEMORY.clear()
     engine = duckdb_engine(con)
@@ -96,6 +96,11 @@ def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench
     replays = recipes.COUNTS["replayed"]
     frames = compute_signals(engine, CONFIG.signals, as_of, incremental=False)
     assert recipes.COUNTS["replayed"] == replays  # the event names the breadth signal reads changed: built
+    # The replay's tables went when its check failed: only the build's pairs and first_days tables are left.
+    gc.collect()
+    scratch = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                          "AND table_name LIKE '\\_leadlight\\_scratch%' ESCAPE '\\'").fetchall()[0][0]
+    assert scratch == 2
     after = frames.accounts.to_pandas().set_index("account_id")
     grew = after.loc["a0", "features_28d"] - before.set_index("account_id").loc["a0", "features_28d"]
     assert grew == 1
