@@ -17,6 +17,7 @@ from leadlight.errors import ConfigError
 from leadlight.scoring import pqa, pql, quadrant
 from leadlight.scoring.flags import PERSON_FLAGS, person_flags, self_serve_buyers
 from leadlight.signals import compile as signals
+from leadlight.signals.activity import Activity
 from leadlight.storage import recipes
 
 # Columns scoring adds; a signal may not be named like one of them.
@@ -89,15 +90,15 @@ def _score(frames: Any, flags: ibis.Table, config: ScoringConfig, self_serve: ib
     # Both results read the account signals and the scored people: compute each once, not once per use
     # (it also keeps the expression trees small, and compiling those was most of the scoring time).
     # The user signals are read once, by the people, so they are not stored first.
-    accounts = keep(accounts)
     if self_serve is None:
         self_serve = ibis.memtable({"account_id": ["__none__"], "bought_self_serve": [True]}).filter(ibis._.account_id == "")
     # Account signals available to person rules (e.g. the account's plan), and the self-serve flag.
     account_signals = accounts.left_join(self_serve, "account_id")
-    account_signals = account_signals.select(
+    account_signals = keep(account_signals.select(
         *[account_signals[c] for c in accounts.columns],
         bought_self_serve=ibis.coalesce(account_signals.bought_self_serve, ibis.literal(False)),
-    )
+    ))
+    accounts = account_signals.select(*accounts.columns)
     j = users.left_join(flags, "user_id")
     person_cols = {c: j[c] for c in users.columns}
     for c in ("email", "title", "link_method", "link_account_id"):
@@ -105,13 +106,20 @@ def _score(frames: Any, flags: ibis.Table, config: ScoringConfig, self_serve: ib
     for c in PERSON_FLAGS:
         person_cols[c] = ibis.coalesce(j[c], ibis.literal(False))
     people = j.select(**person_cols)
-    k = people.view().left_join(account_signals.view(), "account_id")
     extra = [c for c in account_signals.columns if c != "account_id" and c not in people.columns]
-    people = k.select(*[k[c] for c in people.columns], *[k[c] for c in extra])
-    people = keep(pql.score_people(people, config.pql))
+    scored = pql.score_people(_with_accounts(people, account_signals, extra), config.pql)
+    # The people are stored without their account's signals (one copy per person) and get them back when read:
+    # the same rows and columns, a third narrower to store; the roll-up needs none of them.
+    people = keep(scored.select(*[c for c in scored.columns if c not in extra]))
     scored_accounts = pqa.score_accounts(accounts, people, config.pqa)
     scored_accounts = quadrant.place(scored_accounts, config.fit, config.intent)
-    return scored_accounts, people
+    return scored_accounts, _with_accounts(people, account_signals, extra).select(*scored.columns)
+
+
+def _with_accounts(people: ibis.Table, account_signals: ibis.Table, extra: list[str]) -> ibis.Table:
+    """``people`` and the ``extra`` columns of their account's signals (one row per account: no new rows)."""
+    k = people.view().left_join(account_signals.view(), "account_id")
+    return k.select(*[k[c] for c in people.columns], *[k[c] for c in extra])
 
 
 def score_definition(
@@ -126,10 +134,12 @@ def score_definition(
     specs = tuple(specs)
     as_of = as_of.replace(microsecond=0, tzinfo=None)
     check_names(specs)
-    activity = signals.activity_for(engine, specs, as_of, incremental)
+    # Raw events need no Ibis tables unless the definition is built (a replay reads none).
+    activity = signals.activity_for(engine, specs, as_of, incremental) if incremental else None
 
     def build() -> dict[str, ibis.Table]:
-        frames = signals.compute_signals(engine, specs, as_of, activity=activity)
+        rows = activity or Activity.from_events(engine, as_of)
+        frames = signals.compute_signals(engine, specs, as_of, activity=rows)
         accounts, users = score_frames(frames, person_flags(engine, as_of), config, self_serve_buyers(engine, as_of))
         return {"accounts": accounts, "users": users}
 

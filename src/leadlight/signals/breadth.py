@@ -22,8 +22,8 @@ def reduce(spec: BreadthSignal, ctx: Context) -> Callable[[ibis.Table], ibis.Val
     column = ctx.plan.event_mask(spec, spec.window_td, names)
     if column is None:
         return None
-    engine = ctx.engine
-    return lambda pairs: engine.bit_count(engine.bit_or(pairs[column])).cast("int64")
+    engine, known = ctx.engine, ibis.literal((1 << len(names)) - 1, type="int64")
+    return lambda pairs: engine.bit_count(engine.bit_or(pairs[column]) & known).cast("int64")
 
 
 def compile(spec: BreadthSignal, ctx: Context) -> ibis.Table:

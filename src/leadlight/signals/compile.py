@@ -97,10 +97,11 @@ def compute_signals(
     specs = tuple(check_signal_set(list(specs)))
     as_of = as_of.replace(microsecond=0, tzinfo=None)
     given = activity is not None
-    activity = activity or activity_for(engine, specs, as_of, incremental)
+    # Raw events need no Ibis tables unless the definition is built (a replay reads none).
+    activity = activity or (activity_for(engine, specs, as_of, incremental) if incremental else None)
 
     def build() -> dict[str, ibis.Table]:
-        frames = build_signals(engine, specs, activity)
+        frames = build_signals(engine, specs, activity or Activity.from_events(engine, as_of))
         return {"accounts": frames.accounts, "users": frames.users}
 
     if given:  # a caller's own activity rows: nothing to key them by
@@ -142,7 +143,9 @@ def build_signals(engine: Engine, specs: Sequence[Any], activity: Activity) -> S
     return SignalFrames(accounts, users, activity.as_of, tuple(specs), _source(activity), engine)
 
 
-def _source(activity: Activity) -> str:
+def _source(activity: Activity | None) -> str:
+    if activity is None:  # raw events
+        return "events"
     return "kept" if activity.kept is not None else "rollup" if activity.from_rollup else "events"
 
 
@@ -158,8 +161,11 @@ def day_shape(specs: Sequence[Any], as_of: datetime) -> list[int]:
     return [(last.date() - (as_of - span).date()).days for span in spans(specs)]
 
 
-def activity_key(engine: Engine, activity: Activity) -> dict[str, Any]:
-    """What besides the definition (and as_of) the compiled SQL depends on: engine, where activity comes from."""
+def activity_key(engine: Engine, activity: Activity | None) -> dict[str, Any]:
+    """What besides the definition (and as_of) the compiled SQL depends on: engine, where activity comes from
+    (``None``: raw events)."""
+    if activity is None:
+        return {"engine": engine.name, "rollup": False, "kept": False}
     return {"engine": engine.name, "rollup": activity.from_rollup, "kept": activity.kept is not None}
 
 

@@ -61,6 +61,7 @@ class Plan:
     _flags: dict[str, tuple[Any, set[str] | None]] = field(default_factory=dict)
     _pairs: ibis.Table | None = None
     _shared: dict[tuple, ibis.Table] = field(default_factory=dict)
+    _guards: dict[str, int] = field(default_factory=dict)  # event-mask column -> its bit for unknown names
 
     @property
     def as_of(self) -> datetime:
@@ -160,25 +161,37 @@ class Plan:
         return self._add(("slices", _spec_key(spec), span, slices), spec, "or", start, build)
 
     def event_mask(self, spec: EventSignal, window: timedelta | None, names: list[str]) -> str | None:
-        """Column: bit ``i`` set when ``names[i]`` matched in the window; None past 63 names."""
-        if len(names) > MASK_BITS:
+        """Column: bit ``i`` set when ``names[i]`` matched in the window; None past 63 names.
+
+        Names read from the data (``event_names``, for a spec naming no events) get one more bit, set by any
+        other name: the pairs table is then checked for it (``Engine.check``), so a replay of the recorded SQL
+        stands only while no name it does not know turned up, and needs no scan of the events for the names.
+        Readers keep the first ``len(names)`` bits.
+        """
+        guard = not spec.events
+        if len(names) + guard > MASK_BITS:
             return None
         start = None if window is None else self.as_of - window
         bits = [(name, ibis.literal(1 << i, type="int64")) for i, name in enumerate(sorted(names))]
+        other = ibis.literal(1 << len(names), type="int64") if guard else ibis.null("int64")
 
         def build(rows: ibis.Table) -> ibis.Value:
             cond = self._match(rows, spec)
             if start is not None:
                 cond = cond & (rows.ts_last >= asof.at(start))
-            mask = rows.event.cases(*bits, else_=ibis.null("int64")).cast("int64")
+            mask = rows.event.cases(*bits, else_=other).cast("int64")
             return self.activity.engine.bit_or(cond.ifelse(mask, ibis.null("int64")))
 
-        return self._add(("events", _spec_key(spec), window, tuple(sorted(names))), spec, "or", start, build)
+        name = self._add(("events", _spec_key(spec), window, tuple(sorted(names))), spec, "or", start, build)
+        if guard:
+            self._guards[name] = 1 << len(names)
+        return name
 
     def event_names(self) -> list[str]:
-        """Every event name in the activity before as_of (one narrow scan, remembered)."""
+        """Every event name in the activity before as_of (one narrow scan, remembered; not recorded as a probe:
+        ``event_mask`` guards what it shapes with a check of the pairs table)."""
         if "event_names" not in self._shared:
-            names = [r[0] for r in self.activity.engine.probe(self.activity.event_names())]
+            names = [r[0] for r in self.activity.engine.probe(self.activity.event_names(), record=False)]
             self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
         return self._shared["event_names"]  # type: ignore[return-value]
 
@@ -213,7 +226,17 @@ class Plan:
                     **{m.name: _merge(engine, m, both[m.name]) for m in measures}
                 )
             self._pairs = self.activity.engine.scratch(grouped)
+            self._check_guards()
         return self._pairs
+
+    def _check_guards(self) -> None:
+        """Record that a replay is valid only while no pair has an event-mask bit for an unknown name."""
+        if not self._guards:
+            return
+        pairs = self._pairs
+        unknown = ibis.or_(*[(pairs[c] & ibis.literal(bit, type="int64")) != 0 for c, bit in self._guards.items()])
+        found = pairs.filter(unknown)
+        self.activity.engine.check(found.aggregate(unknown=found.count()), [(0,)])
 
     def _parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
         """Raw activity: rows before the earliest window start with the all-history measures, the rest with all."""

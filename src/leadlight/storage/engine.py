@@ -61,10 +61,12 @@ VOLATILE_NAME = re.compile(r"_leadlight_(?:scratch|view|asof)_\d+_\d+")
 
 @dataclass
 class Recording:
-    """What building a definition ran: each scratch table's SQL, and each data probe with its answer."""
+    """What building a definition ran: each scratch table's SQL, each data probe with its answer, and each
+    check (a query over the scratch tables) with the answer that keeps a replay valid."""
 
     steps: list[tuple[str, str]] = field(default_factory=list)  # (scratch name, SELECT it holds)
     probes: list[tuple[str, list]] = field(default_factory=list)  # (SELECT, rows it gave)
+    checks: list[tuple[str, list]] = field(default_factory=list)  # (SELECT, rows a valid replay gives)
 
 
 @dataclass
@@ -139,25 +141,33 @@ class Engine:
             table = table.cast({c: wanted[c] for c in wanted.names if table.schema()[c] != wanted[c]})
         return table
 
-    def probe(self, expr: ibis.Table) -> list[tuple]:
+    def probe(self, expr: ibis.Table, record: bool = True) -> list[tuple]:
         """Rows of a small query the *shape* of a definition's SQL depends on (e.g. which event names exist).
 
         While recording, the query and its answer are kept: a replay asks again and is used only if the
-        answer is the same.
+        answer is the same. ``record=False``: the caller guards the replay with a ``check`` instead.
         """
         if self.name != "duckdb" or self.connection is None:
             return [tuple(r.values()) for r in expr.to_pyarrow().to_pylist()]
         sql = self.backend.compile(expr)
         rows = [tuple(r) for r in self.connection.execute(sql).fetchall()]
-        if self.recording is not None:
+        if self.recording is not None and record:
             self.recording.probes.append((sql, _answer(rows)))
         return rows
 
+    def check(self, expr: ibis.Table, valid: list[tuple]) -> None:
+        """While recording: a replay is used only if ``expr`` (a query over the scratch tables, run after them)
+        answers ``valid`` then. Cheaper than a probe when the tables it reads are small (e.g. the pairs table
+        telling whether an event name the SQL does not know turned up, instead of a probe scanning events)."""
+        if self.recording is not None and self.name == "duckdb":
+            self.recording.checks.append((self.backend.compile(expr), _answer(valid)))
+
     def replay(self, steps: list[tuple[str, str]], probes: list[tuple[str, list]],
                outputs: dict[str, tuple[str, Any]], names: dict[str, str],
-               keep: tuple = ()) -> dict[str, ibis.Table] | None:
+               keep: tuple = (), checks: list[tuple[str, list]] = ()) -> dict[str, ibis.Table] | None:
         """Run recorded SQL again (DuckDB): probes first (None if any answers differently), then each
-        scratch table under a new name, then the outputs (``serve``).
+        scratch table under a new name, the checks (None, tables dropped, if any answers differently),
+        then the outputs (``serve``).
 
         ``names`` maps volatile names of the recording to this run's (identity tables as of a moment, the
         views of the signal frames scores read); ``keep``: what must live as long as the outputs do.
@@ -181,6 +191,10 @@ class Engine:
                 con.execute(f'CREATE TEMP TABLE "{mapping[old]}" AS {renamed(sql)}').fetchall()
                 self._scratch.add(mapping[old])
                 made.append(mapping[old])
+            if any(_answer(con.execute(renamed(sql)).fetchall()) != rows for sql, rows in checks):
+                self._released.extend(made)
+                self._drop_released()
+                return None
             return self.serve({label: (renamed(sql), schema) for label, (sql, schema) in outputs.items()}, keep, made)
         except Exception:
             self._released.extend(made)

@@ -12,7 +12,9 @@ engine records what runs (each scratch table's SELECT, each probe and its
 answer), compiles the outputs, and keeps that *recipe* in memory and under
 ``.leadlight/compiled/`` as JSON. The next call with the same key runs the
 probes again and, when they answer the same, replays the recorded SQL with no
-Ibis at all (``Engine.replay``); otherwise it builds afresh.
+Ibis at all (``Engine.replay``); otherwise it builds afresh. A recipe may also
+hold *checks*: queries over its own scratch tables, run after them, that must
+answer as recorded (else the replay is dropped and the definition built afresh).
 
 Only DuckDB replays; on Spark ``compiled`` simply builds (Spark SQL is
 compiled by Ibis' Spark dialect and run by Spark, unchanged). Names that
@@ -72,15 +74,17 @@ def compiled(
     if recipe is not None:
         rename = {recipe["names"][role]: name for role, name in names.items() if role in recipe["names"]}
         delta = as_of - datetime.fromisoformat(recipe["as_of"]) if as_of is not None else timedelta(0)
+        checks = recipe.get("checks", [])
         sqls = [sql for sql, _ in recipe["outputs"].values()] + [sql for _, sql in recipe["steps"]] + [
-            sql for sql, _ in recipe["probes"]]
+            sql for sql, _ in [*recipe["probes"], *checks]]
         if delta % timedelta(days=1) == timedelta(0) or not any(_DATE.search(sql) for sql in sqls):
             outputs = {label: (shift(sql, delta), ibis.schema(dict(schema)))
                        for label, (sql, schema) in recipe["outputs"].items()}
             steps = [(name, shift(sql, delta)) for name, sql in recipe["steps"]]
             probes = [(shift(sql, delta), rows) for sql, rows in recipe["probes"]]
+            checks = [(shift(sql, delta), rows) for sql, rows in checks]
             try:
-                tables = engine.replay(steps, probes, outputs, rename, keep)
+                tables = engine.replay(steps, probes, outputs, rename, keep, checks)
             except duckdb.Error:  # e.g. a recipe from an older layout of the tables: build afresh, and record again
                 tables = None
         if tables is not None:
@@ -92,6 +96,7 @@ def compiled(
     recipe = {
         "steps": recording.steps,
         "probes": recording.probes,
+        "checks": recording.checks,
         "outputs": {label: (engine.backend.compile(t), [(c, str(d)) for c, d in t.schema().items()])
                     for label, t in built.items()},
         "names": names,

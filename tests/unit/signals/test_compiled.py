@@ -85,7 +85,7 @@ def test_midnight_and_other_times_of_day_are_built_apart(bench_data):
     assert recipes.COUNTS["built"] == built + 1
 
 
-def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench_data):
+def test_a_new_event_name_in_the_window_fails_the_check_so_the_definition_is_built_again(bench_data):
     con, _ = bench_data
     recipes._MEMORY.clear()
     engine = duckdb_engine(con)
@@ -96,11 +96,34 @@ def test_a_new_event_name_changes_a_probe_so_the_definition_is_built_again(bench
     replays = recipes.COUNTS["replayed"]
     frames = compute_signals(engine, CONFIG.signals, as_of, incremental=False)
     assert recipes.COUNTS["replayed"] == replays  # the event names the breadth signal reads changed: built
+    # The replay's tables went when its check failed: only the build's pairs and first_days tables are left.
+    gc.collect()
+    engine._drop_released()  # what the first run's frames left (dropped at the next run otherwise)
+    scratch = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                          "AND table_name LIKE '\\_leadlight\\_scratch%' ESCAPE '\\'").fetchall()[0][0]
+    assert scratch == 2
     after = frames.accounts.to_pandas().set_index("account_id")
     grew = after.loc["a0", "features_28d"] - before.set_index("account_id").loc["a0", "features_28d"]
     assert grew == 1
     compute_signals(engine, CONFIG.signals, as_of, incremental=False)
     assert recipes.COUNTS["replayed"] == replays + 1
+
+
+def test_a_new_event_name_outside_every_window_still_replays_with_the_values_of_a_build(bench_data):
+    """No probe scans the events for their names: the pairs table is checked for a name the SQL does not know,
+    and a name older than the breadth signal's window changes no value."""
+    con, _ = bench_data
+    recipes._MEMORY.clear()
+    engine = duckdb_engine(con)
+    as_of = START + timedelta(days=DAYS)
+    _scores(engine, as_of)
+    con.execute("INSERT INTO raw_events (message_id, type, user_id, event, timestamp, account_id) VALUES "
+                f"('old', 'track', 'u1', 'Brand New Feature', TIMESTAMP '{as_of - timedelta(days=35)}', 'a0')")
+    accounts, users, replayed = _scores(engine, as_of)
+    assert replayed
+    want_accounts, want_users = _built(con, as_of)
+    pd.testing.assert_frame_equal(accounts, want_accounts)
+    pd.testing.assert_frame_equal(users, want_users)
 
 
 def test_recipes_are_kept_in_the_project_and_scratch_tables_go_with_the_frames(bench_data):
