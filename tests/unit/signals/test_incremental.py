@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -123,3 +123,49 @@ def test_compaction_keeps_one_row_per_key(watched):
     rows, compacted = con.execute("SELECT kept_rows, compacted_rows FROM signal_kept_state").fetchall()[0]
     assert rows == con.execute("SELECT count(*) FROM signal_kept").fetchall()[0][0]
     assert duplicates <= rows - compacted
+
+
+def _days_from(con) -> datetime:
+    return con.execute("SELECT days_from FROM signal_kept_state").fetchall()[0][0]
+
+
+def test_windows_equal_a_full_recompute_at_any_time_of_day_with_events_on_their_edges(watched):
+    engine, con, notes = watched
+    specs = fixtures.signals()
+    # Events on the second a window (7d, 14d, 28d) or a velocity slice starts, and the second before.
+    for n, moment in enumerate(("2026-01-08 13:14:15", "2026-01-08 13:14:14", "2026-01-01 13:14:15",
+                                "2026-01-01 13:14:14", "2025-12-18 13:14:15", "2026-01-10 06:00:00")):
+        fixtures.add_event(con, f"edge{n}", "u1" if n % 2 else "u3", "a1" if n % 2 else "a2", "Teammate Invited",
+                           moment, '{"plan": "pro", "seats": 7}')
+    for as_of in (datetime(2026, 1, 15, 0, 0, 1), datetime(2026, 1, 15, 13, 14, 15), datetime(2026, 1, 15, 13, 14, 16),
+                  datetime(2026, 1, 16, 23, 59, 59), datetime(2026, 1, 17), datetime(2026, 1, 24, 6, 0, 1)):
+        _both(engine, specs, as_of)
+    assert notes.take() == ["rebuilding the kept signal history from every event: nothing kept yet"]
+    # the days the longest reach (velocity: 7d + 28d baseline) needs, and two more
+    assert _days_from(con) == datetime(2026, 1, 24) - timedelta(days=37)
+
+
+def test_whole_days_inside_a_window_come_from_the_per_day_summary_and_cut_days_from_raw_events(watched):
+    engine, con, _, specs = _kept_at(watched, datetime(2026, 1, 15, 13, 14, 15))
+    as_of = datetime(2026, 1, 15, 13, 14, 15)
+    invites = [s for s in specs if s.name == "invites_14d"]
+    before = as_dicts(compute_signals(engine, invites, as_of))["account"]["a1"]["invites_14d"]
+    # 2026-01-09 is a whole day inside the 14-day window: its invites are read from the per-day summary...
+    con.execute("UPDATE signal_kept_days SET n = n + 100 WHERE day = '2026-01-09' AND event = 'Teammate Invited'")
+    assert as_dicts(compute_signals(engine, invites, as_of))["account"]["a1"]["invites_14d"] == before + 100
+    # ...and 2026-01-01, the day the window starts on (at 13:14:15), from raw events.
+    con.execute("UPDATE signal_kept_days SET n = n + 100 WHERE day = '2026-01-01'")
+    assert as_dicts(compute_signals(engine, invites, as_of))["account"]["a1"]["invites_14d"] == before + 100
+
+
+def test_a_longer_window_adds_the_days_it_needs_and_a_shorter_one_drops_them(watched):
+    engine, con, notes, specs = _kept_at(watched, datetime(2026, 1, 15, 9))
+    longer = specs + fixtures.signals("signals:\n  - {name: invites_60d, kind: count, event: Teammate Invited, "
+                                      "window: 60d}\n")
+    values = _both(engine, longer, datetime(2026, 1, 15, 10))
+    assert values["account"]["a2"]["invites_60d"] == 1  # 2025-12-22, before the first days kept
+    assert _days_from(con) == datetime(2026, 1, 15) - timedelta(days=62)
+    _both(engine, specs, datetime(2026, 1, 16, 10))
+    assert _days_from(con) == datetime(2026, 1, 16) - timedelta(days=37)
+    assert con.execute("SELECT min(day) FROM signal_kept_days").fetchall()[0][0] >= _days_from(con).date()
+    assert notes.take() == []
