@@ -94,8 +94,8 @@ class KeptHistory:
     engine: Engine
     table: ibis.Table
     until: datetime
-    days: ibis.Table | None = None  # the same summary per UTC day, for the days from ``days_from`` to ``until``
-    days_from: datetime | None = None
+    days: ibis.Table | None = None  # the same summary per UTC day, of the days the windows reach
+    reach: dict[str, int] | None = None  # days kept before ``until`` per event name ('' every event): ``kept_days``
 
     def with_recent(self, recent: ibis.Table, flags: dict[str, tuple[Any, Any]]) -> ibis.Table:
         """The summary plus raw activity rows from ``until`` on in its shape: one copy per filter slice

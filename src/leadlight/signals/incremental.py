@@ -9,9 +9,9 @@ with the number of events and their first and last timestamps, for the
 resolved activity before ``until`` (the UTC midnight before as_of).
 ``signal_kept_state`` records what it was built from. The windows read the
 whole days inside them from ``signal_kept_days``, the same summary per UTC day
-for the days from ``days_from`` (the longest window the signals read, and two
-days more) to ``until``, and raw events only for the days a window edge cuts
-(the moment is to the second) and the current day (``Plan._kept_parts``).
+of the days before ``until`` that some window reads (``kept_days``), and raw
+events only for the days a window edge or slice boundary cuts (the moment is
+to the second) and the current day (``Plan._kept_parts``).
 
 A score as of a moment after the latest event (identity as known now: see
 ``identity.as_of``) first brings the summary up to date:
@@ -19,10 +19,10 @@ A score as of a moment after the latest event (identity as known now: see
 * the events table only grows, so the events appended since the last update
   are found by position; those stamped before ``until`` (late arrivals) are
   merged into the summary, and when ``until`` moves to a later midnight the
-  raw events in between are merged too (the per-day summary likewise, from
-  ``days_from``; days before a later ``days_from`` are dropped, days a longer
-  window needs are added). Rows of one key then repeat; a compaction sums
-  them once they reach half the summary's size;
+  raw events in between are merged too (the per-day summary likewise; days no
+  window reaches any more are dropped, and when what the windows read changes
+  it is built anew). Rows of one key then repeat; a compaction sums them once
+  they reach half the summary's size;
 * it is rebuilt from every event, and the progress output says why, when it
   cannot be trusted: nothing kept yet, the identity links changed (a group or
   identify call re-linked or stitched someone, so old events may belong to
@@ -38,7 +38,8 @@ tests/functional/test_rescore_property.py compare with a full recompute).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import re
+from datetime import datetime
 from typing import Any, Callable, Sequence
 
 import duckdb
@@ -46,6 +47,7 @@ import ibis
 
 from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
+from leadlight.signals import kept_days
 from leadlight.signals.activity import Activity, KeptHistory, filter_key, property_predicate
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_events_sql
@@ -71,14 +73,6 @@ def slices(specs: Sequence[Any]) -> dict[str, tuple[PropertyFilter, ...]]:
     return out
 
 
-def horizon(specs: Sequence[Any]) -> timedelta:
-    """How many whole days before ``until`` the per-day summary keeps: the longest span a window (with its
-    baseline) reaches back, and two days more (the day a window starts on is cut, and the current day)."""
-    longest = max((getattr(s, "window_td", None) or timedelta(0)) + (getattr(s, "baseline_td", None) or timedelta(0))
-                  for s in specs) if specs else timedelta(0)
-    return timedelta(days=-(-longest // timedelta(days=1)) + 2)
-
-
 def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
                   note: Callable[[str], None] = lambda _: None) -> Activity | None:
     """Raw activity before ``as_of`` with the kept summary up to date, or None when it does not apply (not
@@ -96,18 +90,18 @@ def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
         note(f"kept history not updated ({type(err).__name__}): computing from every event")
         return None
     activity = Activity.from_events(engine, as_of)
-    activity.kept = KeptHistory(engine, engine.table(KEPT), until, engine.table(DAYS), until - horizon(specs))
+    activity.kept = KeptHistory(engine, engine.table(KEPT), until, engine.table(DAYS), kept_days.reach(specs))
     return activity
 
 
 def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callable[[str], None]) -> bool:
-    """Bring ``signal_kept`` to the events before ``until`` and ``signal_kept_days`` to the days from
-    ``until - horizon(specs)`` to ``until``; False when they are ahead of ``until`` (left as they are)."""
+    """Bring ``signal_kept`` to the events before ``until``, and ``signal_kept_days`` to the days before it that
+    the windows reach (``kept_days``); False when they are ahead of ``until`` (left as they are)."""
     con = engine.connection
-    wanted, days_from = slices(specs), until - horizon(specs)
+    wanted, reach = slices(specs), kept_days.reach(specs)
     events = _scalar(con, f"SELECT count(*) FROM {EVENTS}")
     identity = _identity(con)
-    state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows, days_from, "
+    state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows, days_reach, "
                       f"day_rows, day_rows_compacted FROM {STATE}")
     reason = _distrust(con, state, wanted)
     if reason is None and state[0][0] > until:
@@ -115,38 +109,42 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     con.begin()
     try:
         if reason is None and state[0][2] != identity:
-            reason = _relink(engine, wanted, state[0][0], state[0][7], state[0][1], note)
+            reason = _relink(engine, wanted, state[0][0], json.loads(state[0][7]), state[0][1], note)
+        since = f"SELECT * FROM {EVENTS} WHERE timestamp < ? AND "
         if reason is not None:
             note(f"rebuilding the kept signal history from every event: {reason}")
             _run(con, f"DELETE FROM {KEPT}")
-            _run(con, f"DELETE FROM {DAYS}")
             kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
-            day_rows = days_compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND "
-                                                f"timestamp < ?", [days_from, until], table=DAYS)
         else:
-            old_until, seen, _, _, _, kept_rows, compacted, old_from, day_rows, days_compacted = state[0]
-            late = f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?"
-            between = f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?"
-            _insert(engine, wanted, late, [seen, old_until])
-            _insert(engine, wanted, f"{late} AND timestamp >= ?", [seen, old_until, old_from], table=DAYS)
+            old_until, seen, _, _, _, kept_rows, compacted, old_reach, day_rows, days_compacted = state[0]
+            _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
             if until > old_until:
-                _insert(engine, wanted, between, [old_until, until])
-                _insert(engine, wanted, between, [max(old_until, days_from), until], table=DAYS)
-            if days_from < old_from:  # a longer window than before: the days it adds
-                _insert(engine, wanted, between, [days_from, min(old_from, until)], table=DAYS)
-            elif days_from > old_from:
-                _run(con, f"DELETE FROM {DAYS} WHERE day < ?", [days_from.date()])
+                _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
+                        [old_until, until])
             kept_rows, compacted = _compacted(con, KEPT, compacted)
+        if reason is not None or json.loads(old_reach) != reach:  # what the windows read changed: kept anew
+            if reason is None:
+                note("keeping the windows' days anew: the signals' windows read other events or days")
+            _run(con, f"DELETE FROM {DAYS}")
+            day_rows = days_compacted = _insert(engine, wanted, since + kept_days.kept_sql(reach, until), [until],
+                                                table=DAYS)
+        else:
+            _insert(engine, wanted, f"{since}rowid >= ? AND {kept_days.kept_sql(reach, old_until)}",
+                    [old_until, seen], table=DAYS)
+            if until > old_until:
+                _insert(engine, wanted, f"{since}timestamp >= ? AND {kept_days.kept_sql(reach, until)}",
+                        [until, old_until], table=DAYS)
+                _run(con, f"DELETE FROM {DAYS} WHERE NOT {kept_days.kept_sql(reach, until, 'day')}")
             day_rows, days_compacted = _compacted(con, DAYS, days_compacted)
         if reason is not None or state[0][2] != identity:
             _run(con, f"DELETE FROM {LINKS}")
             _run(con, f"INSERT INTO {LINKS} {_LINKS_NOW}")
         _run(con, f"DELETE FROM {STATE}")
         _run(con, f"INSERT INTO {STATE} (until, events_seen, identity, slices, format, kept_rows, compacted_rows, "
-                  f"updated_at, days_from, day_rows, day_rows_compacted) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                  f"updated_at, days_reach, day_rows, day_rows_compacted) VALUES (?, ?, ?, ?, ?, ?, ?, "
                   f"current_timestamp, ?, ?, ?)",
-             [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted, days_from,
-              day_rows, days_compacted])
+             [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted,
+              json.dumps(reach, sort_keys=True), day_rows, days_compacted])
         con.commit()
     except BaseException:
         con.rollback()
@@ -176,7 +174,7 @@ def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | Non
     return None
 
 
-def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, days_from: datetime, seen: int,
+def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, reach: dict[str, int], seen: int,
             note: Callable[[str], None]) -> str | None:
     """Identity links changed since the summary was kept: recompute the summary of the users they touch (the
     users whose account changed; for a changed alias its old and new user, and the anonymous activity).
@@ -195,7 +193,7 @@ def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, days_from
         return f"identity links changed for {moved} users"
     anonymous = " OR user_id IS NULL" if aliases else ""  # a stitched visitor's events had no user
     users_moved = f"SELECT user_id FROM {_MOVED}"
-    for table, since in ((KEPT, ""), (DAYS, f" AND timestamp >= TIMESTAMP '{days_from:%Y-%m-%d}'")):
+    for table, since in ((KEPT, ""), (DAYS, f" AND {kept_days.kept_sql(reach, until)}")):
         _run(con, f"DELETE FROM {table} WHERE user_id IN ({users_moved}){anonymous}")
         _insert(engine, wanted,
                 f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ?{since} AND (user_id IN ({users_moved}) OR "
@@ -263,11 +261,15 @@ def _compact(con: Any, table: str = KEPT) -> int:
 
 
 def _bind(sql: str, params: list) -> str:
-    """Parameters written into a view's SQL (views take none): positions and moments only."""
-    for value in params:
-        text = f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'" if isinstance(value, datetime) else str(int(value))
-        sql = sql.replace("?", text, 1)
-    return sql
+    """Parameters written into a view's SQL (views take none): positions and moments only, into the ``?`` outside
+    string literals (an event name may hold one)."""
+    values = iter(params)
+
+    def text(value: Any) -> str:
+        return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'" if isinstance(value, datetime) else str(int(value))
+
+    pieces = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(p if i % 2 else re.sub(r"\?", lambda _: text(next(values)), p) for i, p in enumerate(pieces))
 
 
 def _scalar(con: Any, sql: str, params: list | None = None) -> Any:

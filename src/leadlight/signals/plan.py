@@ -35,7 +35,7 @@ import ibis
 import ibis.expr.operations as ops
 
 from leadlight.config.signals import EventSignal
-from leadlight.signals import asof
+from leadlight.signals import asof, kept_days
 from leadlight.signals.activity import Activity, filter_key
 
 @dataclass(frozen=True)
@@ -255,16 +255,28 @@ class Plan:
         first = min(names)
         part = rows.filter(rows.ts_last >= asof.at(first)).filter(read(rows.ts_last, rows.event))
         whole_from = datetime(first.year, first.month, first.day) + DAY  # the day after the first window start
-        if kept.days is None or kept.days_from is None or kept.days_from > whole_from:  # type: ignore[union-attr]
+        if kept.days is None or kept.reach is None or not all(  # type: ignore[union-attr]
+                kept_days.covers(kept.reach, kept.until, max(whole_from, datetime(s.year, s.month, s.day) + DAY),
+                                 e) for s, e in names.items()):  # type: ignore[union-attr]
             out.append((part, windowed))
             return out
         # A summed row of a whole day answers every measure exactly when no cut falls inside that day: the
         # days of the cuts (window starts, slice boundaries; to the second) and the current day are read raw.
         cuts = sorted({c for m in windowed for c in m.cuts if c >= first})
         whole, until = asof.day_start(first) + ibis.interval(days=1), asof.day_start(self.as_of)
-        cut_days = [asof.day_start(c) for c in cuts]
-        raw = part.filter(ibis.or_(part.ts_last < whole, part.ts_last >= until, *[
-            (part.ts_last >= d) & (part.ts_last < d + ibis.interval(days=1)) for d in cut_days]))
+        ts, ranges, taken = part.ts_last, [], []
+        # Disjoint ranges, each a plain range of time (the scan skips the rest): the day the first window starts
+        # on, the current day, and each cut's day between them.
+        ranges.append(ts < whole)
+        ranges.append((ts >= until) & (ts >= whole))
+        for cut in cuts:
+            day = asof.day_start(cut)
+            ranges.append(ibis.and_((ts >= day) & (ts < day + ibis.interval(days=1)) & (ts >= whole) & (ts < until),
+                                    *[~taken_day for taken_day in taken]))
+            taken.append((ts >= day) & (ts < day + ibis.interval(days=1)))
+        raw = part.filter(ranges[0])
+        for r in ranges[1:]:
+            raw = raw.union(part.filter(r), distinct=False)
         days = kept.day_rows()  # type: ignore[union-attr]
         days = days.filter((days.day >= whole.date()) & (days.day < until.date()) &
                            ~days.day.isin([asof.day(c) for c in cuts]))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import datetime
 
 import pytest
 
@@ -125,8 +126,8 @@ def test_compaction_keeps_one_row_per_key(watched):
     assert duplicates <= rows - compacted
 
 
-def _days_from(con) -> datetime:
-    return con.execute("SELECT days_from FROM signal_kept_state").fetchall()[0][0]
+def _reach(con) -> dict:
+    return json.loads(con.execute("SELECT days_reach FROM signal_kept_state").fetchall()[0][0])
 
 
 def test_windows_equal_a_full_recompute_at_any_time_of_day_with_events_on_their_edges(watched):
@@ -141,8 +142,11 @@ def test_windows_equal_a_full_recompute_at_any_time_of_day_with_events_on_their_
                   datetime(2026, 1, 16, 23, 59, 59), datetime(2026, 1, 17), datetime(2026, 1, 24, 6, 0, 1)):
         _both(engine, specs, as_of)
     assert notes.take() == ["rebuilding the kept signal history from every event: nothing kept yet"]
-    # the days the longest reach (velocity: 7d + 28d baseline) needs, and two more
-    assert _days_from(con) == datetime(2026, 1, 24) - timedelta(days=37)
+    # every event 30 days back (28-day windows, and two days more): the 7-day velocity of new people reads no
+    # window, the active people's one 7 + 14 days
+    assert _reach(con) == {"": 30}
+    first, last = con.execute("SELECT min(day), max(day) FROM signal_kept_days").fetchall()[0]
+    assert first == datetime(2026, 1, 1).date() and last == datetime(2026, 1, 12).date()  # 2025-12-25 on
 
 
 def test_whole_days_inside_a_window_come_from_the_per_day_summary_and_cut_days_from_raw_events(watched):
@@ -158,14 +162,19 @@ def test_whole_days_inside_a_window_come_from_the_per_day_summary_and_cut_days_f
     assert as_dicts(compute_signals(engine, invites, as_of))["account"]["a1"]["invites_14d"] == before + 100
 
 
-def test_a_longer_window_adds_the_days_it_needs_and_a_shorter_one_drops_them(watched):
+def test_a_longer_window_keeps_the_days_it_reads_anew_and_says_so(watched):
     engine, con, notes, specs = _kept_at(watched, datetime(2026, 1, 15, 9))
+    fixtures.add_event(con, "old", "u3", "a2", "Teammate Invited", "2025-11-30 10:00:00")
     longer = specs + fixtures.signals("signals:\n  - {name: invites_60d, kind: count, event: Teammate Invited, "
                                       "window: 60d}\n")
     values = _both(engine, longer, datetime(2026, 1, 15, 10))
-    assert values["account"]["a2"]["invites_60d"] == 1  # 2025-12-22, before the first days kept
-    assert _days_from(con) == datetime(2026, 1, 15) - timedelta(days=62)
-    _both(engine, specs, datetime(2026, 1, 16, 10))
-    assert _days_from(con) == datetime(2026, 1, 16) - timedelta(days=37)
-    assert con.execute("SELECT min(day) FROM signal_kept_days").fetchall()[0][0] >= _days_from(con).date()
+    assert values["account"]["a2"]["invites_60d"] == 2  # 2025-11-30 and 2025-12-22
+    assert _reach(con) == {"": 30, "Teammate Invited": 62}
+    assert notes.take() == ["keeping the windows' days anew: the signals' windows read other events or days"]
+    _both(engine, longer, datetime(2026, 1, 16, 10))
     assert notes.take() == []
+    kept = "SELECT count(*) FROM signal_kept_days WHERE day = '2025-11-30' AND filter_id = ''"
+    assert con.execute(kept).fetchall()[0][0] == 1
+    _both(engine, specs, datetime(2026, 1, 16, 11))  # back to 30 days: that invite is no longer kept by day
+    assert con.execute(kept).fetchall()[0][0] == 0
+    assert notes.take() == ["keeping the windows' days anew: the signals' windows read other events or days"]
