@@ -117,7 +117,8 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
             kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
         else:
             old_until, seen, _, _, _, kept_rows, compacted, old_reach, day_rows, days_compacted = state[0]
-            _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
+            if events > seen:  # late events: appended since, stamped before the cutoff
+                _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
             if until > old_until:
                 _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
                         [old_until, until])
@@ -129,8 +130,9 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
             day_rows = days_compacted = _insert(engine, wanted, since + kept_days.kept_sql(reach, until), [until],
                                                 table=DAYS)
         else:
-            _insert(engine, wanted, f"{since}rowid >= ? AND {kept_days.kept_sql(reach, old_until)}",
-                    [old_until, seen], table=DAYS)
+            if events > state[0][1]:
+                _insert(engine, wanted, f"{since}rowid >= ? AND {kept_days.kept_sql(reach, old_until)}",
+                        [old_until, state[0][1]], table=DAYS)
             if until > old_until:
                 _insert(engine, wanted, f"{since}timestamp >= ? AND {kept_days.kept_sql(reach, until)}",
                         [until, old_until], table=DAYS)
@@ -222,30 +224,44 @@ def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: l
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
                 f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
     try:
-        rows = engine.table(_SOURCE)
-        rows = rows.filter(rows.event.notnull())
-        if keep is not None:
-            rows = rows.filter(keep(rows))
-        daily = table == DAYS
-        if daily:
-            rows = rows.mutate(day=rows.timestamp.date())
-        keys = ["account_id", "user_id", "event", *(["day"] if daily else [])]
-        parts = []
-        for key, filters in wanted.items():
-            part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
-            parts.append(part.group_by(keys).aggregate(
-                n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
-            ).mutate(filter_id=ibis.literal(key)))
-        union = parts[0]
-        for part in parts[1:]:
-            union = union.union(part, distinct=False)
-        sql = ibis.to_sql(union.select("filter_id", *keys, "n", "ts_first", "ts_last"), dialect="duckdb")
-        before = _scalar(con, f"SELECT count(*) FROM {table}")
+        key = (tuple(wanted), table)
+        sql = _SUMMARY_SQL.get(key) if keep is None else None
+        if sql is None:
+            sql = _summary_sql(engine, wanted, keep, table)
+            if keep is None:
+                _SUMMARY_SQL[key] = sql
         # by day: a window reads a range of days, and time-sorted rows let it skip the others
-        _run(con, f"INSERT INTO {table} BY NAME " + (f"SELECT * FROM ({sql}) ORDER BY day" if daily else sql))
-        return _scalar(con, f"SELECT count(*) FROM {table}") - before
+        added = _run(con, f"INSERT INTO {table} BY NAME " + (f"SELECT * FROM ({sql}) ORDER BY day" if table == DAYS
+                                                              else sql))
+        return int(added[0][0])
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
+
+
+_SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per (filter slices, table): the same every run
+
+
+def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None,
+                 table: str) -> str:
+    """SQL: the resolved activity of ``_SOURCE`` summed per filter slice, account, user, event (and day)."""
+    rows = engine.table(_SOURCE)
+    rows = rows.filter(rows.event.notnull())
+    if keep is not None:
+        rows = rows.filter(keep(rows))
+    daily = table == DAYS
+    if daily:
+        rows = rows.mutate(day=rows.timestamp.date())
+    keys = ["account_id", "user_id", "event", *(["day"] if daily else [])]
+    parts = []
+    for key, filters in wanted.items():
+        part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
+        parts.append(part.group_by(keys).aggregate(
+            n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
+        ).mutate(filter_id=ibis.literal(key)))
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part, distinct=False)
+    return ibis.to_sql(union.select("filter_id", *keys, "n", "ts_first", "ts_last"), dialect="duckdb")
 
 
 def _compact(con: Any, table: str = KEPT) -> int:
