@@ -14,7 +14,7 @@ kept signal history again, as a first score does) and one from raw events only (
 then a second more day with where its time went (``second_day_breakdown``: bringing the kept history up to date,
 the signal and score SQL, the rest of each step; ``second_day_vs_full``: it and each part as a share of the full
 recompute from raw events, and the share that a full recompute pays the same way: explaining and storing every
-account, reading leadlight.yml, ...; ``kept_rows``: the kept summaries' sizes), and ``engine``: the engine work alone on those events, the way
+account, reading leadlight.yml, ...; ``kept_rows``: the kept summary's size), and ``engine``: the engine work alone on those events, the way
 ``leadlight bench`` times its signals + scores (the project's own definition computed from raw events and scored,
 fetched to Arrow; best of two). Prints one JSON document: wall and CPU seconds of each, the ratios, and the
 machine's load average (other work on the machine slows the wall times, not the CPU seconds).
@@ -75,8 +75,8 @@ def forget_scores(project, kept: bool = True) -> None:
     con = connect(project)
     con.execute("DELETE FROM derived_state WHERE starts_with(name, 'score_snapshot')").fetchall()
     if kept:
-        for table in ("signal_kept_state", "signal_kept", "signal_kept_days"):
-            con.execute(f"DELETE FROM {table}").fetchall()
+        con.execute("DELETE FROM signal_kept_state").fetchall()
+        con.execute("DELETE FROM signal_kept").fetchall()
     con.close()
 
 
@@ -161,13 +161,13 @@ def where_it_goes(breakdown: dict, full: dict) -> dict:
 
 
 def kept_rows(project) -> dict:
-    """Rows of the kept signal history (all history; per day, of the days the windows read) and of events."""
+    """Rows of the kept signal history and of events."""
     from leadlight.storage.database import connect
 
     con = connect(project, read_only=True)
     try:
         return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                for table in ("events", "signal_kept", "signal_kept_days")}
+                for table in ("events", "signal_kept")}
     finally:
         con.close()
 

@@ -94,20 +94,13 @@ class KeptHistory:
     engine: Engine
     table: ibis.Table
     until: datetime
-    days: ibis.Table | None = None  # the same summary per UTC day, of the days the windows reach
-    reach: dict[str, int] | None = None  # days kept before ``until`` per event name ('' every event): ``kept_days``
 
     def with_recent(self, recent: ibis.Table, flags: dict[str, tuple[Any, Any]]) -> ibis.Table:
         """The summary plus raw activity rows from ``until`` on in its shape: one copy per filter slice
         in ``flags`` (the plan's property filter sets), and every row once in slice ''."""
-        return self.summed(_summary_shape(self.table, self.table.filter_id, ibis.null("date")), recent, flags)
-
-    def summed(self, summary: ibis.Table, raw: ibis.Table, flags: dict[str, tuple[Any, Any]]) -> ibis.Table:
-        """Summed rows (``summary``, in ``_summary_shape``) plus raw activity rows in their shape, one copy per
-        filter slice in ``flags`` and every row once in slice ''."""
-        parts = [summary]
+        parts = [_summary_shape(self.table, self.table.filter_id, ibis.null("date"))]
         for key, (filters, _) in {"": ((), None), **flags}.items():
-            rows = raw
+            rows = recent
             if filters:
                 rows = rows.filter(property_predicate(self.engine, rows.properties, filters))
             parts.append(_summary_shape(rows, ibis.literal(key), rows.day))
@@ -115,10 +108,6 @@ class KeptHistory:
         for part in parts[1:]:
             out = out.union(part, distinct=False)
         return out
-
-    def day_rows(self) -> ibis.Table:
-        """The per-day summary in the summed rows' shape (``day`` set)."""
-        return _summary_shape(self.days, self.days.filter_id, self.days.day)  # type: ignore[union-attr]
 
 
 def _summary_shape(rows: ibis.Table, filter_id: ibis.Value, day: ibis.Value) -> ibis.Table:

@@ -7,11 +7,9 @@ a summary of the old events merges exactly with the new ones. The table
 ``signal_kept`` is that summary: rows of (filter slice, account, user, event)
 with the number of events and their first and last timestamps, for the
 resolved activity before ``until`` (the UTC midnight before as_of).
-``signal_kept_state`` records what it was built from. The windows read the
-whole days inside them from ``signal_kept_days``, the same summary per UTC day
-of the days before ``until`` that some window reads (``kept_days``), and raw
-events only for the days a window edge or slice boundary cuts (the moment is
-to the second) and the current day (``Plan._kept_parts``).
+``signal_kept_state`` records what it was built from. The windows read raw
+events from their own start (time-sorted storage skips the older row
+groups), and only the events their measures name (``Plan._kept_parts``).
 
 A score as of a moment after the latest event (identity as known now: see
 ``identity.as_of``) first brings the summary up to date:
@@ -19,10 +17,8 @@ A score as of a moment after the latest event (identity as known now: see
 * the events table only grows, so the events appended since the last update
   are found by position; those stamped before ``until`` (late arrivals) are
   merged into the summary, and when ``until`` moves to a later midnight the
-  raw events in between are merged too (the per-day summary likewise; days no
-  window reaches any more are dropped, and when what the windows read changes
-  it is built anew). Rows of one key then repeat; a compaction sums them once
-  they reach half the summary's size;
+  raw events in between are merged too. Rows of one key then repeat; a
+  compaction sums them once they reach half the summary's size;
 * it is rebuilt from every event, and the progress output says why, when it
   cannot be trusted: nothing kept yet, the identity links changed (a group or
   identify call re-linked or stitched someone, so old events may belong to
@@ -38,7 +34,6 @@ tests/functional/test_rescore_property.py compare with a full recompute).
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
@@ -47,20 +42,18 @@ import ibis
 
 from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
-from leadlight.signals import kept_days
 from leadlight.signals.activity import Activity, KeptHistory, filter_key, property_predicate
 from leadlight.storage.engine import Engine
 from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_events_sql
 
 KEPT = "signal_kept"
-DAYS = "signal_kept_days"
 STATE = "signal_kept_state"
 LINKS = "signal_kept_links"
 _LINKS_NOW = (f"SELECT 'account' AS kind, user_id AS key, account_id AS target FROM {IDENTITIES} "
               f"UNION ALL SELECT 'alias', anonymous_id, user_id FROM {ALIASES}")
 _MOVED = "_leadlight_kept_moved"
 _RELINK_AT_MOST = 2000  # users whose history is recomputed one by one; more (or a tenth of all): rebuilt
-FORMAT = 2  # bump when what the summary holds changes: kept state of another format is rebuilt
+FORMAT = 1  # bump when what the summary holds changes: kept state of another format is rebuilt
 _SOURCE = "_leadlight_kept_source"
 
 
@@ -90,63 +83,44 @@ def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
         note(f"kept history not updated ({type(err).__name__}): computing from every event")
         return None
     activity = Activity.from_events(engine, as_of)
-    activity.kept = KeptHistory(engine, engine.table(KEPT), until, engine.table(DAYS), kept_days.reach(specs))
+    activity.kept = KeptHistory(engine, engine.table(KEPT), until)
     return activity
 
 
 def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callable[[str], None]) -> bool:
-    """Bring ``signal_kept`` to the events before ``until``, and ``signal_kept_days`` to the days before it that
-    the windows reach (``kept_days``); False when they are ahead of ``until`` (left as they are)."""
+    """Bring ``signal_kept`` to the events before ``until``; False when it is ahead of ``until`` (left as is)."""
     con = engine.connection
-    wanted, reach = slices(specs), kept_days.reach(specs)
+    wanted = slices(specs)
     events = _scalar(con, f"SELECT count(*) FROM {EVENTS}")
     identity = _identity(con)
-    state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows, days_reach, "
-                      f"day_rows, day_rows_compacted FROM {STATE}")
+    state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows FROM {STATE}")
     reason = _distrust(con, state, wanted)
     if reason is None and state[0][0] > until:
         return False
     con.begin()
     try:
         if reason is None and state[0][2] != identity:
-            reason = _relink(engine, wanted, state[0][0], json.loads(state[0][7]), state[0][1], note)
-        since = f"SELECT * FROM {EVENTS} WHERE timestamp < ? AND "
+            reason = _relink(engine, wanted, state[0][0], state[0][1], note)
         if reason is not None:
             note(f"rebuilding the kept signal history from every event: {reason}")
             _run(con, f"DELETE FROM {KEPT}")
             kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
         else:
-            old_until, seen, _, _, _, kept_rows, compacted, old_reach, day_rows, days_compacted = state[0]
+            old_until, seen, _, _, _, kept_rows, compacted = state[0]
             if events > seen:  # late events: appended since, stamped before the cutoff
                 _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
             if until > old_until:
                 _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
-                        [old_until, until])
-            kept_rows, compacted = _compacted(con, KEPT, compacted)
-        if reason is not None or json.loads(old_reach) != reach:  # what the windows read changed: kept anew
-            if reason is None:
-                note("keeping the windows' days anew: the signals' windows read other events or days")
-            _run(con, f"DELETE FROM {DAYS}")
-            day_rows = days_compacted = _insert(engine, wanted, since + kept_days.kept_sql(reach, until), [until],
-                                                table=DAYS)
-        else:
-            if events > state[0][1]:
-                _insert(engine, wanted, f"{since}rowid >= ? AND {kept_days.kept_sql(reach, old_until)}",
-                        [old_until, state[0][1]], table=DAYS)
-            if until > old_until:
-                _insert(engine, wanted, f"{since}timestamp >= ? AND {kept_days.kept_sql(reach, until)}",
-                        [until, old_until], table=DAYS)
-                _run(con, f"DELETE FROM {DAYS} WHERE NOT {kept_days.kept_sql(reach, until, 'day')}")
-            day_rows, days_compacted = _compacted(con, DAYS, days_compacted)
+                                 [old_until, until])
+            kept_rows = _scalar(con, f"SELECT count(*) FROM {KEPT}")
+            if kept_rows > 1.5 * max(compacted, 1):
+                kept_rows = compacted = _compact(con)
         if reason is not None or state[0][2] != identity:
             _run(con, f"DELETE FROM {LINKS}")
             _run(con, f"INSERT INTO {LINKS} {_LINKS_NOW}")
         _run(con, f"DELETE FROM {STATE}")
-        _run(con, f"INSERT INTO {STATE} (until, events_seen, identity, slices, format, kept_rows, compacted_rows, "
-                  f"updated_at, days_reach, day_rows, day_rows_compacted) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                  f"current_timestamp, ?, ?, ?)",
-             [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted,
-              json.dumps(reach, sort_keys=True), day_rows, days_compacted])
+        _run(con, f"INSERT INTO {STATE} VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+             [until, events, identity, json.dumps(sorted(wanted)), FORMAT, kept_rows, compacted])
         con.commit()
     except BaseException:
         con.rollback()
@@ -154,19 +128,11 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     return True
 
 
-def _compacted(con: Any, table: str, compacted: int) -> tuple[int, int]:
-    """``table``'s rows now and after its last compaction, compacting it when repeats made it half as large again."""
-    rows = _scalar(con, f"SELECT count(*) FROM {table}")
-    if rows > 1.5 * max(compacted, 1):
-        rows = compacted = _compact(con, table)
-    return rows, compacted
-
-
 def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | None:
     """Why the kept summary cannot be used as it is (None when it can)."""
     if not state:
         return "nothing kept yet"
-    _, seen, _, kept_slices, fmt = state[0][:5]
+    _, seen, _, kept_slices, fmt, _, _ = state[0]
     if fmt != FORMAT:
         return "it was kept in an older format"
     if not set(wanted) <= set(json.loads(kept_slices)):
@@ -176,7 +142,7 @@ def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | Non
     return None
 
 
-def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, reach: dict[str, int], seen: int,
+def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int,
             note: Callable[[str], None]) -> str | None:
     """Identity links changed since the summary was kept: recompute the summary of the users they touch (the
     users whose account changed; for a changed alias its old and new user, and the anonymous activity).
@@ -195,14 +161,13 @@ def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, reach: di
         return f"identity links changed for {moved} users"
     anonymous = " OR user_id IS NULL" if aliases else ""  # a stitched visitor's events had no user
     users_moved = f"SELECT user_id FROM {_MOVED}"
-    for table, since in ((KEPT, ""), (DAYS, f" AND {kept_days.kept_sql(reach, until)}")):
-        _run(con, f"DELETE FROM {table} WHERE user_id IN ({users_moved}){anonymous}")
-        _insert(engine, wanted,
-                f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ?{since} AND (user_id IN ({users_moved}) OR "
-                f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} WHERE user_id IN "
-                f"({users_moved})){anonymous})", [seen, until],
-                keep=lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
-                    rows.user_id.isnull() if aliases else ibis.literal(False)), table=table)
+    _run(con, f"DELETE FROM {KEPT} WHERE user_id IN ({users_moved}){anonymous}")
+    _insert(engine, wanted,
+            f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
+            f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} WHERE user_id IN ({users_moved}))"
+            f"{anonymous})", [seen, until],
+            keep=lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
+                rows.user_id.isnull() if aliases else ibis.literal(False)))
     note(f"identity links changed for {moved} user{'s' if moved != 1 else ''}: "
          "their kept signal history was recomputed")
     _run(con, f"DROP TABLE IF EXISTS {_MOVED}")
@@ -217,75 +182,62 @@ def _identity(con: Any) -> str:
 
 
 def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list,
-            keep: Callable[[ibis.Table], ibis.Value] | None = None, table: str = KEPT) -> int:
+            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
     """Summarise the resolved activity of the events ``events_sql`` selects (the resolved rows ``keep`` holds for)
-    into ``table`` (``signal_kept``, or per day ``signal_kept_days``); rows added."""
+    into ``signal_kept``; rows added."""
     con = engine.connection
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
                 f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
     try:
-        key = (tuple(wanted), table)
-        sql = _SUMMARY_SQL.get(key) if keep is None else None
+        sql = _SUMMARY_SQL.get(tuple(wanted)) if keep is None else None
         if sql is None:
-            sql = _summary_sql(engine, wanted, keep, table)
+            sql = _summary_sql(engine, wanted, keep)
             if keep is None:
-                _SUMMARY_SQL[key] = sql
-        # by day: a window reads a range of days, and time-sorted rows let it skip the others
-        added = _run(con, f"INSERT INTO {table} BY NAME " + (f"SELECT * FROM ({sql}) ORDER BY day" if table == DAYS
-                                                              else sql))
-        return int(added[0][0])
+                _SUMMARY_SQL[tuple(wanted)] = sql
+        return int(_run(con, f"INSERT INTO {KEPT} BY NAME {sql}")[0][0])  # DuckDB answers how many rows
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
 
 
-_SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per (filter slices, table): the same every run
+_SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per set of filter slices: the same every run
 
 
-def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None,
-                 table: str) -> str:
-    """SQL: the resolved activity of ``_SOURCE`` summed per filter slice, account, user, event (and day)."""
+def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
+    """SQL: the resolved activity of ``_SOURCE`` (the rows ``keep`` holds for) summed per filter slice, account,
+    user and event."""
     rows = engine.table(_SOURCE)
     rows = rows.filter(rows.event.notnull())
     if keep is not None:
         rows = rows.filter(keep(rows))
-    daily = table == DAYS
-    if daily:
-        rows = rows.mutate(day=rows.timestamp.date())
-    keys = ["account_id", "user_id", "event", *(["day"] if daily else [])]
     parts = []
     for key, filters in wanted.items():
         part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
-        parts.append(part.group_by(keys).aggregate(
+        parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
             n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
         ).mutate(filter_id=ibis.literal(key)))
     union = parts[0]
     for part in parts[1:]:
         union = union.union(part, distinct=False)
-    return ibis.to_sql(union.select("filter_id", *keys, "n", "ts_first", "ts_last"), dialect="duckdb")
+    return ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
+                       dialect="duckdb")
 
 
-def _compact(con: Any, table: str = KEPT) -> int:
-    """One row per (slice, account, user, event[, day]) again; returns how many."""
-    day = ", day" if table == DAYS else ""
-    _run(con, f"CREATE OR REPLACE TEMP TABLE _leadlight_kept_compact AS SELECT filter_id, account_id, user_id, event"
-              f"{day}, sum(n)::BIGINT AS n, min(ts_first) AS ts_first, max(ts_last) AS ts_last FROM {table} "
-              f"GROUP BY ALL{' ORDER BY day' if day else ''}")
-    _run(con, f"DELETE FROM {table}")
-    _run(con, f"INSERT INTO {table} BY NAME SELECT * FROM _leadlight_kept_compact")
+def _compact(con: Any) -> int:
+    """One row per (slice, account, user, event) again; returns how many."""
+    _run(con, f"CREATE OR REPLACE TEMP TABLE _leadlight_kept_compact AS SELECT filter_id, account_id, user_id, event, "
+              f"sum(n)::BIGINT AS n, min(ts_first) AS ts_first, max(ts_last) AS ts_last FROM {KEPT} GROUP BY ALL")
+    _run(con, f"DELETE FROM {KEPT}")
+    _run(con, f"INSERT INTO {KEPT} BY NAME SELECT * FROM _leadlight_kept_compact")
     _run(con, "DROP TABLE _leadlight_kept_compact")
-    return _scalar(con, f"SELECT count(*) FROM {table}")
+    return _scalar(con, f"SELECT count(*) FROM {KEPT}")
 
 
 def _bind(sql: str, params: list) -> str:
-    """Parameters written into a view's SQL (views take none): positions and moments only, into the ``?`` outside
-    string literals (an event name may hold one)."""
-    values = iter(params)
-
-    def text(value: Any) -> str:
-        return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'" if isinstance(value, datetime) else str(int(value))
-
-    pieces = re.split(r"('(?:[^']|'')*')", sql)
-    return "".join(p if i % 2 else re.sub(r"\?", lambda _: text(next(values)), p) for i, p in enumerate(pieces))
+    """Parameters written into a view's SQL (views take none): positions and moments only."""
+    for value in params:
+        text = f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'" if isinstance(value, datetime) else str(int(value))
+        sql = sql.replace("?", text, 1)
+    return sql
 
 
 def _scalar(con: Any, sql: str, params: list | None = None) -> Any:

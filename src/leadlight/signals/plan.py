@@ -35,7 +35,7 @@ import ibis
 import ibis.expr.operations as ops
 
 from leadlight.config.signals import EventSignal
-from leadlight.signals import asof, kept_days
+from leadlight.signals import asof
 from leadlight.signals.activity import Activity, filter_key
 
 @dataclass(frozen=True)
@@ -46,7 +46,6 @@ class _Measure:
     start: datetime | None  # earliest activity it reads; None for all history
     flag: str | None  # the property-filter flag column it reads, if any
     events: frozenset[str] | None  # the only event names it reads; None for every event
-    cuts: tuple[datetime, ...] = ()  # the moments where what it reads of a row changes (window start, slices)
 
 
 MASK_BITS = 63  # bit 63 is the sign bit: keep masks positive on both engines
@@ -93,7 +92,7 @@ class Plan:
 
     # -- measures ------------------------------------------------------------------------------
     def _add(self, key: tuple, spec: EventSignal | None, combine: str, start: datetime | None,
-             build: Callable[[ibis.Table], ibis.Value], cuts: tuple[datetime, ...] | None = None) -> str:
+             build: Callable[[ibis.Table], ibis.Value]) -> str:
         if key not in self._measures:
             if self._pairs is not None:
                 raise RuntimeError("a measure was requested after the plan ran")
@@ -101,8 +100,7 @@ class Plan:
             filters = getattr(spec, "filters", ()) if spec is not None else ()
             flag = _flag(filter_key(filters)) if filters else None
             events = frozenset(spec.events) if spec is not None and spec.events else None
-            cuts = cuts if cuts is not None else (start,) if start is not None else ()
-            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag, events, cuts)
+            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag, events)
         return self._measures[key].name
 
     def _events(self, rows: ibis.Table, cond: ibis.Value) -> ibis.Value:
@@ -159,8 +157,7 @@ class Plan:
             index = asof.slice_index(self.as_of, rows.ts_last, span)
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
-        cuts = tuple(self.as_of - span * i for i in range(1, slices + 1))
-        return self._add(("slices", _spec_key(spec), span, slices), spec, "or", start, build, cuts)
+        return self._add(("slices", _spec_key(spec), span, slices), spec, "or", start, build)
 
     def event_mask(self, spec: EventSignal, window: timedelta | None, names: list[str]) -> str | None:
         """Column: bit ``i`` set when ``names[i]`` matched in the window; None past 63 names."""
@@ -230,58 +227,25 @@ class Plan:
 
     def _kept_parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
         """Kept history: every pair and the all-history measures from the kept summary plus the raw rows after its
-        cutoff; then the windowed measures over the rows some window reads (from its start, of the events its
-        measures name): the whole days inside from the per-day summary, and raw rows for the rest (the days a
-        window edge or slice boundary cuts, the current day). The pairs all come from the first part, so the
-        second may skip the rest."""
+        cutoff; then the windowed measures over one read of the raw rows from the earliest window start, keeping
+        only the rows some window reads (from its start, of the events its measures name). The pairs all come
+        from the first part, so the second may skip the rest."""
         kept, rows = self.activity.kept, self.activity.rows
         if kept.until != datetime(self.as_of.year, self.as_of.month, self.as_of.day):  # type: ignore[union-attr]
             raise RuntimeError("kept history must end at the midnight before as_of")
         recent = rows.filter(rows.ts_last >= asof.day_start(self.as_of))
         out = [(kept.with_recent(recent, self._flags), [m for m in measures if m.start is None])]  # type: ignore[union-attr]
         windowed = [m for m in measures if m.start is not None]
-        if not windowed:
-            return out
-        names: dict[datetime, set[str] | None] = {}
-        for m in windowed:
-            known = names.get(m.start, set())
-            names[m.start] = None if known is None or m.events is None else known | m.events  # type: ignore[index]
-
-        def read(ts: ibis.Value, event: ibis.Value) -> ibis.Value:
-            return ibis.or_(*[(ts >= asof.at(start)) & (event.isin(sorted(events)) if events is not None
-                                                        else ibis.literal(True))
-                              for start, events in sorted(names.items(), key=lambda kv: kv[0])])
-
-        first = min(names)
-        part = rows.filter(rows.ts_last >= asof.at(first)).filter(read(rows.ts_last, rows.event))
-        whole_from = datetime(first.year, first.month, first.day) + DAY  # the day after the first window start
-        if kept.days is None or kept.reach is None or not all(  # type: ignore[union-attr]
-                kept_days.covers(kept.reach, kept.until, max(whole_from, datetime(s.year, s.month, s.day) + DAY),
-                                 e) for s, e in names.items()):  # type: ignore[union-attr]
+        if windowed:
+            names: dict[datetime, set[str] | None] = {}
+            for m in windowed:
+                known = names.get(m.start, set())
+                names[m.start] = None if known is None or m.events is None else known | m.events  # type: ignore[index]
+            read = [(rows.ts_last >= asof.at(start)) & (rows.event.isin(sorted(events)) if events is not None
+                                                          else ibis.literal(True))
+                    for start, events in sorted(names.items(), key=lambda kv: kv[0])]
+            part = rows.filter(rows.ts_last >= asof.at(min(names))).filter(ibis.or_(*read))
             out.append((part, windowed))
-            return out
-        # A summed row of a whole day answers every measure exactly when no cut falls inside that day: the
-        # days of the cuts (window starts, slice boundaries; to the second) and the current day are read raw.
-        cuts = sorted({c for m in windowed for c in m.cuts if c >= first})
-        whole, until = asof.day_start(first) + ibis.interval(days=1), asof.day_start(self.as_of)
-        ts, ranges, taken = part.ts_last, [], []
-        # Disjoint ranges, each a plain range of time (the scan skips the rest): the day the first window starts
-        # on, the current day, and each cut's day between them.
-        ranges.append(ts < whole)
-        ranges.append((ts >= until) & (ts >= whole))
-        for cut in cuts:
-            day = asof.day_start(cut)
-            ranges.append(ibis.and_((ts >= day) & (ts < day + ibis.interval(days=1)) & (ts >= whole) & (ts < until),
-                                    *[~taken_day for taken_day in taken]))
-            taken.append((ts >= day) & (ts < day + ibis.interval(days=1)))
-        raw = part.filter(ranges[0])
-        for r in ranges[1:]:
-            raw = raw.union(part.filter(r), distinct=False)
-        days = kept.day_rows()  # type: ignore[union-attr]
-        days = days.filter((days.day >= whole.date()) & (days.day < until.date()) &
-                           ~days.day.isin([asof.day(c) for c in cuts]))
-        days = days.filter(read(days.ts_last, days.event))
-        out.append((kept.summed(days, raw, self._flags), windowed))  # type: ignore[union-attr]
         return out
 
     def _aggregate(self, rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:

@@ -150,16 +150,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "DROP TABLE IF EXISTS signal_rollup",
         "DROP TABLE IF EXISTS signal_rollup_days",
     )),
-    Migration(71, "kept signal history per day: the windows' whole days summed instead of read from raw events", (
-        # signals.incremental: per (filter slice, account, user, event, UTC day), the resolved activity of the
-        # days before `until` the windows reach (`days_reach`: days per event name, '' for every event).
-        """CREATE TABLE IF NOT EXISTS signal_kept_days (
-            filter_id VARCHAR NOT NULL, account_id VARCHAR, user_id VARCHAR, event VARCHAR, day DATE NOT NULL,
-            n BIGINT NOT NULL, ts_first TIMESTAMP NOT NULL, ts_last TIMESTAMP NOT NULL)""",
-        "ALTER TABLE signal_kept_state ADD COLUMN IF NOT EXISTS days_reach VARCHAR",
-        "ALTER TABLE signal_kept_state ADD COLUMN IF NOT EXISTS day_rows BIGINT",
-        "ALTER TABLE signal_kept_state ADD COLUMN IF NOT EXISTS day_rows_compacted BIGINT",
-    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
