@@ -12,7 +12,9 @@ ingesting one more day of events (the last day's events replayed a day later, ne
 costs): a full score, nothing new, one more day, a full recompute of that same data (nothing kept: it builds the
 kept signal history again, as a first score does) and one from raw events only (no kept history built or read),
 then a second more day with where its time went (``second_day_breakdown``: bringing the kept history up to date,
-the signal and score SQL, the rest of each step), and ``engine``: the engine work alone on those events, the way
+the signal and score SQL, the rest of each step; ``second_day_vs_full``: it and each part as a share of the full
+recompute from raw events, and the share that a full recompute pays the same way: explaining and storing every
+account, reading leadlight.yml, ...; ``kept_rows``: the kept summary's size), and ``engine``: the engine work alone on those events, the way
 ``leadlight bench`` times its signals + scores (the project's own definition computed from raw events and scored,
 fetched to Arrow; best of two). Prints one JSON document: wall and CPU seconds of each, the ratios, and the
 machine's load average (other work on the machine slows the wall times, not the CPU seconds).
@@ -133,7 +135,41 @@ def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
         out["after_one_more_day"]["cpu_seconds"] / out["full_score_same_data"]["cpu_seconds"], 3)
     out["nothing_new_vs_full"] = round(out["nothing_new"]["seconds"] / out["full_score"]["seconds"], 3)
     out["full_vs_engine"] = round(full / out["engine"]["seconds"], 2)
+    out["second_day_vs_full"] = where_it_goes(out["second_day_breakdown"], out["full_score_same_data_raw_events"])
+    out["kept_rows"] = kept_rows(p)
     return out
+
+
+# Parts of a re-score a full recompute does the same way (every account is explained and stored again: the moment
+# moved, so recency and decay change most rows), as opposed to the signal and score computation a re-score reuses.
+SAME_AS_FULL = ("step: explaining", "step: storing the snapshot", "leadlight.yml read", "inputs fingerprinted",
+                "identity checked", "warnings", "engine closed")
+
+
+def where_it_goes(breakdown: dict, full: dict) -> dict:
+    """A re-score (``breakdown``) against a full recompute from raw events (``full``): the whole, each part, and the
+    share a full recompute pays the same (``SAME_AS_FULL``): the floor of the ratio were the signals free."""
+    def share(part: dict) -> dict:
+        return {unit: round(part[unit] / full[unit], 3) for unit in ("seconds", "cpu_seconds")}
+
+    parts = {label: share(part) for label, part in breakdown.items()
+             if isinstance(part, dict) and "seconds" in part and label != "total"}
+    same = {unit: sum(breakdown[label][unit] for label in SAME_AS_FULL if label in breakdown)
+            for unit in ("seconds", "cpu_seconds")}
+    return {"total": share(breakdown["total"]), "parts": parts, "same_as_a_full_recompute": share(same),
+            "signals_and_scores": share(breakdown["step: computing signals and scores"])}
+
+
+def kept_rows(project) -> dict:
+    """Rows of the kept signal history and of events."""
+    from leadlight.storage.database import connect
+
+    con = connect(project, read_only=True)
+    try:
+        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                for table in ("events", "signal_kept")}
+    finally:
+        con.close()
 
 
 def full_only(project: Path, repeat: int) -> dict:

@@ -7,7 +7,8 @@ two batches, each re-scored: late (stamped up to 20 days before the previous
 run's moment) or after the latest one at any second, from known and new people,
 with identify calls (a visitor stitched) and group calls (people re-linked to
 another account); each moment is anywhere after the latest event, mid-day or
-midnight. The full recompute is a copy of the same data that was never scored
+midnight, or days later (every window edge mid-day, on days the per-day summary
+of the windows holds or not). The full recompute is a copy of the same data that was never scored
 and reads raw events only: no snapshot, no kept history, nothing remembered.
 """
 
@@ -97,12 +98,15 @@ def _latest(events: list[dict], before: datetime) -> datetime:
 
 @st.composite
 def moments(draw, latest: datetime) -> str | None:
-    """None (one second after the latest event), a moment any second after it, or the midnight after it."""
-    choice = draw(st.sampled_from(("latest", "later", "midnight")))
+    """None (one second after the latest event), a moment any second after it, the midnight after it, or days
+    later at any time of day (every window edge then falls mid-day, on days the per-day summary holds or not)."""
+    choice = draw(st.sampled_from(("latest", "later", "midnight", "days later")))
     if choice == "latest":
         return None
     if choice == "midnight":
         return _stamp(datetime(latest.year, latest.month, latest.day) + timedelta(days=1))
+    if choice == "days later":
+        return _stamp(latest + timedelta(days=draw(st.integers(2, 40)), seconds=draw(st.integers(0, 86399))))
     return _stamp(latest + timedelta(seconds=draw(st.integers(1, 2 * 86400))))
 
 

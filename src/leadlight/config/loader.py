@@ -64,12 +64,24 @@ def load_config_file(path: Path) -> ProjectConfig:
 
 
 def parse_config(text: str, filename: str = "leadlight.yml") -> ProjectConfig:
+    """``text`` as a validated config. The same text (with the same values of the environment variables it
+    names) parsed before is not parsed again: a run loop re-reads an unchanged file every pass. Each caller gets
+    its own copy."""
     text = text.removeprefix("\ufeff")
-    limits.check_size(text, filename)  # before anything expensive (values, nesting, aliases: as it is read)
-    try:
-        return _parse(text, filename)
-    except RecursionError:  # a safety net: limits.watch refuses deep nesting first
-        raise limits.too_deep(filename, None) from None
+    key = (filename, text, tuple((name, os.environ.get(name)) for name, _ in _ENV.findall(text)))
+    if key not in _PARSED:
+        limits.check_size(text, filename)  # before anything expensive (values, nesting, aliases: as it is read)
+        try:
+            config = _parse(text, filename)
+        except RecursionError:  # a safety net: limits.watch refuses deep nesting first
+            raise limits.too_deep(filename, None) from None
+        if len(_PARSED) >= 16:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = config
+    return _PARSED[key].model_copy(deep=True)
+
+
+_PARSED: dict[tuple, ProjectConfig] = {}
 
 
 def _parse(text: str, filename: str) -> ProjectConfig:

@@ -107,7 +107,8 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
             kept_rows = compacted = _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp < ?", [until])
         else:
             old_until, seen, _, _, _, kept_rows, compacted = state[0]
-            _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
+            if events > seen:  # late events: appended since, stamped before the cutoff
+                _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp < ?", [seen, old_until])
             if until > old_until:
                 _insert(engine, wanted, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
                                  [old_until, until])
@@ -188,26 +189,37 @@ def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: l
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
                 f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
     try:
-        rows = engine.table(_SOURCE)
-        rows = rows.filter(rows.event.notnull())
-        if keep is not None:
-            rows = rows.filter(keep(rows))
-        parts = []
-        for key, filters in wanted.items():
-            part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
-            parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
-                n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
-            ).mutate(filter_id=ibis.literal(key)))
-        union = parts[0]
-        for part in parts[1:]:
-            union = union.union(part, distinct=False)
-        sql = ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
-                          dialect="duckdb")
-        before = _scalar(con, f"SELECT count(*) FROM {KEPT}")
-        _run(con, f"INSERT INTO {KEPT} BY NAME {sql}")
-        return _scalar(con, f"SELECT count(*) FROM {KEPT}") - before
+        sql = _SUMMARY_SQL.get(tuple(wanted)) if keep is None else None
+        if sql is None:
+            sql = _summary_sql(engine, wanted, keep)
+            if keep is None:
+                _SUMMARY_SQL[tuple(wanted)] = sql
+        return int(_run(con, f"INSERT INTO {KEPT} BY NAME {sql}")[0][0])  # DuckDB answers how many rows
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
+
+
+_SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per set of filter slices: the same every run
+
+
+def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
+    """SQL: the resolved activity of ``_SOURCE`` (the rows ``keep`` holds for) summed per filter slice, account,
+    user and event."""
+    rows = engine.table(_SOURCE)
+    rows = rows.filter(rows.event.notnull())
+    if keep is not None:
+        rows = rows.filter(keep(rows))
+    parts = []
+    for key, filters in wanted.items():
+        part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
+        parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
+            n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
+        ).mutate(filter_id=ibis.literal(key)))
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part, distinct=False)
+    return ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
+                       dialect="duckdb")
 
 
 def _compact(con: Any) -> int:

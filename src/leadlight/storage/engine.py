@@ -83,21 +83,31 @@ class Engine:
     _scratch: set[str] = field(default_factory=set)  # live scratch tables
     _released: list[str] = field(default_factory=list)  # scratch tables no expression refers to any more
     _views: set[str] = field(default_factory=set)  # live views made by ``serve``
+    _tables: dict[str, ibis.Table] = field(default_factory=dict)  # stored tables looked up (``table``)
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
     def table(self, name: str) -> ibis.Table:
+        """The table (or view) ``name``. A stored table's columns only change by a migration, when a connection
+        opens: it is looked up once per engine (a score asks for ``events`` or ``accounts`` a dozen times, each a
+        catalog query); per-run names (``_leadlight_...``, ``_ll_...``) each time."""
+        found = self._tables.get(name)
+        if found is not None:
+            return found
         try:
-            return self.backend.table(name)
+            found = self.backend.table(name)
         except Exception as err:  # each backend raises its own "no such table"
             raise NotReady(
                 f"table {name!r} is not available on the {self.name} engine ({type(err).__name__})",
                 hint="load data first with `leadlight ingest`",
             ) from None
+        if not name.startswith("_"):
+            self._tables[name] = found
+        return found
 
     def has_table(self, name: str) -> bool:
         try:  # not list_tables(): Ibis 12 lists DuckDB tables with a call DuckDB 2.0 removed
-            self.backend.table(name)
-        except Exception:
+            self.table(name)
+        except NotReady:
             return False
         return True
 

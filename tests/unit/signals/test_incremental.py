@@ -123,3 +123,17 @@ def test_compaction_keeps_one_row_per_key(watched):
     rows, compacted = con.execute("SELECT kept_rows, compacted_rows FROM signal_kept_state").fetchall()[0]
     assert rows == con.execute("SELECT count(*) FROM signal_kept").fetchall()[0][0]
     assert duplicates <= rows - compacted
+
+
+def test_windows_equal_a_full_recompute_at_any_time_of_day_with_events_on_their_edges(watched):
+    engine, con, notes = watched
+    specs = fixtures.signals()
+    # Events on the second a window (7d, 14d, 28d) or a velocity slice starts, and the second before.
+    for n, moment in enumerate(("2026-01-08 13:14:15", "2026-01-08 13:14:14", "2026-01-01 13:14:15",
+                                "2026-01-01 13:14:14", "2025-12-18 13:14:15", "2026-01-10 06:00:00")):
+        fixtures.add_event(con, f"edge{n}", "u1" if n % 2 else "u3", "a1" if n % 2 else "a2", "Teammate Invited",
+                           moment, '{"plan": "pro", "seats": 7}')
+    for as_of in (datetime(2026, 1, 15, 0, 0, 1), datetime(2026, 1, 15, 13, 14, 15), datetime(2026, 1, 15, 13, 14, 16),
+                  datetime(2026, 1, 16, 23, 59, 59), datetime(2026, 1, 17), datetime(2026, 1, 24, 6, 0, 1)):
+        _both(engine, specs, as_of)
+    assert notes.take() == ["rebuilding the kept signal history from every event: nothing kept yet"]
