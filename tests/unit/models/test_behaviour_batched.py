@@ -16,6 +16,7 @@ from leadlight.config import load_config
 from leadlight.identity import as_of as identity_as_of
 from leadlight.labels.label_times import active_accounts, data_range
 from leadlight.signals.behaviour import Vocabulary, vocabulary
+from leadlight.signals.activity import named_events, raw_events
 from leadlight.signals.behaviour_frames import behaviour_features, behaviour_over
 from leadlight.storage.project import Project
 from leadlight.tasks.derived import open_current_engine
@@ -67,3 +68,14 @@ def test_batched_eligibility_equals_the_per_snapshot_one(company):
     assert sum(len(a) for a in batched.values()) > 50
     for moment in moments:
         assert batched[moment] == active_accounts(engine, [moment], 14)[moment], moment
+
+
+def test_the_span_of_history_read_from_stored_events_is_the_resolved_views(company):
+    """``data_range`` and ``has_events`` read the stored events table on DuckDB: the same events and timestamps
+    as the identity-resolved view (aliases and identities joined), with no join."""
+    engine, _ = company
+    resolved, stored = raw_events(engine), named_events(engine)
+    want = resolved.aggregate(n=resolved.count(), lo=resolved.ts_first.min(), hi=resolved.ts_last.max()).execute()
+    got = stored.aggregate(n=stored.count(), lo=stored.timestamp.min(), hi=stored.timestamp.max()).execute()
+    assert want.n[0] > 1000
+    pd.testing.assert_frame_equal(got, want)
