@@ -79,3 +79,26 @@ def test_the_span_of_history_read_from_stored_events_is_the_resolved_views(compa
     got = stored.aggregate(n=stored.count(), lo=stored.timestamp.min(), hi=stored.timestamp.max()).execute()
     assert want.n[0] > 1000
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_identity_prepared_for_many_moments_equals_identity_resolved_alone(company):
+    """``identity.as_of.prepare`` sums each person's activity once, in parts between the moments; the identities
+    then resolved as of each moment equal those resolved from its earlier events alone (a fresh engine)."""
+    engine, moments = company
+    project = engine.project
+    alone = open_current_engine(project, load_config(project))
+    prepared = open_current_engine(project, load_config(project))
+    try:
+        identity_as_of.prepare(prepared, moments)
+        assert "identity_parts" in prepared.memo
+        resolved = 0
+        for moment in moments[:identity_as_of.KEEP]:
+            assert (identity_as_of._parts_for(prepared, moment) is not None) == (moment in moments)
+            want = identity_as_of.identities(alone, moment).to_pandas().sort_values("user_id", ignore_index=True)
+            got = identity_as_of.identities(prepared, moment).to_pandas().sort_values("user_id", ignore_index=True)
+            pd.testing.assert_frame_equal(got, want)
+            resolved += len(got)
+        assert resolved > 100
+    finally:
+        alone.close()
+        prepared.close()
