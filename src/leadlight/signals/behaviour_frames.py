@@ -67,7 +67,8 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
         r = r.mutate(age=asof.whole_days_before(d, r.ts), trend=r.ts >= asof.at(d - timedelta(days=TREND_DAYS)))
         recent.append(r.group_by(["as_of", "account_id", "user_id", "name", "day", "age", "trend"]).aggregate(n=r.count()))
     rollup = engine.scratch(ibis.union(*recent))
-    by_event, account = _windowed(engine, rollup, vocab)
+    by_event = _windowed(rollup, vocab, ["as_of", "account_id", "name"])
+    account = _windowed(rollup, vocab, ["as_of", "account_id"])
     del rollup  # the scratch table goes once nothing refers to it
     history = engine.scratch(ibis.union(*full))
     seen = history.filter(history.account_id.notnull())
@@ -87,31 +88,20 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     return out.astype("float64")
 
 
-def _windowed(engine: Engine, rollup: ibis.Table, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """count / users / days per window, and the trend: per (moment, account, event name), and per (moment, account).
+def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
+    """count / users / days per window, and the trend, per ``keys`` (``as_of`` first).
 
-    Within ``W`` days means fewer than ``W`` whole days old; a user's or a day's latest event is its youngest.
-    The rollup is read three times, not once per figure and level: an account's counts are the sums of its
-    names' counts, and its users' and days' latest events the youngest of their latest per name (kept as a
-    scratch table, a fraction of the rollup's rows)."""
-    r, by_name, by_account = rollup, ["as_of", "account_id", "name"], ["as_of", "account_id"]
+    Within ``W`` days means fewer than ``W`` whole days old; a user's or a day's latest event is its youngest."""
+    r = rollup
     counts = {f"count_{w}d": (r.age < w).ifelse(r.n, 0).sum() for w in vocab.windows}
     trend = dict(n7=(r.trend & (r.age < 7)).ifelse(r.n, 0).sum(), prior=(r.trend & (r.age >= 7)).ifelse(r.n, 0).sum(),
                  trended=r.trend.ifelse(1, 0).sum())
-    summed = r.group_by(by_name).aggregate(**counts, **trend).to_pandas().set_index(by_name)
-    parts = {"name": [summed], "account": [summed.groupby(level=by_account).sum()]}
+    parts = [r.group_by(keys).aggregate(**counts, **trend).to_pandas().set_index(keys)]
     for stat, by in (("users", "user_id"), ("days", "day")):
         rows = r.filter(r.user_id.notnull()) if by == "user_id" else r
-        latest = engine.scratch(rows.group_by([*by_name, by]).aggregate(age=rows.age.min()))
-        account = latest.group_by([*by_account, by]).aggregate(age=latest.age.min())
-        for level, table, keys in (("name", latest, by_name), ("account", account, by_account)):
-            within = {f"{stat}_{w}d": (table.age < w).ifelse(1, 0).sum() for w in vocab.windows}
-            parts[level].append(table.group_by(keys).aggregate(**within).to_pandas().set_index(keys))
-        del latest, account
-    return _window_table(parts["name"]), _window_table(parts["account"])
-
-
-def _window_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        latest = rows.group_by([*keys, by]).aggregate(age=rows.age.min())
+        within = {f"{stat}_{w}d": (latest.age < w).ifelse(1, 0).sum() for w in vocab.windows}
+        parts.append(latest.group_by(keys).aggregate(**within).to_pandas().set_index(keys))
     table = parts[0].join(parts[1:], how="outer").astype("float64")
     value = np.log1p(table.n7) - np.log1p(table.prior / 3)
     table["trend"] = value.where(table.trended > 0)  # no event in the trend window: no trend
