@@ -162,7 +162,7 @@ def resolve_before(con: duckdb.DuckDBPyConnection, as_of: datetime, rules: Domai
     con.execute(f"CREATE OR REPLACE TEMP TABLE {aliases} AS SELECT * FROM {ALIASES} LIMIT 0")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {ident} AS SELECT * FROM {IDENTITIES} LIMIT 0")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {prefix}_accounts AS {accounts_before_sql(con, before)}")
-    rebuild_aliases(con, events=before, aliases=aliases)
+    rebuild_aliases(con, events=before, aliases=aliases, parts=parts)
     rebuild_identities(con, rules, events=before, aliases=aliases, identities=ident, accounts=f"{prefix}_accounts",
                        parts=parts)
     resolved = f"{prefix}_events_resolved"

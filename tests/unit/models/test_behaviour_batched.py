@@ -98,6 +98,11 @@ def test_identity_prepared_for_many_moments_equals_identity_resolved_alone(compa
             got = identity_as_of.identities(prepared, moment).to_pandas().sort_values("user_id", ignore_index=True)
             pd.testing.assert_frame_equal(got, want)
             resolved += len(got)
+            aliases = [engine_.table(identity_as_of.tables(engine_, moment).identities.removesuffix("_identities")
+                                     + "_aliases").to_pandas().sort_values("anonymous_id", ignore_index=True)
+                       for engine_ in (prepared, alone) if identity_as_of.tables(engine_, moment) != identity_as_of.STORED]
+            if aliases:
+                pd.testing.assert_frame_equal(*aliases)
         assert resolved > 100
     finally:
         alone.close()
