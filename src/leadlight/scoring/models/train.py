@@ -130,21 +130,24 @@ def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds
     return sum(a * w for a, w in pairs) / total if total else 0.0
 
 
-def _part(role: str, columns: list[str], fits: _FoldFits, config: ModelConfig, frame: pd.DataFrame,
-          folds: list[Fold], progress: Progress, refit: Future | None = None,
-          label: str = "label") -> tuple[ModelPart, np.ndarray]:
-    """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows.
-
-    ``refit``: the chosen learner already being fitted on all rows (known in advance when ``fits`` tried one)."""
+def _choose(role: str, fits: _FoldFits, frame: pd.DataFrame, folds: list[Fold], progress: Progress,
+            label: str) -> tuple[list[tuple[float, Candidate, np.ndarray]], Candidate, np.ndarray]:
+    """Every candidate's walk-forward AUC, the best candidate and its out-of-fold raw scores."""
     scored = []
     for candidate, (raw, aucs) in zip(fits.options, fits.results()):
         scored.append((_weighted(aucs, frame[label], frame, folds), candidate, raw))
         progress.log(f"{role} model, {candidate.label}: walk-forward AUC {scored[-1][0]:.3f}")
-    score, chosen, raw = max(scored, key=lambda c: c[0])
+    _, chosen, raw = max(scored, key=lambda c: c[0])
+    return scored, chosen, raw
+
+
+def _part(role: str, choice: tuple[list, Candidate, np.ndarray], refit: Future, config: ModelConfig,
+          frame: pd.DataFrame, label: str = "label") -> tuple[ModelPart, np.ndarray]:
+    """The chosen learner calibrated on its out-of-fold scores, with ``refit``: it fitted on all rows."""
+    scored, chosen, raw = choice
     seen = ~np.isnan(raw)
     calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
-    learner = refit.result() if refit is not None else _refit(chosen, columns, role, frame, label)
-    part = ModelPart(role, learner, calibrator, {c.label: round(a, 4) for a, c, _ in scored}, chosen)
+    part = ModelPart(role, refit.result(), calibrator, {c.label: round(a, 4) for a, c, _ in scored}, chosen)
     return part, calibrator.probability(raw)
 
 
@@ -173,21 +176,26 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
     with progress.step("training fit, intent and combined models"), ThreadPoolExecutor(WORKERS) as pool, \
             ThreadPoolExecutor(1) as side:
         options = candidates(list(config.algorithms))
-        combined, p = _part("combined", spec.columns, _FoldFits(pool, frame, folds, options, spec.columns, "label", False),
-                            config, frame, folds, progress)
-        beside = side.submit(alongside, combined.learner.name) if alongside is not None else None
-        chosen = [combined.candidate]
-        # The supporting models all use the chosen learner: every fit they need (folds and final refits, the
-        # longest first) is queued at once, then read back in order. The same fits as one after the other.
+        choice = _choose("combined", _FoldFits(pool, frame, folds, options, spec.columns, "label", False), frame, folds,
+                         progress, "label")
+        chosen = choice[1]
+        beside = side.submit(alongside, chosen.algorithm) if alongside is not None else None
+        # Every other model uses the chosen learner: every fit left (the final refits, longest first, then the
+        # supporting models' folds) is queued at once and read back in order. The same fits as one after another.
         roles = {"fit": (spec.fit_columns, "label"), "intent": (spec.intent_columns, "label")}
         if config.target == "sales" and frame.self_serve.nunique() == 2:
             roles["self_serve"] = (spec.columns, "self_serve")
         roles = {role: (columns, label) for role, (columns, label) in roles.items() if columns}
-        refits = {role: pool.submit(_refit, combined.candidate, columns, role, frame, label)
-                  for role, (columns, label) in sorted(roles.items(), key=lambda kv: -len(kv[1][0]))}
-        fits = {role: _FoldFits(pool, frame, folds, chosen, columns, label, True) for role, (columns, label) in roles.items()}
-        parts = {role: _part(role, columns, fits[role], config, frame, folds, progress, refits[role], label)
-                 for role, (columns, label) in roles.items()}
+        longest_first = sorted(roles.items(), key=lambda kv: -len(kv[1][0]))
+        refits = {role: pool.submit(_refit, chosen, columns, role, frame, label)
+                  for role, (columns, label) in [("combined", (spec.columns, "label")), *longest_first]}
+        pending = {role: _FoldFits(pool, frame, folds, [chosen], columns, label, True)
+                   for role, (columns, label) in roles.items()}
+        parts = {"combined": _part("combined", choice, refits["combined"], config, frame)}
+        for role, (columns, label) in roles.items():
+            parts[role] = _part(role, _choose(role, pending[role], frame, folds, progress, label), refits[role],
+                                config, frame, label)
+        combined, p = parts["combined"]
         fit, p_fit = parts.get("fit", (None, None))
         intent, p_intent = parts.get("intent", (None, None))
         self_serve, p_self = parts.get("self_serve", (None, None))
