@@ -173,7 +173,7 @@ def choice(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     yml.write_text(yml.read_text().replace("snapshot_every: auto", "snapshot_every: month"))
     caught: dict[str, Any] = {}
 
-    def catch(frame, spec, folds, config, progress=None):  # stop once the training set is built
+    def catch(frame, spec, folds, config, progress=None, **_):  # stop once the training set is built
         caught.update(frame=frame, columns=list(spec.columns), folds=folds)
         raise StopIteration
 

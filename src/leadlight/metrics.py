@@ -21,7 +21,7 @@ def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
 
 def rankdata(values: np.ndarray) -> np.ndarray:
     """Ranks from 1, ties sharing their average rank (scipy's default, without importing scipy.stats)."""
-    order = np.argsort(values, kind="mergesort")
+    order = np.argsort(values)  # any order within ties: each tied value gets the same average rank
     ordered = values[order]
     starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
     ends = np.r_[starts[1:], len(values)]

@@ -47,6 +47,34 @@ WHERE coalesce(a.user_id, e.user_id) <> ''
 GROUP BY ALL
 """
 
+# The same table from ``activity_partials`` (``identity.as_of.prepare``): each part's sums, firsts and lasts up to a
+# moment, merged, equal the aggregates over the events before it.
+_ACTIVITY_FROM_PARTS = """
+CREATE OR REPLACE TEMP TABLE _ll_activity AS
+SELECT coalesce(a.user_id, e.user_id) AS user_id,
+       nullif(e.group_id, '') AS group_id,
+       sum(e.group_calls)::BIGINT AS group_calls,
+       sum(e.events)::BIGINT AS events,
+       min(e.first_at) AS first_at,
+       max(e.last_at) AS last_at
+FROM {parts} AS e
+LEFT JOIN {aliases} AS a ON a.anonymous_id = coalesce(e.user_id, e.anonymous_id)
+WHERE e.part <= {part} AND coalesce(a.user_id, e.user_id) <> ''
+GROUP BY ALL
+"""
+
+ACTIVITY_PARTIALS = """
+CREATE OR REPLACE TEMP TABLE {parts} AS
+SELECT user_id, anonymous_id, group_id, {part} AS part,
+       count(*) FILTER (WHERE type = 'group') AS group_calls,
+       count(*) AS events,
+       min(timestamp) AS first_at,
+       max(timestamp) AS last_at
+FROM {events}
+WHERE timestamp < {end}
+GROUP BY ALL
+"""
+
 _GROUP_LINKS = """
 CREATE OR REPLACE TEMP TABLE _ll_group_links AS
 SELECT user_id, group_id AS account_id, first_at AS linked_at
@@ -174,9 +202,16 @@ def rebuild_identities(
     aliases: str = ALIASES,
     identities: str = IDENTITIES,
     accounts: str = ACCOUNTS,
+    parts: tuple[str, int] | None = None,
 ) -> None:
-    """Replace the contents of ``identities`` from events, users, accounts and aliases (rebuild aliases first)."""
-    con.execute(_ACTIVITY.format(events=events, aliases=aliases))
+    """Replace the contents of ``identities`` from events, users, accounts and aliases (rebuild aliases first).
+
+    ``parts``: a table of ``ACTIVITY_PARTIALS`` and the last part before the moment ``events`` ends at: the
+    per-user activity is then merged from it instead of read from every event again."""
+    if parts is None:
+        con.execute(_ACTIVITY.format(events=events, aliases=aliases))
+    else:
+        con.execute(_ACTIVITY_FROM_PARTS.format(parts=parts[0], part=parts[1], aliases=aliases))
     con.execute(_GROUP_LINKS)
     con.execute(_PEOPLE.format(events=events))
     found = con.execute("SELECT DISTINCT email_domain FROM _ll_people WHERE email_domain IS NOT NULL").fetchall()

@@ -28,8 +28,26 @@ QUALIFY row_number() OVER (PARTITION BY anonymous_id ORDER BY min(timestamp), us
 """
 
 
-def rebuild_aliases(con: duckdb.DuckDBPyConnection, events: str = EVENTS, aliases: str = ALIASES) -> int:
-    """Replace the contents of ``aliases`` from ``events``; returns how many aliases there are."""
+# The same from ``linking.ACTIVITY_PARTIALS`` (``identity.as_of.prepare``): a pair's first event before a moment
+# is the first of its parts' first events.
+ALIASES_FROM_PARTS = """
+INSERT INTO {aliases} (anonymous_id, user_id, first_seen)
+SELECT anonymous_id, user_id, min(first_at) AS first_seen
+FROM {parts}
+WHERE part <= {part} AND anonymous_id <> '' AND user_id <> '' AND anonymous_id <> user_id
+GROUP BY anonymous_id, user_id
+QUALIFY row_number() OVER (PARTITION BY anonymous_id ORDER BY min(first_at), user_id) = 1
+"""
+
+
+def rebuild_aliases(con: duckdb.DuckDBPyConnection, events: str = EVENTS, aliases: str = ALIASES,
+                    parts: tuple[str, int] | None = None) -> int:
+    """Replace the contents of ``aliases`` from ``events``; returns how many aliases there are.
+
+    ``parts``: activity partials and the last part before the moment ``events`` ends at (read instead)."""
     con.execute(f"DELETE FROM {aliases}")
-    con.execute(REBUILD_ALIASES.format(events=events, aliases=aliases))
+    if parts is None:
+        con.execute(REBUILD_ALIASES.format(events=events, aliases=aliases))
+    else:
+        con.execute(ALIASES_FROM_PARTS.format(parts=parts[0], part=parts[1], aliases=aliases))
     return con.execute(f"SELECT count(*) FROM {aliases}").fetchone()[0]

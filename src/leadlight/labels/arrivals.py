@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.signals.activity import raw_events
+from leadlight.signals.activity import named_events
 from leadlight.storage.engine import Engine
 
 ARRIVAL = "arrival"
@@ -40,7 +40,7 @@ LONGEST_PERIOD = {"month": timedelta(days=31), "week": timedelta(days=7)}
 
 def has_events(engine: Engine) -> bool:
     """True when any named event (track call or page view) is loaded."""
-    return int(raw_events(engine).limit(1).count().execute()) > 0
+    return int(named_events(engine).limit(1).count().execute()) > 0
 
 
 def eligibility(engine: Engine, config: ModelConfig) -> str:

@@ -45,7 +45,7 @@ from leadlight.config.model import ModelConfig
 from leadlight.identity import as_of as identity_as_of
 from leadlight.labels import arrivals, trials
 from leadlight.signals import asof
-from leadlight.signals.activity import raw_events
+from leadlight.signals.activity import named_events, raw_events
 from leadlight.storage.engine import Engine
 from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
@@ -76,8 +76,8 @@ def snapshot_dates(first: datetime, last: datetime, every: str) -> list[datetime
 
 def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
     """First and last moment of known history: events and opportunities."""
-    rows = raw_events(engine)
-    ev = rows.aggregate(lo=rows.ts_first.min(), hi=rows.ts_last.max()).to_pandas().iloc[0]
+    rows = named_events(engine)
+    ev = rows.aggregate(lo=rows.timestamp.min(), hi=rows.timestamp.max()).to_pandas().iloc[0]
     opp = engine.table(OPPORTUNITIES)
     op = opp.aggregate(lo=opp.created_at.min(), hi=opp.created_at.max()).to_pandas().iloc[0]
     los = [pd.Timestamp(x).to_pydatetime() for x in (ev.lo, op.lo) if pd.notna(x)]
@@ -168,6 +168,7 @@ def opportunities(engine: Engine) -> pd.DataFrame:
 def active_accounts(engine: Engine, moments: list[datetime], days: int) -> dict[datetime, set[str]]:
     """Accounts with activity in the ``days`` before each moment (identity as known then), a batch per query."""
     out: dict[datetime, set[str]] = {d: set() for d in moments}
+    identity_as_of.prepare(engine, moments)
     for batch in identity_as_of.batches(moments):
         parts = []
         for d in batch:

@@ -25,6 +25,7 @@ from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
 from leadlight.signals import asof
 from leadlight.storage.engine import Engine
+from leadlight.storage.schema import EVENTS
 
 COLUMNS = ("account_id", "user_id", "event", "day", "n", "ts_first", "ts_last")
 
@@ -80,6 +81,15 @@ def raw_events(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
         ts_last=e.timestamp,
         properties=e.properties,
     )
+
+
+def named_events(engine: Engine) -> ibis.Table:
+    """Every named event's ``timestamp``, identity left unresolved: where the span of history and whether any
+    exists are read. On DuckDB from the stored events, not the resolved view: its left joins keep every event
+    row once at least and change no timestamp, but join identity to every row first."""
+    stored = engine.name == "duckdb" and engine.has_table(EVENTS)
+    e = engine.table(EVENTS) if stored else identity_as_of.events(engine, None)
+    return e.filter(e.event.notnull()).select("timestamp")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from leadlight.config import load_config
 from leadlight.identity import as_of as identity_as_of
 from leadlight.labels.label_times import active_accounts, data_range
 from leadlight.signals.behaviour import Vocabulary, vocabulary
+from leadlight.signals.activity import named_events, raw_events
 from leadlight.signals.behaviour_frames import behaviour_features, behaviour_over
 from leadlight.storage.project import Project
 from leadlight.tasks.derived import open_current_engine
@@ -67,3 +68,42 @@ def test_batched_eligibility_equals_the_per_snapshot_one(company):
     assert sum(len(a) for a in batched.values()) > 50
     for moment in moments:
         assert batched[moment] == active_accounts(engine, [moment], 14)[moment], moment
+
+
+def test_the_span_of_history_read_from_stored_events_is_the_resolved_views(company):
+    """``data_range`` and ``has_events`` read the stored events table on DuckDB: the same events and timestamps
+    as the identity-resolved view (aliases and identities joined), with no join."""
+    engine, _ = company
+    resolved, stored = raw_events(engine), named_events(engine)
+    want = resolved.aggregate(n=resolved.count(), lo=resolved.ts_first.min(), hi=resolved.ts_last.max()).execute()
+    got = stored.aggregate(n=stored.count(), lo=stored.timestamp.min(), hi=stored.timestamp.max()).execute()
+    assert want.n[0] > 1000
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_identity_prepared_for_many_moments_equals_identity_resolved_alone(company):
+    """``identity.as_of.prepare`` sums each person's activity once, in parts between the moments; the identities
+    then resolved as of each moment equal those resolved from its earlier events alone (a fresh engine)."""
+    engine, moments = company
+    project = engine.project
+    alone = open_current_engine(project, load_config(project))
+    prepared = open_current_engine(project, load_config(project))
+    try:
+        identity_as_of.prepare(prepared, moments)
+        assert "identity_parts" in prepared.memo
+        resolved = 0
+        for moment in moments[:identity_as_of.KEEP]:
+            assert (identity_as_of._parts_for(prepared, moment) is not None) == (moment in moments)
+            want = identity_as_of.identities(alone, moment).to_pandas().sort_values("user_id", ignore_index=True)
+            got = identity_as_of.identities(prepared, moment).to_pandas().sort_values("user_id", ignore_index=True)
+            pd.testing.assert_frame_equal(got, want)
+            resolved += len(got)
+            aliases = [engine_.table(identity_as_of.tables(engine_, moment).identities.removesuffix("_identities")
+                                     + "_aliases").to_pandas().sort_values("anonymous_id", ignore_index=True)
+                       for engine_ in (prepared, alone) if identity_as_of.tables(engine_, moment) != identity_as_of.STORED]
+            if aliases:
+                pd.testing.assert_frame_equal(*aliases)
+        assert resolved > 100
+    finally:
+        alone.close()
+        prepared.close()

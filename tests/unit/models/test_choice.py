@@ -44,3 +44,37 @@ def test_out_of_fold_scores_every_candidate_on_the_same_folds_and_skips_a_fold_w
         assert not np.isnan(raw[scored]).any() and np.isnan(raw[~scored]).all()
     aucs = {c.label: a[1] for c, (_, a) in zip(options, results)}
     assert aucs["lightgbm/light"] > aucs["logistic"] + 0.1  # an interaction: trees see it, a linear model cannot
+
+
+def test_supporting_models_queued_together_equal_each_fitted_on_its_own():
+    """The fit, intent and self-serve models share one queue of fits (their folds and final refits); each must be
+    what choosing, calibrating and refitting it alone gives, and the work run alongside sees the chosen learner."""
+    from leadlight.config.model import ModelConfig
+    from leadlight.scoring.models.calibrate import Calibrator
+    from leadlight.scoring.models.features import FeatureSpec
+    from leadlight.scoring.models.train import train_models
+
+    rng = np.random.default_rng(11)
+    days = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(8)]
+    n = 8 * 150
+    frame = pd.DataFrame({"account_id": [f"a{i % 150}" for i in range(n)], "as_of": np.repeat(days, 150),
+                          "x": rng.normal(size=n), "z": rng.normal(size=n), "amount": 100.0})
+    frame["label"] = (frame.x + frame.z + rng.normal(size=n) > 1.5).astype("int8")
+    frame["self_serve"] = (frame.z - frame.x + rng.normal(size=n) > 1.5).astype("int8")
+    folds = [Fold(tuple(days[:3]), (days[4], days[5]), (days[3],)), Fold(tuple(days[:5]), (days[6], days[7]), (days[5],))]
+    spec = FeatureSpec(None, ("x",), {}, ("z",))
+    config = ModelConfig(algorithms=["lightgbm", "logistic"])
+    seen: list[str] = []
+    models = train_models(frame, spec, folds, config, alongside=lambda name: seen.append(name) or "done")
+    assert models.alongside == "done" and seen == [models.combined.learner.name]
+    chosen = models.combined.candidate
+    for role, columns, label in (("fit", ["x"], "label"), ("intent", ["z"], "label"),
+                                 ("self_serve", ["x", "z"], "self_serve")):
+        part = getattr(models, role)
+        assert part.candidate == chosen
+        raw = out_of_fold(frame, folds, [chosen], columns, label, supporting=True)[0][0]
+        kept = ~np.isnan(raw)
+        calibrator = Calibrator(config.calibration).fit(raw[kept], frame[label].to_numpy()[kept])
+        alone = chosen.learner(columns, supporting=True).fit(frame, frame[label].to_numpy())
+        np.testing.assert_array_equal(part.learner.raw(frame), alone.raw(frame))
+        np.testing.assert_array_equal(part.calibrator.probability(raw[kept]), calibrator.probability(raw[kept]))

@@ -75,10 +75,13 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
             if w["attribute"]:
                 w["dropped"] = True
         spec = drop_columns(spec, leaking, "the leakage check flagged it")
-    models = train_models(frame, spec, folds, mc, progress)
-    with progress.step("estimating the uplift of a sales touch"):
-        models.uplift, models.metrics["uplift"] = uplift.from_history(
-            opportunities(engine), frame, models.spec.columns, mc.target, mc.horizon_days, models.combined.learner.name)
+    opps = opportunities(engine)
+
+    def estimate_uplift(learner: str) -> tuple[Any, dict]:  # on its own thread, beside the supporting fits
+        return uplift.from_history(opps, frame, spec.columns, mc.target, mc.horizon_days, learner)
+
+    models = train_models(frame, spec, folds, mc, progress, alongside=estimate_uplift)
+    (models.uplift, models.metrics["uplift"]), models.alongside = models.alongside, None
     if models.metrics["few_buyers"]:
         buyers = models.metrics["buyers"]
         warnings.append({"feature": None, "check": "few_buyers", "auc": None, "attribute": False,

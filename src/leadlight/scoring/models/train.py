@@ -12,9 +12,9 @@ refitted on every labelled snapshot, with that calibration.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,7 @@ class TrainedModels:
     self_serve_threshold: float = 1.0
     deal_size: DealSize | None = None
     uplift: Any = None  # scoring.models.uplift.Uplift: does a sales touch help (set by the pipeline)
+    alongside: Any = None  # what ``train_models(alongside=...)`` returned
 
 
 @dataclass(frozen=True)
@@ -88,27 +89,38 @@ def out_of_fold(frame: pd.DataFrame, folds: list[Fold], options: list[Candidate]
 
     Every (fold, candidate) fit is one task on ``WORKERS`` threads: each learner runs on one core (LightGBM and
     the solvers release the GIL), so a 2-core machine fits two at once; the latest, largest folds go first."""
-    y = frame[label].to_numpy()
-    blocks = [(frame.as_of.isin(f.train).to_numpy(), frame.as_of.isin(f.test).to_numpy()) for f in folds]
-    usable = [i for i, (train, inside) in enumerate(blocks) if len(np.unique(y[train])) == 2 and inside.any()]
-    tasks = [(i, c) for i in usable[::-1] for c in options]
-
-    def one(task: tuple[int, Candidate]) -> np.ndarray:
-        (train, inside), candidate = blocks[task[0]], task[1]
-        return candidate.learner(columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
-
     with ThreadPoolExecutor(WORKERS) as pool:
-        scores = dict(zip(tasks, pool.map(one, tasks)))
-    out = []
-    for candidate in options:
-        raw = np.full(len(frame), np.nan)
-        aucs: list[float | None] = [None] * len(folds)
-        for i in usable:
-            inside = blocks[i][1]
-            raw[inside] = scores[(i, candidate)]
-            aucs[i] = metrics.auc(y[inside], raw[inside])
-        out.append((raw, aucs))
-    return out
+        return _FoldFits(pool, frame, folds, options, columns, label, supporting).results()
+
+
+class _FoldFits:
+    """The (fold, candidate) fits of ``out_of_fold``, submitted to a shared pool at once and read later, so
+    the fits of several models (and their final refits) keep both cores busy to the end."""
+
+    def __init__(self, pool: ThreadPoolExecutor, frame: pd.DataFrame, folds: list[Fold], options: list[Candidate],
+                 columns: list[str], label: str, supporting: bool) -> None:
+        self.options, self.folds = options, folds
+        self.y = y = frame[label].to_numpy()
+        self.blocks = [(frame.as_of.isin(f.train).to_numpy(), frame.as_of.isin(f.test).to_numpy()) for f in folds]
+        self.usable = [i for i, (train, inside) in enumerate(self.blocks) if len(np.unique(y[train])) == 2 and inside.any()]
+
+        def one(i: int, candidate: Candidate) -> np.ndarray:
+            train, inside = self.blocks[i]
+            return candidate.learner(columns, supporting).fit(frame[train], y[train]).raw(frame[inside])
+
+        self.pending = {(i, c): pool.submit(one, i, c) for i in self.usable[::-1] for c in options}
+
+    def results(self) -> list[tuple[np.ndarray, list[float | None]]]:
+        out = []
+        for candidate in self.options:
+            raw = np.full(len(self.y), np.nan)
+            aucs: list[float | None] = [None] * len(self.folds)
+            for i in self.usable:
+                inside = self.blocks[i][1]
+                raw[inside] = self.pending[(i, candidate)].result()
+                aucs[i] = metrics.auc(self.y[inside], raw[inside])
+            out.append((raw, aucs))
+        return out
 
 
 def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds: list[Fold]) -> float:
@@ -118,50 +130,78 @@ def _weighted(aucs: list[float | None], y: pd.Series, frame: pd.DataFrame, folds
     return sum(a * w for a, w in pairs) / total if total else 0.0
 
 
-def _part(role: str, columns: list[str], options: list[Candidate], config: ModelConfig, frame: pd.DataFrame,
-          folds: list[Fold], progress: Progress, label: str = "label") -> tuple[ModelPart, np.ndarray]:
-    """Choose the learner by out-of-fold AUC, calibrate on its out-of-fold scores, refit on all rows."""
+def _choose(role: str, fits: _FoldFits, frame: pd.DataFrame, folds: list[Fold], progress: Progress,
+            label: str) -> tuple[list[tuple[float, Candidate, np.ndarray]], Candidate, np.ndarray]:
+    """Every candidate's walk-forward AUC, the best candidate and its out-of-fold raw scores."""
     scored = []
-    for candidate, (raw, aucs) in zip(options, out_of_fold(frame, folds, options, columns, label, role != "combined")):
+    for candidate, (raw, aucs) in zip(fits.options, fits.results()):
         scored.append((_weighted(aucs, frame[label], frame, folds), candidate, raw))
         progress.log(f"{role} model, {candidate.label}: walk-forward AUC {scored[-1][0]:.3f}")
-    score, chosen, raw = max(scored, key=lambda c: c[0])
+    _, chosen, raw = max(scored, key=lambda c: c[0])
+    return scored, chosen, raw
+
+
+def _part(role: str, choice: tuple[list, Candidate, np.ndarray], refit: Future, config: ModelConfig,
+          frame: pd.DataFrame, label: str = "label") -> tuple[ModelPart, np.ndarray]:
+    """The chosen learner calibrated on its out-of-fold scores, with ``refit``: it fitted on all rows."""
+    scored, chosen, raw = choice
     seen = ~np.isnan(raw)
     calibrator = Calibrator(config.calibration).fit(raw[seen], frame[label].to_numpy()[seen])
-    learner = chosen.learner(columns, role != "combined").fit(frame, frame[label].to_numpy())
-    part = ModelPart(role, learner, calibrator, {c.label: round(a, 4) for a, c, _ in scored}, chosen)
+    part = ModelPart(role, refit.result(), calibrator, {c.label: round(a, 4) for a, c, _ in scored}, chosen)
     return part, calibrator.probability(raw)
 
 
+def _refit(candidate: Candidate, columns: list[str], role: str, frame: pd.DataFrame, label: str) -> Learner:
+    """The saved model: ``candidate`` fitted on every labelled row."""
+    return candidate.learner(columns, role != "combined").fit(frame, frame[label].to_numpy())
+
+
 def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
-                 progress: Progress = SILENT) -> TrainedModels:
+                 progress: Progress = SILENT, alongside: Callable[[str], Any] | None = None) -> TrainedModels:
     """Cross-validate walk-forward, keep the out-of-fold probabilities, fit the saved models on every row.
+
+    ``alongside``: work that needs only the chosen algorithm's name (the uplift estimate), run on its own
+    thread while the supporting models fit; its result is ``TrainedModels.alongside``.
 
     BLAS runs single-threaded meanwhile: the folds already use the cores (``WORKERS``), and BLAS threads
     spinning against them made the logistic fits 6x costlier on a 2-core machine (measured)."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _train_models(frame, spec, folds, config, progress)
+        return _train_models(frame, spec, folds, config, progress, alongside)
 
 
 def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
-                  progress: Progress) -> TrainedModels:
-    with progress.step("training fit, intent and combined models"):
-        combined, p = _part("combined", spec.columns, candidates(list(config.algorithms)), config, frame, folds,
-                            progress)
-        chosen = [combined.candidate]
-        fit = intent = None
-        p_fit = p_intent = None
-        if spec.fit_columns:
-            fit, p_fit = _part("fit", spec.fit_columns, chosen, config, frame, folds, progress)
-        if spec.intent_columns:
-            intent, p_intent = _part("intent", spec.intent_columns, chosen, config, frame, folds, progress)
-        self_serve = p_self = None
+                  progress: Progress, alongside: Callable[[str], Any] | None) -> TrainedModels:
+    with progress.step("training fit, intent and combined models"), ThreadPoolExecutor(WORKERS) as pool, \
+            ThreadPoolExecutor(1) as side:
+        options = candidates(list(config.algorithms))
+        choice = _choose("combined", _FoldFits(pool, frame, folds, options, spec.columns, "label", False), frame, folds,
+                         progress, "label")
+        chosen = choice[1]
+        beside = side.submit(alongside, chosen.algorithm) if alongside is not None else None
+        # Every other model uses the chosen learner: every fit left (the final refits, longest first, then the
+        # supporting models' folds) is queued at once and read back in order. The same fits as one after another.
+        roles = {"fit": (spec.fit_columns, "label"), "intent": (spec.intent_columns, "label")}
         if config.target == "sales" and frame.self_serve.nunique() == 2:
-            self_serve, p_self = _part("self_serve", spec.columns, chosen, config, frame, folds, progress, "self_serve")
+            roles["self_serve"] = (spec.columns, "self_serve")
+        roles = {role: (columns, label) for role, (columns, label) in roles.items() if columns}
+        longest_first = sorted(roles.items(), key=lambda kv: -len(kv[1][0]))
+        refits = {role: pool.submit(_refit, chosen, columns, role, frame, label)
+                  for role, (columns, label) in [("combined", (spec.columns, "label")), *longest_first]}
+        pending = {role: _FoldFits(pool, frame, folds, [chosen], columns, label, True)
+                   for role, (columns, label) in roles.items()}
+        parts = {"combined": _part("combined", choice, refits["combined"], config, frame)}
+        for role, (columns, label) in roles.items():
+            parts[role] = _part(role, _choose(role, pending[role], frame, folds, progress, label), refits[role],
+                                config, frame, label)
+        combined, p = parts["combined"]
+        fit, p_fit = parts.get("fit", (None, None))
+        intent, p_intent = parts.get("intent", (None, None))
+        self_serve, p_self = parts.get("self_serve", (None, None))
         won = frame.label.to_numpy() == 1
         deal_size = DealSize(spec.fit_columns).fit(frame[won], frame.amount.to_numpy(dtype=float)[won])
+        extra = beside.result() if beside is not None else None
     seen = ~np.isnan(p)
     fold_of = np.full(len(frame), -1)
     for i, fold in enumerate(folds):
@@ -198,7 +238,7 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
     report["learner"] = describe_choice(combined)
     report["folds"] = [_fold_report(frame, f) for f in folds]
     return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True),
-                         self_serve, self_threshold, deal_size)
+                         self_serve, self_threshold, deal_size, alongside=extra)
 
 
 def _fold_report(frame: pd.DataFrame, fold: Fold) -> dict[str, Any]:
