@@ -105,16 +105,12 @@ class Engine:
         return found
 
     def has_table(self, name: str) -> bool:
-        """Whether ``name`` exists. A table found is remembered (identity as of a moment asks on every read):
-        Leadlight drops none of the tables it asks about, while one missing may be created later."""
-        found: set[str] = self.memo.setdefault("tables_found", set())
-        if name in found:
-            return True
+        """Whether ``name`` exists: a stored table found is remembered (``table``), one missing may be created
+        later, so it is asked again."""
         try:  # not list_tables(): Ibis 12 lists DuckDB tables with a call DuckDB 2.0 removed
             self.table(name)
         except NotReady:
             return False
-        found.add(name)
         return True
 
     def json_text(self, column: ibis.Value, key: str) -> ibis.Value:

@@ -14,7 +14,7 @@ def test_a_table_missing_at_first_is_found_once_created_and_then_remembered():
         assert not engine.has_table("later")
         con.execute("CREATE TABLE later (x INTEGER)")
         assert engine.has_table("later")
-        assert engine.has_table("later") and "later" in engine.memo["tables_found"]
+        assert engine.has_table("later") and "later" in engine._tables
         assert not engine.has_table("never")
     finally:
         con.close()
