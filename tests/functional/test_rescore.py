@@ -89,3 +89,17 @@ def test_new_events_a_new_definition_or_a_replaced_snapshot_compute_again(compan
     con.close()
     again = score(Project(project))
     assert again["reused"] is False and again["accounts"] == 40
+
+
+def test_stale_identities_are_rebuilt_before_the_inputs_are_fingerprinted(company, tmp_path):
+    """An ingest killed during identity resolution (or an upgrade whose fingerprint reads differently) leaves
+    identities stale; the score that rebuilds them stores the final fingerprint, so the next one reuses it."""
+    _, original = company
+    project = tmp_path / "p"
+    shutil.copytree(original, project)
+    score(Project(project))
+    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"))
+    con.execute("UPDATE derived_state SET inputs = 'built from other inputs' WHERE name = 'identity'")
+    con.close()
+    score(Project(project))  # rebuilds the identities: the same inputs, so the same snapshot (stored or reused)
+    assert score(Project(project))["reused"] is True

@@ -19,16 +19,12 @@ from contextlib import contextmanager
 import duckdb
 
 from leadlight.config.project import IdentityConfig
-from leadlight.identity.domains import DomainClass, DomainRules, builtin_personal_domains
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
-from leadlight.identity.group_traits import fill_accounts
-from leadlight.identity.linking import rebuild_identities
-from leadlight.identity.stitching import rebuild_aliases
 from leadlight.storage.schema import DDL, EVENTS_RESOLVED, IDENTITIES
 
 METHODS = ("group", "users_file", "domain", "manual")
 
-__all__ = ["METHODS", "DomainClass", "DomainRules", "builtin_personal_domains", "ensure_resolved", "resolve"]
+__all__ = ["METHODS", "ensure_resolved", "resolve"]
 
 
 def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None) -> dict:
@@ -38,6 +34,12 @@ def resolve(con: duckdb.DuckDBPyConnection, config: IdentityConfig | None = None
     ``by_method`` ({method: users}), ``personal``, ``disposable``, ``students``,
     ``unconfirmed`` (email_confirmed false) and ``aliases``.
     """
+    # imported here: the freshness check every score makes first (ensure_resolved) needs none of it (pyarrow)
+    from leadlight.identity.domains import DomainRules
+    from leadlight.identity.group_traits import fill_accounts
+    from leadlight.identity.linking import rebuild_identities
+    from leadlight.identity.stitching import rebuild_aliases
+
     config = config or IdentityConfig()
     rules = DomainRules.from_config(config)
     with _transaction(con):

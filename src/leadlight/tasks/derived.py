@@ -10,11 +10,15 @@ changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from leadlight.config.project import ProjectConfig
 from leadlight.identity import ensure_resolved
 from leadlight.storage.database import connect
-from leadlight.storage.engine import Engine, open_engine
 from leadlight.storage.project import Project
+
+if TYPE_CHECKING:  # Ibis loads only when an engine is opened: the freshness check alone stays light
+    from leadlight.storage.engine import Engine
 
 
 def refresh_identity(project: Project, config: ProjectConfig) -> dict | None:
@@ -30,5 +34,7 @@ def refresh_identity(project: Project, config: ProjectConfig) -> dict | None:
 
 def open_current_engine(project: Project, config: ProjectConfig) -> Engine:
     """``open_engine`` over data whose derived identity state is current."""
+    from leadlight.storage.engine import open_engine
+
     refresh_identity(project, config)
     return open_engine(project, config)

@@ -44,16 +44,19 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
 
 
 def _score(project: Project, config, at: datetime | None, as_of: str | None, progress: Progress) -> dict:
+    from leadlight.tasks.derived import refresh_identity
+
     asked = str(as_of).strip() if at is not None else None
+    refresh_identity(project, config)  # first: the fingerprint the snapshot is stored with must be the final one
     digest, reused = reusable_snapshot(project, config, at, asked)
     if reused is not None:
         return reused
 
     from leadlight.scoring.snapshot import score_snapshot
-    from leadlight.tasks.derived import open_current_engine
+    from leadlight.storage.engine import open_engine
     from leadlight.tasks import lint
 
-    engine = open_current_engine(project, config)
+    engine = open_engine(project, config)
     engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)

@@ -216,7 +216,7 @@ def test_a_failed_resolve_leaves_the_previous_identities(db, monkeypatch):
         con.execute("DELETE FROM identities")
         raise duckdb.Error("disk full")
 
-    monkeypatch.setattr("leadlight.identity.rebuild_identities", broken)
+    monkeypatch.setattr("leadlight.identity.linking.rebuild_identities", broken)
     with pytest.raises(duckdb.Error):
         resolve(db.con)
     assert db.con.execute("SELECT count(*) FROM identities").fetchone()[0] == 1
