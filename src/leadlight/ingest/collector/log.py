@@ -29,7 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadlight.ingest.collector.spare import Spares, cut_at_first_zero
+from leadlight.ingest.collector.spare import Spares, cut_at_first_zero, fsync_directory
 
 SEGMENT_GLOB = "segment-*.ndjson"
 DISK_CHECK_SECONDS = 1.0
@@ -265,7 +265,7 @@ class CollectorLog:
             self.stats.segments_over_zeros += 1
         else:
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            _fsync_directory(self.directory)  # the new file's name must survive a power cut too
+            fsync_directory(self.directory)  # the new file's name must survive a power cut too
         self._size = 0
         self._opened_at = time.monotonic()
         # the next one: room for half as much again as the last segment took (the drain seals one a second or
@@ -310,14 +310,6 @@ def _settle_on_loop(futures: list[asyncio.Future], error: BaseException | None, 
             future.set_result(result)
         else:
             future.set_exception(error)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _cut_torn_tail(path: Path) -> None:

@@ -107,7 +107,7 @@ class Spares:
                     temp.unlink(missing_ok=True)
                     return
                 os.rename(temp, path)
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
             with self._cond:
                 if self._abandoned == path:  # taken (and truncated) by the writer meanwhile: it is the writer's now
                     return
@@ -116,7 +116,8 @@ class Spares:
             temp.unlink(missing_ok=True)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make the directory's entries (a file created, renamed or removed) survive a power cut."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
