@@ -54,10 +54,11 @@ _NAMES = itertools.count()
 KEEP = 12
 
 
-def batches(moments: Sequence[datetime]) -> Iterator[list[datetime]]:
+def batches(engine: Engine, moments: Sequence[datetime]) -> Iterator[list[datetime]]:
     """``moments`` in groups of at most ``KEEP``: a group's tables all stay resolved while a query reads them.
 
     On DuckDB the events' per-user activity is first summed once for all of them (``prepare``)."""
+    prepare(engine, moments)
     for i in range(0, len(moments), KEEP):
         yield list(moments[i:i + KEEP])
 

@@ -168,8 +168,7 @@ def opportunities(engine: Engine) -> pd.DataFrame:
 def active_accounts(engine: Engine, moments: list[datetime], days: int) -> dict[datetime, set[str]]:
     """Accounts with activity in the ``days`` before each moment (identity as known then), a batch per query."""
     out: dict[datetime, set[str]] = {d: set() for d in moments}
-    identity_as_of.prepare(engine, moments)
-    for batch in identity_as_of.batches(moments):
+    for batch in identity_as_of.batches(engine, moments):
         parts = []
         for d in batch:
             rows = asof.in_window(raw_events(engine, d), d, timedelta(days=days))

@@ -42,8 +42,7 @@ def behaviour_over(engine: Engine, moments: Sequence[datetime], vocab: Vocabular
     empty = pd.DataFrame(columns=feature_names(vocab), index=pd.Index([], name="account_id"), dtype="float64")
     out: dict[datetime, pd.DataFrame] = {d: empty for d in moments}
     moments = sorted(set(moments))
-    identity_as_of.prepare(engine, moments)
-    for batch in identity_as_of.batches(moments):
+    for batch in identity_as_of.batches(engine, moments):
         frame = _batch(engine, batch, vocab)
         moment = {asof.moment_of(d): d for d in batch}
         for d, part in frame.groupby(level="as_of", sort=False):
