@@ -43,7 +43,7 @@ from leadlight.storage.project import Project
 from leadlight.timeutil import utcnow
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogUnavailable", "PayloadError",
-           "freeze_startup_heap", "locate_project", "parse_body", "write_keys"]
+           "locate_project", "parse_body", "write_keys"]
 
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
 TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)
@@ -193,6 +193,19 @@ class Collector:
         """``running()`` in a process that owns the project's DuckDB file for the block (a standalone collector)."""
         with hold(self.project), announce(self.project, command, url), self.running():
             yield self
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """The block in which a server answers the collector's requests on the running event loop: the start-up
+        heap frozen first, and with ``LEADLIGHT_COLLECTOR_TIMING=1`` a watcher of how late the loop wakes."""
+        freeze_startup_heap()
+        watch = asyncio.create_task(self.spans.watch_loop()) if self.spans.enabled else None
+        try:
+            yield
+        finally:
+            if watch is not None:
+                watch.cancel()
+            gc.unfreeze()  # frozen objects are never freed: at exit, DuckDB's bindings would report them as leaks
 
     def drain_now(self, *, seal: bool = True, resolve_identities: bool = False) -> dict:
         """Seal the current segment and load every sealed one now; returns what this drain did."""

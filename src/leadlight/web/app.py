@@ -8,7 +8,6 @@ error shape (``errors``) and the guard middleware (``security``). Other routers
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import ExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, AsyncIterator
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadlight import __version__
-from leadlight.tasks.collect import Collector, freeze_startup_heap
+from leadlight.tasks.collect import Collector
 from leadlight.tasks.serve import ServeSettings, background_runs
 from leadlight.web import api, errors, pages, signin
 from leadlight.web.collector import collector_router
@@ -49,9 +48,7 @@ def create_app(project: "Project", settings: ServeSettings | None = None, *, col
                 stack.enter_context(background_runs(project, run_every,
                                                     wake=collector.new_events if collector is not None else None))
             if collector is not None:
-                freeze_startup_heap()  # no collection pauses over the start-up heap while events arrive
-                if collector.spans.enabled:  # LEADLIGHT_COLLECTOR_TIMING=1: record when the event loop is late
-                    stack.callback(asyncio.create_task(collector.spans.watch_loop()).cancel)
+                stack.enter_context(collector.serving())
             yield
 
     app = FastAPI(title="Leadlight", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,

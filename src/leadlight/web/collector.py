@@ -20,7 +20,6 @@ when the log or the disk cannot keep up.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import time
@@ -33,7 +32,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from leadlight.tasks.collect import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Collector, LogBusy, LogUnavailable, PayloadError,
-                                     freeze_startup_heap, parse_body)
+                                     parse_body)
 
 if TYPE_CHECKING:
     from leadlight.storage.project import Project
@@ -163,12 +162,8 @@ def create_collector_app(project: Project, collector: Collector | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        with collector.owning("leadlight collector"):
-            freeze_startup_heap()  # no collection pauses over the start-up heap while events arrive
-            watch = asyncio.create_task(collector.spans.watch_loop()) if collector.spans.enabled else None
+        with collector.owning("leadlight collector"), collector.serving():
             yield
-            if watch is not None:
-                watch.cancel()
 
     app = FastAPI(title="Leadlight collector", lifespan=lifespan)
     app.include_router(collector_router(collector))

@@ -110,3 +110,24 @@ def test_spans_record_collections_and_steps_only_when_enabled():
     assert off.since(0) == []
     names = [name for name, start, end in on.since(0) if end >= start]
     assert "drain.load" in names and "gc.gen2" in names
+
+
+def test_serving_freezes_the_start_up_heap_and_unfreezes_it_after(tmp_path):
+    """Frozen objects are never freed: left frozen at exit, DuckDB's bindings print "leaked instances" on Ctrl-C."""
+    import asyncio
+    import gc
+
+    from leadlight.storage import Project
+    from leadlight.tasks.collect import Collector
+    from leadlight.tasks.init import init_project
+
+    init_project(tmp_path / "p")
+    collector = Collector(Project(tmp_path / "p"), environ={"LEADLIGHT_WRITE_KEY": "k", "LEADLIGHT_COLLECTOR_TIMING": "1"})
+
+    async def serve() -> int:
+        with collector.serving():
+            await asyncio.sleep(0.05)  # the loop watcher runs meanwhile
+            return gc.get_freeze_count()
+
+    assert asyncio.run(serve()) > 0
+    assert gc.get_freeze_count() == 0
