@@ -260,6 +260,21 @@ def test_reading_a_list_as_json_loads_no_rich_nor_compute_stack(project, scored)
     assert '"account_id"' in out
 
 
+def test_only_the_read_commands_run_without_the_cyclic_garbage_collector(project, scored, tmp_path):
+    import subprocess
+    import sys
+
+    def gc_after(*args: str) -> str:
+        probe = ("import gc, sys\nfrom leadlight.cli.app import main\n"
+                 f"sys.argv = ['leadlight', *{list(args)!r}]\n"
+                 "try:\n    main()\nexcept SystemExit:\n    pass\nprint('GC', gc.isenabled())")
+        return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True).stdout.strip().splitlines()[-1]
+
+    assert gc_after("accounts", "--limit", "5", "--json", "--project", str(project)) == "GC False"
+    assert gc_after("init", str(tmp_path / "fresh"), "--json") == "GC True"
+
+
 # 20. The test command runs in parallel by default
 def test_pytest_runs_on_every_core_by_default():
     import tomllib
