@@ -106,8 +106,9 @@ class Variant:
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
         print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
-              f"p99 {figures['p99_ms']} ms, {figures['requests_per_second']} req/s, load {load_before:.2f}",
-              file=sys.stderr, flush=True)
+              f"p99 {figures['p99_ms']} ms (in the server's handler {figures.get('server_handler_p99_ms')} ms), "
+              f"{figures['requests_per_second']} req/s, load {load_before:.2f}, generator "
+              f"{own / max(ended - began, 1e-9):.0%} of a core", file=sys.stderr, flush=True)
         spans = fetch_spans(self.server.url, began)
         if spans:
             figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)
@@ -225,6 +226,8 @@ def run_phases(variants: list[Variant], args) -> None:
             "p99_ms_each_run": [r[kind]["p99_ms"] for r in runs],
             "p99_ms_median": statistics.median(r[kind]["p99_ms"] for r in runs),
             "p99_ms_without_generator_lag_each_run": [r[kind]["p99_ms_without_generator_lag"] for r in runs],
+            "server_handler_p99_ms_each_run": [r[kind].get("server_handler_p99_ms") for r in runs],
+            "generator_cpu_share_each_run": [r[kind]["generator_cpu_share"] for r in runs],
             "p50_ms_each_run": [r[kind]["p50_ms"] for r in runs],
             "server_cpu_us_per_request": [r[kind]["server_cpu_us_per_request"] for r in runs],
             "drain_cpu_seconds_per_traffic_second": [r[kind]["drain_cpu_seconds_per_traffic_second"] for r in runs],

@@ -9,12 +9,15 @@ Example (every key optional)::
       drain_every: 1.0               # seconds between loads of the log into the DuckDB file
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
       drain_worker: true             # parse and check the log in a separate, lower-priority process
-      drain_nice: 5                  # that process's nice value (0-19; higher yields more to HTTP requests)
+      drain_priority: idle           # that process's CPU priority: idle (SCHED_IDLE), batch (SCHED_BATCH) or nice
+      drain_nice: 5                  # its nice value (0-19; higher yields more to HTTP requests)
 
 ``LEADLIGHT_WRITE_KEY`` in the environment adds one more key (source ``default``).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -40,5 +43,13 @@ class CollectorConfig(Strict):
         True, description="Parse and check log segments in a separate worker process (keeps the drain's CPU and GIL "
         "use away from the HTTP requests); false checks them in the serving process."
     )
+    drain_priority: Literal["idle", "batch", "nice"] = Field(
+        "idle", description="The drain worker's CPU scheduling: idle (SCHED_IDLE: it runs only on a core nothing "
+        "else wants, and a request's thread takes the core back at once), batch (SCHED_BATCH) or nice (drain_nice "
+        "only). A worker that gets under a fifth of a core for drain_starved_after seconds is replaced by one under the "
+        "plain nice value for a minute, so the drain keeps up on a busy host."
+    )
+    drain_starved_after: float = Field(3.0, gt=0, le=600, description="Seconds the drain waits on a worker starved "
+                                       "of CPU (idle or batch priority) before replacing it with a nice one.")
     drain_nice: int = Field(5, ge=0, le=19, description="The drain worker's nice value: under CPU contention a "
                             "higher value leaves more of the cores to the HTTP requests, and loads events later.")
