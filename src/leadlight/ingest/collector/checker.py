@@ -49,6 +49,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
+from leadlight.ingest.collector.worker import lower_priority
 from leadlight.ingest.events import check_to_file
 from leadlight.ingest.loader import Checked
 from leadlight.ingest.readers import NDJSON, InputFile
@@ -164,10 +165,16 @@ class SegmentChecker:
             package_root = str(Path(__file__).resolve().parents[3])  # the same leadlight as this process's
             paths = (package_root, os.environ.get("PYTHONPATH"))
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+            policy = self.worker_policy
+            nice = min(19, (os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0) + self.nice)
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "leadlight.ingest.collector.worker", str(self.nice), self.worker_policy],
+                [sys.executable, "-m", "leadlight.ingest.collector.worker", str(nice), policy],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-            self._process.policy = self.worker_policy  # type: ignore[attr-defined]
+            self._process.policy = policy  # type: ignore[attr-defined]
+            try:
+                lower_priority(self._process.pid, nice, policy)
+            except OSError:  # it exited already (the next request finds out), or the policy is refused here
+                pass
             self._waiting = deque()
             threading.Thread(target=self._read_replies, args=(self._process, self._waiting),
                              name="leadlight-drain-worker-replies", daemon=True).start()

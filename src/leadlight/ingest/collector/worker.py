@@ -1,5 +1,6 @@
 """The drain worker process: ``python -m leadlight.ingest.collector.worker NICE [POLICY]`` (started by
-``SegmentChecker``); POLICY is ``idle`` (SCHED_IDLE), ``batch`` (SCHED_BATCH) or ``nice`` (the nice value only).
+``SegmentChecker``); NICE is the nice value to run at (absolute), POLICY ``idle`` (SCHED_IDLE), ``batch``
+(SCHED_BATCH) or ``nice`` (the nice value only).
 
 Reads requests ``{"segment", "out", "now"}`` one a line on stdin, checks each
 segment into ``out`` (``checker.check_segment``) and answers ``{"sha256"}`` or
@@ -19,23 +20,26 @@ from pathlib import Path
 POLICIES = {"idle": "SCHED_IDLE", "batch": "SCHED_BATCH"}
 
 
-def lower_priority(nice: int, policy: str) -> None:
-    """Lower this process's CPU priority, before any thread starts (DuckDB's and the reader's threads inherit it).
+def lower_priority(pid: int, nice: int, policy: str) -> None:
+    """Lower process ``pid``'s CPU priority (0: this one) to the nice value ``nice`` and ``policy``.
 
-    Under SCHED_IDLE the kernel runs the worker only on a core no normal thread wants and takes the core back as
-    soon as a request's thread wakes up; an unprivileged process cannot leave it again (``SegmentChecker`` starts
-    a new worker instead). Where a policy is unknown (not Linux) the nice value alone applies.
+    ``SegmentChecker`` calls it on the worker as soon as it is started (so even its imports run at low priority)
+    and the worker on itself before any thread starts (DuckDB's and the reader's threads inherit it), whichever
+    comes first. Under SCHED_IDLE the kernel runs the worker only on a core no normal thread wants and takes the
+    core back as soon as a request's thread wakes up; an unprivileged process cannot leave it again
+    (``SegmentChecker`` starts a new worker instead). Where a policy is unknown (not Linux) the nice value alone
+    applies; a priority already lower is left alone.
     """
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
+    if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, pid) < nice:
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
     name = POLICIES.get(policy)
     if name and hasattr(os, name):
-        os.sched_setscheduler(0, getattr(os, name), os.sched_param(0))
+        os.sched_setscheduler(pid, getattr(os, name), os.sched_param(0))
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    lower_priority(int(args[0]) if args else 5, args[1] if len(args) > 1 else "nice")
+    lower_priority(0, int(args[0]) if args else 5, args[1] if len(args) > 1 else "nice")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's; this exits when its stdin closes
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the replies
