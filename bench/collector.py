@@ -85,8 +85,9 @@ class Variant:
         pid, health = self.server.process.pid, self.server.health()["collector"]
         threads = health.get("threads", {})
         total, loop, writer = cpu_seconds(pid), cpu_seconds(pid, pid), cpu_seconds(pid, threads.get("log_writer"))
+        worker = health["drain"].get("worker_pid")
         return {"server_process": total, "http_thread": loop, "log_writer": writer,
-                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(health["drain"].get("worker_pid"))}
+                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(worker), "worker_pid": worker}
 
     def phases(self):
         """(name, figures) of every load phase run so far."""
@@ -112,7 +113,9 @@ class Variant:
         spans = fetch_spans(self.server.url, began)
         if spans:
             figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)
-        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before}
+        if cpu_after["worker_pid"] != cpu_before["worker_pid"]:  # a starved worker was replaced: the new one's
+            cpu_before["drain_worker"] = 0.0  # CPU only (the old one's last seconds are not counted)
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before if k != "worker_pid"}
         cpu["generator"] = round(own, 2)
         ok = max(figures["requests_ok"], 1)
         figures.update({
@@ -163,6 +166,7 @@ def main() -> None:
                 health = v.server.health()["collector"]
                 v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
                 v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros")}
+                v.figures["drain_worker"] = {k: health["drain"].get(f"worker_{k}") for k in ("policy", "starvations")}
                 v.figures["events_acknowledged"] = sum(
                     f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())
             if args.drain_every <= 60:

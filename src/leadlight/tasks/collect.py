@@ -35,6 +35,7 @@ from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint,
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
 from leadlight.ingest.collector.checker import memory_dir
+from leadlight.ingest.collector.priority import lower_native_threads
 from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
 from leadlight.ingest.loader import Checked
@@ -268,6 +269,8 @@ class Collector:
             if self._stop.is_set():
                 return
             try:
+                # DuckDB's and Arrow's threads (started by the first drain, or by a page's query) yield to requests
+                lower_native_threads(self.config.drain_nice)
                 with self.spans.span("drain.seal"):
                     self.log.seal(older_than=0.0)
                 with self.spans.span("drain"):

@@ -141,3 +141,30 @@ def test_checked_files_go_to_memory_one_folder_per_project_removed_at_close(tmp_
     assert checked.path.parent == folder and checked.path.exists()
     checker.close()
     assert not folder.exists() and not Path(checked.path).exists()
+
+
+_NATIVE_THREADS = """
+import os, threading, duckdb
+from leadlight.ingest.collector.priority import lower_native_threads
+con = duckdb.connect()
+con.execute("SELECT sum(range) FROM range(2000000)").fetchall()  # DuckDB has started its threads
+python_thread = threading.Thread(target=threading.Event().wait, args=(5,), daemon=True)
+python_thread.start()
+changed = lower_native_threads(9)
+nice = {int(t): os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir("/proc/self/task")}
+print(changed, nice[threading.main_thread().native_id], nice[python_thread.native_id],
+      min(v for t, v in nice.items() if t not in (threading.main_thread().native_id, python_thread.native_id)))
+"""
+
+
+@linux_only
+def test_the_serving_process_lowers_duckdbs_threads_but_never_a_python_thread():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _NATIVE_THREADS], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}).stdout.split()
+    changed, main, python_thread, lowest_native = map(int, out)
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert changed >= 1 and lowest_native >= 9  # every thread DuckDB started
+    assert main == python_thread == base  # the event loop's thread and the log writer's kind keep their priority

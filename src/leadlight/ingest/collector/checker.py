@@ -49,7 +49,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
-from leadlight.ingest.collector.worker import lower_priority
+from leadlight.ingest.collector.priority import lower_priority
 from leadlight.ingest.events import check_to_file
 from leadlight.ingest.loader import Checked
 from leadlight.ingest.readers import NDJSON, InputFile

@@ -16,25 +16,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-
-POLICIES = {"idle": "SCHED_IDLE", "batch": "SCHED_BATCH"}
-
-
-def lower_priority(pid: int, nice: int, policy: str) -> None:
-    """Lower process ``pid``'s CPU priority (0: this one) to the nice value ``nice`` and ``policy``.
-
-    ``SegmentChecker`` calls it on the worker as soon as it is started (so even its imports run at low priority)
-    and the worker on itself before any thread starts (DuckDB's and the reader's threads inherit it), whichever
-    comes first. Under SCHED_IDLE the kernel runs the worker only on a core no normal thread wants and takes the
-    core back as soon as a request's thread wakes up; an unprivileged process cannot leave it again
-    (``SegmentChecker`` starts a new worker instead). Where a policy is unknown (not Linux) the nice value alone
-    applies; a priority already lower is left alone.
-    """
-    if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, pid) < nice:
-        os.setpriority(os.PRIO_PROCESS, pid, nice)
-    name = POLICIES.get(policy)
-    if name and hasattr(os, name):
-        os.sched_setscheduler(pid, getattr(os, name), os.sched_param(0))
+from leadlight.ingest.collector.priority import lower_priority
 
 
 def main(argv: list[str] | None = None) -> None:
