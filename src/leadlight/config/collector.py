@@ -10,7 +10,9 @@ Example (every key optional)::
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
       drain_worker: true             # parse and check the log in a separate, lower-priority process
       drain_priority: idle           # that process's CPU priority: idle (SCHED_IDLE), batch (SCHED_BATCH) or nice
-      drain_nice: 5                  # its nice value (0-19; higher yields more to HTTP requests)
+      drain_nice: 5                  # its nice value (0-19; higher yields more to HTTP requests), and that of
+                                     # DuckDB's threads in the serving process
+      drain_starved_after: 3.0       # a worker starved of CPU this long is replaced by one under plain nice
 
 ``LEADLIGHT_WRITE_KEY`` in the environment adds one more key (source ``default``).
 """
@@ -51,5 +53,6 @@ class CollectorConfig(Strict):
     )
     drain_starved_after: float = Field(3.0, gt=0, le=600, description="Seconds the drain waits on a worker starved "
                                        "of CPU (idle or batch priority) before replacing it with a nice one.")
-    drain_nice: int = Field(5, ge=0, le=19, description="The drain worker's nice value: under CPU contention a "
-                            "higher value leaves more of the cores to the HTTP requests, and loads events later.")
+    drain_nice: int = Field(5, ge=0, le=19, description="The drain worker's nice value, and that of the threads "
+                            "DuckDB and Arrow start in the serving process: under CPU contention a higher value leaves "
+                            "more of the cores to the HTTP requests, and loads events later.")
