@@ -7,6 +7,7 @@ Example (every key optional)::
         - {key: "${WEB_WRITE_KEY}", source: web}
         - {key: "${BACKEND_WRITE_KEY}", source: backend}
       drain_every: 1.0               # seconds between loads of the log into the DuckDB file
+      log_commit: loop               # fsync on the event loop (loop) or in the log's writer thread (thread)
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
       drain_worker: true             # parse and check the log in a separate, lower-priority process
       drain_priority: idle           # that process's CPU priority: idle (SCHED_IDLE), batch (SCHED_BATCH) or nice
@@ -40,6 +41,11 @@ class CollectorConfig(Strict):
     )
     min_free_mb: int = Field(
         256, ge=0, description="Free disk below which requests get 503 + Retry-After instead of a write that may fail."
+    )
+    log_commit: Literal["loop", "thread"] = Field(
+        "loop", description="Where a request's log lines are written and fsynced: on the event loop at the end of "
+        "its turn (loop: no thread hand-over, the lowest latency), or by the log's writer thread (thread: the "
+        "flush overlaps the next requests' parsing, which can raise the single-event peak when fsync is slow)."
     )
     drain_worker: bool = Field(
         True, description="Parse and check log segments in a separate worker process (keeps the drain's CPU and GIL "

@@ -129,7 +129,8 @@ class Collector:
         self.timing = environ.get(TIMING_ENV) == "1"
         self.spans = Spans(self.timing)
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
-                                max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
+                                max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20,
+                                commit_on_loop=self.config.log_commit == "loop")
         self.log.spans = self.spans
         work_dir = project.data_dir / "tmp"
         self.checker = SegmentChecker(memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice, policy=self.config.drain_priority,

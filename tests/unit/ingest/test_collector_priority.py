@@ -53,6 +53,30 @@ def test_appends_on_one_turn_of_the_loop_share_one_flush_and_are_durable_before_
     assert segment.read_bytes() == b"".join(line(i) for i in range(20))
 
 
+def test_with_log_commit_thread_the_writer_thread_flushes_what_the_loop_appends(tmp_path, monkeypatch):
+    import threading
+
+    log = CollectorLog(tmp_path, commit_on_loop=False)
+    log.open()
+    flushed_by: list[str] = []
+    real = os.fdatasync
+
+    def fdatasync(fd):
+        real(fd)
+        flushed_by.append(threading.current_thread().name)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+
+    async def requests() -> None:
+        await asyncio.gather(*(log.append_async(line(i)) for i in range(20)))
+
+    asyncio.run(requests())
+    log.close()
+    assert flushed_by and set(flushed_by) == {"leadlight-collector-log"} and log.stats.appends == 20
+    assert sorted(b"".join(p.read_bytes() for p in log.segments()).splitlines(keepends=True)) == sorted(
+        line(i) for i in range(20))
+
+
 def test_a_loop_append_after_the_log_closed_is_refused_not_dropped(tmp_path):
     log = CollectorLog(tmp_path)
     log.open()

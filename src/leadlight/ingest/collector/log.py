@@ -79,11 +79,12 @@ class CollectorLog:
     """Group-committed appends to segment files in ``directory``; see the module docstring."""
 
     def __init__(self, directory: Path, *, segment_bytes: int = 64 << 20, max_pending: int = 64 << 20,
-                 min_free: int = 256 << 20) -> None:
+                 min_free: int = 256 << 20, commit_on_loop: bool = True) -> None:
         self.directory = directory
         self.segment_bytes = segment_bytes
         self.max_pending = max_pending
         self.min_free = min_free
+        self.commit_on_loop = commit_on_loop  # False: ``append_async`` hands its lines to the writer thread
         self.stats = LogStats()
         self._cond = threading.Condition()
         self._write_lock = threading.Lock()  # one writer of the segment at a time: the loop or the writer thread
@@ -148,9 +149,14 @@ class CollectorLog:
 
     def append_async(self, data: bytes) -> asyncio.Future:
         """``append`` for the running event loop, committed on that loop: every append of one round of the loop
-        shares one write and ``fdatasync`` at the end of the round (see the module docstring)."""
+        shares one write and ``fdatasync`` at the end of the round (see the module docstring). With
+        ``commit_on_loop=False`` the writer thread commits them instead, overlapping the flush with the loop's
+        next requests, at the cost of two hand-overs a request."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        if not self.commit_on_loop:  # the writer thread commits them (and settles the futures on the loop)
+            self._enqueue(data, (loop, future))
+            return future
         with self._cond:
             self._admit(len(data))
             self._loop_batch.append((data, (loop, future)))
