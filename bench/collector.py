@@ -13,10 +13,12 @@ sharing the machine's cores with the server; its CPU share is printed):
    the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
 Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
-server and in its drain worker process) and of the generator. Then how long the drain takes to have every
+server and in its drain worker process) and of the generator, and the p99 inside the server's handler
+(``server_handler_p99_ms``, from its timing header: what the server adds, which a generator sharing the cores
+cannot lengthen; the target stays the client-observed p99). Then how long the drain takes to have every
 acknowledged event in DuckDB. Every event has its own messageId; only HTTP 200 replies count.
 
-``--compare drain_worker=false`` (any ``collector:`` settings) runs a second server with those settings and
+``--compare drain_worker=false`` or ``--compare 'log_commit="thread"'`` (any ``collector:`` settings) runs a second server with those settings and
 every phase on both, interleaved (A, B, B, A, ...), so both see the same machine; the half-peak rates are
 half of A's peaks for both. ``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the
 collector) instead of the collector alone. ``--profile`` runs the server under cProfile and prints its top
