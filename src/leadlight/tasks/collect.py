@@ -34,7 +34,7 @@ from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
-from leadlight.ingest.collector.checker import memory_dir
+from leadlight.ingest.collector.checker import claim_memory_dir
 from leadlight.ingest.collector.priority import lower_native_threads
 from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
@@ -133,7 +133,7 @@ class Collector:
                                 commit_on_loop=self.config.log_commit == "loop")
         self.log.spans = self.spans
         work_dir = project.data_dir / "tmp"
-        self.checker = SegmentChecker(memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice, policy=self.config.drain_priority,
+        self.checker = SegmentChecker(claim_memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice, policy=self.config.drain_priority,
                                       starved_after=self.config.drain_starved_after) if self.config.drain_worker else None
         self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker,
                             spans=self.spans)

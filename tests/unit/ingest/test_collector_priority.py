@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from leadlight.ingest.collector import CollectorLog, Drain, LogUnavailable, SegmentChecker
-from leadlight.ingest.collector.checker import MEMORY_ROOT, memory_dir
+from leadlight.ingest.collector.checker import MEMORY_ROOT, claim_memory_dir, memory_dir
 from leadlight.storage.migrations import migrate
 
 NOW = datetime(2026, 3, 1)
@@ -154,8 +154,9 @@ def test_after_its_nice_spell_the_checker_goes_back_to_an_idle_worker(tmp_path, 
 
 @pytest.mark.skipif(not MEMORY_ROOT.is_dir(), reason="no /dev/shm here")
 def test_checked_files_go_to_memory_one_folder_per_project_removed_at_close(tmp_path):
-    folder = memory_dir(tmp_path / "a")
-    assert folder is not None and folder.parent == MEMORY_ROOT
+    (tmp_path / "a").mkdir()
+    folder = claim_memory_dir(tmp_path / "a")
+    assert folder is not None and folder.parent == MEMORY_ROOT and folder.is_dir()
     assert folder == memory_dir(tmp_path / "a") != memory_dir(tmp_path / "b")
     checker = SegmentChecker(folder, policy="nice")
     checker.start()
@@ -192,3 +193,20 @@ def test_the_serving_process_lowers_duckdbs_threads_but_never_a_python_thread():
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert changed >= 1 and lowest_native >= 9  # every thread DuckDB started
     assert main == python_thread == base  # the event loop's thread and the log writer's kind keep their priority
+
+
+@pytest.mark.skipif(not MEMORY_ROOT.is_dir(), reason="no /dev/shm here")
+def test_the_memory_folder_of_a_killed_server_whose_project_is_gone_is_removed_by_the_next_start(tmp_path):
+    gone, alive = tmp_path / "gone", tmp_path / "alive"
+    gone.mkdir()
+    alive.mkdir()
+    left = claim_memory_dir(gone)
+    (left / "checked-segment-000000000001.arrow").write_bytes(b"x" * 1000)  # a kill -9 left it
+    gone.rmdir()
+    folder = claim_memory_dir(alive)
+    try:
+        assert not left.exists() and folder.is_dir()
+        assert claim_memory_dir(alive) == folder  # its own folder, still there
+    finally:
+        SegmentChecker(folder).close()
+    assert not folder.exists()

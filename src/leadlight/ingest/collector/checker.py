@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -82,11 +83,35 @@ def cpu_seconds(pid: int) -> float | None:
 MEMORY_ROOT = Path("/dev/shm")
 
 
+OWNER = "project"  # in a memory folder: the data folder of the project it belongs to
+
+
 def memory_dir(data_dir: Path) -> Path | None:
     """This project's folder for checked files in memory (tmpfs), or None where there is no such place."""
     if not (MEMORY_ROOT.is_dir() and os.access(MEMORY_ROOT, os.W_OK)):
         return None
     return MEMORY_ROOT / f"leadlight-{hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]}"
+
+
+def claim_memory_dir(data_dir: Path) -> Path | None:
+    """``memory_dir``, created and marked with its project; first removes the folders of projects that no longer
+    exist (a server killed with ``kill -9`` cannot remove its own, and memory is not freed otherwise)."""
+    folder = memory_dir(data_dir)
+    if folder is None:
+        return None
+    for other in MEMORY_ROOT.glob("leadlight-*"):
+        try:
+            owner = (other / OWNER).read_text()
+        except OSError:
+            continue
+        if other != folder and not Path(owner).exists():
+            shutil.rmtree(other, ignore_errors=True)
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / OWNER).write_text(str(data_dir.resolve()))
+    except OSError:
+        return None
+    return folder
 
 
 def checked_path(work_dir: Path, segment: Path) -> Path:
@@ -275,6 +300,7 @@ class SegmentChecker:
         if self.work_dir.parent == MEMORY_ROOT:
             for left in self.work_dir.glob(CHECKED_GLOB):  # memory is not kept for a next start
                 left.unlink(missing_ok=True)
+            (self.work_dir / OWNER).unlink(missing_ok=True)
             try:
                 self.work_dir.rmdir()
             except OSError:
