@@ -13,10 +13,12 @@ sharing the machine's cores with the server; its CPU share is printed):
    the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
 Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
-server and in its drain worker process) and of the generator. Then how long the drain takes to have every
+server and in its drain worker process) and of the generator, and the p99 inside the server's handler
+(``server_handler_p99_ms``, from its timing header: what the server adds, which a generator sharing the cores
+cannot lengthen; the target stays the client-observed p99). Then how long the drain takes to have every
 acknowledged event in DuckDB. Every event has its own messageId; only HTTP 200 replies count.
 
-``--compare drain_worker=false`` (any ``collector:`` settings) runs a second server with those settings and
+``--compare drain_worker=false`` or ``--compare 'log_commit="thread"'`` (any ``collector:`` settings) runs a second server with those settings and
 every phase on both, interleaved (A, B, B, A, ...), so both see the same machine; the half-peak rates are
 half of A's peaks for both. ``--serve`` loads the whole ``leadlight serve`` (web app, its middleware and the
 collector) instead of the collector alone. ``--profile`` runs the server under cProfile and prints its top
@@ -85,8 +87,9 @@ class Variant:
         pid, health = self.server.process.pid, self.server.health()["collector"]
         threads = health.get("threads", {})
         total, loop, writer = cpu_seconds(pid), cpu_seconds(pid, pid), cpu_seconds(pid, threads.get("log_writer"))
+        worker = health["drain"].get("worker_pid")
         return {"server_process": total, "http_thread": loop, "log_writer": writer,
-                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(health["drain"].get("worker_pid"))}
+                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(worker), "worker_pid": worker}
 
     def phases(self):
         """(name, figures) of every load phase run so far."""
@@ -106,12 +109,15 @@ class Variant:
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
         print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
-              f"p99 {figures['p99_ms']} ms, {figures['requests_per_second']} req/s, load {load_before:.2f}",
-              file=sys.stderr, flush=True)
+              f"p99 {figures['p99_ms']} ms (in the server's handler {figures.get('server_handler_p99_ms')} ms), "
+              f"{figures['requests_per_second']} req/s, load {load_before:.2f}, generator "
+              f"{own / max(ended - began, 1e-9):.0%} of a core", file=sys.stderr, flush=True)
         spans = fetch_spans(self.server.url, began)
         if spans:
             figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)
-        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before}
+        if cpu_after["worker_pid"] != cpu_before["worker_pid"]:  # a starved worker was replaced: the new one's
+            cpu_before["drain_worker"] = 0.0  # CPU only (the old one's last seconds are not counted)
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_before if k != "worker_pid"}
         cpu["generator"] = round(own, 2)
         ok = max(figures["requests_ok"], 1)
         figures.update({
@@ -162,6 +168,7 @@ def main() -> None:
                 health = v.server.health()["collector"]
                 v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
                 v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros")}
+                v.figures["drain_worker"] = {k: health["drain"].get(f"worker_{k}") for k in ("policy", "starvations")}
                 v.figures["events_acknowledged"] = sum(
                     f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())
             if args.drain_every <= 60:
@@ -225,6 +232,8 @@ def run_phases(variants: list[Variant], args) -> None:
             "p99_ms_each_run": [r[kind]["p99_ms"] for r in runs],
             "p99_ms_median": statistics.median(r[kind]["p99_ms"] for r in runs),
             "p99_ms_without_generator_lag_each_run": [r[kind]["p99_ms_without_generator_lag"] for r in runs],
+            "server_handler_p99_ms_each_run": [r[kind].get("server_handler_p99_ms") for r in runs],
+            "generator_cpu_share_each_run": [r[kind]["generator_cpu_share"] for r in runs],
             "p50_ms_each_run": [r[kind]["p50_ms"] for r in runs],
             "server_cpu_us_per_request": [r[kind]["server_cpu_us_per_request"] for r in runs],
             "drain_cpu_seconds_per_traffic_second": [r[kind]["drain_cpu_seconds_per_traffic_second"] for r in runs],

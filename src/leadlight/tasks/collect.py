@@ -18,6 +18,7 @@ import asyncio
 import gc
 import logging
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -33,6 +34,8 @@ from leadlight.identity import resolve
 from leadlight.identity.freshness import inputs_fingerprint, record_fingerprint, stored_fingerprint
 from leadlight.ingest.collector import (MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Accepted, CollectorLog, Drain, LogBusy,
                                        LogUnavailable, PayloadError, SegmentChecker, accept, parse_body)
+from leadlight.ingest.collector.checker import claim_memory_dir
+from leadlight.ingest.collector.priority import lower_native_threads
 from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
 from leadlight.ingest.loader import Checked
@@ -48,6 +51,9 @@ __all__ = ["MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "Collector", "LogBusy", "LogU
 WRITE_KEY_ENV = "LEADLIGHT_WRITE_KEY"
 TIMING_ENV = "LEADLIGHT_COLLECTOR_TIMING"  # "1": each reply says where its time went (bench/collector.py)
 IDENTITIES_EVERY = 10.0
+# How long another thread (the drain's Python between DuckDB calls) may keep the GIL once the event loop wants it:
+# Python's default, 5 ms, was paid at every turn of the loop that found the drain running, several per request.
+GIL_SWITCH_SECONDS = 0.001
 log = logging.getLogger("leadlight.collector")
 
 
@@ -123,10 +129,12 @@ class Collector:
         self.timing = environ.get(TIMING_ENV) == "1"
         self.spans = Spans(self.timing)
         self.log = CollectorLog(project.data_dir / "collector", segment_bytes=self.config.segment_mb << 20,
-                                max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20)
+                                max_pending=self.config.max_pending_mb << 20, min_free=self.config.min_free_mb << 20,
+                                commit_on_loop=self.config.log_commit == "loop")
         self.log.spans = self.spans
         work_dir = project.data_dir / "tmp"
-        self.checker = SegmentChecker(work_dir, nice=self.config.drain_nice) if self.config.drain_worker else None
+        self.checker = SegmentChecker(claim_memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice, policy=self.config.drain_priority,
+                                      starved_after=self.config.drain_starved_after) if self.config.drain_worker else None
         self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker,
                             spans=self.spans)
         self._stop = threading.Event()
@@ -199,12 +207,15 @@ class Collector:
         """The block in which a server answers the collector's requests on the running event loop: the start-up
         heap frozen first, and with ``LEADLIGHT_COLLECTOR_TIMING=1`` a watcher of how late the loop wakes."""
         freeze_startup_heap()
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         watch = asyncio.create_task(self.spans.watch_loop()) if self.spans.enabled else None
         try:
             yield
         finally:
             if watch is not None:
                 watch.cancel()
+            sys.setswitchinterval(switch)
             gc.unfreeze()  # frozen objects are never freed: at exit, DuckDB's bindings would report them as leaks
 
     def drain_now(self, *, seal: bool = True, resolve_identities: bool = False) -> dict:
@@ -259,6 +270,8 @@ class Collector:
             if self._stop.is_set():
                 return
             try:
+                # DuckDB's and Arrow's threads (started by the first drain, or by a page's query) yield to requests
+                lower_native_threads(self.config.drain_nice)
                 with self.spans.span("drain.seal"):
                     self.log.seal(older_than=0.0)
                 with self.spans.span("drain"):
@@ -281,5 +294,7 @@ class Collector:
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
                       "duplicates": self.drained.duplicates, "rejected": self.drained.rejected,
                       "last_error": self.last_error,
-                      "worker_pid": self.checker.worker_pid if self.checker else None},
+                      "worker_pid": self.checker.worker_pid if self.checker else None,
+                      "worker_policy": self.checker.worker_policy if self.checker else None,
+                      "worker_starvations": self.checker.starvations if self.checker else 0},
         }

@@ -1,4 +1,6 @@
-"""The drain worker process: ``python -m leadlight.ingest.collector.worker NICE`` (started by ``SegmentChecker``).
+"""The drain worker process: ``python -m leadlight.ingest.collector.worker NICE [POLICY]`` (started by
+``SegmentChecker``); NICE is the nice value to run at (absolute), POLICY ``idle`` (SCHED_IDLE), ``batch``
+(SCHED_BATCH) or ``nice`` (the nice value only).
 
 Reads requests ``{"segment", "out", "now"}`` one a line on stdin, checks each
 segment into ``out`` (``checker.check_segment``) and answers ``{"sha256"}`` or
@@ -14,12 +16,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from leadlight.ingest.collector.priority import lower_priority
+
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    nice = int(args[0]) if args else 5
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)  # before any thread starts: DuckDB's and the reader's threads inherit it
+    lower_priority(0, int(args[0]) if args else 5, args[1] if len(args) > 1 else "nice")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's; this exits when its stdin closes
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the replies
