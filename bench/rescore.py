@@ -231,6 +231,7 @@ class Parts(dict):
         import leadlight.scoring.snapshot_sql as setwise
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
+        import leadlight.storage.engine as engines
         import leadlight.tasks.score as task
         from leadlight.storage.engine import Engine
 
@@ -238,7 +239,7 @@ class Parts(dict):
                 (task, "load_config", "outside: reading leadlight.yml"),
                 (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
                 (derived, "refresh_identity", "outside: identity up to date?"),
-                (derived, "open_engine", "outside: opening the engine"),
+                (engines, "open_engine", "outside: opening the engine"),
                 (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),

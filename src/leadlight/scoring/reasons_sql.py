@@ -100,11 +100,35 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
                  negatives: int = 2) -> str:
     """SQL of ``(row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason), as ``explain.top``
     orders them, in the text ``storage.snapshots`` writes. ``table`` is a table on ``con``, ``row`` its key
-    column; the reasons are kept in the temp tables ``<table>_reasons`` and ``<table>_said`` (their
-    sentences; ``drop_reasons`` removes both)."""
-    lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
+    column; what it keeps is in temp tables named after ``table`` (``drop_reasons`` removes them), which the
+    SQL reads: use it before dropping them.
+
+    A row's lists depend only on which of its terms fire, with what contribution (as written: one decimal) and
+    key, and thousands of people share a few such inputs: each row's inputs are one struct (``<table>_keyed``),
+    the lists built once per distinct struct (``<table>_lists``) and joined back by it."""
     if not terms:
+        lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
         return f"SELECT NULL AS {ident(row)}, {lists} WHERE false"
+    keyed, distinct, lists = f"{table}_keyed", f"{table}_inputs", f"{table}_lists"
+    # a term that does not fire adds nothing: its contribution and key are left out of the inputs (NULL)
+    fields = ", ".join(f"c{n} := CASE WHEN {t.fires} THEN printf('%.1f', {t.contribution}) END, "
+                       f"v{n} := CASE WHEN {t.fires} THEN {t.key} END" for n, t in enumerate(terms))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {keyed} AS SELECT {ident(row)} AS id, struct_pack({fields}) AS k "
+                f"FROM {table}").fetchall()
+    columns = ", ".join(f"k.c{n} AS c{n}, k.v{n} AS v{n}" for n in range(len(terms)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS SELECT row_number() OVER () AS _ll_input, k, "
+                f"{columns} FROM (SELECT DISTINCT k FROM {keyed})").fetchall()
+    each = [Term(t.group, t.signal, f"c{n} IS NOT NULL", f"CAST(c{n} AS DOUBLE)", f"v{n}", t.words)
+            for n, t in enumerate(terms)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {lists} AS SELECT d.k, l.* EXCLUDE (_ll_input) FROM {distinct} d "
+                f"JOIN ({_lists(con, distinct, '_ll_input', each, groups, positives, negatives)}) l "
+                f"ON l._ll_input = d._ll_input").fetchall()
+    return (f"SELECT k.id AS {ident(row)}, {', '.join(f'l.g{g}' for g in range(groups))} FROM {keyed} k "
+            f"JOIN {lists} l ON l.k = k.k")
+
+
+def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int, negatives: int) -> str:
+    """``reason_lists`` of every row of ``table`` (the distinct inputs), gathered row by term."""
     long, said_as = f"{table}_reasons", f"{table}_said"
     # every reason of every row, with its key as text (to join on) and as itself (v<term>: for the sentence)
     each = [f"SELECT {ident(row)} AS id, {n} AS term, {term.group} AS grp, {text(term.signal)} AS signal, "
@@ -146,5 +170,6 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
 
 def drop_reasons(con: Any, table: str) -> None:
     """Remove what ``reason_lists`` kept for ``table``."""
-    for name in (f"{table}_reasons", f"{table}_said"):
+    for name in (f"{table}_keyed", f"{table}_inputs", f"{table}_lists", f"{table}_inputs_reasons",
+                 f"{table}_inputs_said"):
         con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()

@@ -112,9 +112,10 @@ def people_of_accounts(members: str, limit: int) -> str:
             f"FROM ({champion}) c FULL JOIN ({makers}) d ON d.account_id = c.account_id")
 
 
-def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[str]) -> str:
+def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[str], reasons: str) -> str:
     """SQL of the stored account columns (``rows.account_rows``) over the scored accounts joined with ``info``
-    (``i``), ``status`` (``s``), people (``m``, ``people_of_accounts``), reasons (``r``) and predictions (``p``)."""
+    (``i``), ``status`` (``s``), people (``m``, ``people_of_accounts``), reasons (``r``: the SQL ``reasons``) and
+    predictions (``p``)."""
     def num(name: str) -> str:
         if name not in kinds:
             return "NULL"
@@ -143,5 +144,5 @@ def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[s
             f"FROM {accounts} a LEFT JOIN _ll_info i ON i.account_id = a.account_id "
             f"LEFT JOIN _ll_status s ON s.account_id = a.account_id "
             f"LEFT JOIN _ll_members m ON m.account_id = a.account_id "
-            f"LEFT JOIN _ll_account_reasons r ON r._ll_row = a._ll_row "
+            f"LEFT JOIN ({reasons}) r ON r._ll_row = a._ll_row "
             f"LEFT JOIN _ll_predictions p ON p.account_id = a.account_id")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (account
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
+ROW_INPUTS, BASIS = "snapshot_row_inputs", "snapshot_basis"  # what a re-score compares with (migration 85)
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
@@ -88,17 +89,80 @@ def _encoded(values: list[Any]) -> list[str | None]:
     return out
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any) -> None:
-    """Replace the snapshot at ``as_of`` with these rows (pandas frames, or Arrow tables in the stored
-    columns: one Arrow insert each); runs inside the caller's transaction."""
+class StagedRows:
+    """Rows to store, held in a temp table on the connection that stores them: written with one
+    ``INSERT ... SELECT`` (no round trip through Python), read as Arrow only when a caller asks (once; the temp
+    table is dropped then, or when written)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, flags: tuple[str, ...] = ()) -> None:
+        """``flags``: boolean columns whose true rows are counted now (``count_true``), before the rows go."""
+        self.con, self.table, self._arrow = con, table, None
+        counted = "".join(f', count(*) FILTER (WHERE "{f}")' for f in flags)
+        found = con.execute(f"SELECT count(*){counted} FROM {table}").fetchall()[0]
+        self.count, self.counts = int(found[0]), dict(zip(flags, map(int, found[1:])))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def count_true(self, column: str) -> int:
+        return self.counts[column]
+
+    def to_arrow(self) -> Any:
+        if self._arrow is None:
+            self._arrow = self.con.sql(f"SELECT * FROM {self.table}").to_arrow_table()
+            self.drop()
+        return self._arrow
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.to_arrow().to_pandas()
+
+    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
+        """Insert the rows into ``table`` in its ``columns`` when they are still staged on ``con``; False if not."""
+        if self._arrow is not None or con is not self.con:
+            return False
+        names = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {self.table}").fetchall()
+        self.drop()
+        return True
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.table}").fetchall()
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any,
+                   row_inputs: tuple[str, StagedRows] | None = None) -> None:
+    """Replace the snapshot at ``as_of`` with these rows (pandas frames, Arrow tables or ``StagedRows`` in the
+    stored columns); runs inside the caller's transaction. ``row_inputs``: the basis and ``(entity, id, inputs)``
+    rows a later re-score compares with (``scoring.snapshot_reuse``); without them none are kept for ``as_of``."""
     for table, rows in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
+        if isinstance(rows, StagedRows):
+            if rows.insert_into(con, table, columns):
+                continue
+            rows = rows.to_arrow()
         con.register("_ll_rows", rows.reindex(columns=columns) if hasattr(rows, "reindex") else rows.select(columns))
         try:
             con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()
         finally:
             con.unregister("_ll_rows")
+    _forget_row_inputs(con, as_of)
+    if row_inputs is not None and has_table(con, ROW_INPUTS):
+        basis, staged = row_inputs
+        con.execute(f"INSERT INTO {BASIS} VALUES (?, ?)", [as_of, basis]).fetchall()
+        if not staged.insert_into(con, ROW_INPUTS, ["as_of", "entity", "id", "inputs"]):
+            raise ValueError("a snapshot's row inputs are written on the connection that staged them")
+
+
+def _forget_row_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
+    if has_table(con, ROW_INPUTS):
+        for table in (ROW_INPUTS, BASIS):
+            con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                            [name]).fetchall()[0][0])
 
 
 def delete_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
@@ -106,6 +170,7 @@ def delete_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     n = con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchone()[0]
     con.execute(f"DELETE FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchall()
     con.execute(f"DELETE FROM {USER_SCORES} WHERE as_of = ?", [as_of]).fetchall()
+    _forget_row_inputs(con, as_of)
     return int(n)
 
 
