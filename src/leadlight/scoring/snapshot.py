@@ -54,15 +54,13 @@ class Snapshot:
 
     ``account_rows`` / ``user_rows`` are pandas frames, or ``StagedRows`` (set-wise scoring stages them in temp
     tables on the engine's connection: stored as they are); ``accounts`` / ``users`` are them as pandas frames,
-    converted once on first use (a change to those frames is what is stored then). ``row_inputs``: the basis and
-    staged hashes of each row's inputs, stored with the rows so a later re-score copies the unchanged ones.
+    converted once on first use (a change to those frames is what is stored then).
     """
 
     as_of: datetime
     definition_hash: str
     account_rows: Any
     user_rows: Any
-    row_inputs: Any = None
 
     @property
     def accounts(self) -> "pd.DataFrame":
@@ -141,13 +139,11 @@ def people_signals(config: Any) -> list[CountSignal]:
 
 
 def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *,
-                   progress: Progress = SILENT, setwise: bool | None = None, reuse: bool = False) -> Snapshot:
+                   progress: Progress = SILENT, setwise: bool | None = None) -> Snapshot:
     """Score every account and person as of ``as_of`` (default: all data); nothing is stored.
 
     ``setwise``: build the rows in SQL (``snapshot_sql``; the default on DuckDB) or row by row in Python
-    (``rows``; the way on other engines, and the reference the tests compare the first against).
-    ``reuse`` (set-wise only): copy the rows whose inputs are as in the latest stored snapshot of the same
-    basis instead of explaining them again (``snapshot_reuse``), and hash each row's inputs for the next one."""
+    (``rows``; the way on other engines, and the reference the tests compare the first against)."""
     as_of = latest_as_of(engine) if as_of is None else as_of.replace(microsecond=0, tzinfo=None)
     specs = list(config.signals) + people_signals(config)
     by_name = {s.name: s for s in specs}
@@ -163,10 +159,10 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
         if setwise:
             from leadlight.scoring import snapshot_sql
 
-            accounts, users, row_inputs = snapshot_sql.build(
+            accounts, users = snapshot_sql.build(
                 engine, config, by_name, scored, _account_info(engine), account_status(engine, as_of),
-                _predictions(engine, config, as_of, scored[0]), {**provenance, **thresholds}, reuse=reuse)
-            return Snapshot(as_of, digest, accounts, users, row_inputs)
+                _predictions(engine, config, as_of, scored[0]), {**provenance, **thresholds})
+            return Snapshot(as_of, digest, accounts, users)
         accounts = rows.records(scored[0].to_pyarrow())
         status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
         info = {r["account_id"]: r for r in rows.records(_account_info(engine).to_pyarrow())}

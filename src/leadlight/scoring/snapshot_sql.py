@@ -2,39 +2,32 @@
 stored shape (``account_scores``, ``user_scores``): the task stores them with one ``INSERT ... SELECT`` each.
 
 The scored accounts and people are computed once into temp tables; account names and status are joined
-in SQL, the model's predictions (when one is trained) from a small Arrow table. With ``reuse``, each row's
-inputs are hashed (``snapshot_reuse``): the rows whose inputs hash as in the latest snapshot of the same basis
-are copied from it, and only the others are explained. Every temp object but the staged rows is dropped
-before returning.
+in SQL, the model's predictions (when one is trained) from a small Arrow table. Every temp object but the
+staged rows is dropped before returning.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime
 from typing import Any
 
-from leadlight.scoring import rows_sql, snapshot_reuse
+from leadlight.scoring import rows_sql
 from leadlight.scoring.reasons_sql import drop_reasons, ident, reason_lists, temp_table
 from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES, StagedRows
 
 ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
-TODO_ACCOUNTS, TODO_USERS = "_ll_todo_accounts", "_ll_todo_users"  # what is left to explain when rows are kept
 PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_value": "DOUBLE", "motion": "VARCHAR",
                "motion_reason": "VARCHAR", "self_serve_probability": "DOUBLE", "deal_size": "DOUBLE",
                "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
-_TEMP = (ACCOUNTS, USERS, MEMBERS, TODO_ACCOUNTS, TODO_USERS, "_ll_info", "_ll_status", "_ll_members",
-         "_ll_personas", "_ll_predictions", *snapshot_reuse.TEMP)
+_TEMP = (ACCOUNTS, USERS, MEMBERS, "_ll_info", "_ll_status", "_ll_members", "_ll_personas", "_ll_predictions")
 _STAGED = itertools.count()
 
 
 def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: Any, status: Any,
-          predictions: dict[str, dict] | None, constants: dict[str, Any],
-          reuse: bool = False) -> tuple[StagedRows, StagedRows, tuple[str, StagedRows] | None]:
-    """``(accounts, users, row_inputs)``: the rows to store, staged, and (with ``reuse``) the basis and staged
-    ``(as_of, entity, id, inputs)`` rows to store beside them. ``scored``: the scored accounts and users (Ibis,
-    on ``engine``); ``info``, ``status``: Ibis tables of account names and sales status; ``predictions``: the
+          predictions: dict[str, dict] | None, constants: dict[str, Any]) -> tuple[StagedRows, StagedRows]:
+    """``(accounts, users)``: the rows to store, staged. ``scored``: the scored accounts and users (Ibis, on
+    ``engine``); ``info``, ``status``: Ibis tables of account names and sales status; ``predictions``: the
     model's figures per account id (``snapshot._predictions``); ``constants``: columns equal on every row."""
     con, compile_ = engine.connection, engine.backend.compile
     scoring = config.scoring
@@ -46,40 +39,25 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {compile_(table)}").fetchall()
         _predictions_table(con, predictions)
         kinds = {t: kinds_of(con, t) for t in (ACCOUNTS, USERS)}
-        accounts, users, earlier, row_inputs = ACCOUNTS, USERS, None, None
-        snapshot_reuse.LAST.clear()
-        if reuse:
-            basis = snapshot_reuse.basis(constants)
-            snapshot_reuse.hash_inputs(con, ACCOUNTS, USERS, kinds)
-            earlier = snapshot_reuse.previous(con, basis)
-            if earlier is not None and any(snapshot_reuse.keep_unchanged(con, earlier)):
-                accounts, users = TODO_ACCOUNTS, TODO_USERS
-                snapshot_reuse.left_to_explain(con, ACCOUNTS, USERS, accounts, users)
-            else:
-                earlier = None
-            row_inputs = (basis, stage(con, "inputs", snapshot_reuse.row_inputs_sql(), [constants["as_of"]] * 2))
         extra = set(kinds_of(con, "_ll_info"))
         activity = scoring.people.activity or rows_sql.ACTIVITY
-        rows_sql.personas(con, users)
+        rows_sql.personas(con, USERS)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS} AS "
-                    f"{rows_sql.user_rows(users, kinds[USERS], scoring, specs, activity)}").fetchall()
+                    f"{rows_sql.user_rows(USERS, kinds[USERS], scoring, specs, activity)}").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _ll_members AS "
                     f"{rows_sql.people_of_accounts(MEMBERS, scoring.people.decision_makers)}").fetchall()
         reasons = {table: reason_lists(con, table, "_ll_row", terms, groups, scoring.reasons) for table, terms, groups in (
-            (users, rows_sql.person_terms(scoring.pql, specs), 1), (accounts, rows_sql.account_terms(scoring, specs), 3))}
-        account_sql = rows_sql.account_rows(accounts, kinds[ACCOUNTS], specs, extra, reasons[accounts])
+            (USERS, rows_sql.person_terms(scoring.pql, specs), 1), (ACCOUNTS, rows_sql.account_terms(scoring, specs), 3))}
+        account_sql = rows_sql.account_rows(ACCOUNTS, kinds[ACCOUNTS], specs, extra, reasons[ACCOUNTS])
         user_sql = (f"SELECT m.* EXCLUDE (_ll_row, _admin, _inviter, _excluded, _dm_rank), "
                     f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {MEMBERS} m "
-                    f"LEFT JOIN ({reasons[users]}) r ON r._ll_row = m._ll_row "
-                    f"LEFT JOIN _ll_info i ON i.account_id = m.account_id"
-                    + (f" WHERE m._ll_row NOT IN (SELECT _ll_row FROM {snapshot_reuse.USERS_KEPT})" if earlier else ""))
-        return (stored(con, ACCOUNT_SCORES, account_sql, constants, ("account_id", snapshot_reuse.ACCOUNTS_KEPT, earlier)),
-                stored(con, USER_SCORES, user_sql, constants, ("user_id", snapshot_reuse.USERS_KEPT, earlier)),
-                row_inputs)
+                    f"LEFT JOIN ({reasons[USERS]}) r ON r._ll_row = m._ll_row "
+                    f"LEFT JOIN _ll_info i ON i.account_id = m.account_id")
+        return stored(con, ACCOUNT_SCORES, account_sql, constants), stored(con, USER_SCORES, user_sql, constants)
     finally:
         for name in _TEMP:
             con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
-        for name in (ACCOUNTS, USERS, TODO_ACCOUNTS, TODO_USERS):
+        for name in (ACCOUNTS, USERS):
             drop_reasons(con, name)
 
 
@@ -87,27 +65,17 @@ def kinds_of(con: Any, table: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def stored(con: Any, table: str, sql: str, constants: dict[str, Any],
-           kept: tuple[str, str, datetime | None]) -> StagedRows:
-    """The rows of ``sql`` in ``table``'s columns and types (``constants`` on every row), staged; with them, when
-    ``kept = (key, kept table, earlier)`` names an earlier snapshot, the kept rows as stored then."""
+def stored(con: Any, table: str, sql: str, constants: dict[str, Any]) -> StagedRows:
+    """The rows of ``sql`` in ``table``'s columns and types (``constants`` on every row), staged."""
     have = set(kinds_of(con, f"SELECT * FROM ({sql})"))
-    new, old, params = [], [], []
+    columns, params = [], []
     for name, kind in kinds_of(con, table).items():
-        column = ident(name)
         if name in constants:
-            new.append(f"CAST(? AS {kind}) AS {column}")
-            old.append(f"CAST(? AS {kind}) AS {column}")
+            columns.append(f"CAST(? AS {kind}) AS {ident(name)}")
             params.append(constants[name])
         else:
-            new.append(f"CAST({column if name in have else 'NULL'} AS {kind}) AS {column}")
-            old.append(f"CAST({'s.' + column if name in have else 'NULL'} AS {kind}) AS {column}")
-    select, values = f"SELECT {', '.join(new)} FROM ({sql})", list(params)
-    key, kept_table, earlier = kept
-    if earlier is not None:
-        copied, more = snapshot_reuse.copied(table, key, kept_table, old, earlier)
-        select, values = f"{select} UNION ALL {copied}", values + params + more
-    return stage(con, table, select, values, FLAGS.get(table, ()))
+            columns.append(f"CAST({ident(name) if name in have else 'NULL'} AS {kind}) AS {ident(name)}")
+    return stage(con, table, f"SELECT {', '.join(columns)} FROM ({sql})", params, FLAGS.get(table, ()))
 
 
 FLAGS = {ACCOUNT_SCORES: ("pqa",), USER_SCORES: ("pql",)}  # what a score's summary counts

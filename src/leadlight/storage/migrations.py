@@ -150,13 +150,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "DROP TABLE IF EXISTS signal_rollup",
         "DROP TABLE IF EXISTS signal_rollup_days",
     )),
-    Migration(85, "what each stored score row was explained from, so a re-score copies the rows whose inputs held", (
-        # scoring.snapshot_reuse: per snapshot, a hash of each account's and person's inputs ('account' / 'user'),
-        # and the basis (definition, thresholds, code) that turned them into the stored row.
-        "CREATE TABLE IF NOT EXISTS snapshot_row_inputs (as_of TIMESTAMP NOT NULL, entity VARCHAR NOT NULL, "
-        "id VARCHAR NOT NULL, inputs UBIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS snapshot_basis (as_of TIMESTAMP NOT NULL, basis VARCHAR NOT NULL)",
-    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)

@@ -175,11 +175,6 @@ def _code() -> str:
     return _CODE[0]
 
 
-def code_digest() -> str:
-    """A digest of Leadlight's code as it is on disk and the versions of what compiles it (``_code``)."""
-    return _code()
-
-
 def _version(name: str) -> str:
     try:
         return metadata.version(name)

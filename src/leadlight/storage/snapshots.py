@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (account
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
-ROW_INPUTS, BASIS = "snapshot_row_inputs", "snapshot_basis"  # what a re-score compares with (migration 85)
 JSON_COLUMNS = {"reasons", "fit_reasons", "intent_reasons", "model_reasons", "champion", "decision_makers",
                 "disqualifiers", "flags", "play", "signals"}
 # Prospects and self-serve customers before accounts sales already works, then quadrant priority
@@ -129,11 +128,9 @@ class StagedRows:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}").fetchall()
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any,
-                   row_inputs: tuple[str, StagedRows] | None = None) -> None:
+def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any) -> None:
     """Replace the snapshot at ``as_of`` with these rows (pandas frames, Arrow tables or ``StagedRows`` in the
-    stored columns); runs inside the caller's transaction. ``row_inputs``: the basis and ``(entity, id, inputs)``
-    rows a later re-score compares with (``scoring.snapshot_reuse``); without them none are kept for ``as_of``."""
+    stored columns); runs inside the caller's transaction."""
     for table, rows in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
@@ -146,23 +143,6 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: An
             con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()
         finally:
             con.unregister("_ll_rows")
-    _forget_row_inputs(con, as_of)
-    if row_inputs is not None and has_table(con, ROW_INPUTS):
-        basis, staged = row_inputs
-        con.execute(f"INSERT INTO {BASIS} VALUES (?, ?)", [as_of, basis]).fetchall()
-        if not staged.insert_into(con, ROW_INPUTS, ["as_of", "entity", "id", "inputs"]):
-            raise ValueError("a snapshot's row inputs are written on the connection that staged them")
-
-
-def _forget_row_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> None:
-    if has_table(con, ROW_INPUTS):
-        for table in (ROW_INPUTS, BASIS):
-            con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-                            [name]).fetchall()[0][0])
 
 
 def delete_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
@@ -170,7 +150,6 @@ def delete_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
     n = con.execute(f"SELECT count(*) FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchone()[0]
     con.execute(f"DELETE FROM {ACCOUNT_SCORES} WHERE as_of = ?", [as_of]).fetchall()
     con.execute(f"DELETE FROM {USER_SCORES} WHERE as_of = ?", [as_of]).fetchall()
-    _forget_row_inputs(con, as_of)
     return int(n)
 
 

@@ -69,7 +69,7 @@ def run(project: Project, *, dry_run: bool = False, as_of: str | None = None, pr
     engine = open_current_engine(project, config)
     engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
     try:
-        snapshot = score_snapshot(engine, config, at, progress=progress, reuse=not dry_run)
+        snapshot = score_snapshot(engine, config, at, progress=progress)
         con = engine.connection or connect(project)
         try:
             with progress.step("matching playbooks"):

@@ -59,7 +59,7 @@ def _score(project: Project, config, at: datetime | None, as_of: str | None, pro
     engine = open_engine(project, config)
     engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
     try:
-        snapshot = score_snapshot(engine, config, at, progress=progress, reuse=True)
+        snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(
             engine, snapshot.as_of, asked=asked)
         with progress.step("storing the snapshot"):
@@ -123,7 +123,7 @@ def write_with_inputs(con, snapshot: "Snapshot", inputs: tuple[str | None, dict]
     score or run with nothing new reuses it); inside the caller's transaction."""
     from leadlight.storage.snapshots import write_snapshot
 
-    write_snapshot(con, snapshot.as_of, snapshot.account_rows, snapshot.user_rows, snapshot.row_inputs)
+    write_snapshot(con, snapshot.as_of, snapshot.account_rows, snapshot.user_rows)
     if inputs is not None and inputs[0] is not None:
         scored = con.execute("SELECT max(scored_at) FROM account_scores WHERE as_of = ?",
                              [snapshot.as_of]).fetchall()[0][0]
