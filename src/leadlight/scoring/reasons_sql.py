@@ -168,8 +168,12 @@ def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, posit
     return f"SELECT id AS {ident(row)}, {lists} FROM ({reasons}) GROUP BY id"
 
 
+def reason_tables(table: str) -> tuple[str, ...]:
+    """The temp tables ``reason_lists`` keeps for ``table``."""
+    return tuple(f"{table}{suffix}" for suffix in ("_keyed", "_inputs", "_lists", "_inputs_reasons", "_inputs_said"))
+
+
 def drop_reasons(con: Any, table: str) -> None:
     """Remove what ``reason_lists`` kept for ``table``."""
-    for name in (f"{table}_keyed", f"{table}_inputs", f"{table}_lists", f"{table}_inputs_reasons",
-                 f"{table}_inputs_said"):
+    for name in reason_tables(table):
         con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()

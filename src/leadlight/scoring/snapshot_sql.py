@@ -1,27 +1,29 @@
-"""A snapshot's rows set-wise on the engine's DuckDB connection (``rows_sql``), staged in temp tables in the
-stored shape (``account_scores``, ``user_scores``): the task stores them with one ``INSERT ... SELECT`` each.
+"""A snapshot's rows set-wise on the engine's DuckDB connection (``rows_sql``): two queries in the stored shape
+(``account_scores``, ``user_scores``) over temp tables, staged (``storage.staged``): the task stores each with
+one ``INSERT ... SELECT``, with no round trip through Python.
 
 The scored accounts and people are computed once into temp tables; account names and status are joined
-in SQL, the model's predictions (when one is trained) from a small Arrow table. Every temp object but the
-staged rows is dropped before returning.
+in SQL, the model's predictions (when one is trained) from a small Arrow table. The temp tables stay until
+both queries are stored or read (or the next build on the connection).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 from leadlight.scoring import rows_sql
-from leadlight.scoring.reasons_sql import drop_reasons, ident, reason_lists, temp_table
-from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES, StagedRows
+from leadlight.scoring.reasons_sql import ident, reason_lists, reason_tables, temp_table
+from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES
+from leadlight.storage.staged import Scratch, StagedRows, evict
 
 ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
 PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_value": "DOUBLE", "motion": "VARCHAR",
                "motion_reason": "VARCHAR", "self_serve_probability": "DOUBLE", "deal_size": "DOUBLE",
                "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
-_TEMP = (ACCOUNTS, USERS, MEMBERS, "_ll_info", "_ll_status", "_ll_members", "_ll_personas", "_ll_predictions")
-_STAGED = itertools.count()
+_TEMP = (ACCOUNTS, USERS, MEMBERS, "_ll_info", "_ll_status", "_ll_members", "_ll_personas", "_ll_predictions",
+         *reason_tables(ACCOUNTS), *reason_tables(USERS))
+FLAGS = {ACCOUNT_SCORES: ("pqa",), USER_SCORES: ("pql",)}  # what a score's summary counts
 
 
 def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: Any, status: Any,
@@ -31,6 +33,8 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
     model's figures per account id (``snapshot._predictions``); ``constants``: columns equal on every row."""
     con, compile_ = engine.connection, engine.backend.compile
     scoring = config.scoring
+    evict(con)
+    scratch = Scratch(con, _TEMP)
     try:
         for name, table in ((ACCOUNTS, scored[0]), (USERS, scored[1])):
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () AS _ll_row "
@@ -53,39 +57,28 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
                     f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {MEMBERS} m "
                     f"LEFT JOIN ({reasons[USERS]}) r ON r._ll_row = m._ll_row "
                     f"LEFT JOIN _ll_info i ON i.account_id = m.account_id")
-        return stored(con, ACCOUNT_SCORES, account_sql, constants), stored(con, USER_SCORES, user_sql, constants)
-    finally:
-        for name in _TEMP:
-            con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
-        for name in (ACCOUNTS, USERS):
-            drop_reasons(con, name)
+        return (stored(scratch, ACCOUNT_SCORES, account_sql, constants),
+                stored(scratch, USER_SCORES, user_sql, constants))
+    except BaseException:
+        scratch.drop()
+        raise
 
 
 def kinds_of(con: Any, table: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def stored(con: Any, table: str, sql: str, constants: dict[str, Any]) -> StagedRows:
+def stored(scratch: Scratch, table: str, sql: str, constants: dict[str, Any]) -> StagedRows:
     """The rows of ``sql`` in ``table``'s columns and types (``constants`` on every row), staged."""
-    have = set(kinds_of(con, f"SELECT * FROM ({sql})"))
+    have = set(kinds_of(scratch.con, f"SELECT * FROM ({sql})"))
     columns, params = [], []
-    for name, kind in kinds_of(con, table).items():
+    for name, kind in kinds_of(scratch.con, table).items():
         if name in constants:
             columns.append(f"CAST(? AS {kind}) AS {ident(name)}")
             params.append(constants[name])
         else:
             columns.append(f"CAST({ident(name) if name in have else 'NULL'} AS {kind}) AS {ident(name)}")
-    return stage(con, table, f"SELECT {', '.join(columns)} FROM ({sql})", params, FLAGS.get(table, ()))
-
-
-FLAGS = {ACCOUNT_SCORES: ("pqa",), USER_SCORES: ("pql",)}  # what a score's summary counts
-
-
-def stage(con: Any, what: str, sql: str, params: list[Any], flags: tuple[str, ...] = ()) -> StagedRows:
-    """The rows of ``sql`` in a temp table of their own (a snapshot may be held while another is built)."""
-    name = f"_ll_staged_{what}_{next(_STAGED)}"
-    con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params).fetchall()
-    return StagedRows(con, name, flags)
+    return StagedRows(scratch, f"SELECT {', '.join(columns)} FROM ({sql})", params, FLAGS.get(table, ()))
 
 
 def _predictions_table(con: Any, predictions: dict[str, dict] | None) -> None:

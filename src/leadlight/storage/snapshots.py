@@ -22,6 +22,7 @@ import duckdb
 
 from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 from leadlight.errors import NotFound, NotReady, UsageError
+from leadlight.storage.staged import StagedRows
 from leadlight.timeutil import iso
 
 if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
@@ -88,46 +89,6 @@ def _encoded(values: list[Any]) -> list[str | None]:
     return out
 
 
-class StagedRows:
-    """Rows to store, held in a temp table on the connection that stores them: written with one
-    ``INSERT ... SELECT`` (no round trip through Python), read as Arrow only when a caller asks (once; the temp
-    table is dropped then, or when written)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, flags: tuple[str, ...] = ()) -> None:
-        """``flags``: boolean columns whose true rows are counted now (``count_true``), before the rows go."""
-        self.con, self.table, self._arrow = con, table, None
-        counted = "".join(f', count(*) FILTER (WHERE "{f}")' for f in flags)
-        found = con.execute(f"SELECT count(*){counted} FROM {table}").fetchall()[0]
-        self.count, self.counts = int(found[0]), dict(zip(flags, map(int, found[1:])))
-
-    def __len__(self) -> int:
-        return self.count
-
-    def count_true(self, column: str) -> int:
-        return self.counts[column]
-
-    def to_arrow(self) -> Any:
-        if self._arrow is None:
-            self._arrow = self.con.sql(f"SELECT * FROM {self.table}").to_arrow_table()
-            self.drop()
-        return self._arrow
-
-    def to_pandas(self) -> pd.DataFrame:
-        return self.to_arrow().to_pandas()
-
-    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
-        """Insert the rows into ``table`` in its ``columns`` when they are still staged on ``con``; False if not."""
-        if self._arrow is not None or con is not self.con:
-            return False
-        names = ", ".join(f'"{c}"' for c in columns)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {self.table}").fetchall()
-        self.drop()
-        return True
-
-    def drop(self) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {self.table}").fetchall()
-
-
 def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any) -> None:
     """Replace the snapshot at ``as_of`` with these rows (pandas frames, Arrow tables or ``StagedRows`` in the
     stored columns); runs inside the caller's transaction."""
@@ -135,7 +96,7 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: An
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
         if isinstance(rows, StagedRows):
-            if rows.insert_into(con, table, columns):
+            if rows.insert_into(con, table, columns, ("as_of", as_of)):
                 continue
             rows = rows.to_arrow()
         con.register("_ll_rows", rows.reindex(columns=columns) if hasattr(rows, "reindex") else rows.select(columns))
