@@ -229,6 +229,7 @@ class Parts(dict):
     def __init__(self) -> None:
         super().__init__()
         import leadlight.scoring.snapshot_sql as setwise
+        import leadlight.storage.staged as staged
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
         import leadlight.storage.engine as engines
@@ -244,8 +245,8 @@ class Parts(dict):
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),
                 (setwise.rows_sql, "personas", "explaining: titles parsed (distinct)"),
-                (setwise, "reason_lists", "explaining: reasons gathered, sentences written (distinct values)"),
-                (setwise, "stored", "explaining: rows fetched to Arrow in the stored columns")):
+                (setwise, "reason_lists", "explaining: reasons built per distinct input, sentences written"),
+                (staged.StagedRows, "insert_into", "storing: the staged rows' SQL run into the stored tables")):
             setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
 
     def timing(self, work, label: str, context: bool = False):
