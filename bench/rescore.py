@@ -228,13 +228,19 @@ class Parts(dict):
 
     def __init__(self) -> None:
         super().__init__()
+        import importlib
+
         import leadlight.scoring.snapshot_sql as setwise
-        import leadlight.storage.staged as staged
+        import leadlight.storage.engine as engines
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
-        import leadlight.storage.engine as engines
         import leadlight.tasks.score as task
         from leadlight.storage.engine import Engine
+
+        try:  # an older checkout (PYTHONPATH=<it>/src) has no staged rows: its parts are left out
+            staged = importlib.import_module("leadlight.storage.staged").StagedRows
+        except ImportError:
+            staged = None
 
         for owner, name, label in (
                 (task, "load_config", "outside: reading leadlight.yml"),
@@ -246,8 +252,10 @@ class Parts(dict):
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),
                 (setwise.rows_sql, "personas", "explaining: titles parsed (distinct)"),
                 (setwise, "reason_lists", "explaining: reasons built per distinct input, sentences written"),
-                (staged.StagedRows, "insert_into", "storing: the staged rows' SQL run into the stored tables")):
-            setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
+                (setwise, "stored", "explaining: the stored columns (older checkouts: fetched to Arrow)"),
+                (staged, "insert_into", "storing: the staged rows' SQL run into the stored tables")):
+            if owner is not None and hasattr(owner, name):
+                setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
 
     def timing(self, work, label: str, context: bool = False):
         import contextlib
