@@ -17,11 +17,11 @@ from leadlight.scoring.reasons_sql import ident, reason_lists, reason_tables, te
 from leadlight.storage.snapshots import ACCOUNT_SCORES, USER_SCORES
 from leadlight.storage.staged import Scratch, StagedRows, evict
 
-ACCOUNTS, USERS, MEMBERS = "_ll_snap_accounts", "_ll_snap_users", "_ll_snap_members"
+ACCOUNTS, USERS = "_ll_snap_accounts", "_ll_snap_users"
 PREDICTIONS = {"probability": "DOUBLE", "model_reasons": "VARCHAR", "expected_value": "DOUBLE", "motion": "VARCHAR",
                "motion_reason": "VARCHAR", "self_serve_probability": "DOUBLE", "deal_size": "DOUBLE",
                "uplift": "DOUBLE", "uplift_reliable": "BOOLEAN"}
-_TEMP = (ACCOUNTS, USERS, MEMBERS, "_ll_info", "_ll_status", "_ll_members", "_ll_personas", "_ll_predictions",
+_TEMP = (ACCOUNTS, USERS, "_ll_info", "_ll_status", "_ll_members", "_ll_personas", "_ll_predictions",
          *reason_tables(ACCOUNTS), *reason_tables(USERS))
 FLAGS = {ACCOUNT_SCORES: ("pqa",), USER_SCORES: ("pql",)}  # what a score's summary counts
 
@@ -46,15 +46,15 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
         extra = set(kinds_of(con, "_ll_info"))
         activity = scoring.people.activity or rows_sql.ACTIVITY
         rows_sql.personas(con, USERS)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS} AS "
-                    f"{rows_sql.user_rows(USERS, kinds[USERS], scoring, specs, activity)}").fetchall()
+        # people's rows are a projection: computed where they are read (the champion's pass reads a few columns)
+        members = f"({rows_sql.user_rows(USERS, kinds[USERS], scoring, specs, activity)})"
         con.execute("CREATE OR REPLACE TEMP TABLE _ll_members AS "
-                    f"{rows_sql.people_of_accounts(MEMBERS, scoring.people.decision_makers)}").fetchall()
+                    f"{rows_sql.people_of_accounts(members, scoring.people.decision_makers)}").fetchall()
         reasons = {table: reason_lists(con, table, "_ll_row", terms, groups, scoring.reasons) for table, terms, groups in (
             (USERS, rows_sql.person_terms(scoring.pql, specs), 1), (ACCOUNTS, rows_sql.account_terms(scoring, specs), 3))}
         account_sql = rows_sql.account_rows(ACCOUNTS, kinds[ACCOUNTS], specs, extra, reasons[ACCOUNTS])
         user_sql = (f"SELECT m.* EXCLUDE (_ll_row, _admin, _inviter, _excluded, _dm_rank), "
-                    f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {MEMBERS} m "
+                    f"coalesce(r.g0, '[]') AS reasons, i.name AS account_name FROM {members} m "
                     f"LEFT JOIN ({reasons[USERS]}) r ON r._ll_row = m._ll_row "
                     f"LEFT JOIN _ll_info i ON i.account_id = m.account_id")
         return (stored(scratch, ACCOUNT_SCORES, account_sql, constants),
