@@ -50,14 +50,17 @@ def points(sql: str) -> str:
 
 
 def as_json(sql: str, kind: str) -> str:
-    """JSON of ``explain.plain(value)`` for a column of DuckDB type ``kind``: whole floats as integers."""
+    """JSON text of ``explain.plain(value)`` for a column of DuckDB type ``kind`` (``null`` for none): whole
+    floats as integers, as ``json.dumps`` writes them."""
     if kind in ("DOUBLE", "FLOAT", "REAL"):
-        return (f"(CASE WHEN {sql} IS NULL OR isnan({sql}) OR isinf({sql}) THEN NULL::JSON "
-                f"WHEN {sql} = trunc({sql}) AND abs({sql}) < 1e38 THEN to_json(CAST({sql} AS HUGEINT)) "
-                f"ELSE to_json({rounded(sql, 4)}) END)")
-    if kind == "BOOLEAN" or kind == "VARCHAR" or "INT" in kind:
-        return f"to_json({sql})"
-    return f"to_json(CAST({sql} AS VARCHAR))"  # dates and the like: as ``json.dumps(default=str)`` writes them
+        return (f"(CASE WHEN {sql} IS NULL OR isnan({sql}) OR isinf({sql}) THEN 'null' "
+                f"WHEN {sql} = trunc({sql}) AND abs({sql}) < 1e38 THEN CAST(CAST({sql} AS HUGEINT) AS VARCHAR) "
+                f"ELSE CAST(to_json({rounded(sql, 4)}) AS VARCHAR) END)")
+    if kind == "BOOLEAN" or "INT" in kind:
+        return f"coalesce(CAST({sql} AS VARCHAR), 'null')"
+    if kind == "VARCHAR":
+        return f"coalesce(CAST(to_json({sql}) AS VARCHAR), 'null')"
+    return f"coalesce(CAST(to_json(CAST({sql} AS VARCHAR)) AS VARCHAR), 'null')"  # dates: as json.dumps(default=str)
 
 
 def temp_table(con: Any, name: str, columns: dict[str, tuple[str, list]]) -> None:

@@ -134,8 +134,8 @@ def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[s
     owner, owner_email = info("owner"), info("owner_email")
     own = [n for n, s in specs.items() if getattr(s, "level", "account") == "account" and not n.startswith("ll_")
            and n in kinds]
-    signals = ("json_object(" + ", ".join(f"{text(n)}, {as_json(f'a.{ident(n)}', kinds[n])}" for n in own)
-               + ")::VARCHAR") if own else "'{}'"
+    signals = ("'{' || " + " || ',' || ".join(f"{text(_json(n) + ':')} || {as_json(f'a.{ident(n)}', kinds[n])}"
+                                             for n in own) + " || '}'") if own else "'{}'"
     status = "coalesce(s.status, 'prospect')"
     plain = {c: num(c) for c in ("score", "points", "fit_score", "intent_score")}
     return (f"SELECT a.account_id, i.name, i.domain, {status} AS status, "
