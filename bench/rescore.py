@@ -228,24 +228,34 @@ class Parts(dict):
 
     def __init__(self) -> None:
         super().__init__()
+        import importlib
+
         import leadlight.scoring.snapshot_sql as setwise
+        import leadlight.storage.engine as engines
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
         import leadlight.tasks.score as task
         from leadlight.storage.engine import Engine
 
+        try:  # an older checkout (PYTHONPATH=<it>/src) has no staged rows: its parts are left out
+            staged = importlib.import_module("leadlight.storage.staged").StagedRows
+        except ImportError:
+            staged = None
+
         for owner, name, label in (
                 (task, "load_config", "outside: reading leadlight.yml"),
                 (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
                 (derived, "refresh_identity", "outside: identity up to date?"),
-                (derived, "open_engine", "outside: opening the engine"),
+                (engines, "open_engine", "outside: opening the engine"),
                 (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),
                 (setwise.rows_sql, "personas", "explaining: titles parsed (distinct)"),
-                (setwise, "reason_lists", "explaining: reasons gathered, sentences written (distinct values)"),
-                (setwise, "stored", "explaining: rows fetched to Arrow in the stored columns")):
-            setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
+                (setwise, "reason_lists", "explaining: reasons built per distinct input, sentences written"),
+                (setwise, "stored", "explaining: the stored columns (older checkouts: fetched to Arrow)"),
+                (staged, "insert_into", "storing: the staged rows' SQL run into the stored tables")):
+            if owner is not None and hasattr(owner, name):
+                setattr(owner, name, self.timing(getattr(owner, name), label, context=name == "hold"))
 
     def timing(self, work, label: str, context: bool = False):
         import contextlib

@@ -50,14 +50,17 @@ def points(sql: str) -> str:
 
 
 def as_json(sql: str, kind: str) -> str:
-    """JSON of ``explain.plain(value)`` for a column of DuckDB type ``kind``: whole floats as integers."""
+    """JSON text of ``explain.plain(value)`` for a column of DuckDB type ``kind`` (``null`` for none): whole
+    floats as integers, as ``json.dumps`` writes them."""
     if kind in ("DOUBLE", "FLOAT", "REAL"):
-        return (f"(CASE WHEN {sql} IS NULL OR isnan({sql}) OR isinf({sql}) THEN NULL::JSON "
-                f"WHEN {sql} = trunc({sql}) AND abs({sql}) < 1e38 THEN to_json(CAST({sql} AS HUGEINT)) "
-                f"ELSE to_json({rounded(sql, 4)}) END)")
-    if kind == "BOOLEAN" or kind == "VARCHAR" or "INT" in kind:
-        return f"to_json({sql})"
-    return f"to_json(CAST({sql} AS VARCHAR))"  # dates and the like: as ``json.dumps(default=str)`` writes them
+        return (f"(CASE WHEN {sql} IS NULL OR isnan({sql}) OR isinf({sql}) THEN 'null' "
+                f"WHEN {sql} = trunc({sql}) AND abs({sql}) < 1e38 THEN CAST(CAST({sql} AS HUGEINT) AS VARCHAR) "
+                f"ELSE CAST(to_json({rounded(sql, 4)}) AS VARCHAR) END)")
+    if kind == "BOOLEAN" or "INT" in kind:
+        return f"coalesce(CAST({sql} AS VARCHAR), 'null')"
+    if kind == "VARCHAR":
+        return f"coalesce(CAST(to_json({sql}) AS VARCHAR), 'null')"
+    return f"coalesce(CAST(to_json(CAST({sql} AS VARCHAR)) AS VARCHAR), 'null')"  # dates: as json.dumps(default=str)
 
 
 def temp_table(con: Any, name: str, columns: dict[str, tuple[str, list]]) -> None:
@@ -100,11 +103,35 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
                  negatives: int = 2) -> str:
     """SQL of ``(row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason), as ``explain.top``
     orders them, in the text ``storage.snapshots`` writes. ``table`` is a table on ``con``, ``row`` its key
-    column; the reasons are kept in the temp tables ``<table>_reasons`` and ``<table>_said`` (their
-    sentences; ``drop_reasons`` removes both)."""
-    lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
+    column; what it keeps is in temp tables named after ``table`` (``drop_reasons`` removes them), which the
+    SQL reads: use it before dropping them.
+
+    A row's lists depend only on which of its terms fire, with what contribution (as written: one decimal) and
+    key, and thousands of people share a few such inputs: each row's inputs are one struct (``<table>_keyed``),
+    the lists built once per distinct struct (``<table>_lists``) and joined back by it."""
     if not terms:
+        lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
         return f"SELECT NULL AS {ident(row)}, {lists} WHERE false"
+    keyed, distinct, lists = f"{table}_keyed", f"{table}_inputs", f"{table}_lists"
+    # a term that does not fire adds nothing: its contribution and key are left out of the inputs (NULL)
+    fields = ", ".join(f"c{n} := CASE WHEN {t.fires} THEN printf('%.1f', {t.contribution}) END, "
+                       f"v{n} := CASE WHEN {t.fires} THEN {t.key} END" for n, t in enumerate(terms))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {keyed} AS SELECT {ident(row)} AS id, struct_pack({fields}) AS k "
+                f"FROM {table}").fetchall()
+    columns = ", ".join(f"k.c{n} AS c{n}, k.v{n} AS v{n}" for n in range(len(terms)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS SELECT row_number() OVER () AS _ll_input, k, "
+                f"{columns} FROM (SELECT DISTINCT k FROM {keyed})").fetchall()
+    each = [Term(t.group, t.signal, f"c{n} IS NOT NULL", f"CAST(c{n} AS DOUBLE)", f"v{n}", t.words)
+            for n, t in enumerate(terms)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {lists} AS SELECT d.k, l.* EXCLUDE (_ll_input) FROM {distinct} d "
+                f"JOIN ({_lists(con, distinct, '_ll_input', each, groups, positives, negatives)}) l "
+                f"ON l._ll_input = d._ll_input").fetchall()
+    return (f"SELECT k.id AS {ident(row)}, {', '.join(f'l.g{g}' for g in range(groups))} FROM {keyed} k "
+            f"JOIN {lists} l ON l.k = k.k")
+
+
+def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int, negatives: int) -> str:
+    """``reason_lists`` of every row of ``table`` (the distinct inputs), gathered row by term."""
     long, said_as = f"{table}_reasons", f"{table}_said"
     # every reason of every row, with its key as text (to join on) and as itself (v<term>: for the sentence)
     each = [f"SELECT {ident(row)} AS id, {n} AS term, {term.group} AS grp, {text(term.signal)} AS signal, "
@@ -144,7 +171,12 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
     return f"SELECT id AS {ident(row)}, {lists} FROM ({reasons}) GROUP BY id"
 
 
+def reason_tables(table: str) -> tuple[str, ...]:
+    """The temp tables ``reason_lists`` keeps for ``table``."""
+    return tuple(f"{table}{suffix}" for suffix in ("_keyed", "_inputs", "_lists", "_inputs_reasons", "_inputs_said"))
+
+
 def drop_reasons(con: Any, table: str) -> None:
     """Remove what ``reason_lists`` kept for ``table``."""
-    for name in (f"{table}_reasons", f"{table}_said"):
+    for name in reason_tables(table):
         con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()

@@ -8,6 +8,7 @@ written once per distinct value: ``reasons_sql``), and each table comes back in 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from leadlight.scoring import explain, people
@@ -80,10 +81,11 @@ def user_rows(users: str, kinds: dict[str, str], scoring: Any, specs: dict, acti
             return "NULL"
         return plain_number(f"u.{ident(name)}") if kinds[name] in ("DOUBLE", "FLOAT") else f"u.{ident(name)}"
 
-    held = [f"CASE WHEN {flag(key)} = {str(hit).lower()} THEN {text(name)} END" for key, name, hit in gates]
-    disqualifiers = (f"to_json(list_filter([{', '.join(held)}], lambda x: x IS NOT NULL))::VARCHAR" if held
-                     else "'[]'")
-    flags = "json_object(" + ", ".join(f"{text(f)}, {flag(f)}" for f in PERSON_FLAGS) + ")::VARCHAR"
+    # JSON text written by concatenation (json_object and to_json per person cost more than the rest of the row)
+    held = [f"CASE WHEN {flag(key)} = {str(hit).lower()} THEN {text(_json(name))} END" for key, name, hit in gates]
+    disqualifiers = f"'[' || concat_ws(',', {', '.join(held)}) || ']'" if held else "'[]'"
+    flags = "'{' || " + " || ',' || ".join(
+        f"{text(_json(f) + ':')} || CASE WHEN {flag(f)} THEN 'true' ELSE 'false' END" for f in PERSON_FLAGS) + " || '}'"
     contact = " OR ".join(flag(f) for f in NOT_A_CONTACT)
     column = {c: f"u.{ident(c)}" if has(c) else "NULL" for c in ("user_id", "account_id", "email", "title",
                                                                  "link_method", "link_account_id")}
@@ -98,23 +100,29 @@ def user_rows(users: str, kinds: dict[str, str], scoring: Any, specs: dict, acti
             f"FROM {users} u LEFT JOIN _ll_personas p ON p.title IS NOT DISTINCT FROM u.title")
 
 
+def _json(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def people_of_accounts(members: str, limit: int) -> str:
-    """SQL of ``account_id, champion, decision_makers`` (JSON) from people rows (``user_rows``)."""
-    person = "json_object('user_id', user_id, 'email', email, 'title', title)"
-    champion = (f"SELECT account_id, {person}::VARCHAR AS champion FROM (SELECT *, row_number() OVER (PARTITION BY "
-                "account_id ORDER BY _excluded, NOT (_admin OR _inviter), activity DESC, user_id) AS n FROM "
-                f"{members} WHERE account_id IS NOT NULL AND activity > 0) WHERE n = 1")
-    makers = (f"SELECT account_id, to_json(list({person} ORDER BY n))::VARCHAR AS decision_makers FROM (SELECT *, "
-              "row_number() OVER (PARTITION BY account_id ORDER BY _dm_rank, activity DESC, user_id) AS n FROM "
-              f"{members} WHERE account_id IS NOT NULL AND _dm_rank IS NOT NULL AND NOT _excluded) "
-              f"WHERE n <= {int(limit)} GROUP BY account_id")
-    return (f"SELECT coalesce(c.account_id, d.account_id) AS account_id, c.champion, d.decision_makers "
-            f"FROM ({champion}) c FULL JOIN ({makers}) d ON d.account_id = c.account_id")
+    """SQL of ``account_id, champion, decision_makers`` (JSON) from people rows (``user_rows``): one pass grouped
+    by account, each choice the least of its ordering key (``arg_min`` / ``list ... ORDER BY``)."""
+    person = "struct_pack(user_id := user_id, email := email, title := title)"
+    # the champion: not excluded first, then admins and inviters, then the most active; ties by user id
+    champion = (f"arg_min({person}, struct_pack(a := _excluded, b := NOT (_admin OR _inviter), c := -activity, "
+                f"d := user_id)) FILTER (WHERE activity > 0)")
+    makers = (f"list({person} ORDER BY _dm_rank, activity DESC, user_id) "
+              f"FILTER (WHERE _dm_rank IS NOT NULL AND NOT _excluded)")
+    return (f"SELECT account_id, CAST(to_json(champion) AS VARCHAR) AS champion, CASE WHEN len(makers) > 0 THEN "
+            f"CAST(to_json(makers[1:{int(limit)}]) AS VARCHAR) END AS decision_makers FROM (SELECT account_id, "
+            f"{champion} AS champion, {makers} AS makers FROM {members} WHERE account_id IS NOT NULL "
+            f"GROUP BY account_id) WHERE champion IS NOT NULL OR len(makers) > 0")
 
 
-def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[str]) -> str:
+def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[str], reasons: str) -> str:
     """SQL of the stored account columns (``rows.account_rows``) over the scored accounts joined with ``info``
-    (``i``), ``status`` (``s``), people (``m``, ``people_of_accounts``), reasons (``r``) and predictions (``p``)."""
+    (``i``), ``status`` (``s``), people (``m``, ``people_of_accounts``), reasons (``r``: the SQL ``reasons``) and
+    predictions (``p``)."""
     def num(name: str) -> str:
         if name not in kinds:
             return "NULL"
@@ -126,8 +134,8 @@ def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[s
     owner, owner_email = info("owner"), info("owner_email")
     own = [n for n, s in specs.items() if getattr(s, "level", "account") == "account" and not n.startswith("ll_")
            and n in kinds]
-    signals = ("json_object(" + ", ".join(f"{text(n)}, {as_json(f'a.{ident(n)}', kinds[n])}" for n in own)
-               + ")::VARCHAR") if own else "'{}'"
+    signals = ("'{' || " + " || ',' || ".join(f"{text(_json(n) + ':')} || {as_json(f'a.{ident(n)}', kinds[n])}"
+                                             for n in own) + " || '}'") if own else "'{}'"
     status = "coalesce(s.status, 'prospect')"
     plain = {c: num(c) for c in ("score", "points", "fit_score", "intent_score")}
     return (f"SELECT a.account_id, i.name, i.domain, {status} AS status, "
@@ -143,5 +151,5 @@ def account_rows(accounts: str, kinds: dict[str, str], specs: dict, extra: set[s
             f"FROM {accounts} a LEFT JOIN _ll_info i ON i.account_id = a.account_id "
             f"LEFT JOIN _ll_status s ON s.account_id = a.account_id "
             f"LEFT JOIN _ll_members m ON m.account_id = a.account_id "
-            f"LEFT JOIN _ll_account_reasons r ON r._ll_row = a._ll_row "
+            f"LEFT JOIN ({reasons}) r ON r._ll_row = a._ll_row "
             f"LEFT JOIN _ll_predictions p ON p.account_id = a.account_id")

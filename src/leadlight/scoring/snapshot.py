@@ -52,9 +52,9 @@ OWNER_COLUMNS = ("owner", "owner_email")
 class Snapshot:
     """One scoring run: its provenance and the rows to store (``storage.snapshots`` shapes).
 
-    ``account_rows`` / ``user_rows`` are pandas frames or Arrow tables (set-wise scoring makes Arrow: stored
-    as they are); ``accounts`` / ``users`` are them as pandas frames, converted once on first use (a change to
-    those frames is what is stored then).
+    ``account_rows`` / ``user_rows`` are pandas frames, or ``StagedRows`` (set-wise scoring stages them in temp
+    tables on the engine's connection: stored as they are); ``accounts`` / ``users`` are them as pandas frames,
+    converted once on first use (a change to those frames is what is stored then).
     """
 
     as_of: datetime
@@ -84,7 +84,7 @@ class Snapshot:
 
 
 def _is_frame(rows: Any) -> bool:
-    return hasattr(rows, "iloc")  # a pandas frame (else an Arrow table)
+    return hasattr(rows, "iloc")  # a pandas frame (else staged rows)
 
 
 def _frame(rows: Any) -> "pd.DataFrame":
@@ -94,11 +94,7 @@ def _frame(rows: Any) -> "pd.DataFrame":
 def _count_true(rows: Any, column: str) -> int:
     if not len(rows):
         return 0
-    if _is_frame(rows):
-        return int(rows[column].sum())
-    import pyarrow.compute as pc
-
-    return int(pc.sum(rows.column(column)).as_py() or 0)
+    return int(rows[column].sum()) if _is_frame(rows) else rows.count_true(column)
 
 
 def definition_hash(config: Any) -> str:

@@ -22,6 +22,7 @@ import duckdb
 
 from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 from leadlight.errors import NotFound, NotReady, UsageError
+from leadlight.storage.staged import StagedRows
 from leadlight.timeutil import iso
 
 if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
@@ -89,11 +90,15 @@ def _encoded(values: list[Any]) -> list[str | None]:
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: Any, users: Any) -> None:
-    """Replace the snapshot at ``as_of`` with these rows (pandas frames, or Arrow tables in the stored
-    columns: one Arrow insert each); runs inside the caller's transaction."""
+    """Replace the snapshot at ``as_of`` with these rows (pandas frames, Arrow tables or ``StagedRows`` in the
+    stored columns); runs inside the caller's transaction."""
     for table, rows in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
         columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
+        if isinstance(rows, StagedRows):
+            if rows.insert_into(con, table, columns, ("as_of", as_of)):
+                continue
+            rows = rows.to_arrow()
         con.register("_ll_rows", rows.reindex(columns=columns) if hasattr(rows, "reindex") else rows.select(columns))
         try:
             con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()
