@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -130,6 +130,7 @@ class PartialHistory:
     digest: str
     index: dict[tuple, int]
     until: datetime
+    missed: Callable[[], None] = lambda: None  # told when a measure asks for a slot they lack
 
 
 def _summary_shape(rows: ibis.Table, filter_id: ibis.Value, day: ibis.Value) -> ibis.Table:

@@ -60,15 +60,32 @@ class Definition:
 
 
 def definition(engine: Engine, specs: Sequence[Any], activity: Activity) -> Definition | None:
-    """The partials ``specs`` need (None when no measure reads any)."""
+    """The partials ``specs`` need (None when no measure reads any). Declaring the plan to find them reads the
+    event names a breadth signal counts, so it is remembered per definition in this process (a run loop's),
+    and forgotten when a measure asks for a slot it lacks (``PartialHistory.missed``)."""
     from leadlight.signals.compile import declared_plan  # compile builds on this package's modules
 
-    slots, reach = declared_plan(engine, specs, activity).partial_slots()
-    if not slots or reach is None:
-        return None
-    slots = sorted(slots, key=lambda s: repr(s.key))
-    digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in slots]]).encode()).hexdigest()[:16]
-    return Definition(tuple(slots), digest, reach)
+    key = _key(engine, specs)
+    if key not in _DEFINITIONS:
+        slots, reach = declared_plan(engine, specs, activity).partial_slots()
+        found = None
+        if slots and reach is not None:
+            slots = sorted(slots, key=lambda s: repr(s.key))
+            digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in slots]]).encode()).hexdigest()[:16]
+            found = Definition(tuple(slots), digest, reach)
+        if len(_DEFINITIONS) >= 16:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = found
+    return _DEFINITIONS[key]
+
+
+_DEFINITIONS: dict[str, Definition | None] = {}
+
+
+def _key(engine: Engine, specs: Sequence[Any]) -> str:
+    from leadlight.signals.compile import definition_key
+
+    return json.dumps([str(engine.project.root) if engine.project else None, definition_key(specs)], sort_keys=True)
 
 
 def attach(engine: Engine, specs: Sequence[Any], activity: Activity, update: incremental.KeptUpdate,
@@ -87,7 +104,9 @@ def attach(engine: Engine, specs: Sequence[Any], activity: Activity, update: inc
     except duckdb.Error as err:
         note(f"kept window partials not updated ({type(err).__name__}): windows read every day's events")
         return None
-    return PartialHistory(engine.table(PARTIALS), found.digest, found.index, until)
+    key = _key(engine, specs)
+    return PartialHistory(engine.table(PARTIALS), found.digest, found.index, until,
+                          missed=lambda: _DEFINITIONS.pop(key, None))
 
 
 def _refresh(engine: Engine, found: Definition, until: datetime, update: incremental.KeptUpdate,

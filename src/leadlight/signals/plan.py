@@ -342,6 +342,8 @@ class Plan:
         from_days = [m for m in windowed if partials is not None and m.stored is not None
                      and all(slot.key in partials.index for slot in m.slots)]
         stored = {m.name for m in from_days}
+        if partials is not None and len(from_days) < len([m for m in windowed if m.stored is not None]):
+            partials.missed()  # e.g. a breadth signal counts a new event name: the next run keeps its slot
         if from_days:
             days = partials.table  # type: ignore[union-attr]
             days = days.filter((days.definition == partials.digest)  # type: ignore[union-attr]
