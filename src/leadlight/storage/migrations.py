@@ -159,6 +159,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             events_seen BIGINT NOT NULL, identity VARCHAR NOT NULL, kept_rows BIGINT NOT NULL,
             compacted_rows BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)""",
     )),
+    Migration(72, "the values a re-score compares with, to say which accounts and people changed", (
+        # One hash of each entity's row of values (signals and scores) per level, for one definition.
+        """CREATE TABLE IF NOT EXISTS signal_values (
+            definition VARCHAR NOT NULL, level VARCHAR NOT NULL, id VARCHAR NOT NULL, hash UBIGINT NOT NULL)""",
+    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
