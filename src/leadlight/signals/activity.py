@@ -123,8 +123,8 @@ class KeptHistory:
 @dataclass(frozen=True)
 class PartialHistory:
     """Kept per-day partials of the windowed measures (``partials.py``): ``table`` rows ``definition, account_id,
-    user_id, day, m`` (several per day at times: they merge as their measures do), complete for the UTC days
-    before ``until`` from the earliest day a window can start at; ``index``: each slot's position in ``m``."""
+    user_id, day, s0, s1, ...`` (several per day at times: they merge as their measures do), complete for the UTC
+    days before ``until`` from the earliest day a window can start at; ``index``: each slot's column number."""
 
     table: ibis.Table
     digest: str

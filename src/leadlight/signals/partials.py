@@ -5,7 +5,8 @@ mask, each from a window start) is a sum or an OR over the UTC days its
 window holds. ``signal_partials`` keeps, per (account, user, UTC day), the
 day's *slots*: the partial values those measures are made of (the day's
 matching events; the OR of the matching names' bits; the epoch seconds of the
-day's first and last match), one list ``m`` per row. A re-score as of any
+day's first and last match), one column each (``s0``..``s31``; a definition's slots past 32 are not kept,
+and the measures reading them read raw events). A re-score as of any
 second reads the whole days of each window from it and, from raw events, only
 the part of the window's first day it cuts and the current day (exact at any
 second; a slice mask's day meets at most two of its slices when they are a day
@@ -44,6 +45,7 @@ PARTIALS = "signal_partials"
 STATE = "signal_partials_state"
 FORMAT = 1  # bump when what a slot holds changes
 _MERGE = {"count": "sum", "events": "bit_or", "first": "min", "last": "max"}
+COLUMNS = 32  # slot columns of signal_partials (migration 71)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def definition(engine: Engine, specs: Sequence[Any], activity: Activity) -> Defi
         slots, reach = declared_plan(engine, specs, activity).partial_slots()
         found = None
         if slots and reach is not None:
-            slots = sorted(slots, key=lambda s: repr(s.key))
+            slots = sorted(slots, key=lambda s: repr(s.key))[:COLUMNS]
             digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in slots]]).encode()).hexdigest()[:16]
             found = Definition(tuple(slots), digest, reach)
         if len(_DEFINITIONS) >= 16:
@@ -215,8 +217,7 @@ def _day_sql(engine: Engine, found: Definition, keep: Callable[[ibis.Table], ibi
     hit = {key: rows[f"_hit{i}"] for i, key in enumerate(matches)}
     values = {f"s{i}": _slot(engine, rows, slot, hit[slot.key[1]]) for i, slot in enumerate(found.slots)}
     days = rows.group_by(["account_id", "user_id", rows.timestamp.date().name("day")]).aggregate(**values)
-    out = days.select("account_id", "user_id", "day", definition=ibis.literal(found.digest),
-                      m=ibis.array([days[name] for name in values]))
+    out = days.select("account_id", "user_id", "day", *values, definition=ibis.literal(found.digest))
     return ibis.to_sql(out, dialect="duckdb")
 
 
@@ -236,10 +237,10 @@ def _slot(engine: Engine, rows: ibis.Table, slot: Slot, hit: ibis.Value) -> ibis
 
 def _compact(con: Any, found: Definition, first_day: Any) -> int:
     """One row per (account, user, day) again, from ``first_day`` on; returns how many."""
-    merged = ", ".join(f"{_MERGE[slot.kind]}(m[{i + 1}])" for i, slot in enumerate(found.slots))
+    merged = ", ".join(f"{_MERGE[slot.kind]}(s{i})::BIGINT AS s{i}" for i, slot in enumerate(found.slots))
     run = incremental._run
     run(con, f"CREATE OR REPLACE TEMP TABLE _leadlight_partials_compact AS SELECT definition, account_id, "
-             f"user_id, day, [{merged}]::BIGINT[] AS m FROM {PARTIALS} WHERE day >= ? GROUP BY ALL", [first_day])
+             f"user_id, day, {merged} FROM {PARTIALS} WHERE day >= ? GROUP BY ALL", [first_day])
     run(con, f"DELETE FROM {PARTIALS}")
     run(con, f"INSERT INTO {PARTIALS} BY NAME SELECT * FROM _leadlight_partials_compact")
     run(con, "DROP TABLE _leadlight_partials_compact")

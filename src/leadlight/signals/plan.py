@@ -58,7 +58,7 @@ class Slot:
 
 
 # A windowed measure read from kept partials: its value from the stored days it covers whole, given the partial
-# rows (``day``, ``m``) and the position of each slot in ``m``.
+# rows (``day``, ``s0``, ``s1``, ...) and the column of each slot.
 Stored = Callable[[ibis.Table, Callable[[Slot], ibis.Value]], ibis.Value]
 
 
@@ -349,7 +349,7 @@ class Plan:
             days = days.filter((days.definition == partials.digest)  # type: ignore[union-attr]
                                & (days.day >= _whole_from(min(m.start for m in from_days)))  # type: ignore[type-var]
                                & (days.day < asof.day(self.as_of)))
-            at = lambda slot: days.m[partials.index[slot.key]]  # noqa: E731  # type: ignore[union-attr]
+            at = lambda slot: days[f"s{partials.index[slot.key]}"]  # noqa: E731  # type: ignore[union-attr]
             out.append((days.group_by(["account_id", "user_id"]).aggregate(
                 **{m.name: m.stored(days, at) for m in from_days}), []))  # type: ignore[misc]
         raw = [m for m in windowed if m.name not in stored]
