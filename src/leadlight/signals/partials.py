@@ -5,7 +5,7 @@ mask, each from a window start) is a sum or an OR over the UTC days its
 window holds. ``signal_partials`` keeps, per (account, user, UTC day), the
 day's *slots*: the partial values those measures are made of (the day's
 matching events; the OR of the matching names' bits; the epoch seconds of the
-day's first and last match), one column each (``s0``..``s31``; a definition's slots past 32 are not kept,
+day's first and last match), one column each (``s0``..``s15``; a definition's slots past 16 are not kept,
 and the measures reading them read raw events). A re-score as of any
 second reads the whole days of each window from it and, from raw events, only
 the part of the window's first day it cuts and the current day (exact at any
@@ -45,7 +45,7 @@ PARTIALS = "signal_partials"
 STATE = "signal_partials_state"
 FORMAT = 1  # bump when what a slot holds changes
 _MERGE = {"count": "sum", "events": "bit_or", "first": "min", "last": "max"}
-COLUMNS = 32  # slot columns of signal_partials (migration 71)
+COLUMNS = 16  # slot columns of signal_partials (migration 71)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Definition:
     slots: tuple[Slot, ...]
     digest: str
     reach: timedelta
+    truncated: bool = False  # more slots than columns: the measures reading the others read raw events
 
     @property
     def index(self) -> dict[tuple, int]:
@@ -72,9 +73,9 @@ def definition(engine: Engine, specs: Sequence[Any], activity: Activity) -> Defi
         slots, reach = declared_plan(engine, specs, activity).partial_slots()
         found = None
         if slots and reach is not None:
-            slots = sorted(slots, key=lambda s: repr(s.key))[:COLUMNS]
-            digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in slots]]).encode()).hexdigest()[:16]
-            found = Definition(tuple(slots), digest, reach)
+            kept = sorted(slots, key=lambda s: repr(s.key))[:COLUMNS]
+            digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in kept]]).encode()).hexdigest()[:16]
+            found = Definition(tuple(kept), digest, reach, len(slots) > COLUMNS)
         if len(_DEFINITIONS) >= 16:
             _DEFINITIONS.clear()
         _DEFINITIONS[key] = found
@@ -107,8 +108,8 @@ def attach(engine: Engine, specs: Sequence[Any], activity: Activity, update: inc
         note(f"kept window partials not updated ({type(err).__name__}): windows read every day's events")
         return None
     key = _key(engine, specs)
-    return PartialHistory(engine.table(PARTIALS), found.digest, found.index, until,
-                          missed=lambda: _DEFINITIONS.pop(key, None))
+    missed = (lambda: None) if found.truncated else (lambda: _DEFINITIONS.pop(key, None))
+    return PartialHistory(engine.table(PARTIALS), found.digest, found.index, until, missed)
 
 
 def _refresh(engine: Engine, found: Definition, until: datetime, update: incremental.KeptUpdate,

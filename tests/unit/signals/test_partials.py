@@ -121,3 +121,17 @@ def test_slots_are_kept_once_whichever_measures_read_them(watched):  # noqa: F81
     found = partials.definition(engine, specs, activity)
     assert len({slot.key for slot in found.slots}) == len(found.slots)
     assert found.reach == timedelta(days=28)
+
+
+def test_more_slots_than_columns_read_the_rest_from_raw_events(watched):  # noqa: F811
+    engine, con, _ = watched
+    yaml = "signals:\n" + "".join(f"  - {{name: c{i}, kind: count, event: [E{i}, Export Run], window: {i + 2}d}}\n"
+                                   for i in range(partials.COLUMNS + 3))
+    specs = fixtures.signals(yaml)
+    for i in range(partials.COLUMNS + 3):
+        fixtures.add_event(con, f"m{i}", "u1", "a1", f"E{i}", datetime(2026, 1, 12, 3) - timedelta(days=i))
+    _read(engine, specs, datetime(2026, 1, 13, 10))
+    activity = kept_activity(engine, specs, datetime(2026, 1, 13, 11))
+    found = partials.definition(engine, specs, activity)
+    assert found.truncated and len(found.slots) == partials.COLUMNS
+    _read(engine, specs, datetime(2026, 1, 14, 11, 30))
