@@ -272,6 +272,8 @@ class Parts(dict):
     def __init__(self) -> None:
         super().__init__()
         import leadlight.scoring.snapshot_sql as setwise
+        import leadlight.storage.engine as engines
+        from leadlight.signals import incremental, partials
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
         import leadlight.tasks.score as task
@@ -281,7 +283,9 @@ class Parts(dict):
                 (task, "load_config", "outside: reading leadlight.yml"),
                 (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
                 (derived, "refresh_identity", "outside: identity up to date?"),
-                (derived, "open_engine", "outside: opening the engine"),
+                (engines, "open_engine", "outside: opening the engine"),  # tasks.derived imports it when called
+                (incremental, "refresh", "signals: kept history brought up to date (built on a first score)"),
+                (partials, "_refresh", "signals: window partials brought up to date (built on a first score)"),
                 (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),
