@@ -45,17 +45,23 @@ PARTIALS = "signal_partials"
 STATE = "signal_partials_state"
 FORMAT = 1  # bump when what a slot holds changes
 _MERGE = {"count": "sum", "events": "bit_or", "first": "min", "last": "max"}
+DAY = timedelta(days=1)
 COLUMNS = 16  # slot columns of signal_partials (migration 71)
 
 
 @dataclass(frozen=True)
 class Definition:
-    """The slots kept for a definition, its digest, and how far back its longest window reaches."""
+    """The slots kept for a definition, the longest window reading each, its digest."""
 
     slots: tuple[Slot, ...]
+    reaches: tuple[timedelta, ...]
     digest: str
-    reach: timedelta
     truncated: bool = False  # more slots than columns: the measures reading the others read raw events
+
+    @property
+    def reach(self) -> timedelta:
+        """How far back the longest window reaches."""
+        return max(self.reaches)
 
     @property
     def index(self) -> dict[tuple, int]:
@@ -70,12 +76,14 @@ def definition(engine: Engine, specs: Sequence[Any], activity: Activity) -> Defi
 
     key = _key(engine, specs)
     if key not in _DEFINITIONS:
-        slots, reach = declared_plan(engine, specs, activity).partial_slots()
+        slots = declared_plan(engine, specs, activity).partial_slots()
         found = None
-        if slots and reach is not None:
+        if slots:
             kept = sorted(slots, key=lambda s: repr(s.key))[:COLUMNS]
-            digest = hashlib.sha1(json.dumps([FORMAT, [repr(s.key) for s in kept]]).encode()).hexdigest()[:16]
-            found = Definition(tuple(kept), digest, reach, len(slots) > COLUMNS)
+            reaches = tuple(slots[s] + DAY for s in kept)  # a day more: whole days of any moment of until's day
+            described = [[repr(s.key), r // DAY] for s, r in zip(kept, reaches)]
+            digest = hashlib.sha1(json.dumps([FORMAT, described]).encode()).hexdigest()[:16]
+            found = Definition(tuple(kept), reaches, digest, len(slots) > COLUMNS)
         if len(_DEFINITIONS) >= 16:
             _DEFINITIONS.clear()
         _DEFINITIONS[key] = found
@@ -116,7 +124,7 @@ def _refresh(engine: Engine, found: Definition, until: datetime, update: increme
              note: Callable[[str], None]) -> bool:
     con = engine.connection
     run = incremental._run
-    first_day = (until - found.reach).date()  # the earliest day a window as of a moment of until's day holds whole
+    first_day = (until - found.reach).date()  # the earliest day a window as of a moment of until's day holds
     state = run(con, f"SELECT definition, first_day, until, events_seen, identity, kept_rows, compacted_rows "
                      f"FROM {STATE}")
     reason = _distrust(state, found, first_day, update)
@@ -129,20 +137,20 @@ def _refresh(engine: Engine, found: Definition, until: datetime, update: increme
             if not update.rebuilt:  # a rebuilt kept history has said so already
                 note(f"building the kept window partials from the events since {first_day}: {reason}")
             run(con, f"DELETE FROM {PARTIALS}")
-            rows = compacted = _insert(engine, found, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? "
+            rows = compacted = _insert(engine, found, until, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? "
                                                       f"AND timestamp < ?", [_midnight(first_day), until])
         else:
             _, kept_from, old_until, seen, identity, rows, compacted = state[0]
             kept_from = _midnight(kept_from)
             if identity != update.identity and update.moved is not None:
                 run(con, f"DELETE FROM {PARTIALS} WHERE {update.moved.where}")
-                _insert(engine, found, f"SELECT * FROM ({update.moved.events_sql}) WHERE timestamp >= ?",
+                _insert(engine, found, until, f"SELECT * FROM ({update.moved.events_sql}) WHERE timestamp >= ?",
                         [seen, old_until, kept_from], keep=update.moved.keep)
             if events > seen:  # late events: appended since, stamped before the old cutoff
-                _insert(engine, found, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp >= ? "
+                _insert(engine, found, until, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp >= ? "
                                        f"AND timestamp < ?", [seen, kept_from, old_until])
             if until > old_until:
-                _insert(engine, found, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
+                _insert(engine, found, until, f"SELECT * FROM {EVENTS} WHERE timestamp >= ? AND timestamp < ?",
                         [max(old_until, _midnight(first_day)), until])
             rows = incremental._scalar(con, f"SELECT count(*) FROM {PARTIALS}")
             if rows > 1.5 * max(compacted, 1):
@@ -179,7 +187,7 @@ def _midnight(day: Any) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def _insert(engine: Engine, found: Definition, events_sql: str, params: list,
+def _insert(engine: Engine, found: Definition, until: datetime, events_sql: str, params: list,
             keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
     def select() -> str:
         sql = _SQL.get(found.digest) if keep is None else None
@@ -187,12 +195,15 @@ def _insert(engine: Engine, found: Definition, events_sql: str, params: list,
             sql = _day_sql(engine, found, keep)
             if keep is None:
                 _SQL[found.digest] = sql
-        return sql
+        return sql.replace(_UNTIL_SQL, f"TIMESTAMP '{until:%Y-%m-%d %H:%M:%S}'")
 
     return incremental.summarise(engine, PARTIALS, events_sql, params, select)
 
 
 _SQL: dict[str, str] = {}  # the day-partials SELECT per definition digest: the same every run
+# Where the SQL holds the cutoff of the update (cached SQL serves every day): replaced by it before running.
+_UNTIL = datetime(1900, 1, 1, 0, 0, 1)
+_UNTIL_SQL = "MAKE_TIMESTAMP(1900, 1, 1, 0, 0, 1.0)"
 
 
 def _day_sql(engine: Engine, found: Definition, keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
@@ -213,10 +224,15 @@ def _day_sql(engine: Engine, found: Definition, keep: Callable[[ibis.Table], ibi
             if spec is not None and spec.events:
                 cond = cond & rows.event.isin(sorted(spec.events))
             matches[key] = cond
+    # A slot holds the days its longest window can read as of a moment of until's day; none before.
+    until = ibis.literal(_UNTIL, type="timestamp")
+    order = list(matches)
     rows = rows.mutate(**{f"_hit{i}": cond for i, cond in enumerate(matches.values())})
-    rows = rows.filter(ibis.or_(*(rows[f"_hit{i}"] for i in range(len(matches)))))
-    hit = {key: rows[f"_hit{i}"] for i, key in enumerate(matches)}
-    values = {f"s{i}": _slot(engine, rows, slot, hit[slot.key[1]]) for i, slot in enumerate(found.slots)}
+    rows = rows.mutate(**{f"_in{i}": rows[f"_hit{order.index(slot.key[1])}"] & (
+        rows.timestamp >= until - ibis.interval(days=reach // DAY))
+        for i, (slot, reach) in enumerate(zip(found.slots, found.reaches))})
+    rows = rows.filter(ibis.or_(*(rows[f"_in{i}"] for i in range(len(found.slots)))))
+    values = {f"s{i}": _slot(engine, rows, slot, rows[f"_in{i}"]) for i, slot in enumerate(found.slots)}
     days = rows.group_by(["account_id", "user_id", rows.timestamp.date().name("day")]).aggregate(**values)
     out = days.select("account_id", "user_id", "day", *values, definition=ibis.literal(found.digest))
     return ibis.to_sql(out, dialect="duckdb")

@@ -93,15 +93,14 @@ class Plan:
     def as_of(self) -> datetime:
         return self.activity.as_of
 
-    def partial_slots(self) -> tuple[list[Slot], timedelta | None]:
-        """The slots of the windowed measures declared so far (each once) and the longest window among them."""
-        slots: dict[tuple, Slot] = {}
-        windows = []
+    def partial_slots(self) -> dict[Slot, timedelta]:
+        """The slots of the windowed measures declared so far, each once, with the longest window reading it."""
+        slots: dict[Slot, timedelta] = {}
         for m in self._measures.values():
             if m.stored is not None:
-                slots.update((slot.key, slot) for slot in m.slots)
-                windows.append(self.as_of - m.start)  # type: ignore[operator]
-        return list(slots.values()), max(windows, default=None)
+                for slot in m.slots:
+                    slots[slot] = max(slots.get(slot, timedelta(0)), self.as_of - m.start)  # type: ignore[operator]
+        return slots
 
     # -- what a spec matches -------------------------------------------------------------------
     def want(self, spec: EventSignal | None) -> None:

@@ -65,7 +65,7 @@ def test_a_changed_definition_builds_the_partials_again_and_says_so(watched):  #
     changed = fixtures.signals(fixtures.SIGNALS_YAML.replace("event: Teammate Invited, window: 14d",
                                                              "event: Comment Added, window: 14d"))
     _read(engine, changed, datetime(2026, 1, 14, 10))
-    assert notes.take() == ["building the kept window partials from the events since 2025-12-17: the windowed "
+    assert notes.take() == ["building the kept window partials from the events since 2025-12-16: the windowed "
                             "signals changed"]
     assert _state(con)[0] != before
     assert con.execute("SELECT count(DISTINCT definition) FROM signal_partials").fetchall()[0][0] == 1
@@ -79,9 +79,10 @@ def test_a_shorter_window_reads_the_same_day_partials(watched):  # noqa: F811
     _read(engine, specs, datetime(2026, 1, 14, 9))
     before = _state(con)[0]
     notes.take()
-    # A window's length is not in its day partials: the same ones answer, exactly.
-    shorter = fixtures.signals(fixtures.SIGNALS_YAML.replace("window: 14d, label: teammates", "window: 10d, "
-                                                             "label: teammates"))
+    # A window's length is not in its day partials, only the longest window reading them: users_7d and
+    # active_days_28d read the same slot (every event), the 28 days reach further.
+    shorter = fixtures.signals(fixtures.SIGNALS_YAML.replace("{name: users_7d, kind: distinct_users, window: 7d}",
+                                                             "{name: users_7d, kind: distinct_users, window: 5d}"))
     _read(engine, shorter, datetime(2026, 1, 14, 10))
     assert notes.take() == [] and _state(con)[0] == before
 
@@ -120,7 +121,7 @@ def test_slots_are_kept_once_whichever_measures_read_them(watched):  # noqa: F81
     activity = kept_activity(engine, specs, datetime(2026, 1, 13, 12))
     found = partials.definition(engine, specs, activity)
     assert len({slot.key for slot in found.slots}) == len(found.slots)
-    assert found.reach == timedelta(days=28)
+    assert found.reach == timedelta(days=29)  # the longest window and a day: any moment of until's day
 
 
 def test_more_slots_than_columns_read_the_rest_from_raw_events(watched):  # noqa: F811
