@@ -45,7 +45,7 @@ from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
 from leadlight.signals.activity import Activity, KeptHistory, filter_key, property_predicate
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_events_sql
+from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES
 
 KEPT = "signal_kept"
 STATE = "signal_kept_state"
@@ -99,12 +99,12 @@ def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
 
 @dataclass(frozen=True)
 class Moved:
-    """Users whose identity links changed (``_MOVED``): the rows of theirs to drop (``where``) and the events to
-    summarise again (``events_sql`` with two parameters, events seen and until; ``keep`` of the resolved rows)."""
+    """Users whose identity links changed (``_MOVED``): the rows of theirs (``where``, over resolved rows: the
+    ones to drop, then the ones to keep of what is summarised again) and the events to summarise again
+    (``events_sql`` with two parameters, events seen and until)."""
 
     where: str
     events_sql: str
-    keep: Callable[[ibis.Table], ibis.Value]
 
 
 @dataclass(frozen=True)
@@ -197,11 +197,9 @@ def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int
     who = Moved(f"user_id IN ({users_moved}){anonymous}",
                 f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
                 f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} "
-                f"WHERE user_id IN ({users_moved})){anonymous})",
-                lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
-                    rows.user_id.isnull() if aliases else ibis.literal(False)))
+                f"WHERE user_id IN ({users_moved})){anonymous})")
     _run(con, f"DELETE FROM {KEPT} WHERE {who.where}")
-    _insert(engine, wanted, who.events_sql, [seen, until], keep=who.keep)
+    _insert(engine, wanted, who.events_sql, [seen, until], keep=who.where)
     note(f"identity links changed for {moved} user{'s' if moved != 1 else ''}: "
          "their kept signal history was recomputed")
     return None, who
@@ -214,54 +212,63 @@ def _identity(con: Any) -> str:
     return ":".join(str(v) for v in row[0])
 
 
-def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list,
-            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
+def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list, keep: str | None = None) -> int:
     """Summarise the resolved activity of the events ``events_sql`` selects (the resolved rows ``keep`` holds for)
     into ``signal_kept``; rows added."""
     def sql() -> str:
-        built = _SUMMARY_SQL.get(tuple(wanted)) if keep is None else None
-        if built is None:
-            built = _summary_sql(engine, wanted, keep)
-            if keep is None:
-                _SUMMARY_SQL[tuple(wanted)] = built
-        return built
+        grouped = _SUMMARY_SQL.get(tuple(wanted))
+        if grouped is None:
+            grouped = _SUMMARY_SQL[tuple(wanted)] = _summary_sql(engine, wanted)
+        return resolved(grouped, ["filter_id", "event"], {"n": "sum(g.n)::BIGINT", "ts_first": "min(g.ts_first)",
+                                                           "ts_last": "max(g.ts_last)"}, keep)
 
     return summarise(engine, KEPT, events_sql, params, sql)
 
 
 def summarise(engine: Engine, table: str, events_sql: str, params: list, select: Callable[[], str]) -> int:
-    """Insert into ``table`` what ``select()`` (SQL over the view ``_SOURCE``) makes of the resolved activity of
-    the events ``events_sql`` selects; rows added."""
+    """Insert into ``table`` what ``select()`` (SQL over the view ``_SOURCE``: the raw events ``events_sql``
+    selects) makes of them; rows added."""
     con = engine.connection
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
-                f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS {_bind(events_sql, params)}").fetchall()  # type: ignore[union-attr]
     try:
         return int(_run(con, f"INSERT INTO {table} BY NAME {select()}")[0][0])  # DuckDB answers how many rows
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
 
 
+def resolved(grouped: str, keys: list[str], merged: dict[str, str], keep: str | None = None) -> str:
+    """SQL: the rows of ``grouped`` (raw events grouped by their ``user_id``, ``anonymous_id``, ``group_id`` and
+    ``keys``) resolved to a user and an account as ``schema.resolved_events_sql`` resolves each event (which
+    depends on those three ids only), merged (``merged``: column -> aggregate of ``g``) per (account, user,
+    ``keys``); only the rows ``keep`` holds for. Resolving the groups, not every event, joins far fewer rows."""
+    columns = ", ".join(f"g.{k}" for k in keys)
+    aggregates = ", ".join(f"{expr} AS {name}" for name, expr in merged.items())
+    sql = f"""SELECT {columns}, coalesce(i.account_id, g.group_id) AS account_id,
+               coalesce(a.user_id, g.user_id) AS user_id, {aggregates}
+        FROM ({grouped}) AS g
+        LEFT JOIN {ALIASES} AS a ON a.anonymous_id = coalesce(g.user_id, g.anonymous_id)
+        LEFT JOIN {IDENTITIES} AS i ON i.user_id = coalesce(a.user_id, g.user_id)
+        GROUP BY ALL"""
+    return sql if keep is None else f"SELECT * FROM ({sql}) WHERE {keep}"
+
+
 _SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per set of filter slices: the same every run
 
 
-def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
-    """SQL: the resolved activity of ``_SOURCE`` (the rows ``keep`` holds for) summed per filter slice, account,
-    user and event."""
+def _summary_sql(engine: Engine, wanted: dict[str, tuple]) -> str:
+    """SQL: the raw events of ``_SOURCE`` grouped per filter slice, event and the ids that resolve them."""
     rows = engine.table(_SOURCE)
     rows = rows.filter(rows.event.notnull())
-    if keep is not None:
-        rows = rows.filter(keep(rows))
     parts = []
     for key, filters in wanted.items():
         part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
-        parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
+        parts.append(part.group_by(["user_id", "anonymous_id", "group_id", "event"]).aggregate(
             n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
         ).mutate(filter_id=ibis.literal(key)))
     union = parts[0]
     for part in parts[1:]:
         union = union.union(part, distinct=False)
-    return ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
-                       dialect="duckdb")
+    return ibis.to_sql(union, dialect="duckdb")
 
 
 def _compact(con: Any) -> int:

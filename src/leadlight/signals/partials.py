@@ -145,7 +145,7 @@ def _refresh(engine: Engine, found: Definition, until: datetime, update: increme
             if identity != update.identity and update.moved is not None:
                 run(con, f"DELETE FROM {PARTIALS} WHERE {update.moved.where}")
                 _insert(engine, found, until, f"SELECT * FROM ({update.moved.events_sql}) WHERE timestamp >= ?",
-                        [seen, old_until, kept_from], keep=update.moved.keep)
+                        [seen, old_until, kept_from], keep=update.moved.where)
             if events > seen:  # late events: appended since, stamped before the old cutoff
                 _insert(engine, found, until, f"SELECT * FROM {EVENTS} WHERE rowid >= ? AND timestamp >= ? "
                                        f"AND timestamp < ?", [seen, kept_from, old_until])
@@ -188,14 +188,15 @@ def _midnight(day: Any) -> datetime:
 
 
 def _insert(engine: Engine, found: Definition, until: datetime, events_sql: str, params: list,
-            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
+            keep: str | None = None) -> int:
     def select() -> str:
-        sql = _SQL.get(found.digest) if keep is None else None
-        if sql is None:
-            sql = _day_sql(engine, found, keep)
-            if keep is None:
-                _SQL[found.digest] = sql
-        return sql.replace(_UNTIL_SQL, f"TIMESTAMP '{until:%Y-%m-%d %H:%M:%S}'")
+        grouped = _SQL.get(found.digest)
+        if grouped is None:
+            grouped = _SQL[found.digest] = _day_sql(engine, found)
+        merged = {f"s{i}": f"{_MERGE[slot.kind]}(g.s{i})::BIGINT" for i, slot in enumerate(found.slots)}
+        days = incremental.resolved(grouped.replace(_UNTIL_SQL, f"TIMESTAMP '{until:%Y-%m-%d %H:%M:%S}'"),
+                                    ["day"], merged, keep)
+        return f"SELECT '{found.digest}' AS definition, * FROM ({days})"
 
     return incremental.summarise(engine, PARTIALS, events_sql, params, select)
 
@@ -206,13 +207,11 @@ _UNTIL = datetime(1900, 1, 1, 0, 0, 1)
 _UNTIL_SQL = "MAKE_TIMESTAMP(1900, 1, 1, 0, 0, 1.0)"
 
 
-def _day_sql(engine: Engine, found: Definition, keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
-    """SQL: the slots of the resolved activity of ``_SOURCE`` per (account, user, UTC day), for the days and
-    pairs some slot matches."""
+def _day_sql(engine: Engine, found: Definition) -> str:
+    """SQL: the slots of the raw events of ``_SOURCE`` per UTC day and the ids that resolve them (``user_id``,
+    ``anonymous_id``, ``group_id``), for the days and ids some slot matches."""
     rows = engine.table(incremental._SOURCE)
     rows = rows.filter(rows.event.notnull())
-    if keep is not None:
-        rows = rows.filter(keep(rows))
     matches = {}
     for slot in found.slots:
         key = slot.key[1]
@@ -233,9 +232,9 @@ def _day_sql(engine: Engine, found: Definition, keep: Callable[[ibis.Table], ibi
         for i, (slot, reach) in enumerate(zip(found.slots, found.reaches))})
     rows = rows.filter(ibis.or_(*(rows[f"_in{i}"] for i in range(len(found.slots)))))
     values = {f"s{i}": _slot(engine, rows, slot, rows[f"_in{i}"]) for i, slot in enumerate(found.slots)}
-    days = rows.group_by(["account_id", "user_id", rows.timestamp.date().name("day")]).aggregate(**values)
-    out = days.select("account_id", "user_id", "day", *values, definition=ibis.literal(found.digest))
-    return ibis.to_sql(out, dialect="duckdb")
+    days = rows.group_by(["user_id", "anonymous_id", "group_id", rows.timestamp.date().name("day")]).aggregate(
+        **values)
+    return ibis.to_sql(days, dialect="duckdb")
 
 
 def _slot(engine: Engine, rows: ibis.Table, slot: Slot, hit: ibis.Value) -> ibis.Value:
