@@ -16,7 +16,9 @@ the signal and score SQL, the rest of each step; ``second_day_vs_full``: it and 
 recompute from raw events, and the share that a full recompute pays the same way: explaining and storing every
 account, reading leadlight.yml, ...; ``kept_rows``: the kept summary's size), and ``engine``: the engine work alone on those events, the way
 ``leadlight bench`` times its signals + scores (the project's own definition computed from raw events and scored,
-fetched to Arrow; best of two). Prints one JSON document: wall and CPU seconds of each, the ratios, and the
+fetched to Arrow; best of two); ``windows``: a re-score's signals + scores with the windows read from the kept
+window partials against read from raw events, interleaved five times (``partials_vs_raw_windows_cpu``: median CPU
+ratio). Prints one JSON document: wall and CPU seconds of each, the ratios, and the
 machine's load average (other work on the machine slows the wall times, not the CPU seconds).
 ``--in-process-only`` skips the commands (still generating and ingesting through them).
 
@@ -69,7 +71,7 @@ def timed(work) -> dict:
 
 
 def forget_scores(project, kept: bool = True) -> None:
-    """A cold start: no stored snapshot to reuse and (``kept``) no kept signal history."""
+    """A cold start: no stored snapshot to reuse and (``kept``) no kept signal history or window partials."""
     from leadlight.storage.database import connect
 
     con = connect(project)
@@ -77,6 +79,8 @@ def forget_scores(project, kept: bool = True) -> None:
     if kept:
         con.execute("DELETE FROM signal_kept_state").fetchall()
         con.execute("DELETE FROM signal_kept").fetchall()
+        con.execute("DELETE FROM signal_partials_state").fetchall()
+        con.execute("DELETE FROM signal_partials").fetchall()
     con.close()
 
 
@@ -137,6 +141,45 @@ def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
     out["full_vs_engine"] = round(full / out["engine"]["seconds"], 2)
     out["second_day_vs_full"] = where_it_goes(out["second_day_breakdown"], out["full_score_same_data_raw_events"])
     out["kept_rows"] = kept_rows(p)
+    out["windows"] = windows_side_by_side(p)
+    return out
+
+
+def windows_side_by_side(project, repeat: int = 5) -> dict:
+    """The signals + scores of a re-score (kept history up to date) with the windows read from the kept window
+    partials and from raw events, interleaved ``repeat`` times in one process (best and median of each): the
+    ratio holds on a busy machine where the wall times do not."""
+    import statistics
+
+    from leadlight.config import load_config
+    from leadlight.scoring.frames import score_definition
+    from leadlight.scoring.snapshot import latest_as_of, people_signals
+    from leadlight.signals import partials
+    from leadlight.storage.engine import open_engine
+
+    config = load_config(project)
+    engine = open_engine(project, config)
+    specs = list(config.signals) + people_signals(config)
+    as_of = latest_as_of(engine)
+
+    def work() -> None:
+        accounts, users = score_definition(engine, specs, config.scoring, as_of)
+        accounts.to_pyarrow(), users.to_pyarrow()
+
+    runs: dict = {"partials": [], "raw_windows": []}
+    try:
+        for _ in range(repeat + 1):  # the first of each builds its recipe: left out
+            runs["partials"].append(timed(work))
+            with mock.patch.object(partials, "attach", lambda *args, **kwargs: None):
+                runs["raw_windows"].append(timed(work))
+    finally:
+        engine.close()
+    out = {label: {"best": min(r[1:], key=lambda x: x["seconds"]),
+                   "median_seconds": round(statistics.median(x["seconds"] for x in r[1:]), 3),
+                   "median_cpu_seconds": round(statistics.median(x["cpu_seconds"] for x in r[1:]), 3)}
+           for label, r in runs.items()}
+    out["partials_vs_raw_windows_cpu"] = round(out["partials"]["median_cpu_seconds"]
+                                               / out["raw_windows"]["median_cpu_seconds"], 3)
     return out
 
 
@@ -161,13 +204,13 @@ def where_it_goes(breakdown: dict, full: dict) -> dict:
 
 
 def kept_rows(project) -> dict:
-    """Rows of the kept signal history and of events."""
+    """Rows of events, of the kept signal history and of its window partials."""
     from leadlight.storage.database import connect
 
     con = connect(project, read_only=True)
     try:
         return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                for table in ("events", "signal_kept")}
+                for table in ("events", "signal_kept", "signal_partials")}
     finally:
         con.close()
 
@@ -232,6 +275,7 @@ class Parts(dict):
 
         import leadlight.scoring.snapshot_sql as setwise
         import leadlight.storage.engine as engines
+        from leadlight.signals import incremental, partials
         import leadlight.tasks.derived as derived
         import leadlight.tasks.lint as lint
         import leadlight.tasks.score as task
@@ -246,7 +290,9 @@ class Parts(dict):
                 (task, "load_config", "outside: reading leadlight.yml"),
                 (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
                 (derived, "refresh_identity", "outside: identity up to date?"),
-                (engines, "open_engine", "outside: opening the engine"),
+                (engines, "open_engine", "outside: opening the engine"),  # tasks.derived imports it when called
+                (incremental, "refresh", "signals: kept history brought up to date (built on a first score)"),
+                (partials, "_refresh", "signals: window partials brought up to date (built on a first score)"),
                 (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),

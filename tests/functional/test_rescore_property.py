@@ -8,7 +8,8 @@ run's moment) or after the latest one at any second, from known and new people,
 with identify calls (a visitor stitched) and group calls (people re-linked to
 another account); each moment is anywhere after the latest event, mid-day or
 midnight, or days later (every window edge mid-day, on days the per-day summary
-of the windows holds or not). The full recompute is a copy of the same data that was never scored
+of the windows holds or not); before a re-score leadlight.yml may change (a window's length, what a windowed
+signal counts, a window longer than any before: kept window partials built again or not). The full recompute is a copy of the same data that was never scored
 and reads raw events only: no snapshot, no kept history, nothing remembered.
 """
 
@@ -110,29 +111,50 @@ def moments(draw, latest: datetime) -> str | None:
     return _stamp(latest + timedelta(seconds=draw(st.integers(1, 2 * 86400))))
 
 
-def _rescore_equals_full(company: dict, tmp: Path, batches: list[tuple[list[dict], str | None]]) -> None:
+# Edits of leadlight.yml a run may see before it re-scores: a window's length (the same day partials answer), what
+# a windowed signal counts (its partials are built again from raw events), a window longer than any before.
+EDITS = (None, ("{name: invites_14d, kind: count, event: Teammate Invited, window: 14d",
+                "{name: invites_14d, kind: count, event: Teammate Invited, window: 10d"),
+         ("event: [Pricing, Billing], window: 28d", "event: [Pricing, Docs], window: 28d"),
+         ("{name: features_used_28d, kind: breadth, window: 28d", "{name: features_used_28d, kind: breadth, window: 120d"))
+
+
+def _edit(project: Path, edit: tuple[str, str] | None) -> None:
+    if edit is not None:
+        path = project / "leadlight.yml"
+        text = path.read_text()
+        assert edit[0] in text or edit[1] in text  # made by an earlier batch
+        path.write_text(text.replace(edit[0], edit[1]))
+
+
+def _rescore_equals_full(company: dict, tmp: Path, batches: list[tuple]) -> None:
     files = []
-    for events, _ in batches:
+    for events, *_ in batches:
         files.append(tmp / f"new-{next(_FILES)}.ndjson")
         files[-1].write_text("".join(json.dumps(m) + "\n" for m in events))
     scored, pristine = (tmp / f"{side}-{next(_FILES)}" for side in ("scored", "pristine"))
     shutil.copytree(company["scored"], scored)
     shutil.copytree(company["pristine"], pristine)
-    for batch, (_, as_of) in zip(files, batches):  # re-scored after each batch, as a run loop would
+    for batch, (_, as_of, *edit) in zip(files, batches):  # re-scored after each batch, as a run loop would
         cli("ingest", str(batch), "--kind", "events", "--project", str(scored))
+        _edit(scored, edit[0] if edit else None)
         summary = score(Project(scored), as_of)
         con = _db(scored)
         try:
             until, seen, events = con.execute("SELECT until, events_seen, (SELECT count(*) FROM events) "
                                               "FROM signal_kept_state").fetchall()[0]
+            partials = con.execute("SELECT until, events_seen FROM signal_partials_state").fetchall()
         finally:
             con.close()
         at = datetime.fromisoformat(summary["as_of"].removesuffix("Z"))
         # The kept history was brought up to every event (the re-score used it), unless this moment is earlier
         # than its cutoff (a previous run was as of a later day): then raw events answer.
         assert seen == events or until > datetime(at.year, at.month, at.day)
-    for batch in files:
+        # The window partials followed it (the re-score read them).
+        assert seen != events or partials == [(until, events)]
+    for batch, (_, _, *edit) in zip(files, batches):
         cli("ingest", str(batch), "--kind", "events", "--project", str(pristine))
+        _edit(pristine, edit[0] if edit else None)
     with mock.patch.object(incremental, "kept_activity", lambda *args, **kwargs: None):
         full = score(Project(pristine), batches[-1][1])
     stored, stored_full = snapshot_rows(scored), snapshot_rows(pristine)
@@ -151,7 +173,7 @@ def _batches(data, company: dict) -> list[tuple[list[dict], str | None]]:
     for _ in range(data.draw(st.integers(1, 2))):
         events = data.draw(new_events(company))
         latest = _latest(events, latest)
-        out.append((events, data.draw(moments(latest))))
+        out.append((events, data.draw(moments(latest)), data.draw(st.sampled_from(EDITS))))
     return out
 
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -120,6 +120,19 @@ class KeptHistory:
         return out
 
 
+@dataclass(frozen=True)
+class PartialHistory:
+    """Kept per-day partials of the windowed measures (``partials.py``): ``table`` rows ``definition, account_id,
+    user_id, day, s0, s1, ...`` (several per day at times: they merge as their measures do), complete for the UTC
+    days before ``until`` from the earliest day a window can start at; ``index``: each slot's column number."""
+
+    table: ibis.Table
+    digest: str
+    index: dict[tuple, int]
+    until: datetime
+    missed: Callable[[], None] = lambda: None  # told when a measure asks for a slot they lack
+
+
 def _summary_shape(rows: ibis.Table, filter_id: ibis.Value, day: ibis.Value) -> ibis.Table:
     """Summed activity rows with nullable types throughout, so kept and raw rows stack."""
     return rows.select(filter_id=filter_id.cast("string"), account_id=rows.account_id.cast("string"),
@@ -137,6 +150,7 @@ class Activity:
     as_of: datetime
     from_rollup: bool
     kept: KeptHistory | None = None  # raw rows, with a summary of those before kept.until (``plan.py``)
+    partials: PartialHistory | None = None  # with kept: the windowed measures' days before kept.until
 
     @classmethod
     def from_events(cls, engine: Engine, as_of: datetime) -> "Activity":

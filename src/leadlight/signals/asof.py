@@ -93,6 +93,11 @@ def slice_index(as_of: datetime, ts: ibis.Value, span: timedelta) -> ibis.Value:
     return ((_epoch(as_of) - ts.epoch_seconds().cast("int64") - 1) // int(span.total_seconds())).cast("int64")
 
 
+def slice_index_of_seconds(as_of: datetime, seconds: ibis.Value, span: timedelta) -> ibis.Value:
+    """``slice_index`` of a moment given as epoch seconds (kept partials hold a day's first and last match so)."""
+    return ((_epoch(as_of) - seconds.cast("int64") - 1) // int(span.total_seconds())).cast("int64")
+
+
 def created_before(created_at: ibis.Value, as_of: datetime) -> ibis.Value:
     """A user or account record exists as of D when it was created before D (or we don't know when)."""
     return created_at.isnull() | (created_at < at(as_of))

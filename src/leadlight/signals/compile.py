@@ -133,14 +133,24 @@ def _note(engine: Engine, message: str) -> None:
 
 def build_signals(engine: Engine, specs: Sequence[Any], activity: Activity) -> SignalFrames:
     """The signal frames as Ibis expressions (no cache): the single-pass plan, then one frame per level."""
+    plan, levels = _declared(engine, specs, activity)
+    accounts = levels["account"].frame(_accounts(engine, plan))
+    users = levels["user"].frame(_users(engine, plan))
+    return SignalFrames(accounts, users, activity.as_of, tuple(specs), _source(activity), engine)
+
+
+def declared_plan(engine: Engine, specs: Sequence[Any], activity: Activity) -> Plan:
+    """The single-pass plan with every measure ``specs`` ask for (nothing run but the plan's probes)."""
+    return _declared(engine, specs, activity)[0]
+
+
+def _declared(engine: Engine, specs: Sequence[Any], activity: Activity) -> tuple[Plan, dict[str, "_Level"]]:
     plan = Plan(activity)
     levels = {level: _Level(Context(engine, activity, level, plan), [s for s in specs if s.level == level])
               for level in ("account", "user")}
     for level in levels.values():
         level.declare()
-    accounts = levels["account"].frame(_accounts(engine, plan))
-    users = levels["user"].frame(_users(engine, plan))
-    return SignalFrames(accounts, users, activity.as_of, tuple(specs), _source(activity), engine)
+    return plan, levels
 
 
 def _source(activity: Activity | None) -> str:
@@ -166,7 +176,9 @@ def activity_key(engine: Engine, activity: Activity | None) -> dict[str, Any]:
     (``None``: raw events)."""
     if activity is None:
         return {"engine": engine.name, "rollup": False, "kept": False}
-    return {"engine": engine.name, "rollup": activity.from_rollup, "kept": activity.kept is not None}
+    partials = activity.partials.digest if activity.partials is not None else None
+    return {"engine": engine.name, "rollup": activity.from_rollup, "kept": activity.kept is not None,
+            "partials": partials}
 
 
 def volatile_names(engine: Engine, as_of: datetime) -> dict[str, str]:

@@ -34,6 +34,7 @@ tests/functional/test_rescore_property.py compare with a full recompute).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
@@ -44,7 +45,7 @@ from leadlight.config.signals import EventSignal, PropertyFilter
 from leadlight.identity import as_of as identity_as_of
 from leadlight.signals.activity import Activity, KeptHistory, filter_key, property_predicate
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES, resolved_events_sql
+from leadlight.storage.schema import ALIASES, EVENTS, IDENTITIES
 
 KEPT = "signal_kept"
 STATE = "signal_kept_state"
@@ -77,18 +78,48 @@ def kept_activity(engine: Engine, specs: Sequence[Any], as_of: datetime,
         return None
     until = datetime(as_of.year, as_of.month, as_of.day)
     try:
-        if not refresh(engine, specs, until, note):
+        update = refresh(engine, specs, until, note)
+        if update is None:
             return None
+        activity = Activity.from_events(engine, as_of)
+        activity.kept = KeptHistory(engine, engine.table(KEPT), until)
+        from leadlight.signals import partials  # it reads this module's helpers
+
+        activity.partials = partials.attach(engine, specs, activity, update, note)
+        return activity
     except duckdb.Error as err:  # e.g. a project opened read-only: compute from raw events
         note(f"kept history not updated ({type(err).__name__}): computing from every event")
         return None
-    activity = Activity.from_events(engine, as_of)
-    activity.kept = KeptHistory(engine, engine.table(KEPT), until)
-    return activity
+    finally:
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {_MOVED}").fetchall()  # left by a relink for the partials
+        except duckdb.Error:
+            pass
 
 
-def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callable[[str], None]) -> bool:
-    """Bring ``signal_kept`` to the events before ``until``; False when it is ahead of ``until`` (left as is)."""
+@dataclass(frozen=True)
+class Moved:
+    """Users whose identity links changed (``_MOVED``): the rows of theirs (``where``, over resolved rows: the
+    ones to drop, then the ones to keep of what is summarised again) and the events to summarise again
+    (``events_sql`` with two parameters, events seen and until)."""
+
+    where: str
+    events_sql: str
+
+
+@dataclass(frozen=True)
+class KeptUpdate:
+    """What ``refresh`` did: rebuilt from every event, or kept with the identity fingerprint it had before and
+    the users it recomputed (the kept partials of ``partials.py`` follow the same way)."""
+
+    rebuilt: bool
+    identity_before: str | None
+    identity: str
+    moved: Moved | None = None
+
+
+def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callable[[str], None]) -> KeptUpdate | None:
+    """Bring ``signal_kept`` to the events before ``until``; None when it is ahead of ``until`` (left as is)."""
     con = engine.connection
     wanted = slices(specs)
     events = _scalar(con, f"SELECT count(*) FROM {EVENTS}")
@@ -96,11 +127,12 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     state = _run(con, f"SELECT until, events_seen, identity, slices, format, kept_rows, compacted_rows FROM {STATE}")
     reason = _distrust(con, state, wanted)
     if reason is None and state[0][0] > until:
-        return False
+        return None
+    moved = None
     con.begin()
     try:
         if reason is None and state[0][2] != identity:
-            reason = _relink(engine, wanted, state[0][0], state[0][1], note)
+            reason, moved = _relink(engine, wanted, state[0][0], state[0][1], note)
         if reason is not None:
             note(f"rebuilding the kept signal history from every event: {reason}")
             _run(con, f"DELETE FROM {KEPT}")
@@ -125,7 +157,7 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     except BaseException:
         con.rollback()
         raise
-    return True
+    return KeptUpdate(reason is not None, state[0][2] if state else None, identity, moved)
 
 
 def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | None:
@@ -143,10 +175,11 @@ def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | Non
 
 
 def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int,
-            note: Callable[[str], None]) -> str | None:
+            note: Callable[[str], None]) -> tuple[str | None, Moved | None]:
     """Identity links changed since the summary was kept: recompute the summary of the users they touch (the
     users whose account changed; for a changed alias its old and new user, and the anonymous activity).
-    Returns why a rebuild is better instead (too many users touched)."""
+    Returns why a rebuild is better instead (too many users touched), or who moved (``_MOVED`` is left for
+    the kept partials, dropped by ``kept_activity``)."""
     con = engine.connection
     _run(con, f"""CREATE OR REPLACE TEMP TABLE {_MOVED} AS
         WITH now AS ({_LINKS_NOW}), changed AS (
@@ -158,20 +191,18 @@ def _relink(engine: Engine, wanted: dict[str, tuple], until: datetime, seen: int
     moved, aliases = _run(con, f"SELECT count(DISTINCT user_id), count(*) FILTER (kind = 'alias') FROM {_MOVED}")[0]
     users = _scalar(con, f"SELECT count(*) FROM {IDENTITIES}")
     if moved > max(_RELINK_AT_MOST, users // 10):
-        return f"identity links changed for {moved} users"
+        return f"identity links changed for {moved} users", None
     anonymous = " OR user_id IS NULL" if aliases else ""  # a stitched visitor's events had no user
     users_moved = f"SELECT user_id FROM {_MOVED}"
-    _run(con, f"DELETE FROM {KEPT} WHERE user_id IN ({users_moved}){anonymous}")
-    _insert(engine, wanted,
-            f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
-            f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} WHERE user_id IN ({users_moved}))"
-            f"{anonymous})", [seen, until],
-            keep=lambda rows: rows.user_id.isin(engine.table(_MOVED).user_id) | (
-                rows.user_id.isnull() if aliases else ibis.literal(False)))
+    who = Moved(f"user_id IN ({users_moved}){anonymous}",
+                f"SELECT * FROM {EVENTS} WHERE rowid < ? AND timestamp < ? AND (user_id IN ({users_moved}) OR "
+                f"coalesce(user_id, anonymous_id) IN (SELECT anonymous_id FROM {ALIASES} "
+                f"WHERE user_id IN ({users_moved})){anonymous})")
+    _run(con, f"DELETE FROM {KEPT} WHERE {who.where}")
+    _insert(engine, wanted, who.events_sql, [seen, until], keep=who.where)
     note(f"identity links changed for {moved} user{'s' if moved != 1 else ''}: "
          "their kept signal history was recomputed")
-    _run(con, f"DROP TABLE IF EXISTS {_MOVED}")
-    return None
+    return None, who
 
 
 def _identity(con: Any) -> str:
@@ -181,45 +212,63 @@ def _identity(con: Any) -> str:
     return ":".join(str(v) for v in row[0])
 
 
-def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list,
-            keep: Callable[[ibis.Table], ibis.Value] | None = None) -> int:
+def _insert(engine: Engine, wanted: dict[str, tuple], events_sql: str, params: list, keep: str | None = None) -> int:
     """Summarise the resolved activity of the events ``events_sql`` selects (the resolved rows ``keep`` holds for)
     into ``signal_kept``; rows added."""
+    def sql() -> str:
+        grouped = _SUMMARY_SQL.get(tuple(wanted))
+        if grouped is None:
+            grouped = _SUMMARY_SQL[tuple(wanted)] = _summary_sql(engine, wanted)
+        return resolved(grouped, ["filter_id", "event"], {"n": "sum(g.n)::BIGINT", "ts_first": "min(g.ts_first)",
+                                                           "ts_last": "max(g.ts_last)"}, keep)
+
+    return summarise(engine, KEPT, events_sql, params, sql)
+
+
+def summarise(engine: Engine, table: str, events_sql: str, params: list, select: Callable[[], str]) -> int:
+    """Insert into ``table`` what ``select()`` (SQL over the view ``_SOURCE``: the raw events ``events_sql``
+    selects) makes of them; rows added."""
     con = engine.connection
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS "  # type: ignore[union-attr]
-                f"{resolved_events_sql(f'({_bind(events_sql, params)})', ALIASES, IDENTITIES)}").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_SOURCE} AS {_bind(events_sql, params)}").fetchall()  # type: ignore[union-attr]
     try:
-        sql = _SUMMARY_SQL.get(tuple(wanted)) if keep is None else None
-        if sql is None:
-            sql = _summary_sql(engine, wanted, keep)
-            if keep is None:
-                _SUMMARY_SQL[tuple(wanted)] = sql
-        return int(_run(con, f"INSERT INTO {KEPT} BY NAME {sql}")[0][0])  # DuckDB answers how many rows
+        return int(_run(con, f"INSERT INTO {table} BY NAME {select()}")[0][0])  # DuckDB answers how many rows
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
+
+
+def resolved(grouped: str, keys: list[str], merged: dict[str, str], keep: str | None = None) -> str:
+    """SQL: the rows of ``grouped`` (raw events grouped by their ``user_id``, ``anonymous_id``, ``group_id`` and
+    ``keys``) resolved to a user and an account as ``schema.resolved_events_sql`` resolves each event (which
+    depends on those three ids only), merged (``merged``: column -> aggregate of ``g``) per (account, user,
+    ``keys``); only the rows ``keep`` holds for. Resolving the groups, not every event, joins far fewer rows."""
+    columns = ", ".join(f"g.{k}" for k in keys)
+    aggregates = ", ".join(f"{expr} AS {name}" for name, expr in merged.items())
+    sql = f"""SELECT {columns}, coalesce(i.account_id, g.group_id) AS account_id,
+               coalesce(a.user_id, g.user_id) AS user_id, {aggregates}
+        FROM ({grouped}) AS g
+        LEFT JOIN {ALIASES} AS a ON a.anonymous_id = coalesce(g.user_id, g.anonymous_id)
+        LEFT JOIN {IDENTITIES} AS i ON i.user_id = coalesce(a.user_id, g.user_id)
+        GROUP BY ALL"""
+    return sql if keep is None else f"SELECT * FROM ({sql}) WHERE {keep}"
 
 
 _SUMMARY_SQL: dict[tuple, str] = {}  # the summarising SELECT per set of filter slices: the same every run
 
 
-def _summary_sql(engine: Engine, wanted: dict[str, tuple], keep: Callable[[ibis.Table], ibis.Value] | None) -> str:
-    """SQL: the resolved activity of ``_SOURCE`` (the rows ``keep`` holds for) summed per filter slice, account,
-    user and event."""
+def _summary_sql(engine: Engine, wanted: dict[str, tuple]) -> str:
+    """SQL: the raw events of ``_SOURCE`` grouped per filter slice, event and the ids that resolve them."""
     rows = engine.table(_SOURCE)
     rows = rows.filter(rows.event.notnull())
-    if keep is not None:
-        rows = rows.filter(keep(rows))
     parts = []
     for key, filters in wanted.items():
         part = rows.filter(property_predicate(engine, rows.properties, filters)) if filters else rows
-        parts.append(part.group_by(["account_id", "user_id", "event"]).aggregate(
+        parts.append(part.group_by(["user_id", "anonymous_id", "group_id", "event"]).aggregate(
             n=part.count().cast("int64"), ts_first=part.timestamp.min(), ts_last=part.timestamp.max(),
         ).mutate(filter_id=ibis.literal(key)))
     union = parts[0]
     for part in parts[1:]:
         union = union.union(part, distinct=False)
-    return ibis.to_sql(union.select("filter_id", "account_id", "user_id", "event", "n", "ts_first", "ts_last"),
-                       dialect="duckdb")
+    return ibis.to_sql(union, dialect="duckdb")
 
 
 def _compact(con: Any) -> int:

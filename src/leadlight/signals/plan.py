@@ -27,7 +27,7 @@ Windows use ``asof`` for every cutoff.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -39,13 +39,39 @@ from leadlight.signals import asof
 from leadlight.signals.activity import Activity, filter_key
 
 @dataclass(frozen=True)
+class Slot:
+    """A per-day partial value of activity that windowed measures can be read from (``partials.py``).
+
+    ``kind``: 'count' (the day's matching events), 'events' (the OR of the matching names' bits, ``names``
+    sorted, one more bit for any other name when the spec names none), 'first' / 'last' (epoch seconds of the
+    day's first / last match). Equal slots (``key``) are kept once, whichever measures read them.
+    """
+
+    kind: str
+    spec: Any = field(compare=False, hash=False)  # EventSignal | None
+    names: tuple[str, ...] | None = None
+    key: tuple = ()
+
+    @classmethod
+    def of(cls, kind: str, spec: EventSignal | None, names: tuple[str, ...] | None = None) -> "Slot":
+        return cls(kind, spec, names, (kind, _spec_key(spec), names))
+
+
+# A windowed measure read from kept partials: its value from the stored days it covers whole, given the partial
+# rows (``day``, ``s0``, ``s1``, ...) and the column of each slot.
+Stored = Callable[[ibis.Table, Callable[[Slot], ibis.Value]], ibis.Value]
+
+
+@dataclass(frozen=True)
 class _Measure:
     name: str
-    build: Callable[[ibis.Table], ibis.Value]
+    build: Callable[..., ibis.Value]  # (rows, within=None): ``within`` narrows the rows it reads further
     combine: str  # how two partial values merge: 'sum' | 'min' | 'max' | 'or'
     start: datetime | None  # earliest activity it reads; None for all history
     flag: str | None  # the property-filter flag column it reads, if any
     events: frozenset[str] | None  # the only event names it reads; None for every event
+    slots: tuple[Slot, ...] = ()  # the partials it can be read from (none: raw events only)
+    stored: Stored | None = None
 
 
 MASK_BITS = 63  # bit 63 is the sign bit: keep masks positive on both engines
@@ -66,6 +92,15 @@ class Plan:
     @property
     def as_of(self) -> datetime:
         return self.activity.as_of
+
+    def partial_slots(self) -> dict[Slot, timedelta]:
+        """The slots of the windowed measures declared so far, each once, with the longest window reading it."""
+        slots: dict[Slot, timedelta] = {}
+        for m in self._measures.values():
+            if m.stored is not None:
+                for slot in m.slots:
+                    slots[slot] = max(slots.get(slot, timedelta(0)), self.as_of - m.start)  # type: ignore[operator]
+        return slots
 
     # -- what a spec matches -------------------------------------------------------------------
     def want(self, spec: EventSignal | None) -> None:
@@ -93,7 +128,7 @@ class Plan:
 
     # -- measures ------------------------------------------------------------------------------
     def _add(self, key: tuple, spec: EventSignal | None, combine: str, start: datetime | None,
-             build: Callable[[ibis.Table], ibis.Value]) -> str:
+             build: Callable[..., ibis.Value], slots: tuple[Slot, ...] = (), stored: Stored | None = None) -> str:
         if key not in self._measures:
             if self._pairs is not None:
                 raise RuntimeError("a measure was requested after the plan ran")
@@ -101,7 +136,8 @@ class Plan:
             filters = getattr(spec, "filters", ()) if spec is not None else ()
             flag = _flag(filter_key(filters)) if filters else None
             events = frozenset(spec.events) if spec is not None and spec.events else None
-            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag, events)
+            self._measures[key] = _Measure(f"m{len(self._measures)}", build, combine, start, flag, events,
+                                           slots, stored)
         return self._measures[key].name
 
     def _events(self, rows: ibis.Table, cond: ibis.Value) -> ibis.Value:
@@ -114,13 +150,20 @@ class Plan:
         """Column: events matching ``spec`` in ``[as_of - window, as_of)`` (all history for ``None``)."""
         start = None if window is None else self.as_of - window
 
-        def build(rows: ibis.Table) -> ibis.Value:
-            cond = self._match(rows, spec)
+        def build(rows: ibis.Table, within: ibis.Value | None = None) -> ibis.Value:
+            cond = _and(self._match(rows, spec), within)
             if start is not None:
                 cond = cond & (rows.ts_last >= asof.at(start))
             return self._events(rows, cond)
 
-        return self._add(("count", _spec_key(spec), window), spec, "sum", start, build)
+        if start is None:
+            return self._add(("count", _spec_key(spec), window), spec, "sum", start, build)
+        slot = Slot.of("count", spec)
+
+        def stored(days: ibis.Table, at: Callable[[Slot], ibis.Value]) -> ibis.Value:
+            return at(slot).sum(where=days.day >= _whole_from(start)).cast("int64")
+
+        return self._add(("count", _spec_key(spec), window), spec, "sum", start, build, (slot,), stored)
 
     def first(self, spec: EventSignal | None) -> str:
         """Column: the first matching timestamp before as_of."""
@@ -140,12 +183,19 @@ class Plan:
         if (last_day - first_day) // DAY >= MASK_BITS:
             return None
 
-        def build(rows: ibis.Table) -> ibis.Value:
-            cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
+        def build(rows: ibis.Table, within: ibis.Value | None = None) -> ibis.Value:
+            cond = _and(self._match(rows, spec), within) & (rows.ts_last >= asof.at(start))
             index = rows.day.delta(asof.day(start), unit="day")
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
-        return self._add(("days", _spec_key(spec), window), spec, "or", start, build)
+        slot = Slot.of("count", spec)
+
+        def stored(days: ibis.Table, at: Callable[[Slot], ibis.Value]) -> ibis.Value:
+            cond = (at(slot) > 0) & (days.day >= _whole_from(start))
+            index = days.day.delta(asof.day(start), unit="day")
+            return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
+
+        return self._add(("days", _spec_key(spec), window), spec, "or", start, build, (slot,), stored)
 
     def slice_mask(self, spec: EventSignal | None, span: timedelta, slices: int) -> str | None:
         """Column: bit ``i`` set when a match fell in ``[as_of - (i+1)*span, as_of - i*span)``, i < slices."""
@@ -153,12 +203,24 @@ class Plan:
             return None
         start = self.as_of - span * slices
 
-        def build(rows: ibis.Table) -> ibis.Value:
-            cond = self._match(rows, spec) & (rows.ts_last >= asof.at(start))
+        def build(rows: ibis.Table, within: ibis.Value | None = None) -> ibis.Value:
+            cond = _and(self._match(rows, spec), within) & (rows.ts_last >= asof.at(start))
             index = asof.slice_index(self.as_of, rows.ts_last, span)
             return self.activity.engine.bit_or(cond.ifelse(_bit(index), ibis.null("int64")))
 
-        return self._add(("slices", _spec_key(spec), span, slices), spec, "or", start, build)
+        key = ("slices", _spec_key(spec), span, slices)
+        if span < DAY:  # a day may hold more than two slices: its first and last match do not tell them all
+            return self._add(key, spec, "or", start, build)
+        first, last = Slot.of("first", spec), Slot.of("last", spec)
+
+        def stored(days: ibis.Table, at: Callable[[Slot], ibis.Value]) -> ibis.Value:
+            # A day meets at most two slices: its first and last match are in each slice it has a match in.
+            bits = _bit(asof.slice_index_of_seconds(self.as_of, at(first), span)) | _bit(
+                asof.slice_index_of_seconds(self.as_of, at(last), span))
+            cond = at(first).notnull() & (days.day >= _whole_from(start))
+            return self.activity.engine.bit_or(cond.ifelse(bits, ibis.null("int64")))
+
+        return self._add(key, spec, "or", start, build, (first, last), stored)
 
     def event_mask(self, spec: EventSignal, window: timedelta | None, names: list[str]) -> str | None:
         """Column: bit ``i`` set when ``names[i]`` matched in the window; None past 63 names.
@@ -175,14 +237,24 @@ class Plan:
         bits = [(name, ibis.literal(1 << i, type="int64")) for i, name in enumerate(sorted(names))]
         other = ibis.literal(1 << len(names), type="int64") if guard else ibis.null("int64")
 
-        def build(rows: ibis.Table) -> ibis.Value:
-            cond = self._match(rows, spec)
+        def build(rows: ibis.Table, within: ibis.Value | None = None) -> ibis.Value:
+            cond = _and(self._match(rows, spec), within)
             if start is not None:
                 cond = cond & (rows.ts_last >= asof.at(start))
             mask = rows.event.cases(*bits, else_=other).cast("int64")
             return self.activity.engine.bit_or(cond.ifelse(mask, ibis.null("int64")))
 
-        name = self._add(("events", _spec_key(spec), window, tuple(sorted(names))), spec, "or", start, build)
+        key = ("events", _spec_key(spec), window, tuple(sorted(names)))
+        if start is None:
+            name = self._add(key, spec, "or", start, build)
+        else:
+            slot = Slot.of("events", spec, tuple(sorted(names)))
+
+            def stored(days: ibis.Table, at: Callable[[Slot], ibis.Value]) -> ibis.Value:
+                cond = days.day >= _whole_from(start)
+                return self.activity.engine.bit_or(cond.ifelse(at(slot), ibis.null("int64")))
+
+            name = self._add(key, spec, "or", start, build, (slot,), stored)
         if guard:
             self._guards[name] = 1 << len(names)
         return name
@@ -221,7 +293,8 @@ class Plan:
                 grouped = self._aggregate(*parts[0])
             else:
                 engine = self.activity.engine
-                both = _union([self._aggregate(rows, chosen) for rows, chosen in parts], measures)
+                both = _union([self._aggregate(rows, chosen) if chosen else rows for rows, chosen in parts],
+                              measures)
                 grouped = both.group_by(["account_id", "user_id"]).aggregate(
                     **{m.name: _merge(engine, m, both[m.name]) for m in measures}
                 )
@@ -250,25 +323,39 @@ class Plan:
 
     def _kept_parts(self, measures: list[_Measure]) -> list[tuple[ibis.Table, list[_Measure]]]:
         """Kept history: every pair and the all-history measures from the kept summary plus the raw rows after its
-        cutoff; then the windowed measures over one read of the raw rows from the earliest window start, keeping
-        only the rows some window reads (from its start, of the events its measures name). The pairs all come
-        from the first part, so the second may skip the rest."""
+        cutoff. The windowed measures: with kept partials (``partials.py``), the whole UTC days of each window
+        before the cutoff from the partials, and from raw rows only the part of the window's first day it cuts
+        and the current day; else all from raw rows. The raw rows are read once, keeping only those some window
+        reads (from its start, of the events its measures name). The pairs all come from the first part, so the
+        others may skip the rest."""
         kept, rows = self.activity.kept, self.activity.rows
         if kept.until != datetime(self.as_of.year, self.as_of.month, self.as_of.day):  # type: ignore[union-attr]
             raise RuntimeError("kept history must end at the midnight before as_of")
-        recent = rows.filter(rows.ts_last >= asof.day_start(self.as_of))
+        today = asof.day_start(self.as_of)
+        recent = rows.filter(rows.ts_last >= today)
         out = [(kept.with_recent(recent, self._flags), [m for m in measures if m.start is None])]  # type: ignore[union-attr]
         windowed = [m for m in measures if m.start is not None]
-        if windowed:
-            names: dict[datetime, set[str] | None] = {}
-            for m in windowed:
-                known = names.get(m.start, set())
-                names[m.start] = None if known is None or m.events is None else known | m.events  # type: ignore[index]
-            read = [(rows.ts_last >= asof.at(start)) & (rows.event.isin(sorted(events)) if events is not None
-                                                          else ibis.literal(True))
-                    for start, events in sorted(names.items(), key=lambda kv: kv[0])]
-            part = rows.filter(rows.ts_last >= asof.at(min(names))).filter(ibis.or_(*read))
-            out.append((part, windowed))
+        if not windowed:
+            return out
+        partials = self.activity.partials
+        from_days = [m for m in windowed if partials is not None and m.stored is not None
+                     and all(slot.key in partials.index for slot in m.slots)]
+        stored = {m.name for m in from_days}
+        if partials is not None and len(from_days) < len([m for m in windowed if m.stored is not None]):
+            partials.missed()  # e.g. a breadth signal counts a new event name: the next run keeps its slot
+        if from_days:
+            days = partials.table  # type: ignore[union-attr]
+            days = days.filter((days.definition == partials.digest)  # type: ignore[union-attr]
+                               & (days.day >= _whole_from(min(m.start for m in from_days)))  # type: ignore[type-var]
+                               & (days.day < asof.day(self.as_of)))
+            at = lambda slot: days[f"s{partials.index[slot.key]}"]  # noqa: E731  # type: ignore[union-attr]
+            out.append((days.group_by(["account_id", "user_id"]).aggregate(
+                **{m.name: m.stored(days, at) for m in from_days}), []))  # type: ignore[misc]
+        raw = [m for m in windowed if m.name not in stored]
+        if raw:
+            out.append((_window_rows(rows, raw), raw))
+        if from_days:
+            out.append((_edge_rows(rows, from_days, self.as_of), [_edges_only(m, today) for m in from_days]))
         return out
 
     def _aggregate(self, rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:
@@ -294,6 +381,54 @@ class Plan:
 
     def _slices(self, measures: list[_Measure]) -> set[str]:
         return {m.flag.removeprefix("_match_") for m in measures if m.flag}
+
+
+_CEIL = timedelta(seconds=86399)  # moments are whole seconds: + this, truncated to the day, is the next midnight
+
+
+def _whole_from(start: datetime) -> ibis.Value:
+    """The first UTC day that a window starting at ``start`` holds whole (``start``'s day when it is a midnight)."""
+    return asof.day(start + _CEIL)
+
+
+def _edges_only(measure: _Measure, today: ibis.Value) -> _Measure:
+    """``measure`` over raw rows, reading only what kept partials do not hold: the part of its first day it cuts
+    (before the first whole day) and the current day."""
+    whole = asof.day_start(measure.start + _CEIL)  # type: ignore[operator]
+    build = lambda rows, within=None: measure.build(  # noqa: E731
+        rows, _and((rows.ts_last < whole) | (rows.ts_last >= today), within))
+    return replace(measure, build=build)
+
+
+def _window_rows(rows: ibis.Table, measures: list[_Measure]) -> ibis.Table:
+    """One read of the raw rows from the earliest window start, keeping only those some window reads (from its
+    start, of the events its measures name)."""
+    reads = [(rows.ts_last >= asof.at(m.start)) & (rows.event.isin(sorted(m.events)) if m.events is not None  # type: ignore[arg-type]
+                                                  else ibis.literal(True)) for m in measures]
+    return rows.filter(rows.ts_last >= asof.at(min(m.start for m in measures))).filter(ibis.or_(*reads))  # type: ignore[type-var]
+
+
+def _edge_rows(rows: ibis.Table, measures: list[_Measure], as_of: datetime) -> ibis.Table:
+    """The raw rows kept partials do not hold: the current day, and the part of each window's first day from
+    its start (one range per UTC day, so each is a read of its own that time-sorted storage skips to)."""
+    today = asof.day_start(as_of)
+    parts = [rows.filter(rows.ts_last >= today)]
+    firsts: dict[Any, datetime] = {}
+    for m in measures:
+        day = m.start.date()  # type: ignore[union-attr]
+        firsts[day] = min(firsts.get(day, m.start), m.start)  # type: ignore[type-var]
+    for first in sorted(firsts.values()):
+        edge = rows.filter((rows.ts_last >= asof.at(first)) & (rows.ts_last < asof.day_start(first + _CEIL))
+                           & (rows.ts_last < today))
+        parts.append(edge)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.union(part, distinct=False)
+    return out
+
+
+def _and(cond: ibis.Value, more: ibis.Value | None) -> ibis.Value:
+    return cond if more is None else cond & more
 
 
 def _summed(rows: ibis.Table) -> bool:

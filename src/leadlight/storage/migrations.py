@@ -150,6 +150,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         "DROP TABLE IF EXISTS signal_rollup",
         "DROP TABLE IF EXISTS signal_rollup_days",
     )),
+    Migration(71, "kept partials of the windowed signal measures: one row per (account, user, UTC day)", (
+        # ``s0``..``s15``: the day's partial value of each slot of the definition ``definition``
+        # (signals/partials.py; columns, not a list: a list costs twice the writing).
+        "CREATE TABLE IF NOT EXISTS signal_partials (definition VARCHAR NOT NULL, account_id VARCHAR, user_id VARCHAR, "
+        "day DATE NOT NULL, " + ", ".join(f"s{i} BIGINT" for i in range(16)) + ")",
+        """CREATE TABLE IF NOT EXISTS signal_partials_state (
+            definition VARCHAR NOT NULL, first_day DATE NOT NULL, until TIMESTAMP NOT NULL,
+            events_seen BIGINT NOT NULL, identity VARCHAR NOT NULL, kept_rows BIGINT NOT NULL,
+            compacted_rows BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+    )),
 )
 
 LATEST = max(m.version for m in MIGRATIONS)
