@@ -28,6 +28,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 SKEWED_SUFFIXES = ("count_", "users_", "days_", "known", "new_")
 
 
+def preload() -> None:
+    """Import what fitting needs (LightGBM, scikit-learn's solvers, SciPy): about a CPU-second, which
+    ``build_and_train`` spends on a thread while the engine computes labels and features (DuckDB leaves a core
+    and the GIL free), not at the start of fitting where every worker would wait for it."""
+    import lightgbm  # noqa: F401
+    import scipy.special  # noqa: F401
+    import sklearn.isotonic  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+
 class Learner(Protocol):
     name: str
     columns: list[str]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan
 from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.preflight import check_history
-from leadlight.scoring.models import uplift
+from leadlight.scoring.models import learners, uplift
 from leadlight.scoring.models.settings import Settings, choose
 from leadlight.scoring.models.train import FEW_BUYERS, TrainedModels, train_models
 from leadlight.storage.engine import Engine
@@ -61,6 +62,7 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
         mc = settings.config
         snapshots = snapshots_of(known.known, mc, start, end)
         folds = check_history(mc, snapshots, known, settings.automatic)
+    threading.Thread(target=learners.preload, name="preload-learners", daemon=True).start()
     with progress.step("finding labels"):
         labels = label_times(engine, mc, snapshots)
     refuse_if_too_few(labels, mc, folds)
