@@ -1,4 +1,5 @@
-"""The training set built with the engine and the frame assembly overlapped equals one built a snapshot at a time."""
+"""The training rows built with work overlapped (frame assembly beside the engine; two connections) equal those built
+one snapshot, one connection at a time."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pandas as pd
 
 from leadlight.config import load_config
 from leadlight.labels.label_times import label_times, training_snapshots
+from leadlight.scoring.models import training_rows
 from leadlight.scoring.models.features import features_at, load_attributes, plan_features, training_set
 from leadlight.scoring.models.settings import fit_to_history
 from leadlight.storage.project import Project
@@ -36,3 +38,26 @@ def test_the_overlapped_training_set_equals_the_serial_one(tmp_path):
         engine.close()
     assert len(got) > 100 and got.as_of.nunique() > 2
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_labels_and_features_on_two_connections_equal_those_on_one(tmp_path, monkeypatch):
+    _, folder = generated_project(tmp_path, "version: 1\nmodel:\n  snapshot_every: week\n", accounts=40, days=150, seed=4)
+    project = Project(folder)
+    config = load_config(project)
+    results = {}
+    for how, fewest in (("two", training_rows.MIN_SNAPSHOTS), ("one", 10**6)):
+        monkeypatch.setattr(training_rows, "MIN_SNAPSHOTS", fewest)
+        engine = open_current_engine(project, config)
+        try:
+            mc = fit_to_history(engine, config.model).config
+            snapshots = training_snapshots(engine, mc)
+            checked = []
+            results[how] = training_rows.training_rows(engine, mc, list(config.signals), snapshots, checked.append)
+            assert len(checked) == 1 and checked[0] is results[how][0]
+        finally:
+            engine.close()
+    (labels, spec, frame, _), (labels1, spec1, frame1, _) = results["two"], results["one"]
+    assert len(snapshots) >= 8 and frame.as_of.nunique() >= 8 and frame.label.sum() > 0
+    assert spec == spec1
+    pd.testing.assert_frame_equal(labels, labels1)
+    pd.testing.assert_frame_equal(frame, frame1)
