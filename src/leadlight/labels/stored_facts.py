@@ -35,7 +35,7 @@ WON = f"""
 
 def read_facts(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> Facts | None:
     """The facts, or None where they need the engine: a lead list (arrivals are parsed from attribute text) or
-    a project whose tables are not all there yet."""
+    a project whose tables are not all there (or not in the current schema) yet."""
     if config.eligibility == ARRIVAL:
         return None
     try:
@@ -44,7 +44,7 @@ def read_facts(con: duckdb.DuckDBPyConnection, config: ModelConfig) -> Facts | N
             if config.eligibility != ACTIVITY:
                 return None
         won = tuple(row[0] for row in con.execute(WON, [list(OUTCOME_SOURCES[config.target])]).fetchall())
-    except duckdb.CatalogException:
+    except duckdb.Error:  # a table missing, or a file not yet migrated: the engine's reading migrates and decides
         return None
     los = [x for x in (ev_lo, op_lo) if x is not None]
     his = [x for x in (ev_hi, op_hi, ev_lo) if x is not None]
