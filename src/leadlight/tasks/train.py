@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from leadlight.config import load_config
+from leadlight.config.project import ProjectConfig
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.preflight import refusal
 from leadlight.storage.project import Project
@@ -21,7 +22,7 @@ def run_train(project: Project, *, truth: str | Path | None = None, progress: Pr
     return _train(project, config, truth, progress)
 
 
-def _train(project: Project, config: Any, truth: str | Path | None, progress: Progress) -> dict[str, Any]:
+def _train(project: Project, config: ProjectConfig, truth: str | Path | None, progress: Progress) -> dict[str, Any]:
     import pandas as pd
 
     from leadlight.evaluation.oracle import compare, read_truth
