@@ -1,7 +1,7 @@
 """Learning from history: model quality against the oracle and a tuned baseline, and training speed.
 
     python bench/learn.py oracle   [--accounts 1000] [--days 150] [--seed 11]
-    python bench/learn.py speed    [--accounts 3000] [--days 400] [--against OTHER/src [--rounds 2]]
+    python bench/learn.py speed    [--accounts 3000] [--days 400] [--refusals 3] [--against OTHER/src [--rounds 2]]
     python bench/learn.py short    [--accounts 1500] [--days 56]
     python bench/learn.py datasets [--only NAME ...] [--datasets DIR]
     python bench/learn.py choice   [--accounts 3000] [--days 400] [--repeat 2]
@@ -9,8 +9,8 @@
 * ``oracle``: a generated company (the demo's hidden law) with ``--days`` of
   history; ``train --truth`` prints the model's out-of-time AUC and the
   generator's own probabilities' AUC on the same rows.
-* ``speed``: seconds for ``train`` on ``--accounts`` x ~12 monthly snapshots,
-  and for a refusal (every precondition checked, none met). ``--against``:
+* ``speed``: seconds (wall and CPU, with the load average) for ``train`` on ``--accounts`` x ~12 monthly
+  snapshots, and for ``--refusals`` refusals (every precondition checked, none met). ``--against``:
   another checkout's ``src`` folder (e.g. main's): ``train`` on the same
   project with its code and with this one, one after the other, ``--rounds``
   times (a fair ratio on a shared machine).
@@ -89,22 +89,26 @@ def speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     _, project = generated(root, args.accounts, args.days, args.seed)
     yml = project / "leadlight.yml"
     yml.write_text(yml.read_text().replace("snapshot_every: auto", "snapshot_every: month"))
-    t, cpu = time.perf_counter(), _children_cpu()
+    load, t, cpu = _load(), time.perf_counter(), _children_cpu()
     r = cli("train", "--project", str(project))
     trained, trained_cpu = time.perf_counter() - t, _children_cpu() - cpu
     interleaved = against(project, args.against, args.rounds) if args.against else None
     yml.write_text(yml.read_text().replace("min_positives: 20", "min_positives: 1000000")
                    .replace("horizon_days: auto", "horizon_days: 300"))
-    t, cpu = time.perf_counter(), _children_cpu()
-    try:
-        cli("train", "--project", str(project))
-        refused = None
-    except RuntimeError:
-        refused = time.perf_counter() - t
-    refused_cpu = _children_cpu() - cpu
+    refusals = []
+    for _ in range(args.refusals):
+        t, cpu = time.perf_counter(), _children_cpu()
+        try:
+            cli("train", "--project", str(project))
+            refused = None
+        except RuntimeError:
+            refused = time.perf_counter() - t
+        refusals.append((None if refused is None else round(refused, 2), round(_children_cpu() - cpu, 2)))
     return {"accounts": args.accounts, "snapshots": len(r["snapshots"]["train"]), "rows": r["n_train"],
             "train_seconds": round(trained, 1), "train_cpu_seconds": round(trained_cpu, 1),
-            "refusal_seconds": None if refused is None else round(refused, 2), "refusal_cpu_seconds": round(refused_cpu, 2),
+            "train_load_before": load, "auc": r["auc"], "chosen": r["learner"]["chosen"],
+            "uplift_average_effect": (r.get("uplift") or {}).get("average_effect"),
+            "refusal_seconds": [w for w, _ in refusals], "refusal_cpu_seconds": [c for _, c in refusals],
             "load_average": _load(), **({"interleaved": interleaved} if interleaved else {})}
 
 
@@ -346,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=default_datasets())
     parser.add_argument("--against", type=Path, help="speed: another checkout's src folder, timed alternately")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--refusals", type=int, default=3, help="speed: refusals timed one after another")
     args = parser.parse_args(argv)
     defaults = {"oracle": (1000, 150), "speed": (3000, 400), "short": (1500, 56), "datasets": (0, 0),
                 "choice": (3000, 400)}[args.what]

@@ -1,13 +1,18 @@
 """`leadlight train` and `leadlight backtest` on a small generated company, through the CLI."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from leadlight.cli.app import app
+from leadlight.errors import TrainingRefused
 from tests.cli import cli, generated_project
 
 RULES = """
@@ -32,6 +37,7 @@ model:
   snapshot_every: month
   min_positives: 50
 """
+SRC = Path(__file__).resolve().parents[2] / "src"
 PLANTED = ("teammate_invited", "pricing", "admin_settings", "security", "paywall", "plan_limit", "employees",
            "people__velocity", "personal_share", "__users_", "industry")
 
@@ -101,6 +107,50 @@ def test_train_refuses_below_the_floor_of_positives(company, tmp_path):
     result = CliRunner().invoke(app, ["train", "--project", str(copy), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"] == "TrainingRefused"
+
+
+HEAVY = ("pandas", "numpy", "ibis", "pyarrow", "sklearn", "lightgbm", "scipy")
+REFUSE_AND_LIST_IMPORTS = """
+import json, sys
+from leadlight.cli.app import main
+sys.argv = ["leadlight", "train", "--project", sys.argv[1], "--json"]
+try:
+    main()
+except SystemExit as done:
+    print(json.dumps({"code": done.code, "loaded": sorted(m for m in %r if m in sys.modules)}), file=sys.stderr)
+""" % (HEAVY,)
+
+
+def test_a_refusal_loads_no_pandas_ibis_or_learner_and_says_the_same(company, tmp_path, monkeypatch):
+    """The preconditions are read with plain SQL before anything heavy is imported; the refusal is the one the
+    engine gives through Ibis and pandas (as on Spark), in process."""
+    _, proj = company
+    copy = tmp_path / "proj"
+    shutil.copytree(proj, copy)
+    (copy / "leadlight.yml").write_text(RULES.replace("snapshot_every: month", "snapshot_every: week\n  horizon_days: 280")
+                                        .replace("min_positives: 50", "min_positives: 100000"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(SRC.parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", REFUSE_AND_LIST_IMPORTS, str(copy)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 1, "loaded": []}
+    refused = json.loads(done.stdout)
+    assert refused["error"] == "TrainingRefused" and "280-day" in refused["message"]
+    from leadlight.config import load_config
+    from leadlight.labels import label_times
+    from leadlight.scoring.models.pipeline import build_and_train
+    from leadlight.storage.engine import open_engine
+    from leadlight.storage.project import Project
+
+    project = Project(copy)
+    engine = open_engine(project, load_config(project))
+    monkeypatch.setattr(label_times, "read_facts", lambda con, config: None)
+    try:
+        with pytest.raises(TrainingRefused) as engine_said:
+            build_and_train(engine, load_config(project))
+    finally:
+        engine.close()
+    assert (refused["message"], refused["hint"]) == (engine_said.value.message, engine_said.value.hint)
 
 
 def test_train_reports_every_missing_precondition_at_once_with_fixes_for_this_config(company, tmp_path):

@@ -147,7 +147,9 @@ def _data_state(engine: Engine) -> tuple[Any, ...]:
 
 def _resolve(engine: Engine, as_of: datetime) -> IdentityTables:
     prefix = f"_leadlight_asof_{os.getpid()}_{next(_NAMES)}"
-    rules = DomainRules.from_config(engine.identity or IdentityConfig())
+    rules = engine.memo.get("domain_rules")
+    if rules is None:  # one per engine: it remembers the domains it classified, the same at every moment
+        rules = engine.memo["domain_rules"] = DomainRules.from_config(engine.identity or IdentityConfig())
     if engine.name == "duckdb" and engine.connection is not None:
         return resolve_before(engine.connection, as_of, rules, prefix, _parts_for(engine, as_of))
     return _serve_to_spark(engine, as_of, rules, prefix)

@@ -86,6 +86,7 @@ class DomainRules:
         self._internal = frozenset(d.strip().lower().lstrip("@") for d in internal_domains if d.strip())
         patterns = [_suffix_pattern(s) for s in student_suffixes if s.strip(". ")]
         self._student = re.compile("|".join(patterns)) if patterns else None
+        self._classes: dict[str, DomainClass] = {}  # identity as of each of many moments sees the same domains
 
     @classmethod
     def from_config(cls, config: IdentityConfig) -> "DomainRules":
@@ -124,7 +125,7 @@ class DomainRules:
     def table(self, domains: Iterable[str]) -> pa.Table:
         """One row per domain: ``domain, is_personal, is_disposable, is_student, is_internal``."""
         names = sorted(set(domains))
-        classes = [self.classify(d) for d in names]
+        classes = [self._classes.get(d) or self._classes.setdefault(d, self.classify(d)) for d in names]
         return pa.table(
             {
                 "domain": pa.array(names, pa.string()),

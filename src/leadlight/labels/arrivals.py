@@ -24,19 +24,16 @@ split purges by.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
+from leadlight.labels.calendar import (ACTIVITY, ARRIVAL, LONGEST_PERIOD, complete, next_snapshot,  # noqa: F401
+                                       period_start, reach)
 from leadlight.signals.activity import named_events
 from leadlight.storage.engine import Engine
-
-ARRIVAL = "arrival"
-ACTIVITY = "activity"
-LONGEST_PERIOD = {"month": timedelta(days=31), "week": timedelta(days=7)}
-
 
 def has_events(engine: Engine) -> bool:
     """True when any named event (track call or page view) is loaded."""
@@ -48,29 +45,6 @@ def eligibility(engine: Engine, config: ModelConfig) -> str:
     if config.eligibility != "auto":
         return config.eligibility
     return ACTIVITY if has_events(engine) else ARRIVAL
-
-
-def reach(config: ModelConfig, mode: str) -> timedelta:
-    """How far past a snapshot its labels may look: what the time split must keep apart."""
-    if config.trial is not None:
-        return timedelta(days=config.trial.length_days + config.trial.grace_days)
-    horizon = timedelta(days=config.horizon_days)
-    return horizon + LONGEST_PERIOD[config.snapshot_every] if mode == ARRIVAL else horizon
-
-
-def period_start(moment: datetime, every: str) -> datetime:
-    """The snapshot whose period holds ``moment``: the 1st of its month, or the Monday of its week."""
-    day = date(moment.year, moment.month, 1 if every == "month" else moment.day)
-    if every == "week":
-        day -= timedelta(days=day.weekday())
-    return datetime(day.year, day.month, day.day)
-
-
-def next_snapshot(d: datetime, every: str) -> datetime:
-    """The snapshot after ``d`` (which is itself a snapshot date)."""
-    if every == "week":
-        return d + timedelta(days=7)
-    return datetime(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def arrival_times(attributes: pd.DataFrame, opps: pd.DataFrame, column: str) -> pd.Series:
@@ -85,12 +59,6 @@ def arrival_times(attributes: pd.DataFrame, opps: pd.DataFrame, column: str) -> 
     arrived = arrived.dropna().astype("datetime64[us]")
     arrived.index = pd.Index(arrived.index, dtype="string", name="account_id")
     return arrived.sort_index()
-
-
-def complete(snapshots: list[datetime], last: datetime, config: ModelConfig) -> list[datetime]:
-    """Snapshots whose every lead's label window has passed by ``last``."""
-    horizon = timedelta(days=config.horizon_days)
-    return [d for d in snapshots if next_snapshot(d, config.snapshot_every) + horizon <= last]
 
 
 def label_arrivals(arrived: pd.Series, opps: pd.DataFrame, snapshots: list[datetime], every: str,

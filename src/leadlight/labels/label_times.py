@@ -35,7 +35,6 @@ Lead lists, with no event log, are labelled by arrival instead
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import ibis
@@ -44,34 +43,17 @@ import pandas as pd
 from leadlight.config.model import ModelConfig
 from leadlight.identity import as_of as identity_as_of
 from leadlight.labels import arrivals, trials
+from leadlight.labels.calendar import (FULL_HORIZON_DAYS, FULL_LEAD_IN_DAYS, MONTHLY_AT_LEAST,  # noqa: F401 (re-exported)
+                                       OUTCOME_SOURCES, Facts, History, full_history_defaults, resolved,
+                                       snapshot_dates, snapshots_of)
+from leadlight.labels.stored_facts import read_facts
 from leadlight.signals import asof
 from leadlight.signals.activity import named_events, raw_events
 from leadlight.storage.engine import Engine
 from leadlight.storage.opportunities import opportunities_by_account
 from leadlight.storage.schema import ACCOUNTS, OPPORTUNITIES
 
-MONTHLY_AT_LEAST = 8
-# ``horizon_days`` / ``lead_in_days: auto`` on a history long enough for them (``scoring.models.settings`` shortens
-# them on a short history before anything here runs).
-FULL_HORIZON_DAYS = 30
-FULL_LEAD_IN_DAYS = 28
-# Which opportunities count as the outcome, per ``model.target``.
-OUTCOME_SOURCES = {"sales": ("sales",), "self_serve": ("self_serve",), "any": ("sales", "self_serve"),
-                   "expansion": ("sales", "self_serve")}
 LABEL_COLUMNS = ["account_id", "as_of", "label", "self_serve", "won_at", "amount"]
-
-
-def snapshot_dates(first: datetime, last: datetime, every: str) -> list[datetime]:
-    """Midnights from ``first`` to ``last`` inclusive: the 1st of each month, or each Monday."""
-    day = date(first.year, first.month, first.day)
-    if datetime(day.year, day.month, day.day) < first:
-        day += timedelta(days=1)
-    out: list[datetime] = []
-    while datetime(day.year, day.month, day.day) <= last:
-        if (every == "month" and day.day == 1) or (every == "week" and day.weekday() == 0):
-            out.append(datetime(day.year, day.month, day.day))
-        day += timedelta(days=1)
-    return out
 
 
 def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
@@ -83,17 +65,6 @@ def data_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
     los = [pd.Timestamp(x).to_pydatetime() for x in (ev.lo, op.lo) if pd.notna(x)]
     his = [pd.Timestamp(x).to_pydatetime() for x in (ev.hi, op.hi, ev.lo) if pd.notna(x)]
     return (min(los) if los else None, max(his) if his else None)
-
-
-@dataclass(frozen=True)
-class History:
-    """What bounds the snapshots: the first and last known moments, and whether this is a lead list.
-
-    For a lead list ``first`` is the earliest arrival; for an event log, the first event or opportunity."""
-
-    first: datetime | None
-    last: datetime | None
-    lead_list: bool
 
 
 def history(engine: Engine, config: ModelConfig) -> History:
@@ -108,45 +79,32 @@ def history(engine: Engine, config: ModelConfig) -> History:
     return History(*data_range(engine), False)
 
 
+def facts(engine: Engine, config: ModelConfig, known: History | None = None) -> Facts:
+    """What ``train``'s preconditions read from history: on DuckDB with plain SQL (``stored_facts``), else (Spark,
+    lead lists) through the engine."""
+    if engine.name == "duckdb" and engine.connection is not None:
+        found = read_facts(engine.connection, config)
+        if found is not None:
+            return found
+    mode = arrivals.eligibility(engine, config)
+    known = known or history(engine, config)
+    opps = opportunities(engine)
+    won = opps[opps.source.isin(OUTCOME_SOURCES[config.target]) & (opps.stage == "won")]
+    return Facts(known, mode, tuple(sorted(pd.Timestamp(x).to_pydatetime() for x in won.created_at.dropna())))
+
+
 def resolve(engine: Engine, config: ModelConfig, known: History | None = None) -> ModelConfig:
-    """``config`` with ``snapshot_every: auto`` replaced by the cadence the history supports, and any
-    ``horizon_days`` / ``lead_in_days`` still ``auto`` by their full-history values (30 and 28 days)."""
-    config = full_history_defaults(config)
-    if config.snapshot_every != "auto":
-        return config
-    monthly = snapshots_of(known or history(engine, config), config.model_copy(update={"snapshot_every": "month"}))
-    return config.model_copy(update={"snapshot_every": "month" if len(monthly) >= MONTHLY_AT_LEAST else "week"})
-
-
-def full_history_defaults(config: ModelConfig) -> ModelConfig:
-    """``horizon_days`` / ``lead_in_days`` left ``auto`` set to the values a long history gets."""
-    update = {key: value for key, value in (("horizon_days", FULL_HORIZON_DAYS), ("lead_in_days", FULL_LEAD_IN_DAYS))
-              if getattr(config, key) == "auto"}
-    return config.model_copy(update=update) if update else config
+    """``config`` with every ``auto`` of cadence, horizon and lead-in resolved for a long history
+    (``calendar.resolved``); history is read only when the cadence is ``auto`` and ``known`` is not given."""
+    if full_history_defaults(config).snapshot_every != "auto":
+        return full_history_defaults(config)
+    return resolved(config, known or history(engine, config))
 
 
 def training_snapshots(engine: Engine, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
     """Every snapshot with enough history before it and a complete label window after it."""
     known = history(engine, config)
     return snapshots_of(known, resolve(engine, config, known), start, end)
-
-
-def snapshots_of(known: History, config: ModelConfig, start: date | None = None, end: date | None = None) -> list[datetime]:
-    """The snapshots ``config`` (a concrete cadence) cuts from ``known`` history."""
-    if known.first is None or known.last is None:
-        return []
-    every = config.snapshot_every
-    lo = arrivals.period_start(known.first, every) if known.lead_list else known.first + timedelta(days=config.lead_in_days)
-    outcome_days = config.trial.length_days + config.trial.grace_days if config.trial else config.horizon_days
-    hi = known.last - timedelta(days=outcome_days)
-    for bound in (config.history_from, start):
-        if bound is not None:
-            lo = max(lo, datetime(bound.year, bound.month, bound.day))
-    for bound in (config.history_to, end):
-        if bound is not None:
-            hi = min(hi, datetime(bound.year, bound.month, bound.day))
-    snapshots = snapshot_dates(lo, hi, every)
-    return arrivals.complete(snapshots, known.last, config) if known.lead_list else snapshots
 
 
 def lead_arrivals(engine: Engine, config: ModelConfig, opps: pd.DataFrame) -> pd.Series:

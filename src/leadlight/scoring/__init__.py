@@ -15,7 +15,20 @@ Module map: ``rules`` (conditions -> Ibis), ``pql``, ``pqa`` (roll-up, k-of-N),
 ``snapshot_sql``, ``rows_sql``, ``reasons_sql`` (row by row elsewhere: ``rows``).
 """
 
-from leadlight.scoring.frames import score_frames
-from leadlight.scoring.snapshot import Snapshot, score_snapshot
+from typing import Any
 
 __all__ = ["Snapshot", "score_frames", "score_snapshot"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: Ibis and pandas come with them, and ``train``'s preflight (``scoring.models.preflight``)
+    # must refuse without loading either.
+    if name == "score_frames":
+        from leadlight.scoring.frames import score_frames
+
+        return score_frames
+    if name in ("Snapshot", "score_snapshot"):
+        from leadlight.scoring import snapshot
+
+        return getattr(snapshot, name)
+    raise AttributeError(f"module 'leadlight.scoring' has no attribute {name!r}")

@@ -25,7 +25,7 @@ import ibis
 import ibis.expr.operations as ops
 
 from leadlight.errors import ConfigError, NotReady
-from leadlight.storage.database import connect
+from leadlight.storage.database import SESSION, connect
 from leadlight.storage.project import Project
 from leadlight.storage.schema import ACCOUNTS, EVENTS_RESOLVED, IDENTITIES, USERS
 
@@ -264,6 +264,19 @@ class Engine:
             if session.catalog.tableExists(name):
                 session.table(name).unpersist()
                 session.catalog.dropTempView(name)
+
+    def twin(self) -> "Engine":
+        """A second DuckDB engine over the same database on a connection of its own: its queries run beside
+        this engine's (DuckDB leaves the GIL while it works), with temp tables of its own. Closed with this one."""
+        if self.name != "duckdb" or self.connection is None:
+            raise RuntimeError("only a DuckDB engine has a twin")
+        con = self.connection.cursor()
+        con.execute(SESSION).fetchall()
+        twin = duckdb_engine(con, self.project)
+        twin.identity = self.identity
+        twin._owned.append(con.close)
+        self._owned.append(twin.close)
+        return twin
 
     def close(self) -> None:
         for name in [*self._views, *self._scratch]:

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from importlib import metadata
@@ -199,15 +200,15 @@ def _load(engine: Engine, digest: str) -> dict[str, Any] | None:
 
 
 def _keep(engine: Engine, digest: str, recipe: dict[str, Any]) -> None:
-    if len(_MEMORY) >= _KEEP:
-        _MEMORY.pop(next(iter(_MEMORY)))
+    if len(_MEMORY) >= _KEEP:  # list(): another thread's engine may be keeping a recipe meanwhile
+        _MEMORY.pop(next(iter(list(_MEMORY))), None)
     _MEMORY[digest] = recipe
     folder = _folder(engine)
     if folder is None or not engine.project.data_dir.exists():  # type: ignore[union-attr]
         return
     try:
         folder.mkdir(exist_ok=True)
-        partial = folder / f".{digest}.{os.getpid()}.tmp"
+        partial = folder / f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp"
         partial.write_text(json.dumps(recipe, default=str))
         partial.replace(folder / f"{digest}.json")
         # Keep the most recently used recipes only (definitions and settings tried and left).

@@ -5,25 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from leadlight.config import load_config
-from leadlight.labels.label_times import data_range
-from leadlight.evaluation.oracle import compare, read_truth
+from leadlight.config.project import ProjectConfig
 from leadlight.progress import SILENT, Progress
-from leadlight.scoring.models import artifacts
-from leadlight.scoring.models.pipeline import build_and_train
-from leadlight.scoring.models.train import top_features
-from leadlight.tasks.derived import open_current_engine
+from leadlight.scoring.models.preflight import refusal
 from leadlight.storage.project import Project
-from leadlight.timeutil import iso
 
 
 def run_train(project: Project, *, truth: str | Path | None = None, progress: Progress = SILENT) -> dict[str, Any]:
-    """Train, save under ``.leadlight/models/<model_id>/``, activate; return the ``train --json`` document."""
-    from leadlight.scoring.snapshot import definition_hash
+    """Train, save under ``.leadlight/models/<model_id>/``, activate; return the ``train --json`` document.
 
+    Every precondition is checked first with plain SQL (``preflight.refusal``): a refusal loads no pandas,
+    Ibis or learner."""
     config = load_config(project)
+    refusal(project, config)
+    return _train(project, config, truth, progress)
+
+
+def _train(project: Project, config: ProjectConfig, truth: str | Path | None, progress: Progress) -> dict[str, Any]:
+    import pandas as pd
+
+    from leadlight.evaluation.oracle import compare, read_truth
+    from leadlight.labels.label_times import data_range
+    from leadlight.scoring.models import artifacts
+    from leadlight.scoring.models.pipeline import build_and_train
+    from leadlight.scoring.models.train import top_features
+    from leadlight.scoring.snapshot import definition_hash
+    from leadlight.tasks.derived import open_current_engine
+    from leadlight.timeutil import iso
+
     truth_rows = read_truth(truth) if truth else None
     engine = open_current_engine(project, config)
     try:

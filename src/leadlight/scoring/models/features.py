@@ -13,6 +13,7 @@ model built on a training set is fed the same columns at scoring time.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
@@ -138,20 +139,33 @@ def features_at(
     ``known``: signal values already computed as of ``as_of`` (indexed by account_id); the signals it
     holds are read from it, not computed again. ``behaviour``: the behaviour features as of ``as_of``,
     when already computed (``behaviour_over``)."""
-    parts = []
-    if spec.vocab is not None:
-        parts.append(behaviour if behaviour is not None else behaviour_features(engine, as_of, spec.vocab))
-    if spec.signals:
-        have = set(known.columns) if known is not None else set()
-        chosen = [s for s in specs if s.name in spec.signals and s.name not in have]
-        frame = known[[c for c in spec.signals if c in have]] if have else None
-        if chosen:
-            computed = compute_signals(engine, chosen, as_of).accounts.to_pandas()
-            computed = computed.set_index(computed.account_id.astype("string"))[[s.name for s in chosen]]
-            frame = computed if frame is None else frame.join(computed, how="outer")
-        frame.index.name = "account_id"
-        frame = frame[list(spec.signals)]
-        parts.append(frame.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64"))
+    if spec.vocab is not None and behaviour is None:
+        behaviour = behaviour_features(engine, as_of, spec.vocab)
+    return assemble(spec, attributes, accounts, behaviour, signal_values(engine, spec, specs, as_of, known))
+
+
+def signal_values(engine: Engine, spec: FeatureSpec, specs: Sequence[Any], as_of: datetime,
+                  known: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """The declared signals the spec uses, as of ``as_of`` (index ``account_id``), as numbers; None if it uses none.
+    The engine's part of ``features_at``; ``assemble`` is the rest."""
+    if not spec.signals:
+        return None
+    have = set(known.columns) if known is not None else set()
+    chosen = [s for s in specs if s.name in spec.signals and s.name not in have]
+    frame = known[[c for c in spec.signals if c in have]] if have else None
+    if chosen:
+        computed = compute_signals(engine, chosen, as_of).accounts.to_pandas()
+        computed = computed.set_index(computed.account_id.astype("string"))[[s.name for s in chosen]]
+        frame = computed if frame is None else frame.join(computed, how="outer")
+    frame.index.name = "account_id"
+    frame = frame[list(spec.signals)]
+    return frame.apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64")
+
+
+def assemble(spec: FeatureSpec, attributes: pd.DataFrame, accounts: Sequence[str] | None,
+             behaviour: pd.DataFrame | None, signals: pd.DataFrame | None) -> pd.DataFrame:
+    """The feature frame from behaviour and signal values already computed: pandas only, no engine."""
+    parts = [part for part in ((behaviour if spec.vocab is not None else None), signals) if part is not None]
     if accounts is not None:
         index = pd.Index(list(accounts), dtype="string", name="account_id")
     else:
@@ -175,18 +189,28 @@ def training_set(
     engine: Engine, spec: FeatureSpec, specs: Sequence[Any], labels: pd.DataFrame, attributes: pd.DataFrame,
     progress: Progress = SILENT,
 ) -> pd.DataFrame:
-    """Features for every labelled (account, snapshot), in the labels' row order, labels alongside."""
-    parts = []
+    """Features for every labelled (account, snapshot), in the labels' row order, labels alongside.
+
+    The engine computes one snapshot's signal values while a second thread assembles the frames of the
+    snapshots before it (pandas work the engine does not wait for): the same frames, one core less idle."""
     snapshots = [pd.Timestamp(d).to_pydatetime() for d in sorted(labels.as_of.unique())]
-    with progress.step("computing point-in-time features", total=len(snapshots)) as bar:
+    with progress.step("computing point-in-time features", total=len(snapshots)) as bar, \
+            ThreadPoolExecutor(1) as assembler:
         # Behaviour for every snapshot at once (a handful of queries, not a dozen per snapshot).
         behaviour = behaviour_over(engine, snapshots, spec.vocab) if spec.vocab is not None else {}
+        pending = []
         for d in snapshots:
             rows = labels[labels.as_of == d]
-            feats = features_at(engine, spec, specs, d, attributes, list(rows.account_id),
-                                behaviour=behaviour.get(d))
-            parts.append(pd.concat([rows.reset_index(drop=True), feats.reset_index(drop=True)], axis=1))
+            signals = signal_values(engine, spec, specs, d)
+            pending.append(assembler.submit(_labelled, rows, spec, attributes, behaviour.get(d), signals))
             bar.advance()
+        parts = [part.result() for part in pending]
     if not parts:
         return labels.iloc[0:0]
     return pd.concat(parts, ignore_index=True)
+
+
+def _labelled(rows: pd.DataFrame, spec: FeatureSpec, attributes: pd.DataFrame, behaviour: pd.DataFrame | None,
+              signals: pd.DataFrame | None) -> pd.DataFrame:
+    feats = assemble(spec, attributes, list(rows.account_id), behaviour, signals)
+    return pd.concat([rows.reset_index(drop=True), feats.reset_index(drop=True)], axis=1)

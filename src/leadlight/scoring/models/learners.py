@@ -28,6 +28,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 SKEWED_SUFFIXES = ("count_", "users_", "days_", "known", "new_")
 
 
+def preload() -> None:
+    """Import what fitting needs (LightGBM, scikit-learn's solvers, SciPy): about a CPU-second, which
+    ``build_and_train`` spends on a thread while the engine computes labels and features (DuckDB leaves a core
+    and the GIL free), not at the start of fitting where every worker would wait for it."""
+    import lightgbm  # noqa: F401
+    import scipy.special  # noqa: F401
+    import sklearn.isotonic  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import threadpoolctl  # noqa: F401
+
+
 class Learner(Protocol):
     name: str
     columns: list[str]
@@ -41,18 +52,21 @@ class Learner(Protocol):
     def importance(self) -> dict[str, float]: ...
 
 
-def _skewed(column: str, values: pd.Series) -> bool:
+def _skewed(column: str, values: np.ndarray) -> bool:
     """Counts and other non-negative, long-tailed numbers are modelled on a log scale."""
     tail = column.rsplit("__", 1)[-1]
     if tail.startswith(SKEWED_SUFFIXES):
         return True
-    v = values.dropna()
-    return bool(len(v) and v.min() >= 0 and v.max() > 10 * max(v.median(), 1))
+    v = values[~np.isnan(values)]
+    return bool(len(v) and v.min() >= 0 and v.max() > 10 * max(np.median(v), 1))
 
 
 @dataclass
 class Design:
-    """Numbers ready for a linear model, remembering which input column each came from."""
+    """Numbers ready for a linear model, remembering which input column each came from.
+
+    Built on NumPy arrays, column by column (a table of 250 features is designed once per fit and once per
+    prediction: with pandas Series that took more time than the solver)."""
 
     columns: list[str]
     logged: list[str] = field(default_factory=list)
@@ -64,17 +78,15 @@ class Design:
     origin: list[str] = field(default_factory=list)
 
     def fit(self, X: pd.DataFrame) -> "Design":
-        for c in self.columns:
-            if isinstance(X[c].dtype, pd.CategoricalDtype):
-                self.levels[c] = [str(x) for x in X[c].cat.categories]
-                continue
-            values = X[c].astype("float64")
+        self.levels = {c: [str(x) for x in X[c].cat.categories] for c in self.columns
+                       if isinstance(X[c].dtype, pd.CategoricalDtype)}
+        for c, values in self._numbers(X).items():
             if _skewed(c, values):
                 self.logged.append(c)
                 values = _log(values)
-            median = values.median()
-            self.medians[c] = 0.0 if pd.isna(median) else float(median)
-            if values.isna().any():
+            missing = np.isnan(values)
+            self.medians[c] = float(np.median(values[~missing])) if (~missing).any() else 0.0
+            if missing.any():
                 self.with_missing.append(c)
         raw, self.origin = self._raw(X)
         self.mean = raw.mean(axis=0)
@@ -84,22 +96,21 @@ class Design:
 
     def _raw(self, X: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         blocks, origin = [], []
+        numbers = self._numbers(X)
         for c in self.columns:
             if c in self.levels:
-                coded = X[c].astype("string")
-                for level in self.levels[c]:
-                    blocks.append((coded == level).fillna(False).to_numpy(dtype="float64"))
+                for level, indicator in _indicators(X[c], self.levels[c]):
+                    blocks.append(indicator)
                     origin.append(c)
-                blocks.append(coded.isna().to_numpy(dtype="float64"))
-                origin.append(c)
                 continue
-            values = X[c].astype("float64")
+            values = numbers[c]
             if c in self.logged:
                 values = _log(values)
+            missing = np.isnan(values)
             if c in self.with_missing:
-                blocks.append(values.isna().to_numpy(dtype="float64"))
+                blocks.append(missing.astype("float64"))
                 origin.append(c)
-            blocks.append(values.fillna(self.medians[c]).to_numpy(dtype="float64"))
+            blocks.append(np.where(missing, self.medians[c], values))
             origin.append(c)
         matrix = np.column_stack(blocks) if blocks else np.zeros((len(X), 0))
         return matrix, origin
@@ -108,9 +119,29 @@ class Design:
         raw, _ = self._raw(X)
         return (raw - self.mean) / self.scale
 
+    def _numbers(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Every numeric column as float64, read from one matrix (one copy, not one Series per column)."""
+        numeric = [c for c in self.columns if c not in self.levels]
+        matrix = X[numeric].to_numpy(dtype="float64", na_value=np.nan) if numeric else np.zeros((len(X), 0))
+        return {c: np.ascontiguousarray(matrix[:, j]) for j, c in enumerate(numeric)}
 
-def _log(values: pd.Series) -> pd.Series:
-    return np.sign(values) * np.log1p(values.abs())
+
+def _indicators(column: pd.Series, levels: list[str]) -> list[tuple[str | None, np.ndarray]]:
+    """One 0/1 column per level (the value equals it as text), then one for a missing value."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = [str(x) for x in column.cat.categories]
+        codes = column.cat.codes.to_numpy()
+        out: list[tuple[str | None, np.ndarray]] = [
+            (level, np.isin(codes, [i for i, name in enumerate(names) if name == level]).astype("float64"))
+            for level in levels]
+        return [*out, (None, (codes == -1).astype("float64"))]
+    coded = column.astype("string")
+    return [*((level, (coded == level).fillna(False).to_numpy(dtype="float64")) for level in levels),
+            (None, coded.isna().to_numpy(dtype="float64"))]
+
+
+def _log(values: np.ndarray) -> np.ndarray:
+    return np.sign(values) * np.log1p(np.abs(values))
 
 
 @dataclass

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -13,15 +14,16 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.labels.label_times import history, label_times, opportunities, snapshots_of
+from leadlight.labels.label_times import facts, opportunities, snapshots_of
 from leadlight.progress import SILENT, Progress
-from leadlight.scoring.models.features import FeatureSpec, load_attributes, plan_features, training_set
+from leadlight.scoring.models.features import FeatureSpec
 from leadlight.scoring.models.folds import Fold
 from leadlight.scoring.models.leakage import leak_warnings
 from leadlight.scoring.models.preflight import check_history
-from leadlight.scoring.models import uplift
-from leadlight.scoring.models.settings import Settings, fit_to_history
+from leadlight.scoring.models import learners, uplift
+from leadlight.scoring.models.settings import Settings, choose
 from leadlight.scoring.models.train import FEW_BUYERS, TrainedModels, train_models
+from leadlight.scoring.models.training_rows import training_rows
 from leadlight.storage.engine import Engine
 
 
@@ -56,18 +58,15 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
                     start: date | None = None, end: date | None = None) -> TrainingRun:
     """Check history, label it, build point-in-time features, drop leaking attributes, cross-validate, fit."""
     with progress.step("checking history"):
-        known = history(engine, config.model)
-        settings = fit_to_history(engine, config.model, known)
+        known = facts(engine, config.model)
+        settings = choose(config.model, known)
         mc = settings.config
-        snapshots = snapshots_of(known, mc, start, end)
-        folds = check_history(engine, mc, snapshots, settings.automatic, known)
-    with progress.step("finding labels"):
-        labels = label_times(engine, mc, snapshots)
-    refuse_if_too_few(labels, mc, folds)
-    attributes = load_attributes(engine)
+        snapshots = snapshots_of(known.known, mc, start, end)
+        folds = check_history(mc, snapshots, known, settings.automatic)
+    threading.Thread(target=learners.preload, name="preload-learners", daemon=True).start()
     specs = list(config.signals)
-    spec = plan_features(engine, mc, specs, max(labels.as_of), attributes)
-    frame = training_set(engine, spec, specs, labels, attributes, progress)
+    labels, spec, frame, attributes = training_rows(engine, mc, specs, snapshots,
+                                                    lambda labels: refuse_if_too_few(labels, mc, folds), progress)
     warnings = leak_warnings(frame, frame.label.to_numpy(), spec.fit_columns, spec.intent_columns)
     leaking = [w["feature"] for w in warnings if w["attribute"]]
     if leaking and mc.drop_detected_leaks:

@@ -1,7 +1,8 @@
 """Everything ``train`` needs from history, checked before any feature is computed, refused in one message.
 
-The checks read only the data range and the opportunities (no per-snapshot
-query), so a refusal comes in well under two seconds. Each problem comes with
+The checks read only the data range and the won opportunities (``labels.calendar.Facts``;
+no per-snapshot query), and this module imports neither pandas nor Ibis: ``refusal`` checks a
+project with a few plain DuckDB queries before ``train`` loads anything heavy. Each problem comes with
 a fix computed from the *current* configuration: a cadence that is already
 weekly is never suggested again, and a shorter horizon is only offered when
 it actually yields folds on this history.
@@ -11,14 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pandas as pd
-
 from leadlight.config.model import ModelConfig
+from leadlight.config.project import ProjectConfig
 from leadlight.errors import TrainingRefused
-from leadlight.labels import arrivals
-from leadlight.labels.label_times import OUTCOME_SOURCES, History, history, opportunities, snapshots_of
+from leadlight.labels.calendar import Facts, History, reach, snapshots_of
+from leadlight.labels.stored_facts import read_facts
 from leadlight.scoring.models.folds import Fold, snapshots_needed, walk_forward
-from leadlight.storage.engine import Engine
+from leadlight.scoring.models.settings import choose
+from leadlight.storage.database import connect
+from leadlight.storage.project import Project
 
 SHORTER_HORIZONS = (60, 45, 30, 21, 14, 10, 7)
 FEWEST_TO_SUGGEST = 10
@@ -26,16 +28,31 @@ OUTCOMES = {"sales": "sales opportunities", "self_serve": "self-serve upgrades",
             "any": "opportunities (sales or self-serve)", "expansion": "opportunities of paying accounts"}
 
 
-def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime],
-                  automatic: tuple[str, ...] = (), known: History | None = None) -> list[Fold]:
+def refusal(project: Project, config: ProjectConfig) -> None:
+    """``TrainingRefused`` when the project's history cannot train a model, read with plain SQL (DuckDB projects
+    with an event log; others are checked by ``check_history`` once the engine is open). The same checks, in
+    the same words, as training runs first."""
+    if config.engine != "duckdb" or not project.database_path.exists():
+        return
+    con = connect(project, read_only=True)
+    try:
+        facts = read_facts(con, config.model)
+    finally:
+        con.close()
+    if facts is not None:
+        settings = choose(config.model, facts)
+        check_history(settings.config, snapshots_of(facts.known, settings.config), facts, settings.automatic)
+
+
+def check_history(config: ModelConfig, snapshots: list[datetime], facts: Facts,
+                  automatic: tuple[str, ...] = ()) -> list[Fold]:
     """The walk-forward folds, or ``TrainingRefused`` listing every problem with its fix.
 
     ``automatic``: the settings that were ``auto`` (already shortened as far as ``settings`` goes)."""
     problems: list[str] = []
     hints: list[str] = []
-    mode = arrivals.eligibility(engine, config)
-    folds = walk_forward(snapshots, config, arrivals.reach(config, mode)) if snapshots else []
-    known = known or history(engine, config)
+    mode, known = facts.mode, facts.known
+    folds = walk_forward(snapshots, config, reach(config, mode)) if snapshots else []
     span = (known.last - known.first).days if known.first and known.last else 0
     if not snapshots:
         problems.append(
@@ -49,7 +66,7 @@ def check_history(engine: Engine, config: ModelConfig, snapshots: list[datetime]
             f"{snapshots_needed(config)}")
     if problems:
         hints.extend(_history_fixes(known, config, mode))
-    buyers = _won_in_range(engine, config, snapshots, mode)
+    buyers = _won_in_range(config, snapshots, facts)
     if buyers < config.min_positives:
         problems.append(f"history holds {buyers} won {OUTCOMES[config.target]} inside the labelled snapshots' outcome "
                         f"windows, fewer than model.min_positives ({config.min_positives})")
@@ -79,7 +96,7 @@ def _history_fixes(known: History, config: ModelConfig, mode: str) -> list[str]:
                 candidate = config.model_copy(update={"snapshot_every": every, "lead_in_days": lead_in,
                                                       "horizon_days": horizon})
                 snaps = snapshots_of(known, candidate)
-                if snaps and walk_forward(snaps, candidate, arrivals.reach(candidate, mode)):
+                if snaps and walk_forward(snaps, candidate, reach(candidate, mode)):
                     changes = [f"model.{key}: {getattr(candidate, key)}" for key in
                                ("snapshot_every", "lead_in_days", "horizon_days")
                                if getattr(candidate, key) != getattr(config, key)]
@@ -87,14 +104,10 @@ def _history_fixes(known: History, config: ModelConfig, mode: str) -> list[str]:
     return ["load a longer history"]
 
 
-def _won_in_range(engine: Engine, config: ModelConfig, snapshots: list[datetime], mode: str) -> int:
+def _won_in_range(config: ModelConfig, snapshots: list[datetime], facts: Facts) -> int:
     """Won opportunities of the target's kind created in the labelled snapshots' outcome windows (an upper
     bound on buyers)."""
-    opps = opportunities(engine)
-    won = opps[opps.source.isin(OUTCOME_SOURCES[config.target]) & (opps.stage == "won")]
-    if snapshots:
-        created = pd.to_datetime(won.created_at)
-        reach = arrivals.reach(config, mode)
-        won = won[(created >= snapshots[0] - timedelta(days=config.eligible_active_days))
-                  & (created < snapshots[-1] + reach)]
-    return int(len(won))
+    if not snapshots:
+        return len(facts.won)
+    return facts.won_between(snapshots[0] - timedelta(days=config.eligible_active_days),
+                             snapshots[-1] + reach(config, facts.mode))

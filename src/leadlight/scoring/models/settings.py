@@ -18,14 +18,15 @@ or featurised to decide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from leadlight.config.model import ModelConfig
-from leadlight.labels import arrivals
-from leadlight.labels.label_times import (FULL_HORIZON_DAYS, FULL_LEAD_IN_DAYS, OUTCOME_SOURCES, History, history,
-                                          opportunities, resolve, snapshots_of)
+from leadlight.labels.calendar import (FULL_HORIZON_DAYS, FULL_LEAD_IN_DAYS, Facts, History, reach, resolved,
+                                       snapshots_of)
 from leadlight.scoring.models.folds import walk_forward
-from leadlight.storage.engine import Engine
+
+if TYPE_CHECKING:  # pandas and Ibis load only when an engine is read: ``choose`` works from the facts alone
+    from leadlight.storage.engine import Engine
 
 HORIZONS = (FULL_HORIZON_DAYS, 21, 14)
 LEAD_INS = (FULL_LEAD_IN_DAYS, 21, 14, 7)
@@ -48,19 +49,24 @@ class Settings:
 
 def fit_to_history(engine: Engine, config: ModelConfig, known: History | None = None) -> Settings:
     """Resolve every ``auto`` of cadence, horizon and lead-in against this history."""
-    known = known or history(engine, config)
+    from leadlight.labels.label_times import facts
+
+    return choose(config, facts(engine, config, known))
+
+
+def choose(config: ModelConfig, facts: Facts) -> Settings:
+    """``fit_to_history`` from the facts about history (``label_times.facts``, ``stored_facts.read_facts``)."""
+    known = facts.known
     automatic = tuple(k for k in ("snapshot_every", "horizon_days", "lead_in_days") if getattr(config, k) == "auto")
     horizons = HORIZONS if config.horizon_days == "auto" and config.trial is None else (config.horizon_days,)
     lead_ins = LEAD_INS if config.lead_in_days == "auto" and not known.lead_list else (config.lead_in_days,)
     if len(horizons) * len(lead_ins) == 1:
-        return Settings(resolve(engine, config, known), automatic, None)
-    mode = arrivals.eligibility(engine, config)
-    won = _won_dates(engine, config)
+        return Settings(resolved(config, known), automatic, None)
     best, best_folds = None, 0
     for horizon in horizons:
         for lead_in in lead_ins:
-            candidate = resolve(engine, config.model_copy(update={"horizon_days": horizon, "lead_in_days": lead_in}), known)
-            folds = _folds_with_buyers(known, candidate, mode, won)
+            candidate = resolved(config.model_copy(update={"horizon_days": horizon, "lead_in_days": lead_in}), known)
+            folds = _folds_with_buyers(candidate, facts)
             if folds >= MIN_FOLDS:
                 return Settings(candidate, automatic, _why(known, candidate, folds, horizons, lead_ins))
             if folds > best_folds:
@@ -68,24 +74,17 @@ def fit_to_history(engine: Engine, config: ModelConfig, known: History | None = 
     if best is not None:
         return Settings(best, automatic, _why(known, best, best_folds, horizons, lead_ins))
     shortest = config.model_copy(update={"horizon_days": horizons[-1], "lead_in_days": lead_ins[-1]})
-    return Settings(resolve(engine, shortest, known), automatic,
+    return Settings(resolved(shortest, known), automatic,
                     f"no walk-forward fold with buyers, even with a {horizons[-1]}-day horizon and {lead_ins[-1]}-day lead-in")
 
 
-def _won_dates(engine: Engine, config: ModelConfig) -> pd.Series:
-    opps = opportunities(engine)
-    won = opps[opps.source.isin(OUTCOME_SOURCES[config.target]) & (opps.stage == "won")]
-    return pd.to_datetime(won.created_at).sort_values().reset_index(drop=True)
-
-
-def _folds_with_buyers(known: History, config: ModelConfig, mode: str, won: pd.Series) -> int:
+def _folds_with_buyers(config: ModelConfig, facts: Facts) -> int:
     """Walk-forward folds whose predicted snapshots have won deals in their outcome windows."""
-    snapshots = snapshots_of(known, config)
+    snapshots = snapshots_of(facts.known, config)
     if not snapshots:
         return 0
-    reach = arrivals.reach(config, mode)
-    folds = walk_forward(snapshots, config, reach)
-    return sum(bool(((won >= f.test[0]) & (won < f.test[-1] + reach)).any()) for f in folds)
+    window = reach(config, facts.mode)
+    return sum(facts.won_between(f.test[0], f.test[-1] + window) > 0 for f in walk_forward(snapshots, config, window))
 
 
 def _why(known: History, chosen: ModelConfig, folds: int, horizons: tuple, lead_ins: tuple) -> str:

@@ -174,7 +174,7 @@ def train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], conf
 def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], config: ModelConfig,
                   progress: Progress, alongside: Callable[[str], Any] | None) -> TrainedModels:
     with progress.step("training fit, intent and combined models"), ThreadPoolExecutor(WORKERS) as pool, \
-            ThreadPoolExecutor(1) as side:
+            ThreadPoolExecutor(1) as side, ThreadPoolExecutor(1) as judge:
         options = candidates(list(config.algorithms))
         choice = _choose("combined", _FoldFits(pool, frame, folds, options, spec.columns, "label", False), frame, folds,
                          progress, "label")
@@ -192,6 +192,7 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
         pending = {role: _FoldFits(pool, frame, folds, [chosen], columns, label, True)
                    for role, (columns, label) in roles.items()}
         parts = {"combined": _part("combined", choice, refits["combined"], config, frame)}
+        judged = judge.submit(_judged, frame, folds, parts["combined"][1])
         for role, (columns, label) in roles.items():
             parts[role] = _part(role, _choose(role, pending[role], frame, folds, progress, label), refits[role],
                                 config, frame, label)
@@ -202,30 +203,13 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
         won = frame.label.to_numpy() == 1
         deal_size = DealSize(spec.fit_columns).fit(frame[won], frame.amount.to_numpy(dtype=float)[won])
         extra = beside.result() if beside is not None else None
+    oot, report = judged.result()
     seen = ~np.isnan(p)
-    fold_of = np.full(len(frame), -1)
-    for i, fold in enumerate(folds):
-        fold_of[frame.as_of.isin(fold.test).to_numpy()] = i
     nothing = np.full(int(seen.sum()), np.nan)
-    oot = frame.loc[seen, ["account_id", "as_of", "label"]].assign(
-        fold=fold_of[seen], probability=p[seen],
-        fit_probability=p_fit[seen] if p_fit is not None else nothing,
-        intent_probability=p_intent[seen] if p_intent is not None else nothing)
+    oot = oot.assign(fit_probability=p_fit[seen] if p_fit is not None else nothing,
+                     intent_probability=p_intent[seen] if p_intent is not None else nothing)
     threshold = float(np.quantile(p[seen], 1 - config.flag_share)) if seen.any() else 0.5
     self_threshold = float(np.quantile(p_self[seen], 1 - config.flag_share)) if p_self is not None and seen.any() else 1.0
-    pooled = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
-    fold_aucs = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
-                 if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
-    headline = headline_folds(oot, fold_aucs)
-    latest = oot[oot.fold.isin(headline)] if headline else oot
-    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy(),
-                      latest.fold.to_numpy())
-    report.update(pooled_auc=pooled["auc"], pooled_intervals_90=pooled["intervals_90"],
-                  pooled_buyers=pooled["buyers"], fold_aucs=fold_aucs, headline_folds=headline,
-                  headline="the latest walk-forward fold" if len(headline) <= 1 else
-                  f"the latest {len(headline)} walk-forward folds, each fold's figures weighted by its buyers (the "
-                  f"latest alone held under {FEW_BUYERS} buying accounts)")
-    report["judged_rows"] = int(len(latest))
     for role, values in (("fit", p_fit), ("intent", p_intent)):
         if values is not None:
             report[f"{role}_auc"] = metrics.rounded(metrics.auc(oot.label, values[seen]))
@@ -239,6 +223,30 @@ def _train_models(frame: pd.DataFrame, spec: FeatureSpec, folds: list[Fold], con
     report["folds"] = [_fold_report(frame, f) for f in folds]
     return TrainedModels(spec, combined, fit, intent, threshold, report, oot.reset_index(drop=True),
                          self_serve, self_threshold, deal_size, alongside=extra)
+
+
+def _judged(frame: pd.DataFrame, folds: list[Fold], p: np.ndarray) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The combined model's out-of-fold rows (``account_id, as_of, label, fold, probability``) and their figures:
+    the headline folds' metrics with intervals, and every fold pooled. Run while the supporting models fit."""
+    seen = ~np.isnan(p)
+    fold_of = np.full(len(frame), -1)
+    for i, fold in enumerate(folds):
+        fold_of[frame.as_of.isin(fold.test).to_numpy()] = i
+    oot = frame.loc[seen, ["account_id", "as_of", "label"]].assign(fold=fold_of[seen], probability=p[seen])
+    pooled = evaluate(oot.label.to_numpy(), oot.probability.to_numpy(), oot.account_id.to_numpy())
+    fold_aucs = [metrics.rounded(metrics.auc(oot.label[oot.fold == i], oot.probability[oot.fold == i]))
+                 if oot.label[oot.fold == i].nunique() == 2 else None for i in range(len(folds))]
+    headline = headline_folds(oot, fold_aucs)
+    latest = oot[oot.fold.isin(headline)] if headline else oot
+    report = evaluate(latest.label.to_numpy(), latest.probability.to_numpy(), latest.account_id.to_numpy(),
+                      latest.fold.to_numpy())
+    report.update(pooled_auc=pooled["auc"], pooled_intervals_90=pooled["intervals_90"],
+                  pooled_buyers=pooled["buyers"], fold_aucs=fold_aucs, headline_folds=headline,
+                  headline="the latest walk-forward fold" if len(headline) <= 1 else
+                  f"the latest {len(headline)} walk-forward folds, each fold's figures weighted by its buyers (the "
+                  f"latest alone held under {FEW_BUYERS} buying accounts)")
+    report["judged_rows"] = int(len(latest))
+    return oot, report
 
 
 def _fold_report(frame: pd.DataFrame, fold: Fold) -> dict[str, Any]:
