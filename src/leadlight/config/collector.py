@@ -10,7 +10,7 @@ Example (every key optional)::
       log_commit: loop               # fsync on the event loop (loop) or in the log's writer thread (thread)
       segment_mb: 64                 # a log segment is sealed past this size (or when drained)
       drain_worker: true             # parse and check the log in a separate, lower-priority process
-      drain_priority: idle           # that process's CPU priority: idle (SCHED_IDLE), batch (SCHED_BATCH) or nice
+      drain_priority: nice           # that process's CPU priority: nice (drain_nice), idle (SCHED_IDLE) or batch
       drain_nice: 5                  # its nice value (0-19; higher yields more to HTTP requests), and that of
                                      # DuckDB's threads in the serving process
       drain_starved_after: 3.0       # a worker starved of CPU this long is replaced by one under plain nice
@@ -52,10 +52,11 @@ class CollectorConfig(Strict):
         "use away from the HTTP requests); false checks them in the serving process."
     )
     drain_priority: Literal["idle", "batch", "nice"] = Field(
-        "idle", description="The drain worker's CPU scheduling: idle (SCHED_IDLE: it runs only on a core nothing "
-        "else wants, and a request's thread takes the core back at once), batch (SCHED_BATCH) or nice (drain_nice "
-        "only). A worker that gets under a fifth of a core for drain_starved_after seconds is replaced by one under the "
-        "plain nice value for a minute, so the drain keeps up on a busy host."
+        "nice", description="The drain worker's CPU scheduling: nice (drain_nice only), idle (SCHED_IDLE: it runs "
+        "only on a core nothing else wants, and a request's thread takes the core back at once) or batch "
+        "(SCHED_BATCH). An idle or batch worker that gets under a fifth of a core for drain_starved_after seconds is "
+        "replaced by one under the plain nice value for a minute, so the drain keeps up on a busy host; on a host "
+        "saturated by other work an idle worker also takes seconds to exit."
     )
     drain_starved_after: float = Field(3.0, gt=0, le=600, description="Seconds the drain waits on a worker starved "
                                        "of CPU (idle or batch priority) before replacing it with a nice one.")

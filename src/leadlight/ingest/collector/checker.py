@@ -287,13 +287,14 @@ class SegmentChecker:
             log.warning("the starved drain worker %d has not exited yet", process.pid)
 
     def close(self) -> None:
-        """Stop the worker (it exits when its stdin closes)."""
+        """Stop the worker: it exits when its stdin closes; one that has not within a second is killed (it has
+        answered every request, and under SCHED_IDLE on a busy host it may wait many seconds for a CPU)."""
         with self._lock:
             process, self._process = self._process, None
         if process is not None:
             process.stdin.close()
             try:
-                process.wait(30)
+                process.wait(1)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
