@@ -56,12 +56,17 @@ def test_events_at_a_window_edge_second_and_midnight(watched):  # noqa: F811
         _read(engine, specs, as_of + later)
 
 
-def test_a_changed_definition_builds_the_partials_again_and_says_so(watched):  # noqa: F811
+def _read_once(watched):
+    """The partials of the fixture definition as of 2026-01-14 09:00: (engine, con, notes, specs, their state)."""
     engine, con, notes = watched
     specs = fixtures.signals()
     _read(engine, specs, datetime(2026, 1, 14, 9))
-    before = _state(con)[0]
     notes.take()
+    return engine, con, notes, specs, _state(con)[0]
+
+
+def test_a_changed_definition_builds_the_partials_again_and_says_so(watched):  # noqa: F811
+    engine, con, notes, specs, before = _read_once(watched)
     changed = fixtures.signals(fixtures.SIGNALS_YAML.replace("event: Teammate Invited, window: 14d",
                                                              "event: Comment Added, window: 14d"))
     _read(engine, changed, datetime(2026, 1, 14, 10))
@@ -74,11 +79,7 @@ def test_a_changed_definition_builds_the_partials_again_and_says_so(watched):  #
 
 
 def test_a_shorter_window_reads_the_same_day_partials(watched):  # noqa: F811
-    engine, con, notes = watched
-    specs = fixtures.signals()
-    _read(engine, specs, datetime(2026, 1, 14, 9))
-    before = _state(con)[0]
-    notes.take()
+    engine, con, notes, specs, before = _read_once(watched)
     # A window's length is not in its day partials, only the longest window reading them: users_7d and
     # active_days_28d read the same slot (every event), the 28 days reach further.
     shorter = fixtures.signals(fixtures.SIGNALS_YAML.replace("{name: users_7d, kind: distinct_users, window: 7d}",
