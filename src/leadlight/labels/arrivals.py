@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.labels.calendar import (ACTIVITY, ARRIVAL, LONGEST_PERIOD, complete, next_snapshot,  # noqa: F401
-                                       period_start, reach)
+from leadlight.labels.calendar import ACTIVITY, ARRIVAL, next_snapshot
 from leadlight.signals.activity import named_events
 from leadlight.storage.engine import Engine
 

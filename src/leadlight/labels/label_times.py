@@ -43,9 +43,7 @@ import pandas as pd
 from leadlight.config.model import ModelConfig
 from leadlight.identity import as_of as identity_as_of
 from leadlight.labels import arrivals, trials
-from leadlight.labels.calendar import (FULL_HORIZON_DAYS, FULL_LEAD_IN_DAYS, MONTHLY_AT_LEAST,  # noqa: F401 (re-exported)
-                                       OUTCOME_SOURCES, Facts, History, full_history_defaults, resolved,
-                                       snapshot_dates, snapshots_of)
+from leadlight.labels.calendar import OUTCOME_SOURCES, Facts, History, full_history_defaults, resolved, snapshots_of
 from leadlight.labels.stored_facts import read_facts
 from leadlight.signals import asof
 from leadlight.signals.activity import named_events, raw_events
@@ -96,8 +94,9 @@ def facts(engine: Engine, config: ModelConfig, known: History | None = None) -> 
 def resolve(engine: Engine, config: ModelConfig, known: History | None = None) -> ModelConfig:
     """``config`` with every ``auto`` of cadence, horizon and lead-in resolved for a long history
     (``calendar.resolved``); history is read only when the cadence is ``auto`` and ``known`` is not given."""
-    if full_history_defaults(config).snapshot_every != "auto":
-        return full_history_defaults(config)
+    config = full_history_defaults(config)
+    if config.snapshot_every != "auto":
+        return config
     return resolved(config, known or history(engine, config))
 
 

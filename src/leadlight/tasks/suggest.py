@@ -26,6 +26,7 @@ from leadlight.evaluation.backtest import judge
 from leadlight.evaluation.replay import replay_out_of_time, replay_rules
 from leadlight.evaluation.suggest import Condition, candidates, choose_k, half_life, shortlist, trigger_score
 from leadlight.labels import arrivals
+from leadlight.labels.calendar import reach
 from leadlight.labels.label_times import label_times, training_snapshots
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import load_attributes, plan_features, training_set
@@ -47,12 +48,12 @@ def run_suggest(project: Project, *, write: bool = False, n: int = 10, progress:
     try:
         mc = fit_to_history(engine, config.model.model_copy(update={"features": "auto"})).config
         snapshots = training_snapshots(engine, mc)
-        reach = arrivals.reach(mc, arrivals.eligibility(engine, mc))
+        label_reach = reach(mc, arrivals.eligibility(engine, mc))
         if len(snapshots) < 3:
             raise TrainingRefused(f"{len(snapshots)} snapshot(s): too few to discover on some and judge on later ones",
                                   hint="load a longer history, or shorten model.horizon_days")
         cut = snapshots[len(snapshots) - max(2, len(snapshots) // 3)]  # judge on the last third
-        discover = [d for d in snapshots if d + reach <= cut]
+        discover = [d for d in snapshots if d + label_reach <= cut]
         judging = [d for d in snapshots if d >= cut]
         labels = label_times(engine, mc, discover + judging)
         attributes = load_attributes(engine)

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from leadlight.config.model import ModelConfig
-from leadlight.labels.label_times import label_one, label_times, opportunities, snapshot_dates
+from leadlight.labels.calendar import snapshot_dates
+from leadlight.labels.label_times import label_one, label_times, opportunities
 from tests.unit.models import tiny
 
 MARCH = datetime(2026, 3, 1)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from leadlight.config.model import ModelConfig, TrialConfig
-from leadlight.labels.arrivals import reach
+from leadlight.labels.calendar import reach
 from leadlight.labels.label_times import LABEL_COLUMNS
 from leadlight.labels.trials import label_trials, trial_starts
 

@@ -10,7 +10,8 @@ import pytest
 
 from tests.cli import cli
 from leadlight.config.model import ModelConfig
-from leadlight.labels.arrivals import arrival_times, label_arrivals, reach
+from leadlight.labels.arrivals import arrival_times, label_arrivals
+from leadlight.labels.calendar import reach
 from leadlight.labels.label_times import LABEL_COLUMNS
 from leadlight.scoring.models.folds import walk_forward
 

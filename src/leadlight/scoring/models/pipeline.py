@@ -14,7 +14,8 @@ import pandas as pd
 
 from leadlight.config.model import ModelConfig
 from leadlight.errors import TrainingRefused
-from leadlight.labels.label_times import facts, opportunities, snapshots_of
+from leadlight.labels.calendar import snapshots_of
+from leadlight.labels.label_times import facts, opportunities
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring.models.features import FeatureSpec
 from leadlight.scoring.models.folds import Fold
