@@ -1,6 +1,6 @@
 """Fast read commands: ``accounts --limit 5``, ``leads --limit 5``, ``explain ID`` and ``--help`` on a large snapshot.
 
-    python bench/read.py [--accounts 50000] [--repeat 5]
+    python bench/read.py [--accounts 50000] [--repeat 5] [--keep DIR]
 
 Scores a small generated company (300 accounts, 60 days), then stores a snapshot of ``--accounts`` accounts
 through the real write path (``storage.snapshots.write_snapshot``): the scored rows repeated under new ids,
@@ -80,17 +80,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build the project in this folder and keep it; reuse it if it "
+                                                  "is already there (then --accounts is what it holds)")
     args = parser.parse_args()
     out: dict = {"load_average_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-read-") as tmp:
-        data, project = Path(tmp) / "data", Path(tmp) / "p"
-        leadlight("generate", "--out", str(data), "--accounts", "300", "--days", "60", "--json")
-        leadlight("init", str(project), "--json")
-        for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"),
-                           ("opportunities.csv", "opportunities"), ("events.ndjson.gz", "events")):
-            leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
-        leadlight("score", "--project", str(project), "--json")
-        out["snapshot"] = grow(project, args.accounts)
+        data, project = Path(tmp) / "data", (args.keep or Path(tmp)) / "p"
+        if project.exists():
+            out["snapshot"] = {"reused": str(project)}
+        else:
+            leadlight("generate", "--out", str(data), "--accounts", "300", "--days", "60", "--json")
+            leadlight("init", str(project), "--json")
+            for name, kind in (("accounts.csv", "accounts"), ("users.csv", "users"),
+                               ("opportunities.csv", "opportunities"), ("events.ndjson.gz", "events")):
+                leadlight("ingest", str(data / name), "--kind", kind, "--project", str(project), "--json")
+            leadlight("score", "--project", str(project), "--json")
+            out["snapshot"] = grow(project, args.accounts)
         p = ["--project", str(project)]
         first = json.loads(leadlight("accounts", "--limit", "1", *p, "--json")[2])[0]["account_id"]
         commands = {"accounts --limit 5 --json": ("accounts", "--limit", "5", *p, "--json"),
