@@ -7,6 +7,8 @@ through the real write path (``storage.snapshots.write_snapshot``): the scored r
 each account with its people. Then times each command in a fresh process, as a user runs it (``--repeat``
 times; the median and the best), printing wall and CPU seconds and the load average (other work on the
 machine slows the wall time, hardly the CPU seconds). The target: ``accounts --limit 5`` under 0.3 s.
+``floor`` prints what no read command can go below on this machine: a bare interpreter, the imports of DuckDB
+and the contract (pydantic), and opening the file.
 """
 
 from __future__ import annotations
@@ -39,6 +41,34 @@ def leadlight(*args: str) -> tuple[float, float, str]:
     if done.returncode:
         sys.exit(f"leadlight {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stdout
+
+
+def python_cpu(code: str, repeat: int) -> float:
+    """The least CPU seconds of ``repeat`` fresh interpreters running ``code``: what a command cannot go below."""
+    spent = []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return round(min(spent), 3)
+
+
+def floor(project: Path, repeat: int) -> dict:
+    """Where a read command's time goes before it does anything of its own: the interpreter, then the imports
+    it cannot do without (DuckDB to read the file, pydantic for the contract's objects), then opening the file."""
+    database = project / ".leadlight" / "leadlight.duckdb"
+    return {
+        "bytecode_cache_written": not sys.flags.dont_write_bytecode,
+        "cpu_best": {
+            "python -c pass": python_cpu("pass", repeat),
+            "import duckdb": python_cpu("import duckdb", repeat),
+            "import duckdb, pydantic": python_cpu("import duckdb, pydantic; from pydantic import BaseModel", repeat),
+            "import duckdb, leadlight.contract": python_cpu("import duckdb, leadlight.contract", repeat),
+            "... and open the file read-only": python_cpu(
+                f"import duckdb, leadlight.contract; duckdb.connect({str(database)!r}, read_only=True)", repeat),
+        },
+    }
 
 
 def grow(project: Path, accounts: int) -> dict:
@@ -107,6 +137,7 @@ def main() -> None:
         for _ in range(args.repeat):  # interleaved: a burst of load on the machine touches every command alike
             for name, command in commands.items():
                 times[name].append(leadlight(*command)[:2])
+        out["floor"] = floor(project, args.repeat)
     out["commands"] = {name: {"wall_median": round(statistics.median(w for w, _ in runs), 3),
                               "wall_best": round(min(w for w, _ in runs), 3),
                               "cpu_median": round(statistics.median(c for _, c in runs), 3)}
