@@ -35,7 +35,6 @@ server was doing while its slowest requests waited (``bench/collector_trace.py``
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -47,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.collector_load import closed_loop, latency, open_loop, requests  # noqa: E402
+from bench.collector_load import closed_loop, drive, latency, open_loop, requests  # noqa: E402
 from bench.collector_trace import fetch_spans, preload, trace_figures  # noqa: E402
 from tests import collector_server  # noqa: E402
 
@@ -104,10 +103,11 @@ class Variant:
         """Run one load phase; its figures, with the CPU the server and this generator used during it."""
         load_before, cpu_before, own = os.getloadavg()[0], self.cpu(), time.process_time()
         began = time.monotonic()
-        record = asyncio.run(run)
+        record = drive(run)
         ended = time.monotonic()
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
+        figures["connections"] = record.connections
         print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
               f"p99 {figures['p99_ms']} ms (in the server's handler {figures.get('server_handler_p99_ms')} ms), "
               f"{figures['requests_per_second']} req/s, load {load_before:.2f}, generator "
