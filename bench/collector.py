@@ -9,8 +9,9 @@ sharing the machine's cores with the server: a callback client on uvloop, its ga
 
 1. peak batches: closed loop, ``--connections`` keep-alive connections posting ``/v1/batch`` with 100 events;
 2. peak single events: closed loop, ``/v1/track`` with one event per request;
-3. half of each peak, open loop (requests sent on a fixed schedule over ``--open-connections`` connections,
-   latency measured from the scheduled time, so a stall is not hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
+3. half of each peak, open loop (requests sent on a fixed schedule, single events over ``--open-connections``
+   connections, batches over ``--connections``; latency measured from the scheduled time, so a stall is not
+   hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
    the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
 Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
@@ -144,8 +145,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the half-peak phases")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections of the peak phases")
     parser.add_argument("--open-connections", type=int, default=64,
-                        help="connections of the half-peak (open-loop) phases: enough that a request rarely waits "
-                        "for one, as it would not with as many clients")
+                        help="connections of the single-event half-peak (open-loop) phases: enough that a request "
+                        "rarely waits for one, as it would not with as many clients (batches keep --connections)")
     parser.add_argument("--compare", nargs="+", metavar="KEY=VALUE", help="a second server with these collector settings")
     parser.add_argument("--baseline", metavar="SRC", help="a second server running the leadlight of another source "
                         "tree (e.g. /work/main/src), interleaved with this one's")
@@ -230,7 +231,8 @@ def run_phases(variants: list[Variant], args) -> None:
         for kind, per in (("batches", 100), ("single_events", 1)):
             n = max(1, int(rates[kind] * s))
             each(lambda v: v.figures["half_peak_runs"][-1].__setitem__(f"half_peak_{kind}", v.phase(per, open_loop(
-                port(v), requests("batch" if per == 100 else "track", n, ids(n * per)), rates[kind], args.open_connections))))
+                port(v), requests("batch" if per == 100 else "track", n, ids(n * per)), rates[kind],
+                args.open_connections if per == 1 else c))))
     for v in variants:
         runs = v.figures["half_peak_runs"]
         v.figures["half_peak_summary"] = {kind: {
