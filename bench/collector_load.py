@@ -1,4 +1,5 @@
-"""The load generator of ``bench/collector.py``: bounded asyncio HTTP/1.1 over keep-alive connections.
+"""The load generator of ``bench/collector.py``: bounded HTTP/1.1 over keep-alive connections, one
+``asyncio.Protocol`` a connection on uvloop (``drive``), a closed loop for peaks and an open loop on a schedule.
 
 Every request is timed on ``time.monotonic()``, the clock the server's ``x-leadlight-timing`` header uses
 (``LEADLIGHT_COLLECTOR_TIMING=1``), so a request's time splits into: the generator's own lag (it got the CPU
@@ -235,8 +236,6 @@ def drive(phase, nice: int | None = GENERATOR_NICE) -> Record:
     try:
         import uvloop
     except ImportError:
-        uvloop = None
-    if os.environ.get("LOADGEN_LOOP") == "asyncio":
         uvloop = None
     before = os.getpriority(os.PRIO_PROCESS, 0)
     try:
