@@ -1,15 +1,17 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
-    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--preload N]
+    python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--open-connections 64] [--preload N]
                               [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES] [--serve] [--profile]
 
-Phases, each bounded in time and requests (the generator, ``bench/collector_load.py``, is a separate process
-sharing the machine's cores with the server; its CPU share is printed):
+Phases, each bounded in time and requests. The generator (``bench/collector_load.py``) runs in this process,
+sharing the machine's cores with the server: a callback client on uvloop, its garbage collector paused and at nice
+-5 during a phase, so that it keeps its schedule (its CPU share, its nice and the connections it used are printed):
 
 1. peak batches: closed loop, ``--connections`` keep-alive connections posting ``/v1/batch`` with 100 events;
 2. peak single events: closed loop, ``/v1/track`` with one event per request;
-3. half of each peak, open loop (requests sent on a fixed schedule, latency measured from the scheduled
-   time, so a stall is not hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
+3. half of each peak, open loop (requests sent on a fixed schedule, single events over ``--open-connections``
+   connections, batches over ``--connections``; latency measured from the scheduled time, so a stall is not
+   hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
    the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
 Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
@@ -35,7 +37,6 @@ server was doing while its slowest requests waited (``bench/collector_trace.py``
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -47,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.collector_load import closed_loop, latency, open_loop, requests  # noqa: E402
+from bench.collector_load import closed_loop, drive, latency, open_loop, requests  # noqa: E402
 from bench.collector_trace import fetch_spans, preload, trace_figures  # noqa: E402
 from tests import collector_server  # noqa: E402
 
@@ -104,14 +105,16 @@ class Variant:
         """Run one load phase; its figures, with the CPU the server and this generator used during it."""
         load_before, cpu_before, own = os.getloadavg()[0], self.cpu(), time.process_time()
         began = time.monotonic()
-        record = asyncio.run(run)
+        record = drive(run)
         ended = time.monotonic()
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
+        figures["connections"], figures["generator_nice"] = record.connections, record.nice
         print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
               f"p99 {figures['p99_ms']} ms (in the server's handler {figures.get('server_handler_p99_ms')} ms), "
               f"{figures['requests_per_second']} req/s, load {load_before:.2f}, generator "
-              f"{own / max(ended - began, 1e-9):.0%} of a core", file=sys.stderr, flush=True)
+              f"{own / max(ended - began, 1e-9):.0%} of a core at nice {record.nice}, {record.connections} connections",
+              file=sys.stderr, flush=True)
         spans = fetch_spans(self.server.url, began)
         if spans:
             figures["during_the_phase"] = trace_figures(record.rows, spans, figures["p99_ms"] / 1000, began, ended)
@@ -140,7 +143,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per phase")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of the half-peak phases")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections of the peak phases")
+    parser.add_argument("--open-connections", type=int, default=64,
+                        help="connections of the single-event half-peak (open-loop) phases: enough that a request "
+                        "rarely waits for one, as it would not with as many clients (batches keep --connections)")
     parser.add_argument("--compare", nargs="+", metavar="KEY=VALUE", help="a second server with these collector settings")
     parser.add_argument("--baseline", metavar="SRC", help="a second server running the leadlight of another source "
                         "tree (e.g. /work/main/src), interleaved with this one's")
@@ -225,7 +231,8 @@ def run_phases(variants: list[Variant], args) -> None:
         for kind, per in (("batches", 100), ("single_events", 1)):
             n = max(1, int(rates[kind] * s))
             each(lambda v: v.figures["half_peak_runs"][-1].__setitem__(f"half_peak_{kind}", v.phase(per, open_loop(
-                port(v), requests("batch" if per == 100 else "track", n, ids(n * per)), rates[kind], c))))
+                port(v), requests("batch" if per == 100 else "track", n, ids(n * per)), rates[kind],
+                args.open_connections if per == 1 else c))))
     for v in variants:
         runs = v.figures["half_peak_runs"]
         v.figures["half_peak_summary"] = {kind: {

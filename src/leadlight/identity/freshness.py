@@ -44,5 +44,8 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def record_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute(f"DELETE FROM {DERIVED_STATE} WHERE name = ?", [IDENTITY])
-    con.execute(f"INSERT INTO {DERIVED_STATE} VALUES (?, ?, now()::TIMESTAMP)", [IDENTITY, fingerprint])
+    """Store ``fingerprint`` in one statement: outside a transaction (the collector's drain, once a second) that
+    is one commit, one fsync of DuckDB's log, where a delete and an insert were two."""
+    con.execute(f"INSERT INTO {DERIVED_STATE} VALUES (?, ?, now()::TIMESTAMP) "
+                "ON CONFLICT (name) DO UPDATE SET inputs = excluded.inputs, built_at = excluded.built_at",
+                [IDENTITY, fingerprint])
