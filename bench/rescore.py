@@ -87,15 +87,14 @@ def forget_scores(project, kept: bool = True) -> None:
 
 
 def engine_signals_and_scores(engine, config, as_of) -> None:
-    """The engine's work alone, as ``leadlight bench`` times it: the definition's signals computed from raw events
-    and scored, fetched to Arrow."""
-    from leadlight.scoring.flags import person_flags, self_serve_buyers
-    from leadlight.scoring.frames import score_frames
+    """The engine's work alone, as ``leadlight bench`` times it (``score_definition`` from raw events): the
+    project's definition (its signals and the people signals scoring adds) computed from raw events and scored,
+    fetched to Arrow."""
+    from leadlight.scoring.frames import score_definition
     from leadlight.scoring.snapshot import people_signals
-    from leadlight.signals import compute_signals
 
-    frames = compute_signals(engine, list(config.signals) + people_signals(config), as_of, incremental=False)
-    accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
+    accounts, users = score_definition(engine, list(config.signals) + people_signals(config), config.scoring, as_of,
+                                       incremental=False)
     accounts.to_pyarrow(), users.to_pyarrow()
 
 
