@@ -20,10 +20,11 @@ A score as of a moment after the latest event (identity as known now: see
   raw events in between are merged too. Rows of one key then repeat; a
   compaction sums them once they reach half the summary's size;
 * it is rebuilt from every event, and the progress output says why, when it
-  cannot be trusted: nothing kept yet (or only the mark a first score left), the identity links changed (a group or
-  identify call re-linked or stitched someone, so old events may belong to
-  another user or account now), events were removed, the signals' property
-  filters need a slice it lacks, or its format changed.
+  cannot be trusted: nothing kept yet (or only the mark a first score left),
+  the identity links changed (a group or identify call re-linked or stitched
+  someone, so old events may belong to another user or account now), events
+  were removed, the signals' property filters need a slice it lacks, or its
+  format changed.
 
 Building it costs about what the signals from raw events cost, so a caller that may never score again
 (``leadlight score``, ``engine.memo["defer_kept"]``) leaves it to the next score: a first score, with nothing
