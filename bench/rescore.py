@@ -6,11 +6,13 @@
 
 Generates a company (or reuses ``--project``, a scored-or-not project made with ``leadlight generate`` +
 ``ingest``; it is copied, never changed), then times the real commands, each in a process of its own as a user
-runs them: a full ``score``; ``score`` again with nothing new (the stored snapshot is reused); ``score`` after
-ingesting one more day of events (the last day's events replayed a day later, new messageIds); ``accounts
+runs them: a full ``score`` (a first score: raw events only, the kept signal history left to the next score);
+``score`` again with nothing new (the stored snapshot is reused); ``score`` after ingesting one more day of events
+(the last day's events replayed a day later, new messageIds; this first re-score builds the kept history); ``accounts
 --limit 5``; ``--help``. Then the same in one process (``in_process``: imports done, so what the scoring itself
-costs): a full score, nothing new, one more day, a full recompute of that same data (nothing kept: it builds the
-kept signal history again, as a first score does) and one from raw events only (no kept history built or read),
+costs): a full score, nothing new, one more day (building the kept history), a full recompute of that same data
+that builds the kept signal history at once (``score(build_kept=True)``) and one from raw events only (no kept
+history built or read),
 then a second more day with where its time went (``second_day_breakdown``: bringing the kept history up to date,
 the signal and score SQL, the rest of each step; ``second_day_vs_full``: it and each part as a share of the full
 recompute from raw events, and the share that a full recompute pays the same way: explaining and storing every
@@ -85,15 +87,14 @@ def forget_scores(project, kept: bool = True) -> None:
 
 
 def engine_signals_and_scores(engine, config, as_of) -> None:
-    """The engine's work alone, as ``leadlight bench`` times it: the definition's signals computed from raw events
-    and scored, fetched to Arrow."""
-    from leadlight.scoring.flags import person_flags, self_serve_buyers
-    from leadlight.scoring.frames import score_frames
+    """The engine's work alone, as ``leadlight bench`` times it (``score_definition`` from raw events): the
+    project's definition (its signals and the people signals scoring adds) computed from raw events and scored,
+    fetched to Arrow."""
+    from leadlight.scoring.frames import score_definition
     from leadlight.scoring.snapshot import people_signals
-    from leadlight.signals import compute_signals
 
-    frames = compute_signals(engine, list(config.signals) + people_signals(config), as_of, incremental=False)
-    accounts, users = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
+    accounts, users = score_definition(engine, list(config.signals) + people_signals(config), config.scoring, as_of,
+                                       incremental=False)
     accounts.to_pyarrow(), users.to_pyarrow()
 
 
@@ -116,12 +117,12 @@ def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
     ingest(p, [next_day], "events")
     out["after_one_more_day"] = timed(lambda: score(p))
     forget_scores(p)
-    out["full_score_same_data"] = timed(lambda: score(p))
+    out["full_score_same_data"] = timed(lambda: score(p, build_kept=True))
     forget_scores(p)
     with mock.patch.object(incremental, "kept_activity", lambda *args, **kwargs: None):
         out["full_score_same_data_raw_events"] = timed(lambda: score(p))
     forget_scores(p, kept=False)
-    score(p)  # brings the kept history back to this data
+    score(p, build_kept=True)  # brings the kept history back to this data
     ingest(p, [second_day], "events")
     out["second_day_breakdown"] = breakdown(lambda progress: score(p, progress=progress))
     config = load_config(p)
@@ -291,8 +292,8 @@ class Parts(dict):
                 (task, "reusable_snapshot", "outside: reuse check (fingerprint of the inputs)"),
                 (derived, "refresh_identity", "outside: identity up to date?"),
                 (engines, "open_engine", "outside: opening the engine"),  # tasks.derived imports it when called
-                (incremental, "refresh", "signals: kept history brought up to date (built on a first score)"),
-                (partials, "_refresh", "signals: window partials brought up to date (built on a first score)"),
+                (incremental, "refresh", "signals: kept history brought up to date (built on a first re-score)"),
+                (partials, "_refresh", "signals: window partials brought up to date (built on a first re-score)"),
                 (lint, "event_warnings", "outside: warnings"), (lint, "moment_warnings", "outside: warnings"),
                 (Engine, "close", "outside: closing the engine (temp views)"),
                 (task, "hold", "outside: the held connection, closed (DuckDB's checkpoint writes the snapshot)"),

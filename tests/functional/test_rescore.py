@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from leadlight.progress import Silent
 from leadlight.storage import Project
 from leadlight.tasks.score import score
 from tests.cli import cli, generated_project
@@ -103,3 +104,45 @@ def test_stale_identities_are_rebuilt_before_the_inputs_are_fingerprinted(compan
     con.close()
     score(Project(project))  # rebuilds the identities: the same inputs, so the same snapshot (stored or reused)
     assert score(Project(project))["reused"] is True
+
+
+class Notes(Silent):
+    """A ``Progress`` that keeps what the score logs."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def test_a_first_score_leaves_the_kept_history_to_the_next_which_builds_it(company, tmp_path):
+    data, original = company
+    project, full = tmp_path / "p", tmp_path / "full"
+    shutil.copytree(original, project)
+    notes = Notes()
+    score(Project(project), progress=notes)
+    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
+    kept = con.execute("SELECT format, (SELECT count(*) FROM signal_kept), (SELECT count(*) FROM signal_partials) "
+                       "FROM signal_kept_state").fetchall()
+    con.close()
+    assert kept == [(0, 0, 0)] and notes.messages == []  # only marked: nothing built, nothing said
+
+    latest = max(json.loads(line)["timestamp"] for line in gzip.open(data / "events.ndjson.gz", "rt"))
+    extra = tmp_path / "more.ndjson"
+    extra.write_text(json.dumps({"type": "track", "userId": "late-user", "event": "Report Exported",
+                                 "messageId": "next-1", "timestamp": latest}) + "\n")
+    cli("ingest", str(extra), "--kind", "events", "--project", str(project))
+    shutil.copytree(project, full)
+    score(Project(project), progress=notes)
+    assert notes.messages == ["rebuilding the kept signal history from every event: the first score left it to "
+                              "the next"]
+    con = duckdb.connect(str(project / ".leadlight" / "leadlight.duckdb"), read_only=True)
+    assert con.execute("SELECT format FROM signal_kept_state").fetchall() == [(1,)]
+    assert con.execute("SELECT count(*) FROM signal_kept").fetchall()[0][0] > 0
+    con.close()
+    con = duckdb.connect(str(full / ".leadlight" / "leadlight.duckdb"))
+    con.execute("DELETE FROM signal_kept_state")  # a first score again: raw events only
+    con.close()
+    score(Project(full))
+    assert snapshot_rows(project) == snapshot_rows(full)

@@ -27,9 +27,13 @@ PERSON_FLAGS = ("personal_email", "disposable_email", "student", "unconfirmed_em
 def person_flags(engine: Engine, as_of: datetime | None = None) -> ibis.Table:
     """Flags per user from ``identities`` as known at ``as_of`` (None: as known now)."""
     ident = identity_as_of.identities(engine, as_of)
-    title = ident.title.cast("string").lower().re_replace(r"\s+", " ").strip()
+    # The title patterns are matched once per distinct title (people share a few dozen), not once per person.
+    titles = ident.select(_title=ident.title.cast("string")).distinct()
+    text = titles._title.lower().re_replace(r"\s+", " ").strip()
+    titles = titles.mutate(_rep=text.re_search(SALES_REP) & ~text.re_search(LEADERSHIP))
+    ident = ident.left_join(titles, ident.title.cast("string") == titles._title)
     has_email = ident.email.notnull() & (ident.email.cast("string").strip() != "")
-    rep = ibis.coalesce(title.re_search(SALES_REP) & ~title.re_search(LEADERSHIP), ibis.literal(False))
+    rep = ibis.coalesce(ident._rep, ibis.literal(False))
     personal = ibis.coalesce(ident.is_personal, ibis.literal(False))
     disposable = ibis.coalesce(ident.is_disposable, ibis.literal(False))
     student = ibis.coalesce(ident.is_student, ibis.literal(False))

@@ -107,27 +107,26 @@ def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int,
     SQL reads: use it before dropping them.
 
     A row's lists depend only on which of its terms fire, with what contribution (as written: one decimal) and
-    key, and thousands of people share a few such inputs: each row's inputs are one struct (``<table>_keyed``),
-    the lists built once per distinct struct (``<table>_lists``) and joined back by it."""
+    key, and thousands of people share a few such inputs: the rows are grouped by their inputs (one struct, with
+    the keys of its rows: ``<table>_inputs``), the lists built once per input (``<table>_lists``) and given back
+    to each of its rows by unnesting those keys (no join on the struct)."""
     if not terms:
         lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
         return f"SELECT NULL AS {ident(row)}, {lists} WHERE false"
-    keyed, distinct, lists = f"{table}_keyed", f"{table}_inputs", f"{table}_lists"
+    distinct, lists = f"{table}_inputs", f"{table}_lists"
     # a term that does not fire adds nothing: its contribution and key are left out of the inputs (NULL)
     fields = ", ".join(f"c{n} := CASE WHEN {t.fires} THEN printf('%.1f', {t.contribution}) END, "
                        f"v{n} := CASE WHEN {t.fires} THEN {t.key} END" for n, t in enumerate(terms))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {keyed} AS SELECT {ident(row)} AS id, struct_pack({fields}) AS k "
-                f"FROM {table}").fetchall()
     columns = ", ".join(f"k.c{n} AS c{n}, k.v{n} AS v{n}" for n in range(len(terms)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS SELECT row_number() OVER () AS _ll_input, k, "
-                f"{columns} FROM (SELECT DISTINCT k FROM {keyed})").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS SELECT row_number() OVER () AS _ll_input, ids, "
+                f"{columns} FROM (SELECT struct_pack({fields}) AS k, list({ident(row)}) AS ids FROM {table} "
+                f"GROUP BY k)").fetchall()
     each = [Term(t.group, t.signal, f"c{n} IS NOT NULL", f"CAST(c{n} AS DOUBLE)", f"v{n}", t.words)
             for n, t in enumerate(terms)]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {lists} AS SELECT d.k, l.* EXCLUDE (_ll_input) FROM {distinct} d "
-                f"JOIN ({_lists(con, distinct, '_ll_input', each, groups, positives, negatives)}) l "
-                f"ON l._ll_input = d._ll_input").fetchall()
-    return (f"SELECT k.id AS {ident(row)}, {', '.join(f'l.g{g}' for g in range(groups))} FROM {keyed} k "
-            f"JOIN {lists} l ON l.k = k.k")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {lists} AS "
+                f"{_lists(con, distinct, '_ll_input', each, groups, positives, negatives)}").fetchall()
+    return (f"SELECT unnest(d.ids) AS {ident(row)}, {', '.join(f'l.g{g}' for g in range(groups))} FROM {distinct} d "
+            f"JOIN {lists} l ON l._ll_input = d._ll_input")
 
 
 def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int, negatives: int) -> str:
@@ -173,7 +172,7 @@ def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, posit
 
 def reason_tables(table: str) -> tuple[str, ...]:
     """The temp tables ``reason_lists`` keeps for ``table``."""
-    return tuple(f"{table}{suffix}" for suffix in ("_keyed", "_inputs", "_lists", "_inputs_reasons", "_inputs_said"))
+    return tuple(f"{table}{suffix}" for suffix in ("_inputs", "_lists", "_inputs_reasons", "_inputs_said"))
 
 
 def drop_reasons(con: Any, table: str) -> None:

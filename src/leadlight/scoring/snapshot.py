@@ -32,10 +32,8 @@ from leadlight.errors import NotReady
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring import explain, rows
 from leadlight.scoring.rows import ACTIVITY, ADMIN, INVITES
-from leadlight.scoring.flags import person_flags, self_serve_buyers
-from leadlight.scoring.frames import score_frames
+from leadlight.scoring.frames import score_definition
 from leadlight.scoring.status import account_status
-from leadlight.signals import compute_signals
 from leadlight.storage.engine import Engine
 from leadlight.storage.snapshots import columns_frame, to_frame
 from leadlight.storage.schema import ACCOUNTS, EVENTS, EVENTS_RESOLVED
@@ -147,9 +145,8 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
     as_of = latest_as_of(engine) if as_of is None else as_of.replace(microsecond=0, tzinfo=None)
     specs = list(config.signals) + people_signals(config)
     by_name = {s.name: s for s in specs}
-    with progress.step("computing signals and scores"):
-        frames = compute_signals(engine, specs, as_of)
-        scored = score_frames(frames, person_flags(engine, as_of), config.scoring, self_serve_buyers(engine, as_of))
+    with progress.step("computing signals and scores"):  # one recipe for both: a replay builds no Ibis at all
+        scored = score_definition(engine, specs, config.scoring, as_of)
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
     thresholds = {"pqa_threshold": config.scoring.pqa.threshold, "pql_threshold": config.scoring.pql.threshold}

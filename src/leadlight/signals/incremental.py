@@ -20,10 +20,15 @@ A score as of a moment after the latest event (identity as known now: see
   raw events in between are merged too. Rows of one key then repeat; a
   compaction sums them once they reach half the summary's size;
 * it is rebuilt from every event, and the progress output says why, when it
-  cannot be trusted: nothing kept yet, the identity links changed (a group or
-  identify call re-linked or stitched someone, so old events may belong to
-  another user or account now), events were removed, the signals' property
-  filters need a slice it lacks, or its format changed.
+  cannot be trusted: nothing kept yet (or only the mark a first score left),
+  the identity links changed (a group or identify call re-linked or stitched
+  someone, so old events may belong to another user or account now), events
+  were removed, the signals' property filters need a slice it lacks, or its
+  format changed.
+
+Building it costs about what the signals from raw events cost, so a caller that may never score again
+(``leadlight score``, ``engine.memo["defer_kept"]``) leaves it to the next score: a first score, with nothing
+kept, reads raw events and only marks the state (format ``DEFERRED``); the score after builds it.
 
 A moment earlier than the summary's cutoff (or identity as of a past moment)
 is computed from raw events, leaving the summary as it is. Values are the same
@@ -55,6 +60,7 @@ _LINKS_NOW = (f"SELECT 'account' AS kind, user_id AS key, account_id AS target F
 _MOVED = "_leadlight_kept_moved"
 _RELINK_AT_MOST = 2000  # users whose history is recomputed one by one; more (or a tenth of all): rebuilt
 FORMAT = 1  # bump when what the summary holds changes: kept state of another format is rebuilt
+DEFERRED = 0  # the format of the state a first score leaves when it defers the building to the next
 _SOURCE = "_leadlight_kept_source"
 
 
@@ -128,6 +134,9 @@ def refresh(engine: Engine, specs: Sequence[Any], until: datetime, note: Callabl
     reason = _distrust(con, state, wanted)
     if reason is None and state[0][0] > until:
         return None
+    if not state and engine.memo.get("defer_kept"):
+        _run(con, f"INSERT INTO {STATE} VALUES (?, 0, ?, '[]', {DEFERRED}, 0, 0, current_timestamp)", [until, identity])
+        return None
     moved = None
     con.begin()
     try:
@@ -165,6 +174,8 @@ def _distrust(con: Any, state: list[tuple], wanted: dict[str, Any]) -> str | Non
     if not state:
         return "nothing kept yet"
     _, seen, _, kept_slices, fmt, _, _ = state[0]
+    if fmt == DEFERRED:
+        return "the first score left it to the next"
     if fmt != FORMAT:
         return "it was kept in an older format"
     if not set(wanted) <= set(json.loads(kept_slices)):

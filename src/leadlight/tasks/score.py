@@ -29,8 +29,12 @@ def as_of_option(text: str | None) -> datetime | None:
         raise UsageError(f"--as-of: {err}", hint=f"write {MOMENT_GRAMMAR}") from None
 
 
-def score(project: Project, as_of: str | None = None, *, progress: Progress = SILENT) -> dict:
+def score(project: Project, as_of: str | None = None, *, progress: Progress = SILENT,
+          build_kept: bool = False) -> dict:
     """Score every account and person; returns ``{as_of, accounts, users, pqas, pqls}``.
+
+    A first score (no kept signal history yet) reads raw events and leaves building the history a re-score reads
+    to the next score (``signals.incremental``); ``build_kept``: build it now.
 
     When nothing the stored snapshot for that moment was computed from has changed (same ``leadlight.yml``,
     data, models and version: ``storage.score_inputs``), it is returned as it is, with ``reused: true``.
@@ -38,12 +42,13 @@ def score(project: Project, as_of: str | None = None, *, progress: Progress = SI
     config = load_config(project)
     at = as_of_option(as_of)
     if not project.database_path.exists():
-        return _score(project, config, at, as_of, progress)
+        return _score(project, config, at, as_of, progress, build_kept)
     with hold(project):  # one connection for the reuse check, identity, the engine and the write: opened once
-        return _score(project, config, at, as_of, progress)
+        return _score(project, config, at, as_of, progress, build_kept)
 
 
-def _score(project: Project, config, at: datetime | None, as_of: str | None, progress: Progress) -> dict:
+def _score(project: Project, config, at: datetime | None, as_of: str | None, progress: Progress,
+           build_kept: bool) -> dict:
     from leadlight.tasks.derived import refresh_identity
 
     asked = str(as_of).strip() if at is not None else None
@@ -58,6 +63,7 @@ def _score(project: Project, config, at: datetime | None, as_of: str | None, pro
 
     engine = open_engine(project, config)
     engine.memo["progress"] = progress  # the signals say there when they rebuild their kept history
+    engine.memo["defer_kept"] = not build_kept
     try:
         snapshot = score_snapshot(engine, config, at, progress=progress)
         warnings = lint.event_warnings(engine, list(config.signals)) + lint.moment_warnings(
