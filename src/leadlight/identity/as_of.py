@@ -135,6 +135,16 @@ def tables(engine: Engine, as_of: datetime | None) -> IdentityTables:
     return memo[key]
 
 
+def resolution(engine: Engine, as_of: datetime | None) -> tuple[str, str]:
+    """The ``aliases`` and ``identities`` tables of identity as known just before ``as_of`` (None: as known now):
+    what ``tables(...).events`` joins every event with (``resolved_events_sql``), for a reader that joins them
+    to rows of its own (e.g. events summed per person beforehand)."""
+    names = tables(engine, as_of)
+    if names == STORED:
+        return ALIASES, IDENTITIES
+    return names.identities.removesuffix("_identities") + "_aliases", names.identities
+
+
 def _data_state(engine: Engine) -> tuple[Any, ...]:
     """What the resolution depends on, cheaply: events (count, latest) and users (count)."""
     if engine.connection is not None:  # DuckDB answers these from table statistics, without Ibis' overhead
