@@ -74,7 +74,7 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     del summed
     seen = history.filter(history.account_id.notnull())
     # the latest of an account's events is the latest of its people's (and of each name's) latest
-    last = seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()).to_pandas()
+    last = _frame(seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()))
     last = last.set_index(["as_of", "account_id", "name"]).days_since.astype("float64")
     account = account.join(last.groupby(level=["as_of", "account_id"]).min(), how="outer")
     account.columns = [vocab.prefix(ANY) + c for c in account.columns]
@@ -129,6 +129,13 @@ def _history_from_sums(engine: Engine, summed: ibis.Table, i: int, d: datetime) 
         as_of=asof.at(d)).select("as_of", "account_id", "user_id", "name", "days_since", "first_seen")
 
 
+def _frame(expr: ibis.Table) -> pd.DataFrame:
+    """A result of text keys, the moment and counts as pandas, converted by Arrow. Ibis' conversion (column by
+    column through its own type converters) took a third of these queries' CPU on 275,000 rows; Arrow's gives
+    the same values (the features equal the reference's and the training table is unchanged)."""
+    return expr.to_pyarrow().to_pandas()
+
+
 def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
     """count / users / days per window, and the trend, per ``keys`` (``as_of`` first).
 
@@ -137,12 +144,12 @@ def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.Data
     counts = {f"count_{w}d": (r.age < w).ifelse(r.n, 0).sum() for w in vocab.windows}
     trend = dict(n7=(r.trend & (r.age < 7)).ifelse(r.n, 0).sum(), prior=(r.trend & (r.age >= 7)).ifelse(r.n, 0).sum(),
                  trended=r.trend.ifelse(1, 0).sum())
-    parts = [r.group_by(keys).aggregate(**counts, **trend).to_pandas().set_index(keys)]
+    parts = [_frame(r.group_by(keys).aggregate(**counts, **trend)).set_index(keys)]
     for stat, by in (("users", "user_id"), ("days", "day")):
         rows = r.filter(r.user_id.notnull()) if by == "user_id" else r
         latest = rows.group_by([*keys, by]).aggregate(age=rows.age.min())
         within = {f"{stat}_{w}d": (latest.age < w).ifelse(1, 0).sum() for w in vocab.windows}
-        parts.append(latest.group_by(keys).aggregate(**within).to_pandas().set_index(keys))
+        parts.append(_frame(latest.group_by(keys).aggregate(**within)).set_index(keys))
     table = parts[0].join(parts[1:], how="outer").astype("float64")
     value = np.log1p(table.n7) - np.log1p(table.prior / 3)
     table["trend"] = value.where(table.trended > 0)  # no event in the trend window: no trend
