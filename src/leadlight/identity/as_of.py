@@ -32,7 +32,7 @@ import ibis
 from leadlight.config.project import IdentityConfig
 from leadlight.identity.domains import DomainRules
 from leadlight.identity.group_traits import accounts_before_sql
-from leadlight.identity.linking import ACTIVITY_PARTIALS, rebuild_identities
+from leadlight.identity.linking import ACTIVITY_PARTIALS, TRAIT_PARTIALS, rebuild_identities
 from leadlight.identity.stitching import rebuild_aliases
 from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine
@@ -66,7 +66,7 @@ def batches(engine: Engine, moments: Sequence[datetime]) -> Iterator[list[dateti
 def prepare(engine: Engine, moments: Sequence[datetime]) -> None:
     """Before resolving identity as of many ``moments``: sum each person's activity (the bulk of a resolution)
     once, in parts between consecutive moments, so that each moment merges the parts before it instead of
-    reading every earlier event again. DuckDB only (Spark resolves in its own connection); exact: sums, firsts
+    reading every earlier event again; likewise the traits of identify calls (their JSON parsed once). DuckDB only (Spark resolves in its own connection); exact: sums, firsts
     and lasts of the parts before a moment are those of the events before it."""
     con = engine.connection
     wanted = sorted({d.replace(microsecond=0, tzinfo=None) for d in moments})
@@ -78,11 +78,13 @@ def prepare(engine: Engine, moments: Sequence[datetime]) -> None:
     name = f"_leadlight_asof_{os.getpid()}_{next(_NAMES)}_parts"
     part = "CASE " + " ".join(f"WHEN timestamp < {_stamp(d)} THEN {i}" for i, d in enumerate(wanted)) + " END"
     con.execute(ACTIVITY_PARTIALS.format(parts=name, part=part, events=EVENTS, end=_stamp(wanted[-1])))
+    con.execute(TRAIT_PARTIALS.format(traits=f"{name}_traits", part=part, events=EVENTS, end=_stamp(wanted[-1])))
     old = engine.memo.get("identity_parts")
     engine.memo["identity_parts"] = ((tuple(wanted), state), name, {d: i for i, d in enumerate(wanted)})
     if old is not None:
-        con.execute(f"DROP TABLE IF EXISTS {old[1]}")
-    engine._owned.append(lambda: _drop_quietly(con, name))
+        for table in (old[1], f"{old[1]}_traits"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    engine._owned.append(lambda: [_drop_quietly(con, table) for table in (name, f"{name}_traits")])
 
 
 def _drop_quietly(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -131,6 +133,16 @@ def tables(engine: Engine, as_of: datetime | None) -> IdentityTables:
         _forget(engine, memo.pop(next(iter(memo))))
     memo[key] = _resolve(engine, as_of)
     return memo[key]
+
+
+def resolution(engine: Engine, as_of: datetime | None) -> tuple[str, str]:
+    """The ``aliases`` and ``identities`` tables of identity as known just before ``as_of`` (None: as known now):
+    what ``tables(...).events`` joins every event with (``resolved_events_sql``), for a reader that joins them
+    to rows of its own (e.g. events summed per person beforehand)."""
+    names = tables(engine, as_of)
+    if names == STORED:
+        return ALIASES, IDENTITIES
+    return names.identities.removesuffix("_identities") + "_aliases", names.identities
 
 
 def _data_state(engine: Engine) -> tuple[Any, ...]:

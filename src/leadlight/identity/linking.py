@@ -87,6 +87,22 @@ QUALIFY row_number() OVER (
 
 _TRAIT = "nullif(trim(json_extract_string(traits, '$.{key}')), '')"
 
+# The email, title and confirmation each identify call states, read from its JSON traits.
+_TRAIT_COLUMNS = f"""{_TRAIT.format(key="email")} AS email,
+       {_TRAIT.format(key="title")} AS title,
+       TRY_CAST({_TRAIT.format(key="email_confirmed")} AS BOOLEAN) AS email_confirmed"""
+_IDENTIFY = "type = 'identify' AND user_id <> '' AND json_valid(traits)"
+_TRAIT_ROWS = f"SELECT user_id, timestamp, {_TRAIT_COLUMNS} FROM {{events}} WHERE {_IDENTIFY}"
+
+# The same rows read once for many moments (``identity.as_of.prepare``), each with the part it falls in (as
+# ``ACTIVITY_PARTIALS``): the rows of parts up to a moment's are the identify calls before it, the JSON parsed once.
+TRAIT_PARTIALS = f"""
+CREATE OR REPLACE TEMP TABLE {{traits}} AS
+SELECT user_id, timestamp, {{part}} AS part, {_TRAIT_COLUMNS}
+FROM {{events}}
+WHERE {_IDENTIFY} AND timestamp < {{end}}
+"""
+
 _PEOPLE = f"""
 CREATE OR REPLACE TEMP TABLE _ll_people AS
 WITH listed AS (
@@ -109,14 +125,7 @@ traits AS (
            arg_max(email, timestamp) FILTER (WHERE email IS NOT NULL) AS email,
            arg_max(title, timestamp) FILTER (WHERE title IS NOT NULL) AS title,
            arg_max(email_confirmed, timestamp) FILTER (WHERE email_confirmed IS NOT NULL) AS email_confirmed
-    FROM (
-        SELECT user_id, timestamp,
-               {_TRAIT.format(key="email")} AS email,
-               {_TRAIT.format(key="title")} AS title,
-               TRY_CAST({_TRAIT.format(key="email_confirmed")} AS BOOLEAN) AS email_confirmed
-        FROM {{events}}
-        WHERE type = 'identify' AND user_id <> '' AND json_valid(traits)
-    )
+    FROM ({{trait_rows}})
     GROUP BY user_id
 ),
 seen AS (
@@ -207,13 +216,16 @@ def rebuild_identities(
     """Replace the contents of ``identities`` from events, users, accounts and aliases (rebuild aliases first).
 
     ``parts``: a table of ``ACTIVITY_PARTIALS`` and the last part before the moment ``events`` ends at: the
-    per-user activity is then merged from it instead of read from every event again."""
+    per-user activity is then merged from it instead of read from every event again, and the identify calls'
+    traits are read from ``<parts>_traits`` (``TRAIT_PARTIALS``)."""
     if parts is None:
         con.execute(_ACTIVITY.format(events=events, aliases=aliases))
     else:
         con.execute(_ACTIVITY_FROM_PARTS.format(parts=parts[0], part=parts[1], aliases=aliases))
     con.execute(_GROUP_LINKS)
-    con.execute(_PEOPLE.format(events=events))
+    trait_rows = (_TRAIT_ROWS.format(events=events) if parts is None else
+                  f"SELECT user_id, timestamp, email, title, email_confirmed FROM {parts[0]}_traits WHERE part <= {parts[1]}")
+    con.execute(_PEOPLE.format(trait_rows=trait_rows))
     found = con.execute("SELECT DISTINCT email_domain FROM _ll_people WHERE email_domain IS NOT NULL").fetchall()
     domains = [row[0] for row in found]
     con.register("_ll_domain_class", rules.table(domains))

@@ -27,7 +27,7 @@ from leadlight.signals import asof
 from leadlight.signals.activity import raw_events
 from leadlight.signals.behaviour import ANY, OTHER, PEOPLE_PREFIX, Vocabulary, feature_names
 from leadlight.storage.engine import Engine
-from leadlight.storage.schema import USERS
+from leadlight.storage.schema import EVENTS, USERS
 
 TREND_DAYS = 28
 
@@ -52,16 +52,17 @@ def behaviour_over(engine: Engine, moments: Sequence[datetime], vocab: Vocabular
 
 def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.DataFrame:
     recent, full = [], []
-    for d in moments:
+    summed = _summed_before(engine, moments, vocab)
+    for i, d in enumerate(moments):
         rows = asof.history(raw_events(engine, d), d)
-        named = ibis.literal(OTHER)
-        if vocab.events:
-            named = rows.event.isin(list(vocab.events)).ifelse(rows.event, named)
         rows = rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string"), user_id=rows.user_id,
-                           name=named, ts=rows.ts_last, first=rows.ts_first, day=rows.day)
-        # All history, one scan for two needs: each account's latest event per name, each person's first event.
-        full.append(rows.group_by(["as_of", "account_id", "user_id", "name"]).aggregate(
-            days_since=asof.whole_days_before(d, rows.ts.max()), first_seen=rows.first.min()))
+                           name=_name(rows.event, vocab), ts=rows.ts_last, first=rows.ts_first, day=rows.day)
+        # All history, for two needs: each account's latest event per name, each person's first event.
+        if summed is None:
+            full.append(rows.group_by(["as_of", "account_id", "user_id", "name"]).aggregate(
+                days_since=asof.whole_days_before(d, rows.ts.max()), first_seen=rows.first.min()))
+        else:
+            full.append(_history_from_sums(engine, summed, i, d))
         r = rows.filter(rows.account_id.notnull() & (rows.ts >= asof.at(d - timedelta(days=max(vocab.windows)))))
         r = r.mutate(age=asof.whole_days_before(d, r.ts), trend=r.ts >= asof.at(d - timedelta(days=TREND_DAYS)))
         recent.append(r.group_by(["as_of", "account_id", "user_id", "name", "day", "age", "trend"]).aggregate(n=r.count()))
@@ -70,9 +71,10 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     account = _windowed(rollup, vocab, ["as_of", "account_id"])
     del rollup  # the scratch table goes once nothing refers to it
     history = engine.scratch(ibis.union(*full))
+    del summed
     seen = history.filter(history.account_id.notnull())
     # the latest of an account's events is the latest of its people's (and of each name's) latest
-    last = seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()).to_pandas()
+    last = _frame(seen.group_by(["as_of", "account_id", "name"]).aggregate(days_since=seen.days_since.min()))
     last = last.set_index(["as_of", "account_id", "name"]).days_since.astype("float64")
     account = account.join(last.groupby(level=["as_of", "account_id"]).min(), how="outer")
     account.columns = [vocab.prefix(ANY) + c for c in account.columns]
@@ -87,6 +89,53 @@ def _batch(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> pd.Dat
     return out.astype("float64")
 
 
+def _name(event: ibis.Value, vocab: Vocabulary) -> ibis.Value:
+    """The event's own name when the vocabulary has it, else the pooled ``OTHER``."""
+    return event.isin(list(vocab.events)).ifelse(event, ibis.literal(OTHER)) if vocab.events else ibis.literal(OTHER)
+
+
+def _summed_before(engine: Engine, moments: list[datetime], vocab: Vocabulary) -> ibis.Table | None:
+    """The named events before the last of ``moments`` summed once per raw identity (user id, anonymous id,
+    group id), name and ``part``: the index of the first moment they come before. Identity as known at the
+    i-th moment then resolves the sums of parts up to i, a few rows per person, instead of every earlier event
+    again (exact: the latest of the parts' latest events is the latest event, the earliest first the first).
+    DuckDB with the stored events (where ``identity.as_of`` resolves them) and more than one moment, else None."""
+    if engine.name != "duckdb" or engine.connection is None or len(moments) < 2 or not engine.has_table(EVENTS):
+        return None
+    e = engine.table(EVENTS)
+    e = e.filter(e.event.notnull() & (e.timestamp < asof.at(moments[-1])))
+    part = ibis.cases(*((e.timestamp < asof.at(d), i) for i, d in enumerate(moments)))
+    e = e.mutate(name=_name(e.event, vocab), part=part)
+    return engine.scratch(e.group_by(["user_id", "anonymous_id", "group_id", "name", "part"]).aggregate(
+        ts=e.timestamp.max(), first=e.timestamp.min()))
+
+
+def _history_from_sums(engine: Engine, summed: ibis.Table, i: int, d: datetime) -> ibis.Table:
+    """``_batch``'s history branch for the ``i``-th moment ``d`` from ``_summed_before``: the sums of parts up
+    to ``i``, resolved the way ``resolved_events_sql`` resolves each event (its user through the aliases,
+    its account through that user's identity, else the event's own group)."""
+    aliases_name, identities_name = identity_as_of.resolution(engine, d)
+    aliases, identities = engine.table(aliases_name), engine.table(identities_name)
+    s = summed.filter(summed.part <= i)
+    alias = aliases.select(alias_of="anonymous_id", alias_user="user_id")
+    a = s.left_join(alias, ibis.coalesce(s.user_id, s.anonymous_id) == alias.alias_of)
+    a = a.mutate(resolved_user=ibis.coalesce(a.alias_user, a.user_id))
+    known = identities.select(known_user="user_id", known_account="account_id")
+    j = a.left_join(known, a.resolved_user == known.known_user)
+    rows = j.select(account_id=ibis.coalesce(j.known_account, j.group_id).cast("string"), user_id=j.resolved_user,
+                    name=j.name, ts=j.ts, first=j.first)
+    return rows.group_by(["account_id", "user_id", "name"]).aggregate(
+        days_since=asof.whole_days_before(d, rows.ts.max()), first_seen=rows.first.min()).mutate(
+        as_of=asof.at(d)).select("as_of", "account_id", "user_id", "name", "days_since", "first_seen")
+
+
+def _frame(expr: ibis.Table) -> pd.DataFrame:
+    """A result of text keys, the moment and counts as pandas, converted by Arrow. Ibis' conversion (column by
+    column through its own type converters) took a third of these queries' CPU on 275,000 rows; Arrow's gives
+    the same values (the features equal the reference's and the training table is unchanged)."""
+    return expr.to_pyarrow().to_pandas()
+
+
 def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.DataFrame:
     """count / users / days per window, and the trend, per ``keys`` (``as_of`` first).
 
@@ -95,12 +144,12 @@ def _windowed(rollup: ibis.Table, vocab: Vocabulary, keys: list[str]) -> pd.Data
     counts = {f"count_{w}d": (r.age < w).ifelse(r.n, 0).sum() for w in vocab.windows}
     trend = dict(n7=(r.trend & (r.age < 7)).ifelse(r.n, 0).sum(), prior=(r.trend & (r.age >= 7)).ifelse(r.n, 0).sum(),
                  trended=r.trend.ifelse(1, 0).sum())
-    parts = [r.group_by(keys).aggregate(**counts, **trend).to_pandas().set_index(keys)]
+    parts = [_frame(r.group_by(keys).aggregate(**counts, **trend)).set_index(keys)]
     for stat, by in (("users", "user_id"), ("days", "day")):
         rows = r.filter(r.user_id.notnull()) if by == "user_id" else r
         latest = rows.group_by([*keys, by]).aggregate(age=rows.age.min())
         within = {f"{stat}_{w}d": (latest.age < w).ifelse(1, 0).sum() for w in vocab.windows}
-        parts.append(latest.group_by(keys).aggregate(**within).to_pandas().set_index(keys))
+        parts.append(_frame(latest.group_by(keys).aggregate(**within)).set_index(keys))
     table = parts[0].join(parts[1:], how="outer").astype("float64")
     value = np.log1p(table.n7) - np.log1p(table.prior / 3)
     table["trend"] = value.where(table.trended > 0)  # no event in the trend window: no trend

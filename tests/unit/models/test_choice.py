@@ -29,6 +29,24 @@ def test_each_setting_builds_its_own_learner_and_supporting_models_keep_a_fast_r
     assert make_learner("lightgbm", ["x"], supporting=True, setting="light").params == light.params
 
 
+def test_the_histogram_layout_changes_no_score():
+    """``HISTOGRAMS`` picks row- or column-wise histograms per setting for speed only: the trees are the same."""
+    from leadlight.scoring.models.learners import HISTOGRAMS, LIGHTGBM_COMMON
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(1500, 12)), columns=[f"c{i}" for i in range(12)])
+    X["c3"] = X.c3.round()  # a column of few values beside continuous ones
+    y = (X.c0 * X.c1 + X.c2 + rng.normal(scale=0.5, size=1500) > 0.5).astype(int).to_numpy()
+    assert HISTOGRAMS and all(HISTOGRAMS[s]["force_row_wise"] for s in HISTOGRAMS)
+    for setting in SETTINGS:
+        chosen = make_learner("lightgbm", list(X.columns), setting=setting)
+        other = make_learner("lightgbm", list(X.columns), setting=setting)
+        row_wise = not chosen.params.get("force_row_wise", False)
+        other.params = {**LIGHTGBM_COMMON, **SETTINGS[setting], "force_col_wise": not row_wise, "force_row_wise": row_wise}
+        assert chosen.params != other.params
+        np.testing.assert_array_equal(chosen.fit(X, y).raw(X), other.fit(X, y).raw(X))
+
+
 def test_out_of_fold_scores_every_candidate_on_the_same_folds_and_skips_a_fold_without_buyers():
     rng = np.random.default_rng(3)
     days = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]

@@ -94,3 +94,11 @@ def test_touches_all_in_one_group_of_accounts_still_give_a_rough_estimate():
     model, report = uplift.estimate(frame, ["big", "active"], touched, "logistic")
     assert model is not None and report["estimated"] and not report["reliable"]
     assert report["touched_buyers"] == 2 and any("only 2 touched accounts bought" in w for w in report["warnings"])
+
+
+def test_fits_one_at_a_time_give_the_estimate_of_two_at_a_time():
+    """Training runs the estimate beside its own workers with ``workers=1``: the same fits, the same report."""
+    frame, touched, _ = history(3000)
+    _, two = uplift.estimate(frame, ["big", "active"], touched, "lightgbm", workers=2)
+    _, one = uplift.estimate(frame, ["big", "active"], touched, "lightgbm", workers=1)
+    assert two["estimated"] and one == two

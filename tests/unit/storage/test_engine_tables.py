@@ -18,3 +18,22 @@ def test_a_table_missing_at_first_is_found_once_created_and_then_remembered():
         assert not engine.has_table("never")
     finally:
         con.close()
+
+
+def test_one_thread_each_holds_for_the_twin_too_and_gives_the_setting_back():
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 3")
+        engine = duckdb_engine(con)
+        twin = engine.twin()
+        setting = "SELECT current_setting('threads')"
+        query = "SELECT i % 7 AS k, sum(i), count(DISTINCT i % 101) FROM range(200000) t(i) GROUP BY k ORDER BY k"
+        before = con.execute(query).fetchall()
+        with engine.one_thread_each():
+            assert con.execute(setting).fetchall()[0][0] == 1
+            assert twin.connection.execute(setting).fetchall()[0][0] == 1
+            assert twin.connection.execute(query).fetchall() == before
+        assert con.execute(setting).fetchall()[0][0] == 3
+        engine.close()
+    finally:
+        con.close()

@@ -190,6 +190,10 @@ SETTINGS: dict[str, dict] = {
               "colsample_bytree": 1.0, "reg_lambda": 0.0},
 }
 DEFAULT_SETTING = "medium"
+# How LightGBM lays out its histograms, per setting: the same trees either way (checked: identical scores), only the
+# time differs. Column-wise suits the settings that sample 30% of the features per tree; "light" reads every
+# feature of every row, where row-wise is about a third cheaper (0.8 instead of 1.2 CPU-s on 11,283 rows x 252).
+HISTOGRAMS = {"light": {"force_col_wise": False, "force_row_wise": True}}
 
 
 @dataclass
@@ -201,7 +205,7 @@ class LightGBMLearner:
     model: object | None = None
 
     def __post_init__(self) -> None:
-        self.params = self.params or {**LIGHTGBM_COMMON, **SETTINGS[self.setting]}
+        self.params = self.params or {**LIGHTGBM_COMMON, **SETTINGS[self.setting], **HISTOGRAMS.get(self.setting, {})}
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> "LightGBMLearner":
         import lightgbm

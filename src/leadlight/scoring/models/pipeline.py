@@ -78,7 +78,7 @@ def build_and_train(engine: Engine, config: Any, progress: Progress = SILENT,
     opps = opportunities(engine)
 
     def estimate_uplift(learner: str) -> tuple[Any, dict]:  # on its own thread, beside the supporting fits
-        return uplift.from_history(opps, frame, spec.columns, mc.target, mc.horizon_days, learner)
+        return uplift.from_history(opps, frame, spec.columns, mc.target, mc.horizon_days, learner, workers=1)
 
     models = train_models(frame, spec, folds, mc, progress, alongside=estimate_uplift)
     (models.uplift, models.metrics["uplift"]), models.alongside = models.alongside, None

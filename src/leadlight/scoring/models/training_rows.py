@@ -7,7 +7,9 @@ alternately to the engine and its twin (``Engine.twin``: the same database,
 a connection of its own), and the two halves run on two threads; each
 snapshot's labels and features depend on that snapshot alone (identity as
 known then, events before it), so the rows are those of one engine doing
-every snapshot, put back in snapshot order. Elsewhere (Spark, fewer than
+every snapshot, put back in snapshot order. Meanwhile each DuckDB query runs on
+its caller's thread alone (``Engine.one_thread_each``): two connections already
+keep the two cores busy. Elsewhere (Spark, fewer than
 ``MIN_SNAPSHOTS``) one engine does them all.
 """
 
@@ -43,7 +45,7 @@ def training_rows(engine: Engine, config: ModelConfig, specs: Sequence[Any], sna
         return labels, spec, training_set(engine, spec, specs, labels, attributes, progress), attributes
     engines = (engine, twin)
     halves = (snapshots[0::2], snapshots[1::2])  # alternately: later snapshots read more history
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(2) as pool, engine.one_thread_each():
         with progress.step("finding labels (two connections)"):
             labels = in_snapshot_order(pool.map(lambda i: label_times(engines[i], config, halves[i]), (0, 1)))
         checked(labels)

@@ -67,11 +67,14 @@ class Uplift:
 
 
 def from_history(opps: pd.DataFrame, frame: pd.DataFrame, columns: list[str], target: str, horizon_days: int,
-                 learner: str) -> tuple[Uplift | None, dict]:
-    """The uplift of a sales touch learned from the training frame and every opportunity (sales target only)."""
+                 learner: str, workers: int = WORKERS) -> tuple[Uplift | None, dict]:
+    """The uplift of a sales touch learned from the training frame and every opportunity (sales target only).
+
+    ``workers``: its fits at once (training runs it beside its own two workers: one, not a third and fourth
+    thread competing for two cores; the same fits, so the same estimate)."""
     if target != "sales":
         return None, {"estimated": False, "reliable": False, "why": f"model.target is {target}, not sales"}
-    return estimate(frame, columns, touched_rows(frame, opps, horizon_days), learner)
+    return estimate(frame, columns, touched_rows(frame, opps, horizon_days), learner, workers)
 
 
 def touched_rows(frame: pd.DataFrame, opps: pd.DataFrame, horizon_days: int) -> np.ndarray:
@@ -87,7 +90,8 @@ def touched_rows(frame: pd.DataFrame, opps: pd.DataFrame, horizon_days: int) -> 
     return out
 
 
-def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learner: str) -> tuple[Uplift | None, dict]:
+def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learner: str,
+             workers: int = WORKERS) -> tuple[Uplift | None, dict]:
     """The T-learner and its report; ``(None, report saying why)`` when history cannot support one."""
     bought = ((frame.label.to_numpy() == 1) | (frame.self_serve.to_numpy() == 1)).astype(int)
     accounts = frame.account_id.astype(str).to_numpy()
@@ -100,11 +104,11 @@ def estimate(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learn
     # One BLAS thread, as in ``train_models``: threads spinning against each other made the propensity fits
     # 4x costlier on a busy 2-core machine (4.0 CPU-s with two, 0.9 with one, on 18,848 rows).
     with threadpool_limits(limits=1):
-        return _cross_fitted(frame, columns, touched, learner, bought, accounts, counts)
+        return _cross_fitted(frame, columns, touched, learner, bought, accounts, counts, workers)
 
 
 def _cross_fitted(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, learner: str, bought: np.ndarray,
-                  accounts: np.ndarray, counts: dict[str, int]) -> tuple[Uplift | None, dict]:
+                  accounts: np.ndarray, counts: dict[str, int], workers: int) -> tuple[Uplift | None, dict]:
     group = pd.util.hash_array(accounts) % FOLDS
 
     def fit(k: int, role: str) -> tuple[Learner | None, np.ndarray | None]:
@@ -121,7 +125,7 @@ def _cross_fitted(frame: pd.DataFrame, columns: list[str], touched: np.ndarray, 
         return model, model.raw(frame[test])
 
     jobs = [(k, role) for k in range(FOLDS) for role in ("touched", "untouched", "propensity")]
-    with ThreadPoolExecutor(WORKERS) as pool:  # each fit runs on one core: two at once on two cores
+    with ThreadPoolExecutor(workers) as pool:  # each fit runs on one core: two at once on two cores
         results = list(pool.map(lambda job: fit(*job), jobs))
     raws = {role: np.full(len(frame), np.nan) for role in ("touched", "untouched", "propensity")}
     fitted: dict[str, list[Learner]] = {"touched": [], "untouched": []}
