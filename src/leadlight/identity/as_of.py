@@ -41,13 +41,15 @@ from leadlight.storage.schema import ALIASES, EVENTS, EVENTS_RESOLVED, IDENTITIE
 
 @dataclass(frozen=True)
 class IdentityTables:
-    """Tables to read as of a moment: ``events`` (the shape of events_resolved) and ``identities``."""
+    """Tables to read as of a moment: ``events`` (the shape of events_resolved), ``identities`` and the
+    ``aliases`` they were resolved with (None where only the first two are served: Spark)."""
 
     events: str
     identities: str
+    aliases: str | None = None
 
 
-STORED = IdentityTables(EVENTS_RESOLVED, IDENTITIES)
+STORED = IdentityTables(EVENTS_RESOLVED, IDENTITIES, ALIASES)
 _NAMES = itertools.count()
 # Moments kept per engine, least recently used dropped first (a backtest walks through many). A batch of moments
 # read together (a training set's snapshots) must fit: its tables all stay alive while its queries run.
@@ -135,16 +137,6 @@ def tables(engine: Engine, as_of: datetime | None) -> IdentityTables:
     return memo[key]
 
 
-def resolution(engine: Engine, as_of: datetime | None) -> tuple[str, str]:
-    """The ``aliases`` and ``identities`` tables of identity as known just before ``as_of`` (None: as known now):
-    what ``tables(...).events`` joins every event with (``resolved_events_sql``), for a reader that joins them
-    to rows of its own (e.g. events summed per person beforehand)."""
-    names = tables(engine, as_of)
-    if names == STORED:
-        return ALIASES, IDENTITIES
-    return names.identities.removesuffix("_identities") + "_aliases", names.identities
-
-
 def _data_state(engine: Engine) -> tuple[Any, ...]:
     """What the resolution depends on, cheaply: events (count, latest) and users (count)."""
     if engine.connection is not None:  # DuckDB answers these from table statistics, without Ibis' overhead
@@ -182,7 +174,7 @@ def resolve_before(con: duckdb.DuckDBPyConnection, as_of: datetime, rules: Domai
                        parts=parts)
     resolved = f"{prefix}_events_resolved"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {resolved} AS {resolved_events_sql(before, aliases, ident)}")
-    return IdentityTables(resolved, ident)
+    return IdentityTables(resolved, ident, aliases)
 
 
 def _serve_to_spark(engine: Engine, as_of: datetime, rules: DomainRules, prefix: str) -> IdentityTables:
@@ -211,7 +203,7 @@ def _forget(engine: Engine, names: IdentityTables) -> None:
         prefix = names.identities.removesuffix("_identities")
         for view in (names.events, f"{prefix}_events", f"{prefix}_accounts"):
             engine.connection.execute(f"DROP VIEW IF EXISTS {view}")
-        for table in (names.identities, f"{prefix}_aliases"):
+        for table in (names.identities, names.aliases):
             engine.connection.execute(f"DROP TABLE IF EXISTS {table}")
         return
     session = engine.backend._session

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from leadlight.identity import as_of as identity_as_of
-from leadlight.signals import asof
+from leadlight.signals import asof, incremental
 from leadlight.signals.activity import raw_events
 from leadlight.signals.behaviour import ANY, OTHER, PEOPLE_PREFIX, Vocabulary, feature_names
 from leadlight.storage.engine import Engine
@@ -112,21 +112,17 @@ def _summed_before(engine: Engine, moments: list[datetime], vocab: Vocabulary) -
 
 def _history_from_sums(engine: Engine, summed: ibis.Table, i: int, d: datetime) -> ibis.Table:
     """``_batch``'s history branch for the ``i``-th moment ``d`` from ``_summed_before``: the sums of parts up
-    to ``i``, resolved the way ``resolved_events_sql`` resolves each event (its user through the aliases,
-    its account through that user's identity, else the event's own group)."""
-    aliases_name, identities_name = identity_as_of.resolution(engine, d)
-    aliases, identities = engine.table(aliases_name), engine.table(identities_name)
-    s = summed.filter(summed.part <= i)
-    alias = aliases.select(alias_of="anonymous_id", alias_user="user_id")
-    a = s.left_join(alias, ibis.coalesce(s.user_id, s.anonymous_id) == alias.alias_of)
-    a = a.mutate(resolved_user=ibis.coalesce(a.alias_user, a.user_id))
-    known = identities.select(known_user="user_id", known_account="account_id")
-    j = a.left_join(known, a.resolved_user == known.known_user)
-    rows = j.select(account_id=ibis.coalesce(j.known_account, j.group_id).cast("string"), user_id=j.resolved_user,
-                    name=j.name, ts=j.ts, first=j.first)
-    return rows.group_by(["account_id", "user_id", "name"]).aggregate(
-        days_since=asof.whole_days_before(d, rows.ts.max()), first_seen=rows.first.min()).mutate(
-        as_of=asof.at(d)).select("as_of", "account_id", "user_id", "name", "days_since", "first_seen")
+    to ``i``, resolved with identity as known at ``d`` the way the kept signal history resolves its groups."""
+    names = identity_as_of.tables(engine, d)
+    grouped = engine.backend.compile(summed.filter(summed.part <= i))
+    sql = incremental.resolved(grouped, ["name"], {"ts": "max(g.ts)", "first_ts": 'min(g."first")'},
+                               aliases=names.aliases, identities=names.identities)
+    kinds = summed.schema()
+    schema = ibis.schema({"name": kinds["name"], "account_id": "string", "user_id": kinds["user_id"],
+                          "ts": kinds["ts"], "first_ts": kinds["first"]})
+    rows = engine.serve({"rows": (sql, schema)}, keep=(summed,))["rows"]
+    return rows.select(as_of=asof.at(d), account_id=rows.account_id.cast("string"), user_id=rows.user_id,
+                       name=rows.name, days_since=asof.whole_days_before(d, rows.ts), first_seen=rows.first_ts)
 
 
 def _frame(expr: ibis.Table) -> pd.DataFrame:

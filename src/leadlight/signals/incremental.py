@@ -247,18 +247,20 @@ def summarise(engine: Engine, table: str, events_sql: str, params: list, select:
         con.execute(f"DROP VIEW IF EXISTS {_SOURCE}").fetchall()  # type: ignore[union-attr]
 
 
-def resolved(grouped: str, keys: list[str], merged: dict[str, str], keep: str | None = None) -> str:
+def resolved(grouped: str, keys: list[str], merged: dict[str, str], keep: str | None = None, *,
+             aliases: str = ALIASES, identities: str = IDENTITIES) -> str:
     """SQL: the rows of ``grouped`` (raw events grouped by their ``user_id``, ``anonymous_id``, ``group_id`` and
     ``keys``) resolved to a user and an account as ``schema.resolved_events_sql`` resolves each event (which
     depends on those three ids only), merged (``merged``: column -> aggregate of ``g``) per (account, user,
-    ``keys``); only the rows ``keep`` holds for. Resolving the groups, not every event, joins far fewer rows."""
+    ``keys``); only the rows ``keep`` holds for. Resolving the groups, not every event, joins far fewer rows.
+    ``aliases`` and ``identities``: identity as known now, or as of a moment (``identity.as_of.tables``)."""
     columns = ", ".join(f"g.{k}" for k in keys)
     aggregates = ", ".join(f"{expr} AS {name}" for name, expr in merged.items())
     sql = f"""SELECT {columns}, coalesce(i.account_id, g.group_id) AS account_id,
                coalesce(a.user_id, g.user_id) AS user_id, {aggregates}
         FROM ({grouped}) AS g
-        LEFT JOIN {ALIASES} AS a ON a.anonymous_id = coalesce(g.user_id, g.anonymous_id)
-        LEFT JOIN {IDENTITIES} AS i ON i.user_id = coalesce(a.user_id, g.user_id)
+        LEFT JOIN {aliases} AS a ON a.anonymous_id = coalesce(g.user_id, g.anonymous_id)
+        LEFT JOIN {identities} AS i ON i.user_id = coalesce(a.user_id, g.user_id)
         GROUP BY ALL"""
     return sql if keep is None else f"SELECT * FROM ({sql}) WHERE {keep}"
 
