@@ -32,7 +32,7 @@ import ibis
 from leadlight.config.project import IdentityConfig
 from leadlight.identity.domains import DomainRules
 from leadlight.identity.group_traits import accounts_before_sql
-from leadlight.identity.linking import ACTIVITY_PARTIALS, TRAIT_PARTIALS, rebuild_identities
+from leadlight.identity.linking import ACTIVITY_PARTIALS, TRAIT_PARTIALS, rebuild_identities, trait_parts
 from leadlight.identity.stitching import rebuild_aliases
 from leadlight.storage.database import connect
 from leadlight.storage.engine import Engine
@@ -80,13 +80,13 @@ def prepare(engine: Engine, moments: Sequence[datetime]) -> None:
     name = f"_leadlight_asof_{os.getpid()}_{next(_NAMES)}_parts"
     part = "CASE " + " ".join(f"WHEN timestamp < {_stamp(d)} THEN {i}" for i, d in enumerate(wanted)) + " END"
     con.execute(ACTIVITY_PARTIALS.format(parts=name, part=part, events=EVENTS, end=_stamp(wanted[-1])))
-    con.execute(TRAIT_PARTIALS.format(traits=f"{name}_traits", part=part, events=EVENTS, end=_stamp(wanted[-1])))
+    con.execute(TRAIT_PARTIALS.format(traits=trait_parts(name), part=part, events=EVENTS, end=_stamp(wanted[-1])))
     old = engine.memo.get("identity_parts")
     engine.memo["identity_parts"] = ((tuple(wanted), state), name, {d: i for i, d in enumerate(wanted)})
     if old is not None:
-        for table in (old[1], f"{old[1]}_traits"):
+        for table in (old[1], trait_parts(old[1])):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    engine._owned.append(lambda: [_drop_quietly(con, table) for table in (name, f"{name}_traits")])
+    engine._owned.append(lambda: [_drop_quietly(con, table) for table in (name, trait_parts(name))])
 
 
 def _drop_quietly(con: duckdb.DuckDBPyConnection, table: str) -> None:

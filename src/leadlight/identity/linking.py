@@ -94,6 +94,11 @@ _TRAIT_COLUMNS = f"""{_TRAIT.format(key="email")} AS email,
 _IDENTIFY = "type = 'identify' AND user_id <> '' AND json_valid(traits)"
 _TRAIT_ROWS = f"SELECT user_id, timestamp, {_TRAIT_COLUMNS} FROM {{events}} WHERE {_IDENTIFY}"
 
+def trait_parts(parts: str) -> str:
+    """The table of ``TRAIT_PARTIALS`` kept beside the ``ACTIVITY_PARTIALS`` table ``parts``."""
+    return f"{parts}_traits"
+
+
 # The same rows read once for many moments (``identity.as_of.prepare``), each with the part it falls in (as
 # ``ACTIVITY_PARTIALS``): the rows of parts up to a moment's are the identify calls before it, the JSON parsed once.
 TRAIT_PARTIALS = f"""
@@ -217,14 +222,15 @@ def rebuild_identities(
 
     ``parts``: a table of ``ACTIVITY_PARTIALS`` and the last part before the moment ``events`` ends at: the
     per-user activity is then merged from it instead of read from every event again, and the identify calls'
-    traits are read from ``<parts>_traits`` (``TRAIT_PARTIALS``)."""
+    traits are read from ``trait_parts(<parts>)`` (``TRAIT_PARTIALS``)."""
     if parts is None:
         con.execute(_ACTIVITY.format(events=events, aliases=aliases))
     else:
         con.execute(_ACTIVITY_FROM_PARTS.format(parts=parts[0], part=parts[1], aliases=aliases))
     con.execute(_GROUP_LINKS)
     trait_rows = (_TRAIT_ROWS.format(events=events) if parts is None else
-                  f"SELECT user_id, timestamp, email, title, email_confirmed FROM {parts[0]}_traits WHERE part <= {parts[1]}")
+                  f"SELECT user_id, timestamp, email, title, email_confirmed FROM {trait_parts(parts[0])} "
+                  f"WHERE part <= {parts[1]}")
     con.execute(_PEOPLE.format(trait_rows=trait_rows))
     found = con.execute("SELECT DISTINCT email_domain FROM _ll_people WHERE email_domain IS NOT NULL").fetchall()
     domains = [row[0] for row in found]
