@@ -30,28 +30,31 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-def leadlight(*args: str) -> tuple[float, float, str]:
-    """Run ``leadlight ARGS`` in a fresh process (the console script's entry point); wall and CPU seconds, stdout."""
+def python(*argv: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``python ARGV`` in a fresh process: its wall and CPU seconds, and how it ended."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from leadlight.cli.app import main; main()", *args], env=ENV,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *argv], env=ENV, capture_output=True, text=True)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done
+
+
+def leadlight(*args: str) -> tuple[float, float, str]:
+    """Run ``leadlight ARGS`` in a fresh process (the console script's entry point); wall and CPU seconds, stdout."""
+    wall, cpu, done = python("-c", "from leadlight.cli.app import main; main()", *args)
     if done.returncode:
         sys.exit(f"leadlight {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stdout
+    return wall, cpu, done.stdout
 
 
 def python_cpu(code: str, repeat: int) -> float:
     """The least CPU seconds of ``repeat`` fresh interpreters running ``code``: what a command cannot go below."""
-    spent = []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return round(min(spent), 3)
+    runs = [python("-c", code) for _ in range(repeat)]
+    failed = next((done for _, _, done in runs if done.returncode), None)
+    if failed is not None:
+        sys.exit(f"python -c {code!r} failed:\n{failed.stderr[-2000:]}")
+    return round(min(cpu for _, cpu, _ in runs), 3)
 
 
 def floor(project: Path, repeat: int) -> dict:
