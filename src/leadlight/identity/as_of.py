@@ -68,8 +68,9 @@ def batches(engine: Engine, moments: Sequence[datetime]) -> Iterator[list[dateti
 def prepare(engine: Engine, moments: Sequence[datetime]) -> None:
     """Before resolving identity as of many ``moments``: sum each person's activity (the bulk of a resolution)
     once, in parts between consecutive moments, so that each moment merges the parts before it instead of
-    reading every earlier event again; likewise the traits of identify calls (their JSON parsed once). DuckDB only (Spark resolves in its own connection); exact: sums, firsts
-    and lasts of the parts before a moment are those of the events before it."""
+    reading every earlier event again; likewise the traits of identify calls (their JSON parsed once). DuckDB
+    only (Spark resolves in its own connection); exact: sums, firsts and lasts of the parts before a moment are
+    those of the events before it."""
     con = engine.connection
     wanted = sorted({d.replace(microsecond=0, tzinfo=None) for d in moments})
     if engine.name != "duckdb" or con is None or len(wanted) < 2 or not engine.has_table(EVENTS):

@@ -133,8 +133,10 @@ class Collector:
                                 commit_on_loop=self.config.log_commit == "loop")
         self.log.spans = self.spans
         work_dir = project.data_dir / "tmp"
-        self.checker = SegmentChecker(claim_memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice, policy=self.config.drain_priority,
-                                      starved_after=self.config.drain_starved_after) if self.config.drain_worker else None
+        self.checker = SegmentChecker(
+            claim_memory_dir(project.data_dir) or work_dir, nice=self.config.drain_nice,
+            policy=self.config.drain_priority, starved_after=self.config.drain_starved_after,
+        ) if self.config.drain_worker else None
         self._drain = Drain(self.log, quarantine_dir=project.quarantine_dir, work_dir=work_dir, checker=self.checker,
                             spans=self.spans)
         self._stop = threading.Event()
