@@ -16,7 +16,8 @@ history built or read),
 then a second more day with where its time went (``second_day_breakdown``: bringing the kept history up to date,
 the signal and score SQL, the rest of each step; ``second_day_vs_full``: it and each part as a share of the full
 recompute from raw events, and the share that a full recompute pays the same way: explaining and storing every
-account, reading leadlight.yml, ...; ``kept_rows``: the kept summary's size), and ``engine``: the engine work alone on those events, the way
+account, reading leadlight.yml, ...; ``kept_rows``: the kept summary's size; ``changed_by_a_day``: the accounts
+and people whose stored values differ between the last two snapshots, a day apart), and ``engine``: the engine work alone on those events, the way
 ``leadlight bench`` times its signals + scores (the project's own definition computed from raw events and scored,
 fetched to Arrow; best of two); ``windows``: a re-score's signals + scores with the windows read from the kept
 window partials against read from raw events, interleaved five times (``partials_vs_raw_windows_cpu``: median CPU
@@ -142,6 +143,7 @@ def in_process(project: Path, next_day: Path, second_day: Path) -> dict:
     out["full_vs_engine"] = round(full / out["engine"]["seconds"], 2)
     out["second_day_vs_full"] = where_it_goes(out["second_day_breakdown"], out["full_score_same_data_raw_events"])
     out["kept_rows"] = kept_rows(p)
+    out["changed_by_a_day"] = changed_by_a_day(p)
     out["windows"] = windows_side_by_side(p)
     return out
 
@@ -212,6 +214,35 @@ def kept_rows(project) -> dict:
     try:
         return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
                 for table in ("events", "signal_kept", "signal_partials")}
+    finally:
+        con.close()
+
+
+def changed_by_a_day(project) -> dict:
+    """Between the last two stored snapshots (a day apart): how many accounts and people have any stored value
+    that differs, and how many differ in each column. Time alone moves windows and recency, so a re-score
+    explains and stores these rows again however few events arrived: that is its floor."""
+    from leadlight.storage.database import connect
+
+    con = connect(project, read_only=True)
+    try:
+        out = {}
+        for table, key in (("account_scores", "account_id"), ("user_scores", "user_id")):
+            moments = [r[0] for r in con.execute(f"SELECT DISTINCT as_of FROM {table} ORDER BY 1 DESC LIMIT 2")
+                       .fetchall()]
+            if len(moments) < 2:
+                continue
+            columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()
+                       if r[0] not in ("as_of", "scored_at", key)]
+            differs = [f'a."{c}" IS DISTINCT FROM b."{c}"' for c in columns]
+            counts = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(differs)}), "
+                + ", ".join(f"count(*) FILTER (WHERE {d})" for d in differs)
+                + f" FROM {table} a JOIN {table} b USING ({key}) WHERE a.as_of = ? AND b.as_of = ?",
+                moments).fetchall()[0]
+            out[table] = {"rows": counts[0], "rows_changed": counts[1],
+                          "by_column": {c: n for c, n in zip(columns, counts[2:]) if n}}
+        return out
     finally:
         con.close()
 
