@@ -10,6 +10,7 @@ writes a managed table (see STACK-NOTES: LOCATION_ALREADY_EXISTS).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -55,6 +56,11 @@ def _bit_count(bits: int) -> int:  # type: ignore[empty-body]
 
 
 _SCRATCH_NAMES = itertools.count()
+# Every table's and view's columns and types but this run's own (volatile names): what compiled SQL and a stored
+# table's Ibis schema depend on (``Engine.catalog``).
+_CATALOG = ("SELECT database_name, schema_name, table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+            "WHERE table_name NOT LIKE '\\_leadlight\\_%' ESCAPE '\\' ORDER BY ALL")
+_SCHEMAS: dict[str, dict[str, Any]] = {}  # per catalog digest: the Ibis schema of each stored table looked up
 # Names that differ from run to run (scratch tables, their views, identity as of a moment): a recorded
 # statement refers to them by these names, and a replay maps them to the names of its own run.
 VOLATILE_NAME = re.compile(r"_leadlight_(?:scratch|view|asof)_\d+_\d+")
@@ -87,12 +93,29 @@ class Engine:
     _tables: dict[str, ibis.Table] = field(default_factory=dict)  # stored tables looked up (``table``)
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
+    def catalog(self) -> tuple[str, frozenset[str]]:
+        """DuckDB: a digest of every table's and view's columns and types (this run's volatile ones left out), and
+        their names; asked once per engine (one catalog query), so nothing may change a stored table's columns
+        while an engine is open (a migration runs when a connection opens; an ingest adds columns with none)."""
+        if "catalog" not in self.memo:
+            rows = self.connection.execute(_CATALOG).fetchall()  # type: ignore[union-attr]
+            text = json.dumps([list(map(str, r)) for r in rows])
+            self.memo["catalog"] = (hashlib.sha256(text.encode()).hexdigest()[:32], frozenset(r[2] for r in rows))
+        return self.memo["catalog"]
+
     def table(self, name: str) -> ibis.Table:
         """The table (or view) ``name``. A stored table's columns only change by a migration, when a connection
         opens: it is looked up once per engine (a score asks for ``events`` or ``accounts`` a dozen times, each a
-        catalog query); per-run names (``_leadlight_...``, ``_ll_...``) each time."""
+        catalog query), and on DuckDB its schema once per process while the catalog's columns stay the same (a
+        run loop's scores); per-run names (``_leadlight_...``, ``_ll_...``) each time."""
         found = self._tables.get(name)
         if found is not None:
+            return found
+        schemas = self._schemas(name)
+        if schemas is not None and name in schemas:
+            found = ops.DatabaseTable(name, schemas[name], self.backend,
+                                      namespace=ops.Namespace(catalog=None, database=None)).to_expr()
+            self._tables[name] = found
             return found
         try:
             found = self.backend.table(name)
@@ -103,7 +126,20 @@ class Engine:
             ) from None
         if not name.startswith("_"):
             self._tables[name] = found
+            if schemas is not None:
+                schemas[name] = found.schema()
         return found
+
+    def _schemas(self, name: str) -> dict[str, Any] | None:
+        """The schemas of stored tables known for this catalog (None: not kept for ``name``)."""
+        if name.startswith("_") or self.name != "duckdb" or self.connection is None:
+            return None
+        digest, names = self.catalog()
+        if name not in names:  # created since the catalog was read: looked up each time
+            return None
+        if digest not in _SCHEMAS and len(_SCHEMAS) >= 8:
+            _SCHEMAS.clear()
+        return _SCHEMAS.setdefault(digest, {})
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists: a stored table found is remembered (``table``), one missing may be created
