@@ -266,6 +266,8 @@ class Plan:
             engine, plain = self.activity.engine, self.activity.event_names_sql()
             if plain is not None:
                 names = [r[0] for r in engine.connection.execute(*plain).fetchall()]  # type: ignore[union-attr]
+                # every name before as_of, whatever the activity: the warnings of a score read them too (lint)
+                engine.memo["event_names"] = (self.activity.as_of, sorted(n for n in names if n is not None))
             else:
                 names = [r[0] for r in engine.probe(self.activity.event_names(), record=False)]
             self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
