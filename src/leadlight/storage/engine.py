@@ -56,10 +56,11 @@ def _bit_count(bits: int) -> int:  # type: ignore[empty-body]
 
 
 _SCRATCH_NAMES = itertools.count()
-# Every table's and view's columns and types but this run's own (volatile names): what compiled SQL and a stored
-# table's Ibis schema depend on (``Engine.catalog``).
+# Every stored table's and view's columns and types: what compiled SQL and a stored table's Ibis schema depend on
+# (``Engine.catalog``). Not temporary ones: a run's own (volatile names, mapped on replay) or a snapshot's staged
+# rows, left on a connection until the next score, that no compiled SQL reads.
 _CATALOG = ("SELECT database_name, schema_name, table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
-            "WHERE table_name NOT LIKE '\\_leadlight\\_%' ESCAPE '\\' ORDER BY ALL")
+            "WHERE database_name <> 'temp' AND table_name NOT LIKE '\\_leadlight\\_%' ESCAPE '\\' ORDER BY ALL")
 _SCHEMAS: dict[str, dict[str, Any]] = {}  # per catalog digest: the Ibis schema of each stored table looked up
 # Names that differ from run to run (scratch tables, their views, identity as of a moment): a recorded
 # statement refers to them by these names, and a replay maps them to the names of its own run.
@@ -94,8 +95,7 @@ class Engine:
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
     def catalog(self) -> tuple[str, frozenset[str]]:
-        """DuckDB: a digest of every table's and view's columns and types (this run's volatile ones left out), and
-        their names; asked once per engine (one catalog query), so nothing may change a stored table's columns
+        """DuckDB: a digest of every stored table's and view's columns and types (``_CATALOG``), and their names; asked once per engine (one catalog query), so nothing may change a stored table's columns
         while an engine is open (a migration runs when a connection opens; an ingest adds columns with none)."""
         if "catalog" not in self.memo:
             rows = self.connection.execute(_CATALOG).fetchall()  # type: ignore[union-attr]
