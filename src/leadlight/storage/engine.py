@@ -95,8 +95,9 @@ class Engine:
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
     def catalog(self) -> tuple[str, frozenset[str]]:
-        """DuckDB: a digest of every stored table's and view's columns and types (``_CATALOG``), and their names; asked once per engine (one catalog query), so nothing may change a stored table's columns
-        while an engine is open (a migration runs when a connection opens; an ingest adds columns with none)."""
+        """DuckDB: a digest of every stored table's and view's columns and types (``_CATALOG``), and their names;
+        asked once per engine (one catalog query), so nothing may change a stored table's columns while an engine
+        is open (a migration runs when a connection opens; an ingest adds columns with none)."""
         if "catalog" not in self.memo:
             rows = self.connection.execute(_CATALOG).fetchall()  # type: ignore[union-attr]
             text = json.dumps([list(map(str, r)) for r in rows])

@@ -32,8 +32,8 @@ def did_you_mean(names: list[str]) -> str:
     return f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
 
 
-# Per database in this process (a run loop, ``serve``): how many events were loaded and their names. The
-# events table only grows (``signals.incremental`` relies on it too): the names of the rows appended since are added.
+# Per database in this process (a run loop, ``serve``): how many events were loaded and their names. The events
+# table only grows (``signals.incremental`` relies on it too): the names of the rows appended since are added.
 _KNOWN: dict[str, tuple[int, list[str]]] = {}
 
 
@@ -51,8 +51,8 @@ def _loaded_events(engine: Engine) -> list[str]:
     if read is not None and latest is not None and read[0] > latest:
         names = list(read[1])
     elif seen is not None and seen[0] <= count:
-        new = con.execute("SELECT DISTINCT event FROM events WHERE rowid >= ? AND event IS NOT NULL",  # type: ignore[union-attr]
-                          [seen[0]]).fetchall()
+        new = con.execute(  # type: ignore[union-attr]
+            "SELECT DISTINCT event FROM events WHERE rowid >= ? AND event IS NOT NULL", [seen[0]]).fetchall()
         names = sorted({*seen[1], *(r[0] for r in new)})
     else:
         names = sorted(r[0] for r in con.execute(  # type: ignore[union-attr]
