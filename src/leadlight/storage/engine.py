@@ -28,8 +28,11 @@ import ibis.expr.operations as ops
 
 from leadlight.errors import ConfigError, NotReady
 from leadlight.storage.database import SESSION, connect
+from leadlight.storage.ibis_import import lazy_compilers
 from leadlight.storage.project import Project
 from leadlight.storage.schema import ACCOUNTS, EVENTS_RESOLVED, IDENTITIES, USERS
+
+lazy_compilers()  # before the first backend loads: only the dialects an engine uses are imported
 
 # Tables an engine serves to signals and scores.
 SERVED_TABLES = (EVENTS_RESOLVED, ACCOUNTS, USERS, IDENTITIES, "opportunities")
