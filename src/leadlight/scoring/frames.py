@@ -8,7 +8,7 @@ Champions, titles and reasons are built afterwards in Python, over results.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import ibis
 
@@ -131,9 +131,22 @@ def score_definition(
     The same values as calling those in turn; on DuckDB the whole chain is compiled once per
     definition and then replayed as recorded SQL (``storage/recipes.py``), with no Ibis building.
     """
+    tables = score_tables(engine, specs, config, as_of, incremental=incremental)
+    return tables["accounts"], tables["users"]
+
+
+def score_tables(
+    engine: Any, specs: Any, config: ScoringConfig, as_of: Any, *, incremental: bool = True,
+    extras: dict[str, Callable[[], ibis.Table]] | None = None,
+) -> dict[str, ibis.Table]:
+    """``score_definition``'s ``accounts`` and ``users``, and a table per ``extras`` entry (built by calling it):
+    tables a caller reads beside the scores (a snapshot: account names, sales status), compiled into the same
+    recorded SQL, so a replay builds and compiles no Ibis for them either. Their SQL may depend on the
+    definition, the tables' columns and as_of only (``storage/recipes.py``)."""
     specs = tuple(specs)
     as_of = as_of.replace(microsecond=0, tzinfo=None)
     check_names(specs)
+    extras = extras or {}
     # Raw events need no Ibis tables unless the definition is built (a replay reads none).
     activity = signals.activity_for(engine, specs, as_of, incremental) if incremental else None
 
@@ -141,7 +154,7 @@ def score_definition(
         rows = activity or Activity.from_events(engine, as_of)
         frames = signals.compute_signals(engine, specs, as_of, activity=rows)
         accounts, users = score_frames(frames, person_flags(engine, as_of), config, self_serve_buyers(engine, as_of))
-        return {"accounts": accounts, "users": users}
+        return {"accounts": accounts, "users": users, **{label: make() for label, make in extras.items()}}
 
     identity = getattr(engine, "identity", None)
     key = {
@@ -151,5 +164,6 @@ def score_definition(
         "identity": identity.model_dump(mode="json") if identity is not None else None,
         **signals.activity_key(engine, activity),
     }
-    tables = recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of), as_of)
-    return tables["accounts"], tables["users"]
+    if extras:
+        key["extras"] = sorted(extras)
+    return recipes.compiled(engine, key, build, signals.volatile_names(engine, as_of), as_of)

@@ -32,7 +32,7 @@ from leadlight.errors import NotReady
 from leadlight.progress import SILENT, Progress
 from leadlight.scoring import explain, rows
 from leadlight.scoring.rows import ACTIVITY, ADMIN, INVITES
-from leadlight.scoring.frames import score_definition
+from leadlight.scoring.frames import score_tables
 from leadlight.scoring.status import account_status
 from leadlight.storage.engine import Engine
 from leadlight.storage.snapshots import columns_frame, to_frame
@@ -145,8 +145,10 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
     as_of = latest_as_of(engine) if as_of is None else as_of.replace(microsecond=0, tzinfo=None)
     specs = list(config.signals) + people_signals(config)
     by_name = {s.name: s for s in specs}
-    with progress.step("computing signals and scores"):  # one recipe for both: a replay builds no Ibis at all
-        scored = score_definition(engine, specs, config.scoring, as_of)
+    with progress.step("computing signals and scores"):  # one recipe for all: a replay builds no Ibis at all
+        tables = score_tables(engine, specs, config.scoring, as_of, extras={
+            "info": lambda: _account_info(engine), "status": lambda: account_status(engine, as_of)})
+    scored, info_table, status_table = (tables["accounts"], tables["users"]), tables["info"], tables["status"]
     digest = definition_hash(config)
     provenance = {"as_of": as_of, "definition_hash": digest, "leadlight_version": __version__, "scored_at": utcnow()}
     thresholds = {"pqa_threshold": config.scoring.pqa.threshold, "pql_threshold": config.scoring.pql.threshold}
@@ -157,12 +159,12 @@ def score_snapshot(engine: Engine, config: Any, as_of: datetime | None = None, *
             from leadlight.scoring import snapshot_sql
 
             accounts, users = snapshot_sql.build(
-                engine, config, by_name, scored, _account_info(engine), account_status(engine, as_of),
+                engine, config, by_name, scored, info_table, status_table,
                 _predictions(engine, config, as_of, scored[0]), {**provenance, **thresholds})
             return Snapshot(as_of, digest, accounts, users)
         accounts = rows.records(scored[0].to_pyarrow())
-        status = {r["account_id"]: r["status"] for r in account_status(engine, as_of).to_pyarrow().to_pylist()}
-        info = {r["account_id"]: r for r in rows.records(_account_info(engine).to_pyarrow())}
+        status = {r["account_id"]: r["status"] for r in status_table.to_pyarrow().to_pylist()}
+        info = {r["account_id"]: r for r in rows.records(info_table.to_pyarrow())}
         activity = config.scoring.people.activity or ACTIVITY
         people = rows.user_columns(scored[1].to_pyarrow(), config.scoring, by_name, activity)
         account_rows = rows.account_rows(accounts, people, info, config.scoring, by_name, status)

@@ -169,6 +169,24 @@ class Activity:
         rows = self.rows.filter(self.all_predicate(self.rows))
         return rows.select("event").distinct()
 
+    def event_names_sql(self) -> tuple[str, list] | None:
+        """``event_names`` as plain SQL and its parameters, on DuckDB over the stored events (whose names the
+        resolved ones keep: resolving joins identity onto every event row); None where only the Ibis query
+        applies (Spark, a rollup, a kept summary in another table). A re-score asks for the names each time: this
+        builds and compiles no Ibis for them."""
+        engine = self.engine
+        if engine.name != "duckdb" or engine.connection is None or self.from_rollup or not engine.has_table(EVENTS):
+            return None
+        named = f"SELECT event FROM {EVENTS} WHERE event IS NOT NULL AND timestamp < ?"
+        if self.kept is None:
+            return f"SELECT DISTINCT event FROM ({named})", [self.as_of]
+        kept = getattr(self.kept.table.op(), "name", None)
+        if not isinstance(kept, str) or kept.startswith("_"):
+            return None
+        midnight = datetime(self.as_of.year, self.as_of.month, self.as_of.day)  # asof.day_start's
+        return (f'SELECT event FROM "{kept}" WHERE filter_id = \'\' UNION {named} AND timestamp >= ?',
+                [self.as_of, midnight])
+
     def all_predicate(self, rows: ibis.Table) -> ibis.Value:
         """True for the rows that stand for every activity once (the rollup's unfiltered slice)."""
         return rows.filter_id == "" if self.from_rollup else ibis.literal(True)

@@ -263,7 +263,13 @@ class Plan:
         """Every event name in the activity before as_of (one narrow scan, remembered; not recorded as a probe:
         ``event_mask`` guards what it shapes with a check of the pairs table)."""
         if "event_names" not in self._shared:
-            names = [r[0] for r in self.activity.engine.probe(self.activity.event_names(), record=False)]
+            engine, plain = self.activity.engine, self.activity.event_names_sql()
+            if plain is not None:
+                names = [r[0] for r in engine.connection.execute(*plain).fetchall()]  # type: ignore[union-attr]
+                # every name before as_of, whatever the activity: the warnings of a score read them too (lint)
+                engine.memo["event_names"] = (self.activity.as_of, sorted(n for n in names if n is not None))
+            else:
+                names = [r[0] for r in engine.probe(self.activity.event_names(), record=False)]
             self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
         return self._shared["event_names"]  # type: ignore[return-value]
 

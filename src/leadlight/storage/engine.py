@@ -10,6 +10,7 @@ writes a managed table (see STACK-NOTES: LOCATION_ALREADY_EXISTS).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -27,8 +28,11 @@ import ibis.expr.operations as ops
 
 from leadlight.errors import ConfigError, NotReady
 from leadlight.storage.database import SESSION, connect
+from leadlight.storage.ibis_import import lazy_compilers
 from leadlight.storage.project import Project
 from leadlight.storage.schema import ACCOUNTS, EVENTS_RESOLVED, IDENTITIES, USERS
+
+lazy_compilers()  # before the first backend loads: only the dialects an engine uses are imported
 
 # Tables an engine serves to signals and scores.
 SERVED_TABLES = (EVENTS_RESOLVED, ACCOUNTS, USERS, IDENTITIES, "opportunities")
@@ -55,6 +59,12 @@ def _bit_count(bits: int) -> int:  # type: ignore[empty-body]
 
 
 _SCRATCH_NAMES = itertools.count()
+# Every stored table's and view's columns and types: what compiled SQL and a stored table's Ibis schema depend on
+# (``Engine.catalog``). Not temporary ones: a run's own (volatile names, mapped on replay) or a snapshot's staged
+# rows, left on a connection until the next score, that no compiled SQL reads.
+_CATALOG = ("SELECT database_name, schema_name, table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+            "WHERE database_name <> 'temp' AND table_name NOT LIKE '\\_leadlight\\_%' ESCAPE '\\' ORDER BY ALL")
+_SCHEMAS: dict[str, dict[str, Any]] = {}  # per catalog digest: the Ibis schema of each stored table looked up
 # Names that differ from run to run (scratch tables, their views, identity as of a moment): a recorded
 # statement refers to them by these names, and a replay maps them to the names of its own run.
 VOLATILE_NAME = re.compile(r"_leadlight_(?:scratch|view|asof)_\d+_\d+")
@@ -87,12 +97,29 @@ class Engine:
     _tables: dict[str, ibis.Table] = field(default_factory=dict)  # stored tables looked up (``table``)
     recording: Recording | None = None  # set while a definition is built to be recorded (``recipes.py``)
 
+    def catalog(self) -> tuple[str, frozenset[str]]:
+        """DuckDB: a digest of every stored table's and view's columns and types (``_CATALOG``), and their names;
+        asked once per engine (one catalog query), so nothing may change a stored table's columns while an engine
+        is open (a migration runs when a connection opens; an ingest adds columns with none)."""
+        if "catalog" not in self.memo:
+            rows = self.connection.execute(_CATALOG).fetchall()  # type: ignore[union-attr]
+            text = json.dumps([list(map(str, r)) for r in rows])
+            self.memo["catalog"] = (hashlib.sha256(text.encode()).hexdigest()[:32], frozenset(r[2] for r in rows))
+        return self.memo["catalog"]
+
     def table(self, name: str) -> ibis.Table:
         """The table (or view) ``name``. A stored table's columns only change by a migration, when a connection
         opens: it is looked up once per engine (a score asks for ``events`` or ``accounts`` a dozen times, each a
-        catalog query); per-run names (``_leadlight_...``, ``_ll_...``) each time."""
+        catalog query), and on DuckDB its schema once per process while the catalog's columns stay the same (a
+        run loop's scores); per-run names (``_leadlight_...``, ``_ll_...``) each time."""
         found = self._tables.get(name)
         if found is not None:
+            return found
+        schemas = self._schemas(name)
+        if schemas is not None and name in schemas:
+            found = ops.DatabaseTable(name, schemas[name], self.backend,
+                                      namespace=ops.Namespace(catalog=None, database=None)).to_expr()
+            self._tables[name] = found
             return found
         try:
             found = self.backend.table(name)
@@ -103,7 +130,20 @@ class Engine:
             ) from None
         if not name.startswith("_"):
             self._tables[name] = found
+            if schemas is not None:
+                schemas[name] = found.schema()
         return found
+
+    def _schemas(self, name: str) -> dict[str, Any] | None:
+        """The schemas of stored tables known for this catalog (None: not kept for ``name``)."""
+        if name.startswith("_") or self.name != "duckdb" or self.connection is None:
+            return None
+        digest, names = self.catalog()
+        if name not in names:  # created since the catalog was read: looked up each time
+            return None
+        if digest not in _SCHEMAS and len(_SCHEMAS) >= 8:
+            _SCHEMAS.clear()
+        return _SCHEMAS.setdefault(digest, {})
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` exists: a stored table found is remembered (``table``), one missing may be created

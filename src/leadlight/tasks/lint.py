@@ -32,8 +32,36 @@ def did_you_mean(names: list[str]) -> str:
     return f"; did you mean {' or '.join(repr(n) for n in names)}?" if names else ""
 
 
-def _loaded_events(con: Any) -> list[str]:
-    return [r[0] for r in con.execute("SELECT DISTINCT event FROM events WHERE event IS NOT NULL").fetchall()]
+# Per database in this process (a run loop, ``serve``): how many events were loaded and their names. The events
+# table only grows (``signals.incremental`` relies on it too): the names of the rows appended since are added.
+_KNOWN: dict[str, tuple[int, list[str]]] = {}
+
+
+def _loaded_events(engine: Engine) -> list[str]:
+    """Every event name loaded, sorted. A score read them before every event already (``Plan.event_names``, as
+    of a moment after the latest one): reused; else read once per process and brought up to date with the events
+    appended since, not a scan of all of them each time."""
+    con = engine.connection
+    count, latest, first = con.execute(  # type: ignore[union-attr]
+        "SELECT count(*), max(timestamp), (SELECT message_id FROM events WHERE rowid = 0) FROM events").fetchall()[0]
+    # the first event's id too: another database made at the same path (a project made again) is another key
+    key = f"{engine.project.database_path}:{first}" if engine.project is not None else None
+    seen = _KNOWN.get(key) if key is not None else None
+    read = engine.memo.get("event_names")
+    if read is not None and latest is not None and read[0] > latest:
+        names = list(read[1])
+    elif seen is not None and seen[0] <= count:
+        new = con.execute(  # type: ignore[union-attr]
+            "SELECT DISTINCT event FROM events WHERE rowid >= ? AND event IS NOT NULL", [seen[0]]).fetchall()
+        names = sorted({*seen[1], *(r[0] for r in new)})
+    else:
+        names = sorted(r[0] for r in con.execute(  # type: ignore[union-attr]
+            "SELECT DISTINCT event FROM events WHERE event IS NOT NULL").fetchall())
+    if key is not None:
+        if len(_KNOWN) >= 16:
+            _KNOWN.clear()
+        _KNOWN[key] = (count, names)
+    return names
 
 
 def _property_keys(con: Any, events: tuple[str, ...] | None) -> set[str] | None:
@@ -56,7 +84,7 @@ def event_warnings(engine: Engine, signals: list[Any]) -> list[dict[str, Any]]:
     con = engine.connection
     if con is None:  # Spark: the same check would need a scan per signal; scoring still runs
         return []
-    known = _loaded_events(con)
+    known = _loaded_events(engine)
     if not known:
         return []
     out = []

@@ -143,3 +143,29 @@ def test_explain_has_users_breakdown_and_history(company):
     assert a1["fit_score"] == 100.0 and a1["as_of"] == "2026-02-01T00:00:00Z"
     with pytest.raises(NotFound, match="nope"):
         explain_account(project, "nope")
+
+
+def test_names_and_status_come_with_the_scores_replay_and_a_new_owner_column_is_read(company):
+    """A snapshot's account names and sales status are compiled into the scores' recorded SQL: a re-score in the
+    same process builds no Ibis for them, stores what a build stores, and an owner column added since is read."""
+    from leadlight.storage import recipes
+
+    project, con, _ = company
+    config = fixtures.config()
+
+    def accounts():
+        frame = _score(fixtures.engine_for(con, project), config, D).accounts
+        return frame.drop(columns=["scored_at"]).sort_values("account_id").reset_index(drop=True)
+
+    recipes._MEMORY.clear()
+    first = accounts()
+    built = recipes.COUNTS["built"]
+    again = accounts()
+    assert recipes.COUNTS["built"] == built
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(again, first)
+    assert set(first["status"]) > {"prospect"}
+    con.execute("ALTER TABLE accounts ADD COLUMN owner VARCHAR")
+    con.execute("UPDATE accounts SET owner = 'rep@example.com'")
+    assert set(accounts()["owner"]) == {"rep@example.com"}

@@ -79,3 +79,23 @@ def test_scratch_tables_are_dropped_once_nothing_reads_them(loaded):
     again.users.to_pyarrow()
     engine.close()
     assert not _scratch_tables(con)
+
+
+@pytest.mark.parametrize("as_of", [datetime(2026, 1, 9, 12, 0), datetime(2026, 1, 12, 9, 0, 1)], ids=str)
+def test_the_event_names_plain_sql_reads_are_those_of_the_ibis_query(loaded, as_of):
+    """A breadth signal over every name reads them by one plain SQL (no Ibis built each re-score): the same names,
+    from raw events and from the kept summary with the day's raw events after it (an event after its midnight)."""
+    from leadlight.signals.incremental import kept_activity
+
+    engine, con = loaded
+    fixtures.add_event(con, "late", "u2", "a1", "Report Viewed", datetime(2026, 1, 12, 8, 0))
+    specs = fixtures.signals()
+    kept = kept_activity(engine, specs, as_of)
+    assert (kept is not None and kept.kept is not None) == (as_of > datetime(2026, 1, 12, 9))  # after every event
+    for activity in (Activity.from_events(engine, as_of), kept):
+        if activity is None:  # a moment before the latest event: nothing kept applies
+            continue
+        sql, params = activity.event_names_sql()
+        plain = sorted(r[0] for r in con.execute(sql, params).fetchall())
+        assert plain == sorted(r[0] for r in engine.probe(activity.event_names(), record=False))
+        assert ("Report Viewed" in plain) == (as_of > datetime(2026, 1, 12, 8, 0))

@@ -37,3 +37,24 @@ def test_one_thread_each_holds_for_the_twin_too_and_gives_the_setting_back():
         engine.close()
     finally:
         con.close()
+
+
+def test_a_stored_tables_schema_serves_the_next_engine_until_a_column_changes(tmp_path):
+    """A run loop's scores open an engine each: a stored table's Ibis schema is read once per process (one catalog
+    query per engine tells whether any column changed), and a column added since is seen."""
+    con = duckdb.connect(str(tmp_path / "file.duckdb"))
+    try:
+        con.execute("CREATE TABLE accounts (account_id VARCHAR, employees BIGINT)")
+        first = duckdb_engine(con).table("accounts")
+        again = duckdb_engine(con)
+        again.backend.table = _no_lookup  # the schema comes from what the first engine read
+        assert again.table("accounts").schema() == first.schema()
+        assert again.table("accounts").count().to_pyarrow().as_py() == 0
+        con.execute("ALTER TABLE accounts ADD COLUMN plan VARCHAR")
+        assert duckdb_engine(con).table("accounts").columns == ("account_id", "employees", "plan")
+    finally:
+        con.close()
+
+
+def _no_lookup(name, **kwargs):
+    raise AssertionError(f"{name} was looked up again")
