@@ -1,7 +1,8 @@
 """Reasons set-wise in DuckDB: the same lists ``explain`` builds row by row, for every row of a table at once.
 
 Each reason a row can have is a ``Term``: when it fires, its contribution (both SQL over the row) and
-what its value and sentence depend on (``key``, SQL). Sentences are written in Python by ``explain``
+what its value and sentence depend on (``key``, SQL), and the columns it reads. Sentences are written in
+Python by ``explain``
 once per distinct key (people share a few values), joined back, ranked like ``explain.top`` and
 aggregated into JSON arrays. Numbers are rounded as Python rounds them (``printf``: correctly rounded,
 ties to even), so a stored list decodes to exactly what ``explain`` gives.
@@ -107,9 +108,9 @@ def reads(terms: list[Term]) -> list[str]:
 
 def reason_lists(con: Any, name: str, table: str, terms: list[Term], groups: int, positives: int,
                  negatives: int = 2, *, shared: bool = False) -> str:
-    """SQL of ``(_ll_row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason), as ``explain.top``
-    orders them, in the text ``storage.snapshots`` writes. ``table``: a table or a parenthesised query on ``con``
-    with a unique ``_ll_row`` and the columns the terms read. What it keeps is in temp tables named after ``name``
+    """SQL of ``(_ll_row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason; NULL for a list it
+    has none in), as ``explain.top`` orders them, in the text ``storage.snapshots`` writes. ``table``: a table or a
+    parenthesised query on ``con`` with a unique ``_ll_row`` and the columns the terms read. What it keeps is in temp tables named after ``name``
     (``reason_tables``), which the SQL reads: use it before dropping them.
 
     ``shared``: thousands of rows (people) share a few inputs. Their rows are grouped by the columns the terms
@@ -164,13 +165,18 @@ def _lists(con: Any, name: str, table: str, terms: list[Term], groups: int, posi
                f"CAST(r.c AS DOUBLE) AS c, concat(s.head, r.c, s.tail) AS j FROM {long} r "
                f"JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
 
-    def best(g: int, sides: str, n: int) -> str:
-        where = f"FILTER (WHERE grp = {g} AND {sides})"
+    def best(sides: str, n: int) -> str:
+        where = f"FILTER (WHERE {sides})"
         return f"coalesce(list_select(list(j) {where}, list_grade_up(list(k) {where}))[1:{int(n)}], [])"
 
-    lists = ", ".join(f"'[' || array_to_string(list_concat({best(g, 'side < 2', positives)}, "
-                      f"{best(g, 'side = 2', negatives)}), ', ') || ']' AS g{g}" for g in range(groups))
-    return f"SELECT id AS _ll_row, {lists} FROM ({reasons}) GROUP BY id"
+    # each list grouped by row and list first, then a row's lists side by side (a row without reasons of a
+    # list has none: NULL); grouping by row alone with a filter per list cost a third more
+    each = (f"SELECT id, grp, '[' || array_to_string(list_concat({best('side < 2', positives)}, "
+            f"{best('side = 2', negatives)}), ', ') || ']' AS l FROM ({reasons}) GROUP BY id, grp")
+    if groups == 1:
+        return f"SELECT id AS _ll_row, l AS g0 FROM ({each})"
+    lists = ", ".join(f"any_value(l) FILTER (WHERE grp = {g}) AS g{g}" for g in range(groups))
+    return f"SELECT id AS _ll_row, {lists} FROM ({each}) GROUP BY id"
 
 
 def reason_tables(name: str) -> tuple[str, ...]:

@@ -1,9 +1,9 @@
 """The stored snapshot rows built set-wise in DuckDB: the same rows as ``scoring.rows`` (which stays the way
-on engines without a DuckDB connection, and the reference the tests compare against), as two Arrow tables.
+on engines without a DuckDB connection, and the reference the tests compare against).
 
-Scored accounts and people are kept in two temp tables; people's persona, champion, decision makers,
-gates, flags and reasons are SQL over them (titles are parsed in Python once per distinct title, sentences
-written once per distinct value: ``reasons_sql``), and each table comes back in one Arrow fetch.
+People's persona, champion, decision makers, gates and flags, accounts' names, status and signals are SQL
+over the scored tables (titles are parsed in Python once per distinct title); reasons are terms
+(``reasons_sql``: sentences written once per distinct value). ``snapshot_sql`` runs them.
 """
 
 from __future__ import annotations
