@@ -17,10 +17,6 @@ from typing import Any, Callable
 from leadlight.scoring import explain
 
 _ENCODE = json.JSONEncoder(default=str).encode
-# The JSON text around each reason's contribution, by (term, key), for the definition and table scored last:
-# a process that scores again and again (``run --every``, ``serve``) writes only the sentences of new values.
-_WRITTEN: dict[Any, dict[tuple[int, str], tuple[str, str]]] = {}
-_MOST_WRITTEN = 100_000
 
 
 def ident(name: str) -> str:
@@ -111,7 +107,7 @@ def reads(terms: list[Term]) -> list[str]:
 
 
 def reason_lists(con: Any, name: str, table: str, terms: list[Term], groups: int, positives: int,
-                 negatives: int = 2, *, shared: bool = False, written: Any = None) -> str:
+                 negatives: int = 2, *, shared: bool = False) -> str:
     """SQL of ``(_ll_row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason; NULL for a list it
     has none in), as ``explain.top`` orders them, in the text ``storage.snapshots`` writes. ``table``: a table or a
     parenthesised query on ``con`` with a unique ``_ll_row`` and the columns the terms read. What it keeps is in temp tables named after ``name``
@@ -120,28 +116,25 @@ def reason_lists(con: Any, name: str, table: str, terms: list[Term], groups: int
     ``shared``: thousands of rows (people) share a few inputs. Their rows are grouped by the columns the terms
     read, the lists built once per group (``<name>_inputs``) and given back to each of its rows by unnesting
     the group's row keys (no join on the inputs). Plain columns group fast; the written inputs (contributions
-    as text) cost more to group than the few thousand distinct ones cost to write.
-
-    ``written``: what the terms' sentences depend on (the definition's hash and ``name``), to reuse the
-    sentences written for it before in this process (None: write them all)."""
+    as text) cost more to group than the few thousand distinct ones cost to write."""
     if not terms:
         lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
         return f"SELECT NULL AS _ll_row, {lists} WHERE false"
     if not shared or not all(t.reads for t in terms):
-        return _lists(con, name, table, terms, groups, positives, negatives, written)
+        return _lists(con, name, table, terms, groups, positives, negatives)
     inputs = f"{name}_inputs"
     columns = ", ".join(ident(c) for c in reads(terms))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {inputs} AS SELECT {columns}, list(_ll_row) AS _ll_rows "
                 f"FROM {table} GROUP BY ALL").fetchall()
     lists = _lists(con, name, f"(SELECT rowid AS _ll_row, {columns} FROM {inputs})", terms, groups, positives,
-                   negatives, written)
+                   negatives)
     kept = ", ".join(f"l.g{g}" for g in range(groups))
     return (f"SELECT unnest(d._ll_rows) AS _ll_row, {kept} FROM {inputs} d "
             f"JOIN ({lists}) l ON l._ll_row = d.rowid")
 
 
 def _lists(con: Any, name: str, table: str, terms: list[Term], groups: int, positives: int,
-           negatives: int, written: Any) -> str:
+           negatives: int) -> str:
     """``reason_lists`` of every row of ``table``, gathered row by term."""
     long, said_as = f"{name}_long", f"{name}_said"
     # every reason of every row, with its key as text (to join on) and as itself (v<term>: for the sentence)
@@ -152,17 +145,12 @@ def _lists(con: Any, name: str, table: str, terms: list[Term], groups: int, posi
     # a reason's JSON text is all known from its term and key but the contribution: written here, once each
     said: dict[str, list] = {"term": [], "k": [], "head": [], "tail": []}
     values = ", ".join(f"v{n}" for n in range(len(terms)))
-    known = _known(written)
     for n, k, *value in con.execute(f"SELECT DISTINCT term, k, {values} FROM {long}").fetchall():
-        around = known.get((n, k))
-        if around is None:
-            plain, sentence = terms[n].words(value[n])
-            around = known[(n, k)] = (f'{{"signal": {_ENCODE(terms[n].signal)}, "value": {_ENCODE(plain)}, '
-                                      f'"contribution": ', f', "text": {_ENCODE(sentence)}}}')
+        plain, sentence = terms[n].words(value[n])
         said["term"].append(n)
         said["k"].append(k)
-        said["head"].append(around[0])
-        said["tail"].append(around[1])
+        said["head"].append(f'{{"signal": {_ENCODE(terms[n].signal)}, "value": {_ENCODE(plain)}, "contribution": ')
+        said["tail"].append(f', "text": {_ENCODE(sentence)}}}')
     temp_table(con, said_as, {"term": ("INTEGER", said["term"]), "k": ("VARCHAR", said["k"]),
                               "head": ("VARCHAR", said["head"]), "tail": ("VARCHAR", said["tail"])})
     # explain.top: the reasons worth nothing (in term order) and the positive ones (largest first, then by
@@ -189,17 +177,6 @@ def _lists(con: Any, name: str, table: str, terms: list[Term], groups: int, posi
         return f"SELECT id AS _ll_row, l AS g0 FROM ({each})"
     lists = ", ".join(f"any_value(l) FILTER (WHERE grp = {g}) AS g{g}" for g in range(groups))
     return f"SELECT id AS _ll_row, {lists} FROM ({each}) GROUP BY id"
-
-
-def _known(written: Any) -> dict[tuple[int, str], tuple[str, str]]:
-    """The texts written before for ``written`` (empty for None); those of other definitions are forgotten."""
-    if written is None or written[0] is None:
-        return {}
-    if written not in _WRITTEN or len(_WRITTEN[written]) > _MOST_WRITTEN:
-        for other in [w for w in _WRITTEN if w[0] != written[0]]:
-            del _WRITTEN[other]
-        _WRITTEN[written] = {}
-    return _WRITTEN[written]
 
 
 def reason_tables(name: str) -> tuple[str, ...]:

@@ -49,9 +49,8 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
             scoring.people.activity or rows_sql.ACTIVITY, read)).fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _ll_snap_people_of AS "
                     f"{rows_sql.people_of_accounts(USERS, scoring.people.decision_makers)}").fetchall()
-        written = constants.get("definition_hash")
         user_reasons = reason_lists(con, USERS, rows_sql.with_inputs(USERS, read), person_terms, 1,
-                                    scoring.reasons, shared=True, written=(written, USERS))
+                                    scoring.reasons, shared=True)
 
         if predictions:
             _predictions_table(con, predictions)
@@ -61,7 +60,7 @@ def build(engine: Any, config: Any, specs: dict, scored: tuple[Any, Any], info: 
             accounts, kinds_of(con, f"SELECT * FROM {accounts}"), specs, set(kinds_of(con, "_ll_info")),
             compile_(status), bool(predictions), read)).fetchall()
         account_reasons = reason_lists(con, ACCOUNTS, rows_sql.with_inputs(ACCOUNTS, read), account_terms, 3,
-                                       scoring.reasons, written=(written, ACCOUNTS))
+                                       scoring.reasons)
 
         account_sql = (f"SELECT a.*, coalesce(r.g0, '[]') AS reasons, coalesce(r.g1, '[]') AS fit_reasons, "
                        f"coalesce(r.g2, '[]') AS intent_reasons FROM {ACCOUNTS} a "

@@ -1,12 +1,11 @@
-"""The set-wise snapshot build (``snapshot_sql``): the stored JSON text keeps its exact shape, the sentences one
-process wrote before are reused only for the same definition, and people are grouped by what their reasons read
-(each gets the reasons the row-by-row reference gives it)."""
+"""The set-wise snapshot build (``snapshot_sql``): the stored JSON text keeps its exact shape, people are grouped by
+what their reasons read (each gets back the reasons of its own inputs), and every temp table is the scratch's."""
 
 from __future__ import annotations
 
 import json
 
-from leadlight.scoring import explain, reasons_sql, snapshot_sql
+from leadlight.scoring import explain, snapshot_sql
 from leadlight.scoring.reasons_sql import Term, reason_lists
 from leadlight.scoring.snapshot import score_snapshot
 from leadlight.tasks.score import store
@@ -43,28 +42,6 @@ def test_the_stored_json_text_keeps_its_shape(company):
                 seen.add(column)
     assert {"reasons", "fit_reasons", "flags", "disqualifiers", "champion", "decision_makers", "signals"} <= seen
     assert any(r.get("reasons") not in (None, "[]") for r in rows if "user_id" in r)
-
-
-def test_sentences_written_before_are_reused_for_the_same_definition_only(company, monkeypatch):
-    project, con, engine = company
-    monkeypatch.setattr(reasons_sql, "_WRITTEN", {})  # as a fresh process: nothing written yet
-    said = []
-    say = explain.say
-    monkeypatch.setattr(explain, "say", lambda *args: said.append(args) or say(*args))
-    config = fixtures.config()
-    store(project, engine, score_snapshot(engine, config, D))
-    first, written = _stored(con), len(said)
-    assert written
-    store(project, engine, score_snapshot(engine, config, D))
-    assert _stored(con) == first and len(said) == written  # every sentence known: none written again
-
-    relabelled = fixtures.config(signals=fixtures.SIGNALS.replace("label: documents created}",
-                                                                  "label: docs written}", 1))
-    store(project, engine, score_snapshot(engine, relabelled, D))
-    assert len(said) > written
-    texts = [r["text"] for row in _stored(con) for r in json.loads(row.get("reasons") or "[]")
-             if r["signal"] == "docs_14d"]
-    assert texts and all("docs written" in t for t in texts)
 
 
 def test_people_sharing_inputs_share_their_reasons_and_get_them_back_one_each(company):
