@@ -2,10 +2,9 @@
 
 Each reason a row can have is a ``Term``: when it fires, its contribution (both SQL over the row) and
 what its value and sentence depend on (``key``, SQL), and the columns it reads. Sentences are written in
-Python by ``explain``
-once per distinct key (people share a few values), joined back, ranked like ``explain.top`` and
-aggregated into JSON arrays. Numbers are rounded as Python rounds them (``printf``: correctly rounded,
-ties to even), so a stored list decodes to exactly what ``explain`` gives.
+Python by ``explain`` once per distinct key (people share a few values), joined back, ranked like
+``explain.top`` and aggregated into JSON arrays. Numbers are rounded as Python rounds them (``printf``:
+correctly rounded, ties to even), so a stored list decodes to exactly what ``explain`` gives.
 """
 
 from __future__ import annotations
@@ -110,8 +109,8 @@ def reason_lists(con: Any, name: str, table: str, terms: list[Term], groups: int
                  negatives: int = 2, *, shared: bool = False) -> str:
     """SQL of ``(_ll_row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason; NULL for a list it
     has none in), as ``explain.top`` orders them, in the text ``storage.snapshots`` writes. ``table``: a table or a
-    parenthesised query on ``con`` with a unique ``_ll_row`` and the columns the terms read. What it keeps is in temp tables named after ``name``
-    (``reason_tables``), which the SQL reads: use it before dropping them.
+    parenthesised query on ``con`` with a unique ``_ll_row`` and the columns the terms read. What it keeps is in
+    temp tables named after ``name`` (``reason_tables``), which the SQL reads: use it before dropping them.
 
     ``shared``: thousands of rows (people) share a few inputs. Their rows are grouped by the columns the terms
     read, the lists built once per group (``<name>_inputs``) and given back to each of its rows by unnesting
