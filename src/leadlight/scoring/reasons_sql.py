@@ -1,10 +1,10 @@
 """Reasons set-wise in DuckDB: the same lists ``explain`` builds row by row, for every row of a table at once.
 
 Each reason a row can have is a ``Term``: when it fires, its contribution (both SQL over the row) and
-what its value and sentence depend on (``key``, SQL). Sentences are written in Python by ``explain``
-once per distinct key (people share a few values), joined back, ranked like ``explain.top`` and
-aggregated into JSON arrays. Numbers are rounded as Python rounds them (``printf``: correctly rounded,
-ties to even), so a stored list decodes to exactly what ``explain`` gives.
+what its value and sentence depend on (``key``, SQL), and the columns it reads. Sentences are written in
+Python by ``explain`` once per distinct key (people share a few values), joined back, ranked like
+``explain.top`` and aggregated into JSON arrays. Numbers are rounded as Python rounds them (``printf``:
+correctly rounded, ties to even), so a stored list decodes to exactly what ``explain`` gives.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class Term:
     contribution: str  # SQL: score points (unrounded)
     key: str  # SQL: what the value and sentence depend on
     words: Callable[[Any], tuple[Any, str]]  # key -> (value, sentence)
+    reads: tuple[str, ...] = ()  # the columns the SQL above reads
 
 
 def said(specs: Any, signal: str) -> Callable[[Any], tuple[Any, str]]:
@@ -96,47 +97,49 @@ def rule_term(group: int, rule: Any, column: str, scale: float, specs: Any) -> T
     """A points rule: ``column`` holds its points (before decay), the reason reads ``rule.signal``."""
     got = points(ident(column))
     return Term(group, rule.signal, f"{got} <> 0", f"{got} * {number(scale)}", ident(rule.signal),
-                said(specs, rule.signal))
+                said(specs, rule.signal), (column, rule.signal))
 
 
-def reason_lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int,
-                 negatives: int = 2) -> str:
-    """SQL of ``(row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason), as ``explain.top``
-    orders them, in the text ``storage.snapshots`` writes. ``table`` is a table on ``con``, ``row`` its key
-    column; what it keeps is in temp tables named after ``table`` (``drop_reasons`` removes them), which the
-    SQL reads: use it before dropping them.
+def reads(terms: list[Term]) -> list[str]:
+    """Every column the terms read, once each, in order."""
+    return list(dict.fromkeys(c for t in terms for c in t.reads))
 
-    A row's lists depend only on which of its terms fire, with what contribution (as written: one decimal) and
-    key, and thousands of people share a few such inputs: the rows are grouped by their inputs (one struct, with
-    the keys of its rows: ``<table>_inputs``), the lists built once per input (``<table>_lists``) and given back
-    to each of its rows by unnesting those keys (no join on the struct)."""
+
+def reason_lists(con: Any, name: str, table: str, terms: list[Term], groups: int, positives: int,
+                 negatives: int = 2, *, shared: bool = False) -> str:
+    """SQL of ``(_ll_row, g0, g1, ...)``: each row's JSON reason lists (only rows with a reason; NULL for a list it
+    has none in), as ``explain.top`` orders them, in the text ``storage.snapshots`` writes. ``table``: a table or a
+    parenthesised query on ``con`` with a unique ``_ll_row`` and the columns the terms read. What it keeps is in
+    temp tables named after ``name`` (``reason_tables``), which the SQL reads: use it before dropping them.
+
+    ``shared``: thousands of rows (people) share a few inputs. Their rows are grouped by the columns the terms
+    read, the lists built once per group (``<name>_inputs``) and given back to each of its rows by unnesting
+    the group's row keys (no join on the inputs). Plain columns group fast; the written inputs (contributions
+    as text) cost more to group than the few thousand distinct ones cost to write."""
     if not terms:
         lists = ", ".join(f"NULL::VARCHAR AS g{g}" for g in range(groups))
-        return f"SELECT NULL AS {ident(row)}, {lists} WHERE false"
-    distinct, lists = f"{table}_inputs", f"{table}_lists"
-    # a term that does not fire adds nothing: its contribution and key are left out of the inputs (NULL)
-    fields = ", ".join(f"c{n} := CASE WHEN {t.fires} THEN printf('%.1f', {t.contribution}) END, "
-                       f"v{n} := CASE WHEN {t.fires} THEN {t.key} END" for n, t in enumerate(terms))
-    columns = ", ".join(f"k.c{n} AS c{n}, k.v{n} AS v{n}" for n in range(len(terms)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {distinct} AS SELECT row_number() OVER () AS _ll_input, ids, "
-                f"{columns} FROM (SELECT struct_pack({fields}) AS k, list({ident(row)}) AS ids FROM {table} "
-                f"GROUP BY k)").fetchall()
-    each = [Term(t.group, t.signal, f"c{n} IS NOT NULL", f"CAST(c{n} AS DOUBLE)", f"v{n}", t.words)
-            for n, t in enumerate(terms)]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {lists} AS "
-                f"{_lists(con, distinct, '_ll_input', each, groups, positives, negatives)}").fetchall()
-    return (f"SELECT unnest(d.ids) AS {ident(row)}, {', '.join(f'l.g{g}' for g in range(groups))} FROM {distinct} d "
-            f"JOIN {lists} l ON l._ll_input = d._ll_input")
+        return f"SELECT NULL AS _ll_row, {lists} WHERE false"
+    if not shared or not all(t.reads for t in terms):
+        return _lists(con, name, table, terms, groups, positives, negatives)
+    inputs = f"{name}_inputs"
+    columns = ", ".join(ident(c) for c in reads(terms))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {inputs} AS SELECT {columns}, list(_ll_row) AS _ll_rows "
+                f"FROM {table} GROUP BY ALL").fetchall()
+    lists = _lists(con, name, f"(SELECT rowid AS _ll_row, {columns} FROM {inputs})", terms, groups, positives,
+                   negatives)
+    kept = ", ".join(f"l.g{g}" for g in range(groups))
+    return (f"SELECT unnest(d._ll_rows) AS _ll_row, {kept} FROM {inputs} d "
+            f"JOIN ({lists}) l ON l._ll_row = d.rowid")
 
 
-def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, positives: int, negatives: int) -> str:
-    """``reason_lists`` of every row of ``table`` (the distinct inputs), gathered row by term."""
-    long, said_as = f"{table}_reasons", f"{table}_said"
+def _lists(con: Any, name: str, table: str, terms: list[Term], groups: int, positives: int,
+           negatives: int) -> str:
+    """``reason_lists`` of every row of ``table``, gathered row by term."""
+    long, said_as = f"{name}_long", f"{name}_said"
     # every reason of every row, with its key as text (to join on) and as itself (v<term>: for the sentence)
-    each = [f"SELECT {ident(row)} AS id, {n} AS term, {term.group} AS grp, {text(term.signal)} AS signal, "
-            f"printf('%.1f', {term.contribution}) AS c, (CASE WHEN {term.key} IS NULL THEN 'N' ELSE 'V' || "
-            f"CAST({term.key} AS VARCHAR) END) AS k, {term.key} AS v{n} FROM {table} WHERE {term.fires}"
-            for n, term in enumerate(terms)]
+    each = [f"SELECT _ll_row AS id, {n} AS term, {term.group} AS grp, printf('%.1f', {term.contribution}) AS c, "
+            f"(CASE WHEN {term.key} IS NULL THEN 'N' ELSE 'V' || CAST({term.key} AS VARCHAR) END) AS k, "
+            f"{term.key} AS v{n} FROM {table} WHERE {term.fires}" for n, term in enumerate(terms)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {long} AS {' UNION ALL BY NAME '.join(each)}").fetchall()
     # a reason's JSON text is all known from its term and key but the contribution: written here, once each
     said: dict[str, list] = {"term": [], "k": [], "head": [], "tail": []}
@@ -158,24 +161,23 @@ def _lists(con: Any, table: str, row: str, terms: list[Term], groups: int, posit
     key = (f"{{'side': {side}, 'c': CASE {side} WHEN 1 THEN -c WHEN 2 THEN c ELSE 0 END, "
            f"'then': CASE WHEN {side} = 0 THEN term ELSE {signal_rank} END}}")
     reasons = (f"SELECT id, grp, {side} AS side, {key} AS k, j FROM (SELECT r.id, r.grp, r.term, "
-               f"CAST(r.c AS DOUBLE) AS c, s.head || r.c || s.tail AS j FROM {long} r "
+               f"CAST(r.c AS DOUBLE) AS c, concat(s.head, r.c, s.tail) AS j FROM {long} r "
                f"JOIN {said_as} s ON s.term = r.term AND s.k = r.k)")
 
-    def best(g: int, sides: str, n: int) -> str:
-        where = f"FILTER (WHERE grp = {g} AND {sides})"
+    def best(sides: str, n: int) -> str:
+        where = f"FILTER (WHERE {sides})"
         return f"coalesce(list_select(list(j) {where}, list_grade_up(list(k) {where}))[1:{int(n)}], [])"
 
-    lists = ", ".join(f"'[' || array_to_string(list_concat({best(g, 'side < 2', positives)}, "
-                      f"{best(g, 'side = 2', negatives)}), ', ') || ']' AS g{g}" for g in range(groups))
-    return f"SELECT id AS {ident(row)}, {lists} FROM ({reasons}) GROUP BY id"
+    # each list grouped by row and list first, then a row's lists side by side (a row without reasons of a
+    # list has none: NULL); grouping by row alone with a filter per list cost a third more
+    each = (f"SELECT id, grp, '[' || array_to_string(list_concat({best('side < 2', positives)}, "
+            f"{best('side = 2', negatives)}), ', ') || ']' AS l FROM ({reasons}) GROUP BY id, grp")
+    if groups == 1:
+        return f"SELECT id AS _ll_row, l AS g0 FROM ({each})"
+    lists = ", ".join(f"any_value(l) FILTER (WHERE grp = {g}) AS g{g}" for g in range(groups))
+    return f"SELECT id AS _ll_row, {lists} FROM ({each}) GROUP BY id"
 
 
-def reason_tables(table: str) -> tuple[str, ...]:
-    """The temp tables ``reason_lists`` keeps for ``table``."""
-    return tuple(f"{table}{suffix}" for suffix in ("_inputs", "_lists", "_inputs_reasons", "_inputs_said"))
-
-
-def drop_reasons(con: Any, table: str) -> None:
-    """Remove what ``reason_lists`` kept for ``table``."""
-    for name in reason_tables(table):
-        con.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
+def reason_tables(name: str) -> tuple[str, ...]:
+    """The temp tables ``reason_lists`` keeps under ``name``."""
+    return tuple(f"{name}{suffix}" for suffix in ("_inputs", "_long", "_said"))

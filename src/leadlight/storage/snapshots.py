@@ -93,12 +93,12 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: An
     """Replace the snapshot at ``as_of`` with these rows (pandas frames, Arrow tables or ``StagedRows`` in the
     stored columns); runs inside the caller's transaction."""
     for table, rows in ((ACCOUNT_SCORES, accounts), (USER_SCORES, users)):
-        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.execute(f"DELETE FROM {table} WHERE as_of = ?", [as_of]).fetchall()
         if isinstance(rows, StagedRows):
-            if rows.insert_into(con, table, columns, ("as_of", as_of)):
+            if rows.insert_into(con, table, ("as_of", as_of)):  # staged in this table's columns
                 continue
             rows = rows.to_arrow()
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         con.register("_ll_rows", rows.reindex(columns=columns) if hasattr(rows, "reindex") else rows.select(columns))
         try:
             con.execute(f"INSERT INTO {table} SELECT * FROM _ll_rows").fetchall()

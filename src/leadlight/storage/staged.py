@@ -49,11 +49,13 @@ def evict(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class StagedRows:
-    """Rows of ``sql`` (with ``params``) in a stored table's columns, over ``scratch``. ``flags``: boolean
-    columns ``count_true`` counts."""
+    """Rows of ``sql`` (with ``params``) in a stored table's ``columns`` (in its order), over ``scratch``.
+    ``flags``: boolean columns ``count_true`` counts."""
 
-    def __init__(self, scratch: Scratch, sql: str, params: list[Any], flags: tuple[str, ...] = ()) -> None:
+    def __init__(self, scratch: Scratch, sql: str, params: list[Any], flags: tuple[str, ...] = (),
+                 columns: list[str] | None = None) -> None:
         self.scratch, self.con, self.sql, self.params, self.flags = scratch, scratch.con, sql, params, flags
+        self.columns = columns
         self._arrow: Any = None
         self._counts: tuple[int, dict[str, int]] | None = None
         scratch.holders.append(self)
@@ -89,14 +91,14 @@ class StagedRows:
     def to_pandas(self) -> "pd.DataFrame":
         return self.to_arrow().to_pandas()
 
-    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
-                    where: tuple[str, Any]) -> bool:
-        """Insert the rows into ``table`` (its ``columns``) when they are still staged on ``con`` (False if not);
-        ``where``: the column and value that select them there (counted from the table from then on)."""
-        if self._arrow is not None or con is not self.con or self not in self.scratch.holders:
+    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str, where: tuple[str, Any]) -> bool:
+        """Insert the rows into ``table`` (whose ``columns`` they are) when they are still staged on ``con``
+        (False if not); ``where``: the column and value that select them there (counted from the table from
+        then on)."""
+        if self._arrow is not None or con is not self.con or self not in self.scratch.holders or not self.columns:
             return False
-        names = ", ".join(f'"{c}"' for c in columns)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM ({self.sql})", self.params).fetchall()
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        con.execute(f"INSERT INTO {table} ({names}) {self.sql}", self.params).fetchall()
         if self._counts is None:
             self._counts = self._count(f"{table} WHERE \"{where[0]}\" = ?", [where[1]])
         self.scratch.release(self)
