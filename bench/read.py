@@ -1,12 +1,16 @@
 """Fast read commands: ``accounts --limit 5``, ``leads --limit 5``, ``explain ID`` and ``--help`` on a large snapshot.
 
-    python bench/read.py [--accounts 50000] [--repeat 5] [--keep DIR]
+    python bench/read.py [--accounts 50000] [--repeat 5] [--keep DIR] [--against SRC] [--bytecode both]
 
 Scores a small generated company (300 accounts, 60 days), then stores a snapshot of ``--accounts`` accounts
 through the real write path (``storage.snapshots.write_snapshot``): the scored rows repeated under new ids,
 each account with its people. Then times each command in a fresh process, as a user runs it (``--repeat``
 times; the median and the best), printing wall and CPU seconds and the load average (other work on the
 machine slows the wall time, hardly the CPU seconds). The target: ``accounts --limit 5`` under 0.3 s.
+``--against SRC`` (another checkout's ``src``, e.g. ``/work/main/src``) times the same commands from those sources
+too, interleaved run by run, and prints the ratio. ``--bytecode``: ``compiled`` runs every module from bytecode
+compiled beforehand, as ``pip install`` leaves a package; ``source`` as this checkout runs when no ``.pyc`` may be
+written (``PYTHONDONTWRITEBYTECODE``: Leadlight's own modules compiled at every start); ``both`` (default) times each.
 ``floor`` prints what no read command can go below on this machine: a bare interpreter, the imports of DuckDB
 and the contract (pydantic), and opening the file.
 """
@@ -30,19 +34,29 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-def python(*argv: str) -> tuple[float, float, subprocess.CompletedProcess]:
+def environment(src: Path, bytecode: Path | None = None) -> dict[str, str]:
+    """Variables that run Leadlight from ``src``; with ``bytecode``, every module is read from (and, the first
+    time, compiled into) that folder, as after a ``pip install``."""
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    if bytecode is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def python(*argv: str, env: dict[str, str] = ENV) -> tuple[float, float, subprocess.CompletedProcess]:
     """Run ``python ARGV`` in a fresh process: its wall and CPU seconds, and how it ended."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, *argv], env=ENV, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *argv], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done
 
 
-def leadlight(*args: str) -> tuple[float, float, str]:
+def leadlight(*args: str, env: dict[str, str] = ENV) -> tuple[float, float, str]:
     """Run ``leadlight ARGS`` in a fresh process (the console script's entry point); wall and CPU seconds, stdout."""
-    wall, cpu, done = python("-c", "from leadlight.cli.app import main; main()", *args)
+    wall, cpu, done = python("-c", "from leadlight.cli.app import main; main()", *args, env=env)
     if done.returncode:
         sys.exit(f"leadlight {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return wall, cpu, done.stdout
@@ -109,12 +123,27 @@ def grow(project: Path, accounts: int) -> dict:
         con.close()
 
 
+def variants(against: Path | None, bytecode: str, tmp: Path) -> dict[str, dict[str, str]]:
+    """The ways to run each command: these sources (and ``against``'s), from source and/or compiled bytecode."""
+    sources = {"this": ROOT / "src", **({"against": against.resolve()} if against else {})}
+    modes = ["source", "compiled"] if bytecode == "both" else [bytecode]
+    return {f"{name} {mode}": environment(src, tmp / "bytecode" if mode == "compiled" else None)
+            for mode in modes for name, src in sources.items()}
+
+
+def summary(runs: list[tuple[float, float]]) -> dict[str, float]:
+    return {"wall_median": round(statistics.median(w for w, _ in runs), 3),
+            "wall_best": round(min(w for w, _ in runs), 3), "cpu_median": round(statistics.median(c for _, c in runs), 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the project in this folder and keep it; reuse it if it "
                                                   "is already there (then --accounts is what it holds)")
+    parser.add_argument("--against", type=Path, help="another checkout's src folder to time side by side")
+    parser.add_argument("--bytecode", choices=("source", "compiled", "both"), default="both")
     args = parser.parse_args()
     out: dict = {"load_average_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-read-") as tmp:
@@ -136,15 +165,25 @@ def main() -> None:
                     "leads --limit 5 --json": ("leads", "--limit", "5", *p, "--json"),
                     f"explain {first} --json": ("explain", first, *p, "--json"),
                     "--help": ("--help",)}
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        ways = variants(args.against, args.bytecode, Path(tmp))
+        outputs: dict[str, set[str]] = {name: set() for name in commands}
+        for env in ways.values():  # compiles the bytecode of the compiled ways (untimed), as an install would
+            for name, command in commands.items():
+                outputs[name].add(leadlight(*command, env=env)[2])
+        times = {name: {way: [] for way in ways} for name in commands}
         for _ in range(args.repeat):  # interleaved: a burst of load on the machine touches every command alike
             for name, command in commands.items():
-                times[name].append(leadlight(*command)[:2])
+                for way, env in ways.items():
+                    times[name][way].append(leadlight(*command, env=env)[:2])
         out["floor"] = floor(project, args.repeat)
-    out["commands"] = {name: {"wall_median": round(statistics.median(w for w, _ in runs), 3),
-                              "wall_best": round(min(w for w, _ in runs), 3),
-                              "cpu_median": round(statistics.median(c for _, c in runs), 3)}
-                       for name, runs in times.items()}
+    out["commands"] = {name: {way: summary(runs) for way, runs in by_way.items()} for name, by_way in times.items()}
+    if args.against:
+        out["same_output_as_against"] = {name: len(texts) == 1 for name, texts in outputs.items()}
+        for figure in ("wall_median", "cpu_median"):
+            out[f"{figure}_ratio_this_to_against"] = {
+                name: {mode: round(by_way[f"this {mode}"][figure] / by_way[f"against {mode}"][figure], 2)
+                       for mode in ("source", "compiled") if f"this {mode}" in by_way}
+                for name, by_way in out["commands"].items()}
     out["load_average_after"] = os.getloadavg()
     print(json.dumps(out, indent=2))
 

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 from leadlight.errors import NotFound, NotReady, UsageError
 from leadlight.storage.staged import StagedRows
 from leadlight.timeutil import iso
 
 if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
+    import duckdb
     import pandas as pd
 
 ACCOUNT_SCORES = "account_scores"

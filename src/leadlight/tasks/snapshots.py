@@ -35,7 +35,7 @@ def reader(project: Project) -> Iterator[SnapshotReader]:
     if shared is not None:
         yield shared
         return
-    con = connect(project, read_only=True)
+    con = connect(project, read_only=True, relations=False)  # the reader only fetches rows
     try:
         yield SnapshotReader(con)
     finally:
