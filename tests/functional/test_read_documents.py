@@ -93,3 +93,32 @@ def test_the_table_shows_the_same_accounts(project):
     table = CliRunner().invoke(app, ["accounts", "-p", str(project.root), "-n", "3"])
     assert table.exit_code == 0, table.output
     assert "Zoë & Søn — 株式会社" in table.stdout and "[quiet] week" in table.stdout and "ana@zoe.example" in table.stdout
+
+
+# Command-line values read without pydantic (cli.values): the same values, output and errors as typer's own.
+@pytest.mark.parametrize("args", [
+    ["accounts", "--limit", "2"], ["accounts", "-n", "007", "--json"], ["accounts", "--limit", "0"],
+    ["accounts", "--limit", "-1"], ["accounts", "--limit", "two"], ["accounts", "--limit", "2.0"],
+    ["accounts", "--limit", "١٢"], ["accounts", "-f", "csv"], ["accounts", "--format", "CSV"],
+    ["accounts", "--format", "yaml"], ["accounts", "-q", "high fit high intent", "--json"],
+    ["accounts", "-q", "warm"], ["accounts", "--as-of", "2026-11-29"], ["leads", "--account", "a1", "-n", "1"],
+    ["explain", "a1", "--json"], ["explain", "nobody"], ["accounts", "--project", ""],
+    ["accounts", "--project", "/nonexistent/leadlight"], ["ingest", "x.csv", "--kind", "bogus"],
+    ["generate", "--accounts", "many"], ["--version"],
+])
+def test_values_read_without_pydantic_are_typers(project, args, monkeypatch, tmp_path):
+    import typer.core
+    from typer import _coercion
+
+    from leadlight.cli.app import COMMAND_MODULES, build
+
+    def invoke() -> tuple:
+        argv = list(args)
+        if "--project" not in args and args[0] in ("accounts", "leads", "explain"):
+            argv += ["--project", str(project.root)]
+        done = CliRunner().invoke(build(COMMAND_MODULES), argv)
+        return done.exit_code, done.stdout, done.stderr
+
+    plain_first = invoke()
+    monkeypatch.setattr(typer.core, "build_runtime_param", _coercion.build_runtime_param)
+    assert plain_first == invoke()
