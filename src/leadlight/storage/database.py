@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-import _duckdb  # DuckDB's engine, which the ``duckdb`` package re-exports; see ``connect``'s ``relations``
+try:  # DuckDB's engine, which the ``duckdb`` package re-exports; see ``connect``'s ``relations``
+    import _duckdb as engine
+except ImportError:  # a DuckDB whose engine has another name: the package, relation layer and all
+    import duckdb as engine
 
 from leadlight.errors import NotReady, ProjectBusy
 from leadlight.storage import owner
@@ -98,8 +101,8 @@ def _open(project: Project, read_only: bool, wait: float, on_wait: Callable[[str
     told = False
     while True:
         try:
-            return _duckdb.connect(str(project.database_path), read_only=read_only)
-        except _duckdb.IOException as err:
+            return engine.connect(str(project.database_path), read_only=read_only)
+        except engine.IOException as err:
             held = _HELD_BY.search(str(err))
             if held is None:
                 raise
