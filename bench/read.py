@@ -9,8 +9,9 @@ times; the median and the best), printing wall and CPU seconds and the load aver
 machine slows the wall time, hardly the CPU seconds). The target: ``accounts --limit 5`` under 0.3 s.
 ``--against SRC`` (another checkout's ``src``, e.g. ``/work/main/src``) times the same commands from those sources
 too, interleaved run by run, and prints the ratio. ``--bytecode``: ``compiled`` runs every module from bytecode
-compiled beforehand, as ``pip install`` leaves a package; ``source`` as this checkout runs when no ``.pyc`` may be
-written (``PYTHONDONTWRITEBYTECODE``: Leadlight's own modules compiled at every start); ``both`` (default) times each.
+compiled beforehand, as ``pip install`` leaves a package; ``source`` compiles Leadlight's own modules at every
+start, as a checkout runs when no ``.pyc`` may be written (``PYTHONDONTWRITEBYTECODE``), whatever ``__pycache__``
+the checkouts hold (bytecode is read from a folder of the bench's own); ``both`` (default) times each.
 ``floor`` prints what no read command can go below on this machine: a bare interpreter, the imports of DuckDB's
 engine and typer, and opening the file.
 """
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,13 +36,13 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-def environment(src: Path, bytecode: Path | None = None) -> dict[str, str]:
-    """Variables that run Leadlight from ``src``; with ``bytecode``, every module is read from (and, the first
-    time, compiled into) that folder, as after a ``pip install``."""
-    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    if bytecode is not None:
-        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+def environment(src: Path, bytecode: Path, *, write: bool = False) -> dict[str, str]:
+    """Variables that run Leadlight from ``src`` with every module's bytecode read from the ``bytecode`` folder
+    (``write``: compiled into it when missing, as a ``pip install`` does once)."""
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONPYCACHEPREFIX": str(bytecode), "PYTHONDONTWRITEBYTECODE": "1"}
+    if write:
+        del env["PYTHONDONTWRITEBYTECODE"]
     return env
 
 
@@ -125,12 +127,26 @@ def grow(project: Path, accounts: int) -> dict:
         con.close()
 
 
-def variants(against: Path | None, bytecode: str, tmp: Path) -> dict[str, dict[str, str]]:
-    """The ways to run each command: these sources (and ``against``'s), from source and/or compiled bytecode."""
+def variants(against: Path | None, bytecode: str, tmp: Path) -> dict[str, tuple[Path, Path]]:
+    """The ways to run each command: these sources (and ``against``'s), each from source and/or compiled
+    bytecode; a way is (sources, bytecode folder). Both ways read the dependencies' bytecode; "source" compiles
+    Leadlight's own modules at every start (its folder loses them after the warm-up run: ``prepare``)."""
     sources = {"this": ROOT / "src", **({"against": against.resolve()} if against else {})}
     modes = ["source", "compiled"] if bytecode == "both" else [bytecode]
-    return {f"{name} {mode}": environment(src, tmp / "bytecode" if mode == "compiled" else None)
-            for mode in modes for name, src in sources.items()}
+    return {f"{name} {mode}": (src, tmp / f"bytecode-{mode}") for mode in modes for name, src in sources.items()}
+
+
+def prepare(ways: dict[str, tuple[Path, Path]], commands: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Run every command once every way (untimed), compiling the bytecode; then drop Leadlight's own from the
+    "source" ways' folders. Returns each command's outputs (one, when every way prints the same)."""
+    outputs: dict[str, set[str]] = {name: set() for name in commands}
+    for src, bytecode in ways.values():
+        for name, command in commands.items():
+            outputs[name].add(leadlight(*command, env=environment(src, bytecode, write=True))[2])
+    for way, (src, bytecode) in ways.items():
+        if way.endswith(" source"):
+            shutil.rmtree(bytecode / src.relative_to(src.anchor) / "leadlight", ignore_errors=True)
+    return outputs
 
 
 def summary(runs: list[tuple[float, float]]) -> dict[str, float]:
@@ -168,15 +184,12 @@ def main() -> None:
                     f"explain {first} --json": ("explain", first, *p, "--json"),
                     "--help": ("--help",)}
         ways = variants(args.against, args.bytecode, Path(tmp))
-        outputs: dict[str, set[str]] = {name: set() for name in commands}
-        for env in ways.values():  # compiles the bytecode of the compiled ways (untimed), as an install would
-            for name, command in commands.items():
-                outputs[name].add(leadlight(*command, env=env)[2])
+        outputs = prepare(ways, commands)
         times = {name: {way: [] for way in ways} for name in commands}
         for _ in range(args.repeat):  # interleaved: a burst of load on the machine touches every command alike
             for name, command in commands.items():
-                for way, env in ways.items():
-                    times[name][way].append(leadlight(*command, env=env)[:2])
+                for way, (src, bytecode) in ways.items():
+                    times[name][way].append(leadlight(*command, env=environment(src, bytecode))[:2])
         out["floor"] = floor(project, args.repeat)
     out["commands"] = {name: {way: summary(runs) for way, runs in by_way.items()} for name, by_way in times.items()}
     if args.against:
