@@ -229,6 +229,8 @@ def derive_shapes() -> dict[str, tuple[tuple[str, Any, bool, Any], ...]]:
             kind, nullable = kind_of(field.annotation)
             if field.is_required():
                 default: Any = REQUIRED
+            elif field.default_factory is not None:
+                raise TypeError(f"{model.__name__}.{name}: a default factory has no written shape")
             elif isinstance(field.default, contract.BaseModel):
                 if field.default.model_dump() != type(field.default)().model_dump():
                     raise TypeError(f"{model.__name__}.{name}: a default object other than the model's own")

@@ -104,6 +104,7 @@ def test_the_table_shows_the_same_accounts(project):
     ["accounts", "-q", "warm"], ["accounts", "--as-of", "2026-11-29"], ["leads", "--account", "a1", "-n", "1"],
     ["explain", "a1", "--json"], ["explain", "nobody"], ["accounts", "--project", ""],
     ["accounts", "--project", "/nonexistent/leadlight"], ["ingest", "x.csv", "--kind", "bogus"],
+    ["ingest", "a.csv", "b.csv", "--kind", "accounts", "--json"],
     ["generate", "--accounts", "many"], ["--version"],
 ])
 def test_values_read_without_pydantic_are_typers(project, args, monkeypatch, tmp_path):

@@ -25,10 +25,9 @@ class _PlainFirst:
         self._typer: Any = None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        single = param.nargs == 1 and not param.multiple
         if value is None:  # as typer's own: no value is None, or () for a parameter that takes many
-            return None if single else ()
-        if single:
+            return () if param.multiple or param.nargs == -1 else None
+        if param.nargs == 1 and not param.multiple:
             try:
                 plain = _plain(self.descriptor, value, param, ctx)
             except Exception:  # noqa: BLE001 - typer's adapter reads it again and says what is wrong its way
