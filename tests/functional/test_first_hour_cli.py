@@ -247,13 +247,14 @@ def test_help_imports_nothing_heavy():
 
 
 def test_reading_a_list_as_json_loads_no_rich_nor_compute_stack(project, scored):
+    """Nor the ``duckdb`` package's Python layer: the reader opens the file through DuckDB's engine only."""
     import subprocess
     import sys
 
     probe = ("import sys\nfrom leadlight.cli.app import main\n"
              f"sys.argv = ['leadlight', 'accounts', '--limit', '5', '--json', '--project', {str(project)!r}]\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "print('LOADED', [m for m in ('rich', 'ruamel.yaml', 'pandas', 'ibis') "
+             "print('LOADED', [m for m in ('rich', 'ruamel.yaml', 'pandas', 'ibis', 'duckdb') "
              "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "LOADED []"

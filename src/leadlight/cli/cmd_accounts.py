@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
             render_accounts(rows, limit, title=f"Accounts by priority, as of {as_of_words(context['as_of'])}",
                             threshold=context["pqa_threshold"])
 
-        run_listing(json_out, output, project, as_of, lambda at: list_accounts(at, as_of, quadrant, limit), show)
+        run_listing(json_out, output, project, as_of,
+                    lambda at: list_accounts(at, as_of, quadrant, limit, documents=True), show)
 
 
 def why_cell(a: dict, threshold: float | None) -> str:

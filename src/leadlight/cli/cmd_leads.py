@@ -64,4 +64,5 @@ def register(app: typer.Typer) -> None:
             if limit is None and len(rows) > SHOWN:
                 stdout.print(f"[dim]{len(rows) - SHOWN:,} more: use --limit N, --format csv or --json[/]")
 
-        run_listing(json_out, output, project, as_of, lambda at: list_leads(at, account, limit, as_of), show)
+        run_listing(json_out, output, project, as_of,
+                    lambda at: list_leads(at, account, limit, as_of, documents=True), show)

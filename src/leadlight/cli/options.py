@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from leadlight.cli import values
 from leadlight.errors import UsageError
 
 ProjectOpt = Annotated[
@@ -144,3 +145,4 @@ def _usage_name(self) -> str:  # noqa: ANN001
 
 
 _humane_help()
+values.install()  # plain values are read without importing pydantic (see there)

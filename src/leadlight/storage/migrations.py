@@ -13,10 +13,12 @@ has shipped. Packages own what their tables *mean*; this list owns their shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from leadlight.storage.schema import DDL as CANONICAL
+
+if TYPE_CHECKING:
+    import duckdb
 
 SCHEMA_VERSION_TABLE = "schema_version"
 

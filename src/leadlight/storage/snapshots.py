@@ -8,7 +8,9 @@ objects (reasons, champion, play, ...) are JSON text.
 Writing: ``write_snapshot`` replaces one as_of's rows; the caller owns the
 transaction, so a task stores the snapshot together with what it caused.
 Reading: ``SnapshotReader`` turns stored rows into the contract's typed objects
-(``leadlight.contract``), the same for the CLI, the web app and playbooks.
+(``leadlight.contract``), the same for the CLI, the web app and playbooks; a read command that only prints
+them asks for their JSON documents (``account_documents``, ``lead_documents``): the same values, made by
+``leadlight.contract_documents`` without building the models (or importing the contract) when the row conforms.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
-from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
+from leadlight.contract_documents import document
 from leadlight.errors import NotFound, NotReady, UsageError
 from leadlight.storage.staged import StagedRows
 from leadlight.timeutil import iso
 
 if TYPE_CHECKING:  # pandas loads only to write a snapshot: reading one (accounts, explain) never needs it
+    import duckdb
     import pandas as pd
+
+    from leadlight.contract import AccountDetail, AccountObject, HistoryPoint, LeadObject
 
 ACCOUNT_SCORES = "account_scores"
 USER_SCORES = "user_scores"
@@ -202,16 +205,25 @@ class SnapshotReader:
     def accounts(self, at: datetime, where: AccountFilter = AccountFilter(), *, limit: int | None = None,
                  offset: int = 0) -> list[AccountObject]:
         """Account objects of the snapshot at ``at``, best first."""
+        return [account_object(r) for r in self.account_rows(at, where, limit=limit, offset=offset)]
+
+    def account_documents(self, at: datetime, where: AccountFilter = AccountFilter(), *, limit: int | None = None,
+                          offset: int = 0) -> list[dict[str, Any]]:
+        """``accounts`` as JSON documents (each its object's ``model_dump(mode="json")``)."""
+        return [account_document(r) for r in self.account_rows(at, where, limit=limit, offset=offset)]
+
+    def account_rows(self, at: datetime, where: AccountFilter = AccountFilter(), *, limit: int | None = None,
+                     offset: int = 0) -> list[dict[str, Any]]:
         check_page(limit, offset)
         clause, params = where.where()
         page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
         if not page:
             sql = f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}"
-            return [account_object(r) for r in self.rows(sql, [at, *params])]
+            return self.rows(sql, [at, *params])
         # a page: sort the keys only, then read the page's full rows (a deep page sorted wide JSON rows before)
         sql = (f"SELECT * FROM {ACCOUNT_SCORES} WHERE as_of = ? AND account_id IN (SELECT account_id FROM "
                f"{ACCOUNT_SCORES} WHERE as_of = ?{clause} ORDER BY {ACCOUNT_ORDER}{page}) ORDER BY {ACCOUNT_ORDER}")
-        return [account_object(r) for r in self.rows(sql, [at, at, *params])]
+        return self.rows(sql, [at, at, *params])
 
     def count_accounts(self, at: datetime, where: AccountFilter = AccountFilter()) -> int:
         clause, params = where.where()
@@ -235,6 +247,15 @@ class SnapshotReader:
     def leads(self, at: datetime, account_id: str | None = None, *, limit: int | None = None,
               offset: int = 0) -> list[LeadObject]:
         """People of the snapshot at ``at`` (optionally of one account), PQLs first, then score."""
+        return [lead_object(r) for r in self.lead_rows(at, account_id, limit=limit, offset=offset)]
+
+    def lead_documents(self, at: datetime, account_id: str | None = None, *, limit: int | None = None,
+                       offset: int = 0) -> list[dict[str, Any]]:
+        """``leads`` as JSON documents (each its object's ``model_dump(mode="json")``)."""
+        return [lead_document(r) for r in self.lead_rows(at, account_id, limit=limit, offset=offset)]
+
+    def lead_rows(self, at: datetime, account_id: str | None = None, *, limit: int | None = None,
+                  offset: int = 0) -> list[dict[str, Any]]:
         check_page(limit, offset)
         sql, params = f"SELECT * FROM {USER_SCORES} WHERE as_of = ?", [at]
         if account_id is not None:
@@ -243,7 +264,7 @@ class SnapshotReader:
             params.append(account_id)
         sql += f" ORDER BY {LEAD_ORDER}" + (f" LIMIT {int(limit)}" if limit else "") + (
             f" OFFSET {int(offset)}" if offset else "")
-        return [lead_object(r) for r in self.rows(sql, params)]
+        return self.rows(sql, params)
 
     def history(self, account_id: str) -> list[HistoryPoint]:
         """Every stored score of one account, oldest first."""
@@ -254,6 +275,8 @@ class SnapshotReader:
             "WHERE account_id = ? ORDER BY as_of", [account_id]).fetchall()
         if not rows:
             raise NotFound(f"account {account_id!r} has no scores", hint="check the id with `leadlight accounts`")
+        from leadlight.contract import HistoryPoint
+
         return [HistoryPoint(as_of=iso(r[0]), score=r[1], pqa=r[2], quadrant=r[3], probability=r[4],
                              definition_hash=r[5]) for r in rows]
 
@@ -274,8 +297,9 @@ def check_page(limit: int | None, offset: int = 0) -> None:
         raise UsageError(f"offset must be 0 or more (got {offset})")
 
 
-def account_object(row: dict[str, Any]) -> AccountObject:
-    return AccountObject(
+def account_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The account object's values in a stored row (JSON columns decoded)."""
+    return dict(
         account_id=row["account_id"], name=row.get("name"), domain=row.get("domain"), score=row.get("score"),
         probability=row.get("probability"), fit=row.get("fit"), intent=row.get("intent"),
         quadrant=row.get("quadrant"), pqa=bool(row.get("pqa")), reasons=row.get("reasons") or [],
@@ -288,10 +312,10 @@ def account_object(row: dict[str, Any]) -> AccountObject:
     )
 
 
-def lead_object(row: dict[str, Any]) -> LeadObject:
-    """The contract's lead object plus ``link`` (how the person joined the account), ``flags`` and
-    ``persona`` (seniority and department read from the title)."""
-    return LeadObject(
+def lead_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The lead object's values in a stored row: the contract's fields plus ``link`` (how the person joined the
+    account), ``flags`` and ``persona`` (seniority and department read from the title)."""
+    return dict(
         user_id=row["user_id"], email=row.get("email"), title=row.get("title"), account_id=row.get("account_id"),
         account_name=row.get("account_name"), score=row.get("score"), pql=bool(row.get("pql")),
         disqualifiers=row.get("disqualifiers") or [], reasons=row.get("reasons") or [],
@@ -301,7 +325,31 @@ def lead_object(row: dict[str, Any]) -> LeadObject:
     )
 
 
+def account_object(row: dict[str, Any]) -> AccountObject:
+    from leadlight.contract import AccountObject
+
+    return AccountObject(**account_fields(row))
+
+
+def lead_object(row: dict[str, Any]) -> LeadObject:
+    from leadlight.contract import LeadObject
+
+    return LeadObject(**lead_fields(row))
+
+
+def account_document(row: dict[str, Any]) -> dict[str, Any]:
+    """``account_object(row).model_dump(mode="json")`` (built without the model when the row conforms)."""
+    return document("AccountObject", account_fields(row))
+
+
+def lead_document(row: dict[str, Any]) -> dict[str, Any]:
+    """``lead_object(row).model_dump(mode="json")`` (built without the model when the row conforms)."""
+    return document("LeadObject", lead_fields(row))
+
+
 def account_detail(row: dict[str, Any], users: list[dict[str, Any]], history: list[HistoryPoint]) -> AccountDetail:
+    from leadlight.contract import AccountDetail
+
     base = account_object(row).model_dump()
     return AccountDetail(
         **base, users=[lead_object(u) for u in users],

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
 _LIVE: dict[int, "Scratch"] = {}  # id(connection) -> the scratch its latest build left

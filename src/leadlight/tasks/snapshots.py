@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, get_args
+from typing import TYPE_CHECKING, Any, Iterator
 
-from leadlight.contract import STATUSES, AccountDetail, AccountObject, LeadObject, Quadrant
+from leadlight.contract_documents import allowed
 from leadlight.errors import LeadlightError, NotFound, UsageError
 from leadlight.storage.database import connect
 from leadlight.storage.project import Project
@@ -13,7 +13,12 @@ from leadlight.storage.snapshots import AccountFilter, SnapshotReader
 from leadlight.storage.snapshots import delete_snapshot as delete
 from leadlight.timeutil import iso
 
-QUADRANTS = get_args(Quadrant)  # the contract's order (importing scoring for it would load Ibis and pandas)
+if TYPE_CHECKING:
+    from leadlight.contract import AccountDetail, AccountObject, LeadObject
+
+# the contract's order, from its shapes: a read command imports neither scoring (Ibis, pandas) nor pydantic models
+QUADRANTS = allowed("AccountObject", "quadrant")
+STATUSES = allowed("AccountObject", "status")
 
 
 def _as_of(text: str | None):
@@ -35,7 +40,7 @@ def reader(project: Project) -> Iterator[SnapshotReader]:
     if shared is not None:
         yield shared
         return
-    con = connect(project, read_only=True)
+    con = connect(project, read_only=True, relations=False)  # the reader only fetches rows
     try:
         yield SnapshotReader(con)
     finally:
@@ -67,18 +72,23 @@ def account_filter(quadrant: str | None = None, status: str | None = None, **res
 
 def list_accounts(project: Project, as_of: str | None = None, quadrant: str | None = None,
                   limit: int | None = None, *, status: str | None = None, owner: str | None = None,
-                  play: str | None = None, search: str | None = None, offset: int = 0) -> list[AccountObject]:
-    """Account objects of the snapshot at ``as_of`` (default: the latest), best first."""
+                  play: str | None = None, search: str | None = None, offset: int = 0,
+                  documents: bool = False) -> list[AccountObject] | list[dict[str, Any]]:
+    """Account objects of the snapshot at ``as_of`` (default: the latest), best first; ``documents``: as their
+    JSON documents (``model_dump(mode="json")``), for a reader that only prints them."""
     where = account_filter(quadrant, status, owner=owner, play=play, search=search)
     with reader(project) as read:
-        return read.accounts(read.resolve(_as_of(as_of)), where, limit=limit, offset=offset)
+        listing = read.account_documents if documents else read.accounts
+        return listing(read.resolve(_as_of(as_of)), where, limit=limit, offset=offset)
 
 
 def list_leads(project: Project, account_id: str | None = None, limit: int | None = None,
-               as_of: str | None = None) -> list[LeadObject]:
-    """Lead objects of the snapshot at ``as_of`` (default: the latest), optionally of one account."""
+               as_of: str | None = None, *, documents: bool = False) -> list[LeadObject] | list[dict[str, Any]]:
+    """Lead objects of the snapshot at ``as_of`` (default: the latest), optionally of one account;
+    ``documents``: as their JSON documents."""
     with reader(project) as read:
-        return read.leads(read.resolve(_as_of(as_of)), account_id, limit=limit)
+        listing = read.lead_documents if documents else read.leads
+        return listing(read.resolve(_as_of(as_of)), account_id, limit=limit)
 
 
 def explain_account(project: Project, account_id: str, as_of: str | None = None, *,
