@@ -1,8 +1,8 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
     python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--open-connections 64] [--preload N]
-                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES] [--sustained-peak] [--serve]
-                              [--profile]
+                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES]
+                              [--sustained-peak] [--serve] [--profile]
 
 Phases, each bounded in time and requests. The generator (``bench/collector_load.py``) runs in this process,
 sharing the machine's cores with the server: a callback client on uvloop, its garbage collector paused and at nice

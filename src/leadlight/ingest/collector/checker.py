@@ -9,9 +9,9 @@ that arrived during a drain waited. So that half runs in a worker process
 under contention the kernel gives the HTTP process's threads about three times
 the worker's share, and an idle core still goes to the drain; 10 would give ten
 times, but on a host busy with other work it left the drain seconds behind). It writes each segment's checked
-rows to an Arrow file beside the database; the process owning the DuckDB file
-loads them (``load_file(checked=...)``: dedupe, quarantine, insert, one
-transaction), which stays cheap. Those files are derived data read once within
+rows, deduped against the loaded messages it holds and with the rejects apart (``ingest.prepared``), to files
+beside the database; the process owning the DuckDB file loads them (``load_file(checked=...)``: quarantine and
+insert, one transaction, SQL but for the rejects), which stays cheap and keeps the GIL free for requests. Those files are derived data read once within
 a second or two, so they go to memory (``/dev/shm``, ``memory_dir``) where
 there is such a folder: written to the disk, their tens of MB a second had
 every request's ``fdatasync`` wait behind them.
@@ -274,9 +274,9 @@ class SegmentChecker:
         return future
 
     def result(self, future: Future, segment: Path, now: datetime) -> Checked:
-        """The checked rows of ``segment``: the worker's (prepared), or checked here when the worker died or failed (a real
-        problem with the segment then surfaces here, as it would without a worker). A starved worker is replaced
-        (see the module docstring) and the segment asked of the new one."""
+        """The rows of ``segment``: checked and prepared by the worker, or only checked here when the worker died
+        or failed (a real problem with the segment then surfaces here, as it would without a worker). A starved
+        worker is replaced (see the module docstring) and the segment asked of the new one."""
         for _ in range(MAX_LOSSES):
             try:
                 reply = _reply(future, self.starved_after if getattr(future.worker, "policy", "nice") != "nice"

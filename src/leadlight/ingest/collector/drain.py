@@ -102,8 +102,9 @@ class Drain:
                     with self.spans.span("drain.identity_check"):
                         before_load(path, checked)
                 with self.spans.span("drain.load"):
-                    result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
-                                       run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
+                    result = load_file(con, InputFile(path, NDJSON, False), "events", run_stamp=stamp, now=now,
+                                       quarantine_dir=self.quarantine_dir, seen=seen, work_dir=self.work_dir,
+                                       checked=checked)
             except BaseException:
                 self._seen = self._generation = None  # they saw keys of a rolled-back load: harmless, but start clean
                 raise
