@@ -1,6 +1,6 @@
 """How long the collector's drain keeps the GIL from the thread that answers requests.
 
-    python bench/collector_gil.py [--events 66000] [--drains 8] [--against OTHER/src]
+    python bench/collector_gil.py [--events 66000] [--drains 8] [--against OTHER/src] [--profile]
 
 A real ``Collector`` (its drain worker included) on a throwaway project: each round appends ``--events`` events
 (what one drain sees at half of the batch peak) to its log as the HTTP routes would, then drains them with
@@ -9,14 +9,18 @@ late it wakes up. A late wake-up is time the probe waited for the GIL (or for a 
 adds: hence ``--against``, which runs another source tree's collector the same way, alternating round by round, so
 both see the same machine). The switch interval is the serving one (1 ms). Printed per variant: the drain's wall
 seconds, the drain thread's CPU seconds, and the probe's lateness: total, p99, max, and the number of waits over
-1 ms and over 5 ms. Every figure comes with the load average.
+1 ms and over 5 ms. Every figure comes with the load average. ``--profile`` also splits the drain thread's CPU
+seconds (cProfile on the thread's CPU clock) into Python functions, other C calls and waits (``gil_figures``), and
+names the costliest functions; CPU seconds of one thread depend little on the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -46,14 +50,20 @@ def one_round(project: Path, events: int, start: int) -> dict:
             late.append(time.perf_counter() - asked - PROBE_SLEEP)
 
     thread = threading.Thread(target=probe)
+    profile = cProfile.Profile(time.thread_time) if PROFILE else None
     began, cpu = time.perf_counter(), time.thread_time()
     thread.start()
+    if profile is not None:
+        profile.enable()
     collector.drain_now()
+    if profile is not None:
+        profile.disable()
     wall, cpu = time.perf_counter() - began, time.thread_time() - cpu
     stop.set()
     thread.join()
     late.sort()
-    return {"drain_seconds": round(wall, 3), "drain_thread_cpu_seconds": round(cpu, 3),
+    gil = gil_figures(profile) if profile is not None else {}
+    return {"drain_seconds": round(wall, 3), "drain_thread_cpu_seconds": round(cpu, 3), **gil,
             "probe_late_total_ms": round(sum(late) * 1000, 1),
             "probe_late_p99_ms": round(late[int(0.99 * (len(late) - 1))] * 1000, 2) if late else 0.0,
             "probe_late_max_ms": round(late[-1] * 1000, 2) if late else 0.0,
@@ -62,6 +72,29 @@ def one_round(project: Path, events: int, start: int) -> dict:
 
 
 RUNNING: dict = {}
+PROFILE = os.environ.get("LEADLIGHT_GIL_PROFILE") == "1"
+RELEASING = ("execute", "acquire", "sleep", "wait", "fsync")  # C calls that give the GIL up while they run
+
+
+def gil_figures(profile: cProfile.Profile) -> dict:
+    """The drain thread's CPU seconds (``--profile``: cProfile on the thread's CPU clock) split three ways: in
+    Python functions, in other C calls, in waits and other calls that release the GIL. cProfile does not see
+    DuckDB's methods (pybind11), so the CPU the calling thread spends inside DuckDB counts as its Python caller's:
+    the first two together are an upper bound of the time the drain held the GIL."""
+    python = other = released = 0.0
+    top = []
+    for (filename, _, name), (_, _, own, _, _) in pstats.Stats(profile).stats.items():
+        if filename != "~":
+            python += own
+        elif any(word in name for word in RELEASING):
+            released += own
+        else:
+            other += own
+        top.append((own, f"{Path(filename).name}:{name}"))
+    top.sort(reverse=True)
+    return {"drain_cpu_in_python_s": round(python, 4), "drain_cpu_in_other_c_calls_s": round(other, 4),
+            "drain_cpu_with_gil_released_s": round(released, 4),
+            "drain_cpu_top": [f"{name} {own * 1000:.1f} ms" for own, name in top[:6]]}
 
 
 def serve_rounds() -> None:
@@ -94,7 +127,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=66_000, help="events a drain (multiple of 100)")
     parser.add_argument("--drains", type=int, default=8)
     parser.add_argument("--against", metavar="SRC", help="another source tree, e.g. /work/main/src")
+    parser.add_argument("--profile", action="store_true",
+                        help="split the drain thread's CPU into Python, other C calls and GIL-free calls (cProfile)")
     args = parser.parse_args()
+    if args.profile:
+        os.environ["LEADLIGHT_GIL_PROFILE"] = "1"
     sources = {"A": ROOT / "src"} | ({"B": Path(args.against)} if args.against else {})
     out: dict = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "events_a_drain": args.events}
     with tempfile.TemporaryDirectory(prefix="leadlight-bench-gil-") as tmp:
