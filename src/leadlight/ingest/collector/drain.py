@@ -23,6 +23,7 @@ again: slower for a drain, never a duplicate.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -40,6 +41,9 @@ from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
 from leadlight.ingest.validation import Tally
 from leadlight.storage.schema import EVENTS
+
+
+log = logging.getLogger("leadlight.collector")
 
 
 @dataclass
@@ -124,10 +128,16 @@ class Drain:
         if self.checker.gave_up or (self._generation is not None and events == self._events_known
                                     and self.checker.generation_held == self._generation):
             return
-        self.checker.work_dir.mkdir(parents=True, exist_ok=True)
-        keys = self.checker.work_dir / f"checked-keys-{time.monotonic_ns()}.parquet"  # the worker removes it
-        con.execute(f"COPY (SELECT hash(message_id) AS key FROM {EVENTS}) TO "
-                    f"'{str(keys).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        keys = self.checker.work_dir / f"checked-keys-{time.monotonic_ns()}.parquet"  # removed once the worker read it
+        self._generation = None
+        try:
+            self.checker.work_dir.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY (SELECT hash(message_id) AS key FROM {EVENTS}) TO "
+                        f"'{str(keys).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        except (OSError, duckdb.Error) as err:  # the worker's marks stay untrusted: every row is checked exactly
+            keys.unlink(missing_ok=True)
+            log.warning("could not give the drain worker the loaded messages (%s); checking every row exactly", err)
+            return
         self._generation = self.checker.ship_keys(keys)
 
     def _filter(self, con: duckdb.DuckDBPyConnection, new_bytes: int) -> KnownMessages | SeenMessages:
