@@ -182,7 +182,7 @@ def main() -> None:
             for v in variants:
                 health = v.server.health()["collector"]
                 v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
-                v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros")}
+                v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros", "slow_spells")}
                 v.figures["drain_worker"] = {k: health["drain"].get(f"worker_{k}") for k in ("policy", "starvations")}
                 v.figures["events_acknowledged"] = sum(
                     f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())

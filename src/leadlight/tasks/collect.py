@@ -299,7 +299,7 @@ class Collector:
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments()), "segments_sealed": s.segments_sealed,
-                    "segments_over_zeros": s.segments_over_zeros},
+                    "segments_over_zeros": s.segments_over_zeros, "slow_spells": s.slow_spells},
             "threads": {"log_writer": self.log.writer_thread_id,
                         "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,
