@@ -11,8 +11,8 @@ the worker's share, and an idle core still goes to the drain; 10 would give ten
 times, but on a host busy with other work it left the drain seconds behind). It writes each segment's checked
 rows, deduped against the loaded messages it holds and with the rejects apart (``ingest.prepared``), to files
 beside the database; the process owning the DuckDB file loads them (``load_file(checked=...)``: quarantine and
-insert, one transaction, SQL but for the rejects), which stays cheap and keeps the GIL free for requests. Those files are derived data read once within
-a second or two, so they go to memory (``/dev/shm``, ``memory_dir``) where
+insert, one transaction, SQL but for the rejects), which stays cheap and keeps the GIL free for requests. Those
+files are derived data read once within a second or two, so they go to memory (``/dev/shm``, ``memory_dir``) where
 there is such a folder: written to the disk, their tens of MB a second had
 every request's ``fdatasync`` wait behind them.
 
@@ -233,9 +233,10 @@ class SegmentChecker:
         self._generations += 1
         future = self._send({"keys": str(keys), "generation": self._generations})
         future.add_done_callback(lambda _: keys.unlink(missing_ok=True))  # read, or never to be
-        if future.done():
+        worker = getattr(future, "worker", None)
+        if worker is None or (future.done() and future.exception() is not None):  # no worker took them
             return None
-        self._holder = (future.worker.pid, self._generations)
+        self._holder = (worker.pid, self._generations)
         return self._generations
 
     @property
