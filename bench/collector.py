@@ -1,21 +1,24 @@
 """Collector benchmark: a live collector on 127.0.0.1 under a bounded asyncio HTTP/1.1 load generator.
 
     python bench/collector.py [--seconds 5] [--runs 3] [--connections 16] [--open-connections 64] [--preload N]
-                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES] [--serve] [--profile]
+                              [--compare KEY=VALUE ... | --baseline SRC] [--rates BATCHES SINGLES]
+                              [--sustained-peak] [--serve] [--profile]
 
 Phases, each bounded in time and requests. The generator (``bench/collector_load.py``) runs in this process,
 sharing the machine's cores with the server: a callback client on uvloop, its garbage collector paused and at nice
 -5 during a phase, so that it keeps its schedule (its CPU share, its nice and the connections it used are printed):
 
-1. peak batches: closed loop, ``--connections`` keep-alive connections posting ``/v1/batch`` with 100 events;
-2. peak single events: closed loop, ``/v1/track`` with one event per request;
+1. peak batches: closed loop, ``--connections`` keep-alive connections posting ``/v1/batch`` with 100 events, until
+   ``--seconds`` or 300 requests a second of it (``--sustained-peak``: 700), whichever comes first;
+2. peak single events: closed loop, ``/v1/track`` with one event per request (at most 4,000 a second; 10,000);
 3. half of each peak, open loop (requests sent on a fixed schedule, single events over ``--open-connections``
    connections, batches over ``--connections``; latency measured from the scheduled time, so a stall is not
    hidden), ``--runs`` times: p50 / p99 / max, and where the time of the median and of
    the slowest 1% of requests went (the server's ``x-leadlight-timing`` moments on the same clock).
 
 Each phase prints the load average, the CPU seconds of the server's HTTP thread, log writer and drain (in the
-server and in its drain worker process) and of the generator, and the p99 inside the server's handler
+server — ``drain_thread`` is the drain's own thread, the rest DuckDB's and Arrow's — and in its drain worker
+process) and of the generator, and the p99 inside the server's handler
 (``server_handler_p99_ms``, from its timing header: what the server adds, which a generator sharing the cores
 cannot lengthen; the target stays the client-observed p99). Then how long the drain takes to have every
 acknowledged event in DuckDB. Every event has its own messageId; only HTTP 200 replies count.
@@ -90,7 +93,8 @@ class Variant:
         total, loop, writer = cpu_seconds(pid), cpu_seconds(pid, pid), cpu_seconds(pid, threads.get("log_writer"))
         worker = health["drain"].get("worker_pid")
         return {"server_process": total, "http_thread": loop, "log_writer": writer,
-                "drain_in_server": total - loop - writer, "drain_worker": cpu_seconds(worker), "worker_pid": worker}
+                "drain_in_server": total - loop - writer, "drain_thread": cpu_seconds(pid, threads.get("drain")),
+                "drain_worker": cpu_seconds(worker), "worker_pid": worker}
 
     def phases(self):
         """(name, figures) of every load phase run so far."""
@@ -110,6 +114,7 @@ class Variant:
         own, cpu_after = time.process_time() - own, self.cpu()
         figures = latency(record, events_per_request)
         figures["connections"], figures["generator_nice"] = record.connections, record.nice
+        figures["phase_seconds"] = round(record.seconds, 2)  # a peak phase ends at its last request if sooner
         print(f"{self.name} {self.src or 'this tree'}: {events_per_request}/request p50 {figures['p50_ms']} ms "
               f"p99 {figures['p99_ms']} ms (in the server's handler {figures.get('server_handler_p99_ms')} ms), "
               f"{figures['requests_per_second']} req/s, load {load_before:.2f}, generator "
@@ -152,6 +157,10 @@ def main() -> None:
                         "tree (e.g. /work/main/src), interleaved with this one's")
     parser.add_argument("--rates", type=float, nargs=2, metavar=("BATCHES", "SINGLES"),
                         help="requests per second of the 'half-peak' phases instead of half of A's peaks")
+    parser.add_argument("--sustained-peak", action="store_true",
+                        help="enough requests for the peak phases to last --seconds (by default they stop after "
+                        "300 batches or 4,000 single events a second of phase: on the idle machine a burst of about "
+                        "1 s and 3 s, with fewer drains in it); the half-peak rates follow these peaks")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--serve", action="store_true", help="load the whole `leadlight serve` (web app + collector)")
     parser.add_argument("--preload", type=int, default=0, metavar="N",
@@ -173,7 +182,7 @@ def main() -> None:
             for v in variants:
                 health = v.server.health()["collector"]
                 v.figures["log_flush_ms"] = {q: health["log"][f"flush_ms_{q}"] for q in ("p50", "p99")}
-                v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros")}
+                v.figures["log_segments"] = {k: health["log"].get(k) for k in ("segments_sealed", "segments_over_zeros", "slow_spells")}
                 v.figures["drain_worker"] = {k: health["drain"].get(f"worker_{k}") for k in ("policy", "starvations")}
                 v.figures["events_acknowledged"] = sum(
                     f["requests_ok"] * (100 if "batch" in k else 1) for k, f in v.phases())
@@ -213,10 +222,11 @@ def run_phases(variants: list[Variant], args) -> None:
         base[0] += n
         return base[0] - n
 
+    batches, singles = (700, 10_000) if args.sustained_peak else (300, 4000)  # requests a second of phase, at most
     each(lambda v: v.figures.__setitem__("peak_batches_of_100", v.phase(100, closed_loop(
-        port(v), requests("batch", int(300 * s), ids(int(300 * s) * 100)), c, s))))
+        port(v), requests("batch", int(batches * s), ids(int(batches * s) * 100)), c, s))))
     each(lambda v: v.figures.__setitem__("peak_single_events", v.phase(1, closed_loop(
-        port(v), requests("track", int(4000 * s), ids(int(4000 * s))), c, s))))
+        port(v), requests("track", int(singles * s), ids(int(singles * s))), c, s))))
     a = variants[0].figures
     rates = {"batches": a["peak_batches_of_100"]["requests_per_second"] / 2,
              "single_events": a["peak_single_events"]["requests_per_second"] / 2}

@@ -81,7 +81,7 @@ def load_events(
     if checked is not None:
         batches = read_checked(checked)
     elif source.format == NDJSON:
-        batches = prefetch(_checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now)))
+        batches = prefetch(checked_lines(source, now, digest))
     else:
         table = open_table(source, "events", columns)
         tally.notes.extend(table.notes)
@@ -113,7 +113,7 @@ def check_to_file(source: InputFile, now: datetime, out: Path) -> tuple[str, int
     writer, schema, rows = None, None, 0
     partial = out.with_name(out.name + ".partial")
     try:
-        for table in _checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now)):
+        for table in checked_lines(source, now, digest):
             if writer is None:
                 schema = table.schema
                 writer = pa.ipc.new_file(str(partial), schema)
@@ -125,6 +125,12 @@ def check_to_file(source: InputFile, now: datetime, out: Path) -> tuple[str, int
     if writer is not None:
         os.replace(partial, out)
     return digest.hexdigest(), rows
+
+
+def checked_lines(source: InputFile, now: datetime, digest: "hashlib._Hash | None" = None) -> Iterator[pa.Table]:
+    """An NDJSON file's messages parsed and checked, as Arrow tables of ``_OUTPUT``'s columns (``bad``: 0 good,
+    -1 a blank line, else the broken rule); ``digest`` is fed the file's bytes as they are read."""
+    return _checked(prefetch(iter_message_batches(source, digest=digest)), _line_check(now))
 
 
 def read_checked(path: Path, rows: int = 1 << 20) -> Iterator[pa.Table]:

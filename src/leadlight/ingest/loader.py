@@ -24,6 +24,7 @@ import duckdb
 from leadlight.config.ingest import OpportunitiesConfig
 from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.events import load_events
+from leadlight.ingest.prepared import Prepared, load_prepared
 from leadlight.ingest.quarantine import Quarantine
 from leadlight.ingest.readers import NDJSON, InputFile, file_sha256
 from leadlight.ingest.tables import load_table
@@ -35,10 +36,13 @@ KINDS = ("events", "accounts", "users", "opportunities")
 
 @dataclass(frozen=True)
 class Checked:
-    """An events file's rows, parsed and checked ahead (``events.check_to_file``), and the file's sha256."""
+    """An events file's rows, parsed and checked ahead (``events.check_to_file``), and the file's sha256; or, with
+    ``prepared``, also deduped ahead (``prepared.prepare_to_files``; ``trusted``: its ``new`` marks hold)."""
 
     path: Path
     sha256: str
+    prepared: Prepared | None = None
+    trusted: bool = False
 
 
 @dataclass
@@ -94,7 +98,9 @@ def load_file(
     quarantine = Quarantine(quarantine_dir, kind, run_stamp, source.path)
     con.begin()
     try:
-        if kind == "events":
+        if kind == "events" and checked is not None and checked.prepared is not None:
+            tally = load_prepared(con, checked.prepared, source, quarantine, trusted=checked.trusted)
+        elif kind == "events":
             pending = work_dir / f"ingest-pending-{os.getpid()}.parquet" if work_dir is not None else None
             tally = load_events(con, source, quarantine, now, on_batch, digest, seen=seen, pending_path=pending,
                                 columns=columns, checked=checked.path if checked else None)

@@ -90,8 +90,9 @@ def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
     so it stays theirs, and their events join the account at read time. So the drain need not rebuild identities
     over every event (a second at a million) before a run may use them.
 
-    ``segments`` are log segments (NDJSON, parsed here) or a drain worker's checked rows (``.arrow``: the columns
-    as loaded, so no JSON is parsed again, and rejected messages, which load nothing, do not count)."""
+    ``segments`` are log segments (NDJSON, parsed here) or their checked rows (a drain worker's ``.parquet``, or
+    ``.arrow`` when checked in this process: the columns as loaded, so no JSON is parsed again, and rejected
+    messages, which load nothing, do not count)."""
     try:
         return any(_may_change(con, path) for path in segments)
     except Exception:  # noqa: BLE001 - when in doubt, resolve as before
@@ -99,7 +100,11 @@ def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
 
 
 def _may_change(con: Any, path: Path) -> bool:
-    if path.suffix == ".arrow":
+    if path.suffix == ".parquet":  # a drain worker's prepared rows: rejects are apart, SQL reads them (no GIL held)
+        if not path.exists():
+            return False
+        rows = f"(SELECT type, user_id, group_id, timestamp FROM read_parquet('{_sql_path(path)}'))"
+    elif path.suffix == ".arrow":
         if not path.exists():
             return False
         checked_rows = pa.concat_tables(list(read_checked(path)))  # noqa: F841 - read by name below
@@ -108,7 +113,7 @@ def _may_change(con: Any, path: Path) -> bool:
         rows = ("(SELECT type, userId AS user_id, "
                 "coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
                 "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json('"
-                + str(path).replace("'", "''") + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
+                + _sql_path(path) + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
                 "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}))")
     return bool(con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
         f"SELECT 1 FROM {rows} AS m LEFT JOIN identities AS i ON i.user_id = m.user_id AND i.account_id IS NOT NULL "
@@ -116,6 +121,10 @@ def _may_change(con: Any, path: Path) -> bool:
         "OR (m.group_id IS NOT NULL "
         "    AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
         "OR coalesce(m.timestamp < i.linked_at, true) LIMIT 1").fetchall())
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 class Collector:
@@ -290,7 +299,7 @@ class Collector:
             "log": {"appends": s.appends, "bytes": s.bytes, "flushes": s.flushes, "pending_bytes": self.log.pending_bytes,
                     "flush_ms_p50": s.flush_ms(0.5), "flush_ms_p99": s.flush_ms(0.99),
                     "segments_waiting": len(self.log.sealed_segments()), "segments_sealed": s.segments_sealed,
-                    "segments_over_zeros": s.segments_over_zeros},
+                    "segments_over_zeros": s.segments_over_zeros, "slow_spells": s.slow_spells},
             "threads": {"log_writer": self.log.writer_thread_id,
                         "drain": self._thread.native_id if self._thread else None},
             "drain": {"segments": self.segments_drained, "read": self.drained.read, "loaded": self.drained.loaded,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -75,6 +76,44 @@ def test_with_log_commit_thread_the_writer_thread_flushes_what_the_loop_appends(
     assert flushed_by and set(flushed_by) == {"leadlight-collector-log"} and log.stats.appends == 20
     assert sorted(b"".join(p.read_bytes() for p in log.segments()).splitlines(keepends=True)) == sorted(
         line(i) for i in range(20))
+
+
+def test_after_a_slow_flush_the_loop_hands_its_appends_to_the_writer_thread_for_a_spell(tmp_path, monkeypatch):
+    import threading
+
+    import leadlight.ingest.collector.log as log_module
+
+    log = CollectorLog(tmp_path)  # commit on the loop
+    log.open()
+    flushed_by: list[str] = []
+    real = os.fdatasync
+
+    def fdatasync(fd):  # the first flush is slow: another process's writes hold the disk
+        if not flushed_by:
+            time.sleep(log_module.SLOW_FLUSH_SECONDS * 2)
+        real(fd)
+        flushed_by.append(threading.current_thread().name)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+
+    async def requests() -> None:
+        await log.append_async(line(0))  # flushed on the loop, slowly
+        await asyncio.gather(*(log.append_async(line(i)) for i in range(1, 20)))
+
+    asyncio.run(requests())
+    assert flushed_by[0] == "MainThread" and set(flushed_by[1:]) == {"leadlight-collector-log"}
+    assert log.stats.slow_spells == 1 and log.stats.appends == 20
+    monkeypatch.setattr(log_module, "SLOW_SPELL_SECONDS", 0.0)
+    log._thread_until = 0.0  # the spell is over: the loop commits again
+
+    async def later() -> None:
+        await log.append_async(line(20))
+
+    asyncio.run(later())
+    log.close()
+    assert flushed_by[-1] == "MainThread"
+    assert sorted(b"".join(p.read_bytes() for p in log.segments()).splitlines(keepends=True)) == sorted(
+        line(i) for i in range(21))
 
 
 def test_a_loop_append_after_the_log_closed_is_refused_not_dropped(tmp_path):

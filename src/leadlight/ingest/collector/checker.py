@@ -9,10 +9,10 @@ that arrived during a drain waited. So that half runs in a worker process
 under contention the kernel gives the HTTP process's threads about three times
 the worker's share, and an idle core still goes to the drain; 10 would give ten
 times, but on a host busy with other work it left the drain seconds behind). It writes each segment's checked
-rows to an Arrow file beside the database; the process owning the DuckDB file
-loads them (``load_file(checked=...)``: dedupe, quarantine, insert, one
-transaction), which stays cheap. Those files are derived data read once within
-a second or two, so they go to memory (``/dev/shm``, ``memory_dir``) where
+rows, deduped against the loaded messages it holds and with the rejects apart (``ingest.prepared``), to files
+beside the database; the process owning the DuckDB file loads them (``load_file(checked=...)``: quarantine and
+insert, one transaction, SQL but for the rejects), which stays cheap and keeps the GIL free for requests. Those
+files are derived data read once within a second or two, so they go to memory (``/dev/shm``, ``memory_dir``) where
 there is such a folder: written to the disk, their tens of MB a second had
 every request's ``fdatasync`` wait behind them.
 
@@ -53,9 +53,10 @@ from pathlib import Path
 from leadlight.ingest.collector.priority import lower_priority
 from leadlight.ingest.events import check_to_file
 from leadlight.ingest.loader import Checked
+from leadlight.ingest.prepared import Prepared
 from leadlight.ingest.readers import NDJSON, InputFile
 
-CHECKED_GLOB = "checked-*.arrow*"
+CHECKED_GLOB = "checked-*"
 MAX_LOSSES = 3  # workers lost in a row before the drain gives up on them and checks segments itself
 STARVED_SHARE = 0.2  # a worker waited for that got less than this share of a core was starved of CPU
 NICE_SECONDS = 60.0  # how long a starved idle worker's replacement runs under the plain nice value
@@ -118,6 +119,11 @@ def checked_path(work_dir: Path, segment: Path) -> Path:
     return work_dir / f"checked-{segment.stem}.arrow"
 
 
+def prepared_paths(work_dir: Path, segment: Path) -> tuple[Path, Path]:
+    """Where the worker writes a segment's rows and its rejects (see ``ingest.prepared``)."""
+    return work_dir / f"checked-{segment.stem}.parquet", work_dir / f"checked-{segment.stem}.rejects.arrow"
+
+
 def check_segment(segment: Path, out: Path, now: datetime) -> Checked:
     """Check ``segment``'s lines into ``out`` (in whichever process calls it)."""
     sha, _ = check_to_file(InputFile(segment, NDJSON, False), now, out)
@@ -161,6 +167,8 @@ class SegmentChecker:
         self._waiting: deque[Future] = deque()
         self._lock = threading.Lock()
         self._losses = 0
+        self._generations = 0
+        self._holder: tuple[int | None, int | None] = (None, None)  # (worker pid, generation of its keys)
 
     @property
     def worker_pid(self) -> int | None:
@@ -219,11 +227,37 @@ class SegmentChecker:
             if not future.done():
                 future.set_exception(WorkerLost(f"the drain worker exited with {code}"))
 
+    def ship_keys(self, keys: Path) -> int | None:
+        """Give the worker ``keys``, the loaded messages to dedupe against (see ``worker``); the generation that
+        names them in its replies, or None when no worker took them. ``keys`` is removed once the worker read it."""
+        self._generations += 1
+        future = self._send({"keys": str(keys), "generation": self._generations})
+        future.add_done_callback(lambda _: keys.unlink(missing_ok=True))  # read, or never to be
+        worker = getattr(future, "worker", None)
+        if worker is None or (future.done() and future.exception() is not None):  # no worker took them
+            return None
+        self._holder = (worker.pid, self._generations)
+        return self._generations
+
+    @property
+    def gave_up(self) -> bool:
+        """Whether workers died too often here: the drain checks every segment itself."""
+        return self._losses >= MAX_LOSSES
+
+    @property
+    def generation_held(self) -> int | None:
+        """The generation of keys the running worker was given (None: none, or it is another worker now)."""
+        pid, generation = self._holder
+        return generation if pid == self.worker_pid else None
+
     def submit(self, segment: Path, now: datetime) -> Future:
-        """Ask the worker to check ``segment``; the future's reply goes to ``result``."""
-        request = {"segment": str(segment), "out": str(checked_path(self.work_dir, segment)), "now": now.isoformat()}
+        """Ask the worker to check and prepare ``segment``; the future's reply goes to ``result``."""
+        rows, rejects = prepared_paths(self.work_dir, segment)
+        return self._send({"segment": str(segment), "out": str(rows), "rejects": str(rejects), "now": now.isoformat()})
+
+    def _send(self, request: dict) -> Future:
         future: Future = Future()
-        if self._losses >= MAX_LOSSES:  # a worker cannot run here (it dies at once): stop paying for its start
+        if self.gave_up:  # a worker cannot run here (it dies at once): stop paying for its start
             future.set_result({})
             return future
         with self._lock:
@@ -241,9 +275,9 @@ class SegmentChecker:
         return future
 
     def result(self, future: Future, segment: Path, now: datetime) -> Checked:
-        """The checked rows of ``segment``: the worker's, or checked here when the worker died or failed (a real
-        problem with the segment then surfaces here, as it would without a worker). A starved worker is replaced
-        (see the module docstring) and the segment asked of the new one."""
+        """The rows of ``segment``: checked and prepared by the worker, or only checked here when the worker died
+        or failed (a real problem with the segment then surfaces here, as it would without a worker). A starved
+        worker is replaced (see the module docstring) and the segment asked of the new one."""
         for _ in range(MAX_LOSSES):
             try:
                 reply = _reply(future, self.starved_after if getattr(future.worker, "policy", "nice") != "nice"
@@ -267,7 +301,8 @@ class SegmentChecker:
             reply = {}
         if "sha256" in reply:
             self._losses = 0
-            return Checked(checked_path(self.work_dir, segment), reply["sha256"])
+            rows, rejects = prepared_paths(self.work_dir, segment)
+            return Checked(rows, reply["sha256"], prepared=Prepared.from_reply(reply, rows, rejects))
         if "error" in reply:
             log.warning("the drain worker could not check %s (checking it here): %s", segment.name, reply["error"])
         return check_segment(segment, checked_path(self.work_dir, segment), now)

@@ -9,14 +9,23 @@ it leaves the segment in place, and the next drain finds its bytes already in
 still dedupe message by message). So a kill at any moment loses nothing that
 was acknowledged and loads nothing twice.
 
-With a ``SegmentChecker`` the segments are parsed and checked in its worker
-process, one or two ahead of the one being loaded, and only the load itself
-(dedupe, quarantine, insert) runs here.
+With a ``SegmentChecker`` the segments are parsed, checked and deduped in its
+worker process, one or two ahead of the one being loaded (``ingest.prepared``):
+the worker holds the keys of every loaded message, given to it by the drain
+(``_ship_keys``, an export of ``events``) and fed each segment it prepares. Only
+the load itself runs here, as SQL that releases the GIL: the rows the worker
+marked new for sure, then the exact check of the others against ``events``.
+Whenever the worker's set may miss a loaded message (the first drain, another
+writer, a segment loaded without the worker, a new worker) its marks are not
+trusted and every row takes the exact check until the drain gives it the keys
+again: slower for a drain, never a duplicate.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -32,6 +41,9 @@ from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
 from leadlight.ingest.validation import Tally
 from leadlight.storage.schema import EVENTS
+
+
+log = logging.getLogger("leadlight.collector")
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Drain:
         self._seen: KnownMessages | SeenMessages | None = None
         self._events_known = -1  # rows in `events` after the last load; another writer makes it differ
         self._capacity = 0
+        self._generation: int | None = None  # of the keys the worker holds, when they are every loaded message
 
     def run(self, con: duckdb.DuckDBPyConnection, now: datetime,
             before_load: Callable[[Path, Checked | None], None] | None = None) -> DrainResult:
@@ -66,11 +79,12 @@ class Drain:
         segments = self.log.sealed_segments()
         if not segments:
             return DrainResult(0, tally)
-        with self.spans.span("drain.filter"):
-            seen = self._filter(con, sum(p.stat().st_size for p in segments))
+        if self.checker is not None:
+            with self.spans.span("drain.keys"):
+                self._ship_keys(con)
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        checks = {}
+        checks, seen = {}, None
         for i, path in enumerate(segments):
             if self.checker is not None:
                 for ahead in segments[i:i + self.AHEAD]:
@@ -79,21 +93,52 @@ class Drain:
             try:
                 with self.spans.span("drain.wait_worker"):
                     checked = self.checker.result(checks.pop(path), path, now) if self.checker is not None else None
+                if checked is not None and checked.prepared is not None:
+                    self._seen = None  # this process's filter misses what loads this way
+                    checked = replace(checked, trusted=self._generation is not None
+                                      and checked.prepared.generation == self._generation)
+                else:
+                    self._generation = None  # the worker's set will miss these messages
+                    if seen is None:
+                        with self.spans.span("drain.filter"):
+                            seen = self._filter(con, sum(p.stat().st_size for p in segments[i:]))
                 if before_load is not None:
                     with self.spans.span("drain.identity_check"):
                         before_load(path, checked)
                 with self.spans.span("drain.load"):
-                    result = load_file(con, InputFile(path, NDJSON, False), "events", quarantine_dir=self.quarantine_dir,
-                                       run_stamp=stamp, now=now, seen=seen, work_dir=self.work_dir, checked=checked)
+                    result = load_file(con, InputFile(path, NDJSON, False), "events", run_stamp=stamp, now=now,
+                                       quarantine_dir=self.quarantine_dir, seen=seen, work_dir=self.work_dir,
+                                       checked=checked)
             except BaseException:
-                self._seen = None  # it saw keys of a rolled-back load: harmless, but start clean
+                self._seen = self._generation = None  # they saw keys of a rolled-back load: harmless, but start clean
                 raise
             tally.merge(result.tally)
             path.unlink()
             if checked is not None:
                 checked.path.unlink(missing_ok=True)
+                if checked.prepared is not None:
+                    checked.prepared.remove()
         ((self._events_known,),) = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchall()
         return DrainResult(len(segments), tally)
+
+    def _ship_keys(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Give the worker the keys of every loaded message when its set may miss some (see ``ingest.prepared``):
+        at the first drain, after anything else changed ``events``, a load without the worker, or a new worker."""
+        ((events,),) = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchall()
+        if self.checker.gave_up or (self._generation is not None and events == self._events_known
+                                    and self.checker.generation_held == self._generation):
+            return
+        keys = self.checker.work_dir / f"checked-keys-{time.monotonic_ns()}.parquet"  # removed once the worker read it
+        self._generation = None
+        try:
+            self.checker.work_dir.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY (SELECT hash(message_id) AS key FROM {EVENTS}) TO "
+                        f"'{str(keys).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        except (OSError, duckdb.Error) as err:  # the worker's marks stay untrusted: every row is checked exactly
+            keys.unlink(missing_ok=True)
+            log.warning("could not give the drain worker the loaded messages (%s); checking every row exactly", err)
+            return
+        self._generation = self.checker.ship_keys(keys)
 
     def _filter(self, con: duckdb.DuckDBPyConnection, new_bytes: int) -> KnownMessages | SeenMessages:
         """The loaded messages, read again when something else changed ``events`` since the last drain: exactly

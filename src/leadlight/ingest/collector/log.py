@@ -17,6 +17,15 @@ the slowest 1% waited tens of ms for them) and the loop is blocked only for
 the flush itself, which the requests wait for anyway. A write lock keeps the
 loop's commits and the writer thread's (sealing, thread appends) apart.
 
+Except while the disk is slow: a flush that took more than
+``SLOW_FLUSH_SECONDS`` (another process's writes on the same disk, DuckDB's
+checkpoint among them) blocked the whole loop for as long, and the requests
+that arrived meanwhile were read and checked only afterwards, one after the
+other. So for ``SLOW_SPELL_SECONDS`` after a slow flush the loop hands its
+appends to the writer thread (as ``commit_on_loop=False`` does): the loop keeps
+reading and checking requests while the thread waits for the disk, and each
+request is still answered only after its own bytes were fsynced.
+
 A segment is *sealed* when it passes the size limit or when the drain asks
 (``seal``): the writer then starts the next one. Only sealed segments are read
 by the drain, and a drained segment is deleted. On opening, a torn last line
@@ -68,11 +77,16 @@ class LogStats:
     flushes: int = 0
     segments_sealed: int = 0
     segments_over_zeros: int = 0  # started from a spare written with zeros ahead (the rest were created on the spot)
+    slow_spells: int = 0  # times a slow flush handed the loop's appends to the writer thread
     flush_seconds: deque = field(default_factory=lambda: deque(maxlen=10_000))  # the latest write + fdatasync times
 
     def flush_ms(self, quantile: float) -> float | None:
         times = sorted(self.flush_seconds)
         return round(times[int(quantile * (len(times) - 1))] * 1000, 2) if times else None
+
+
+SLOW_FLUSH_SECONDS = 0.005  # a write + fdatasync this slow hands the loop's appends to the writer thread ...
+SLOW_SPELL_SECONDS = 1.0  # ... until no flush has been that slow for this long
 
 
 class CollectorLog:
@@ -90,6 +104,7 @@ class CollectorLog:
         self._write_lock = threading.Lock()  # one writer of the segment at a time: the loop or the writer thread
         self._loop_batch: list[tuple[bytes, Waiter]] = []
         self._loop_flush_due = False
+        self._thread_until = 0.0  # after a slow flush: the loop's appends go to the writer thread until then
         self._closed = False
         self._queue: list[tuple[bytes, Waiter]] = []
         self._pending = 0
@@ -154,8 +169,8 @@ class CollectorLog:
         next requests, at the cost of two hand-overs a request."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        if not self.commit_on_loop:  # the writer thread commits them (and settles the futures on the loop)
-            self._enqueue(data, (loop, future))
+        if not self.commit_on_loop or time.monotonic() < self._thread_until:  # the writer thread commits them
+            self._enqueue(data, (loop, future))  # (and settles the futures on the loop)
             return future
         with self._cond:
             self._admit(len(data))
@@ -289,6 +304,9 @@ class CollectorLog:
         self.stats.flushes += 1
         done = time.monotonic()
         self.stats.flush_seconds.append(done - began)
+        if done - began > SLOW_FLUSH_SECONDS and self.commit_on_loop:
+            self.stats.slow_spells += done > self._thread_until
+            self._thread_until = done + SLOW_SPELL_SECONDS
         if self.spans is not None and done - began > 0.005:
             self.spans.add("log.write_fsync", began, done)
         with self._cond:
