@@ -57,3 +57,14 @@ class Workspace:
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)
+
+
+@pytest.fixture
+def checker(tmp_path):
+    """A running drain worker (checks segments in its own process), closed after the test."""
+    from leadlight.ingest.collector import SegmentChecker
+
+    checker = SegmentChecker(tmp_path / "tmp", nice=5)
+    checker.start()
+    yield checker
+    checker.close()

@@ -117,16 +117,6 @@ def test_drain_loads_each_message_once_across_a_crash_before_the_segment_is_dele
     assert len(list((tmp_path / "q").glob("*.rejected"))) == 1
 
 
-@pytest.fixture
-def checker(tmp_path):
-    from leadlight.ingest.collector import SegmentChecker
-
-    checker = SegmentChecker(tmp_path / "tmp", nice=5)
-    checker.start()
-    yield checker
-    checker.close()
-
-
 def test_a_drain_worker_checks_segments_in_another_process_with_the_same_result(tmp_path, checker, caplog):
     con = duckdb.connect(str(tmp_path / "db.duckdb"))
     migrate(con)

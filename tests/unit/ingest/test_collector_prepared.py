@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 import leadlight.ingest.events as events
-from leadlight.ingest.collector import CollectorLog, Drain, SegmentChecker
+from leadlight.ingest.collector import CollectorLog, Drain
 from leadlight.ingest.collector.known import KnownMessages
 from leadlight.ingest.prepared import load_prepared, prepare_to_files
 from leadlight.ingest.quarantine import Quarantine
@@ -75,14 +75,6 @@ def test_marks_from_an_incomplete_set_of_loaded_messages_are_not_trusted_and_dou
                           Quarantine(tmp_path / "q", "events", "r", segment), trusted=False)
     assert (tally.loaded, tally.duplicates) == (3, 3)
     assert stored(con) == [(f"m{i}", 1) for i in range(6)]
-
-
-@pytest.fixture
-def checker(tmp_path):
-    checker = SegmentChecker(tmp_path / "tmp", nice=5)
-    checker.start()
-    yield checker
-    checker.close()
 
 
 def test_with_a_worker_the_serving_process_runs_no_per_row_dedupe_and_loads_each_message_once(
