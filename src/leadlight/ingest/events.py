@@ -40,7 +40,8 @@ from leadlight.ingest.readers import NDJSON, InputFile, iter_message_batches, pa
 from leadlight.ingest.segment import EARLIEST, fast_parse_sql, parse_sql
 from leadlight.ingest.tabular import LINE, META_COLUMNS, RAW, SHAPE_ERROR, UTF8_OK, open_table
 from leadlight.ingest.timestamps import bad_offset_sql, timestamp_sql
-from leadlight.ingest.validation import Reject, Rule, Tally, failure_message, first_failure_index, quoted_value
+from leadlight.ingest.validation import (Reject, Rule, Tally, failure_message, first_failure_index, quoted_value,
+                                         sql_text)
 from leadlight.storage.schema import EVENTS
 
 BATCH_VIEW = "ingest_batch"  # a local variable the SQL reads by name
@@ -234,20 +235,22 @@ def _insert(con, rows: pa.Table, source: InputFile) -> int:
 
 def _load_pending(con, pending: Pending, source: InputFile) -> int:
     """Insert the first line of each pending message that ``events`` does not hold yet."""
-    rows = f"read_parquet('{_sql_path(pending.path)}')"
+    return insert_unseen(con, f"read_parquet({sql_text(str(pending.path))})", source)
+
+
+def insert_unseen(con, rows: str, source: InputFile, where: str = "true") -> int:
+    """Insert the first line of each message of ``rows`` (SQL of rows with ``line`` and ``EVENT_COLUMNS``; those
+    ``where`` holds for) that ``events`` does not hold yet; how many."""
     columns = ", ".join(EVENT_COLUMNS)
-    # The IN list is the (small) pending set: events are scanned once, past its hash table.
+    # The IN list is the (small) set in doubt: events are scanned once, past its hash table.
     (loaded,) = con.execute(
-        f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {rows} AS p "
-        f"WHERE message_id NOT IN (SELECT message_id FROM {EVENTS} WHERE message_id IN (SELECT message_id FROM {rows})) "
+        f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {rows} WHERE {where} "
+        f"AND message_id NOT IN (SELECT message_id FROM {EVENTS} WHERE message_id IN "
+        f"(SELECT message_id FROM {rows} WHERE {where})) "
         "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY line) = 1",
         [str(source.path)],
     ).fetchall()[0]
     return loaded
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _quarantine(rows: pa.Table, source: InputFile, quarantine: Quarantine, tally: Tally) -> None:

@@ -34,10 +34,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leadlight.ingest.dedupe import first_new
-from leadlight.ingest.events import EVENT_COLUMNS, _quarantine, checked_lines, read_checked
+from leadlight.ingest.events import EVENT_COLUMNS, _quarantine, checked_lines, insert_unseen, read_checked
 from leadlight.ingest.quarantine import Quarantine
 from leadlight.ingest.readers import InputFile
-from leadlight.ingest.validation import Tally
+from leadlight.ingest.validation import Tally, sql_text
 from leadlight.storage.schema import EVENTS
 
 REJECT_COLUMNS = ["line", "raw", "reject_field", "reject_message"]
@@ -115,20 +115,14 @@ def load_prepared(con: duckdb.DuckDBPyConnection, prepared: Prepared, source: In
             _quarantine(rejects, source, quarantine, tally)
     loaded = 0
     if prepared.read > prepared.rejected:
-        rows = f"read_parquet('{str(prepared.rows).replace(chr(39), chr(39) * 2)}')"
-        columns = ", ".join(EVENT_COLUMNS)
-        insert = f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {rows}"
+        rows = f"read_parquet({sql_text(str(prepared.rows))})"
         if trusted:
-            loaded += con.execute(f"{insert} WHERE new", [str(source.path)]).fetchall()[0][0]
+            columns = ", ".join(EVENT_COLUMNS)
+            loaded += con.execute(f"INSERT INTO {EVENTS} ({columns}, source_file) SELECT {columns}, ? FROM {rows} "
+                                  "WHERE new", [str(source.path)]).fetchall()[0][0]
         if not trusted or prepared.maybe_seen:
-            maybe = "WHERE NOT new" if trusted else ""
-            # The first line of each message not in ``events`` yet (which now holds this file's new rows): the IN
-            # list is the (small) set of rows in doubt, so ``events`` is scanned once, past its hash table.
-            loaded += con.execute(
-                f"{insert} {maybe or 'WHERE true'} AND message_id NOT IN (SELECT message_id FROM {EVENTS} "
-                f"WHERE message_id IN (SELECT message_id FROM {rows} {maybe})) "
-                "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY line) = 1", [str(source.path)]
-            ).fetchall()[0][0]
+            # the rows in doubt, checked against ``events`` (which now holds this file's new rows)
+            loaded += insert_unseen(con, rows, source, "NOT new" if trusted else "true")
     tally.add(read=prepared.read, loaded=loaded, rejected=prepared.rejected)
     tally.duplicates = tally.read - tally.rejected - tally.loaded
     if not tally.read:

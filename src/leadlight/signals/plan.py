@@ -266,11 +266,12 @@ class Plan:
             engine, plain = self.activity.engine, self.activity.event_names_sql()
             if plain is not None:
                 names = [r[0] for r in engine.connection.execute(*plain).fetchall()]  # type: ignore[union-attr]
-                # every name before as_of, whatever the activity: the warnings of a score read them too (lint)
-                engine.memo["event_names"] = (self.activity.as_of, sorted(n for n in names if n is not None))
             else:
                 names = [r[0] for r in engine.probe(self.activity.event_names(), record=False)]
-            self._shared["event_names"] = sorted(n for n in names if n is not None)  # type: ignore[assignment]
+            known = sorted(n for n in names if n is not None)
+            if plain is not None:  # every name before as_of, whatever the activity: a score's warnings read them too
+                engine.memo["event_names"] = (self.activity.as_of, known)
+            self._shared["event_names"] = known  # type: ignore[assignment]
         return self._shared["event_names"]  # type: ignore[return-value]
 
     def shared(self, key: tuple, build: Callable[[], ibis.Table]) -> ibis.Table:

@@ -39,7 +39,7 @@ from leadlight.ingest.collector.priority import lower_native_threads
 from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.events import read_checked
 from leadlight.ingest.loader import Checked
-from leadlight.ingest.validation import Tally
+from leadlight.ingest.validation import Tally, sql_text
 from leadlight.storage.database import connect, hold
 from leadlight.storage.owner import announce
 from leadlight.storage.project import Project
@@ -100,20 +100,18 @@ def who_is_who_may_change(con: Any, segments: list[Path]) -> bool:
 
 
 def _may_change(con: Any, path: Path) -> bool:
+    if path.suffix in (".parquet", ".arrow") and not path.exists():
+        return False
     if path.suffix == ".parquet":  # a drain worker's prepared rows: rejects are apart, SQL reads them (no GIL held)
-        if not path.exists():
-            return False
-        rows = f"(SELECT type, user_id, group_id, timestamp FROM read_parquet('{_sql_path(path)}'))"
+        rows = f"(SELECT type, user_id, group_id, timestamp FROM read_parquet({sql_text(str(path))}))"
     elif path.suffix == ".arrow":
-        if not path.exists():
-            return False
         checked_rows = pa.concat_tables(list(read_checked(path)))  # noqa: F841 - read by name below
         rows = "(SELECT type, user_id, group_id, timestamp FROM checked_rows WHERE bad = 0)"
     else:
         rows = ("(SELECT type, userId AS user_id, "
                 "coalesce(groupId, json_extract_string(context, '$.groupId')) AS group_id, "
-                "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json('"
-                + _sql_path(path) + "', format = 'newline_delimited', columns = {type: 'VARCHAR', "
+                "timezone('UTC', try_cast(timestamp AS TIMESTAMPTZ)) AS timestamp FROM read_json("
+                + sql_text(str(path)) + ", format = 'newline_delimited', columns = {type: 'VARCHAR', "
                 "userId: 'VARCHAR', groupId: 'VARCHAR', context: 'JSON', timestamp: 'VARCHAR'}))")
     return bool(con.execute(  # the first such message is enough: LIMIT 1 stops the scan there
         f"SELECT 1 FROM {rows} AS m LEFT JOIN identities AS i ON i.user_id = m.user_id AND i.account_id IS NOT NULL "
@@ -121,10 +119,6 @@ def _may_change(con: Any, path: Path) -> bool:
         "OR (m.group_id IS NOT NULL "
         "    AND (i.method IS DISTINCT FROM 'group' OR m.group_id IS DISTINCT FROM i.account_id)) "
         "OR coalesce(m.timestamp < i.linked_at, true) LIMIT 1").fetchall())
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 class Collector:

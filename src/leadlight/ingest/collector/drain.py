@@ -39,7 +39,7 @@ from leadlight.ingest.collector.trace import Spans
 from leadlight.ingest.dedupe import SeenMessages
 from leadlight.ingest.loader import Checked, load_file
 from leadlight.ingest.readers import NDJSON, InputFile
-from leadlight.ingest.validation import Tally
+from leadlight.ingest.validation import Tally, sql_text
 from leadlight.storage.schema import EVENTS
 
 
@@ -133,7 +133,7 @@ class Drain:
         try:
             self.checker.work_dir.mkdir(parents=True, exist_ok=True)
             con.execute(f"COPY (SELECT hash(message_id) AS key FROM {EVENTS}) TO "
-                        f"'{str(keys).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+                        f"{sql_text(str(keys))} (FORMAT parquet)")
         except (OSError, duckdb.Error) as err:  # the worker's marks stay untrusted: every row is checked exactly
             keys.unlink(missing_ok=True)
             log.warning("could not give the drain worker the loaded messages (%s); checking every row exactly", err)
